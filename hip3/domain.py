@@ -1,0 +1,187 @@
+"""Domain records: what the rest of hip3 (tracker, executor, bot) works with.
+
+Wire classes (:mod:`hip3.wire`) mirror the venue's JSON field for field and
+keep its decimal strings; these records hold Decimals and enums and are what
+the tracker's messages carry. :mod:`hip3.wire.convert` is the only place that
+turns one into the other.
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+import attrs
+
+from hip3.types import Cloid, Side
+
+__all__ = [
+    "TERMINAL_ORDER_STATUSES",
+    "order_status_from_venue",
+    "AccountSnapshot",
+    "Fill",
+    "OrderState",
+    "OrderStatus",
+    "OrderUpdate",
+    "PositionSnapshot",
+]
+
+
+class OrderStatus(enum.Enum):
+    """An order's life, as hip3 tracks it. Transitions only move forward.
+
+    ``PENDING`` (sent, no answer yet) → ``RESTING`` → ``PARTIALLY_FILLED`` →
+    one of the terminal states ``FILLED``, ``CANCELLED``, ``REJECTED``.
+    """
+
+    PENDING = "pending"
+    RESTING = "resting"
+    PARTIALLY_FILLED = "partiallyFilled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_ORDER_STATUSES
+
+    @property
+    def rank(self) -> int:
+        """Progress order; a transition to a lower rank is stale and ignored."""
+        return _RANK[self]
+
+
+TERMINAL_ORDER_STATUSES = frozenset(
+    {OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED}
+)
+_RANK = {
+    OrderStatus.PENDING: 0,
+    OrderStatus.RESTING: 1,
+    OrderStatus.PARTIALLY_FILLED: 2,
+    OrderStatus.FILLED: 3,
+    OrderStatus.CANCELLED: 3,
+    OrderStatus.REJECTED: 3,
+}
+
+
+@attrs.frozen(slots=True)
+class Fill:
+    """One trade of the user's: the unit of position accounting.
+
+    ``sz`` is always positive; the position moves by ``side.sign * sz``.
+    ``tid`` identifies the trade (unique per user). Recordings from before the
+    venue added ``tid`` have ``tid=None``; the tracker then falls back to a
+    derived identity (hash, oid, time, px, sz) and says so in its stats.
+    """
+
+    coin: str
+    px: Decimal
+    sz: Decimal
+    side: Side
+    time_ms: int
+    oid: int
+    tid: int | None
+    cloid: Cloid | None = None
+    start_position: Decimal | None = None
+    dir: str = ""
+    closed_pnl: Decimal = Decimal(0)
+    fee: Decimal = Decimal(0)
+    fee_token: str | None = None
+    crossed: bool = False
+    hash: str | None = None
+    liquidation: bool = False
+
+    @property
+    def signed_sz(self) -> Decimal:
+        return self.sz if self.side is Side.BUY else -self.sz
+
+
+@attrs.frozen(slots=True)
+class OrderUpdate:
+    """A change in an order's life from the venue (``orderUpdates``, ``orderStatus``).
+
+    ``status`` is the venue's raw status string (``"open"``, ``"filled"``,
+    ``"canceled"``, ``"marginCanceled"``, ``"rejected"``...); ``sz`` is the
+    remaining size and ``orig_sz`` the original.
+    """
+
+    coin: str
+    oid: int
+    side: Side
+    limit_px: Decimal
+    sz: Decimal
+    orig_sz: Decimal
+    status: str
+    status_time_ms: int
+    timestamp_ms: int = 0
+    cloid: Cloid | None = None
+    reduce_only: bool = False
+
+    @property
+    def order_status(self) -> OrderStatus:
+        """The venue's status string mapped onto hip3's state machine."""
+        return order_status_from_venue(self.status, remaining=self.sz, original=self.orig_sz)
+
+
+def order_status_from_venue(status: str, *, remaining: Decimal, original: Decimal) -> OrderStatus:
+    """Map one of the venue's ~30 status strings onto :class:`OrderStatus`."""
+    if status in ("open", "triggered"):
+        if remaining < original and remaining > 0:
+            return OrderStatus.PARTIALLY_FILLED
+        return OrderStatus.RESTING
+    if status == "filled":
+        return OrderStatus.FILLED
+    if status.endswith("Rejected") or status == "rejected":
+        return OrderStatus.REJECTED
+    # canceled, marginCanceled, scheduledCancel, selfTradeCanceled, ... all end the order.
+    return OrderStatus.CANCELLED
+
+
+@attrs.frozen(slots=True)
+class PositionSnapshot:
+    """One position as the exchange reports it in ``clearinghouseState``."""
+
+    coin: str
+    szi: Decimal
+    entry_px: Decimal | None = None
+    unrealized_pnl: Decimal | None = None
+    liquidation_px: Decimal | None = None
+    margin_used: Decimal | None = None
+    leverage_type: str | None = None
+    leverage: int | None = None
+
+
+@attrs.frozen(slots=True)
+class AccountSnapshot:
+    """A dex's ``clearinghouseState``: positions as of exchange time ``time_ms``.
+
+    Every fill at or before ``time_ms`` is reflected, none after. Coins absent
+    from ``positions`` are flat on that dex.
+    """
+
+    dex: str
+    time_ms: int
+    positions: dict[str, PositionSnapshot]
+    account_value: Decimal | None = None
+    withdrawable: Decimal | None = None
+    total_margin_used: Decimal | None = None
+
+    def szi(self, coin: str) -> Decimal:
+        position = self.positions.get(coin)
+        return position.szi if position is not None else Decimal(0)
+
+
+@attrs.frozen(slots=True)
+class OrderState:
+    """The tracker's view of one order, as its handle reports it."""
+
+    coin: str
+    side: Side
+    limit_px: Decimal
+    orig_sz: Decimal
+    status: OrderStatus
+    oid: int | None = None
+    cloid: Cloid | None = None
+    filled_sz: Decimal = Decimal(0)
+    reason: str | None = None
+    reduce_only: bool = False
