@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""hip3's benchmark suite: each measure is a ratio against a baseline timed in the same run.
+
+    python bench/run.py            # full run, a line per measure
+    python bench/run.py --quick    # shorter samples (CI-sized)
+    python bench/run.py --json     # one JSON object of ratios on stdout
+    python bench/run.py sign parse # only some benches (by module suffix)
+
+Each ``bench/bench_<name>.py`` exposes ``run(quick: bool) -> dict[str, float]``
+and prints its own human lines (to stderr under ``--json``). Ratios are
+"higher is better": baseline time / hip3 time, or hip3 rate / baseline rate.
+No figure here is an absolute time that could be asserted in a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import pathlib
+import sys
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+# Targets from the design: the ratio each measure must reach.
+TARGETS: dict[str, float] = {
+    "sign_vs_sdk": 10.0,
+    "parse_vs_json_loads": 1.0,
+    "tracker_vs_bare_channel": 0.5,
+    "roundtrip_vs_sdk": 1.0,
+}
+
+
+def discover() -> list[str]:
+    return sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("names", nargs="*", help=f"benches to run (default: all of {discover()})")
+    parser.add_argument("--quick", action="store_true", help="short samples")
+    parser.add_argument("--json", action="store_true", help="print one JSON object of results")
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(HERE))
+    names = args.names or discover()
+    unknown = sorted(set(names) - set(discover()))
+    if unknown:
+        parser.error(f"unknown bench(es) {unknown}; available: {discover()}")
+
+    results: dict[str, float] = {}
+    started = time.perf_counter()
+    human = sys.stderr if args.json else sys.stdout
+    for name in names:
+        module = importlib.import_module(f"bench_{name}")
+        print(f"== {name}", file=human, flush=True)
+        with contextlib.redirect_stdout(human):
+            results.update(module.run(args.quick))
+    elapsed = time.perf_counter() - started
+
+    failed = [k for k, target in TARGETS.items() if k in results and results[k] < target]
+    if args.json:
+        print(json.dumps(results, sort_keys=True))
+    else:
+        print(f"\n{'measure':<28}{'ratio':>10}{'target':>10}")
+        for key in sorted(results):
+            target = TARGETS.get(key)
+            mark = "" if target is None else ("  ok" if results[key] >= target else "  BELOW TARGET")
+            shown = "" if target is None else f"{target:>10.2f}"
+            print(f"{key:<28}{results[key]:>10.2f}{shown}{mark}")
+        print(f"\n({elapsed:.1f} s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
