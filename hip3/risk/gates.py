@@ -1,0 +1,244 @@
+"""Pre-trade risk gates: pure checks of one intent against a read-only view.
+
+The gates never mutate anything and never do I/O: the executor builds a
+:class:`RiskView` from the tracker (positions, open orders), the book feeds
+(market data), the rate limiter (budget) and the kill switch, then asks
+:meth:`RiskGates.check`. A rejection names the gate and says why.
+
+Cancels always pass: reducing exposure must stay possible when everything
+else is refused (kill switch engaged, data stale, budget spent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+import attrs
+
+from hip3.domain import OrderState
+from hip3.executor.intents import Cancel, CancelAll, Intent, Modify, PlaceOrder
+from hip3.types import wire_decimal
+
+__all__ = [
+    "GATES",
+    "KillSwitch",
+    "MarketData",
+    "MarketLimits",
+    "RiskGates",
+    "RiskLimits",
+    "RiskRejection",
+    "RiskView",
+]
+
+_BPS = Decimal(10_000)
+
+#: Gate names, in the order they are checked.
+GATES = (
+    "kill_switch",
+    "rate_limit",
+    "stale_data",
+    "price_band",
+    "max_open_orders",
+    "max_position",
+    "max_notional",
+)
+
+
+@attrs.frozen(slots=True)
+class RiskRejection:
+    """Why an intent was refused: ``gate`` is one of :data:`GATES`."""
+
+    gate: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.gate}: {self.reason}"
+
+
+@attrs.frozen(slots=True)
+class MarketData:
+    """The latest prices known for one market and when they were seen (local ms)."""
+
+    coin: str
+    time_ms: int
+    mid: Decimal | None = None
+    mark: Decimal | None = None
+    oracle: Decimal | None = None
+
+    @property
+    def reference_px(self) -> Decimal | None:
+        """The price bands are measured against: mark, else oracle, else mid."""
+        for value in (self.mark, self.oracle, self.mid):
+            if value is not None and value > 0:
+                return value
+        return None
+
+
+@attrs.frozen(slots=True)
+class MarketLimits:
+    """Per-market caps; None means no cap. Position is in coin units, notional in USD."""
+
+    max_position_sz: Decimal | None = None
+    max_notional_usd: Decimal | None = None
+
+
+@attrs.frozen(slots=True)
+class RiskLimits:
+    """All limits the gates enforce.
+
+    ``per_market`` overrides ``default`` for the coins it names.
+    ``max_data_age_ms`` bounds how old the market data may be when an order is
+    priced from it; ``min_rate_budget`` is the rate-limit weight that must stay
+    available (the venue answers 429 below zero, and cancels need budget too).
+    """
+
+    default: MarketLimits = MarketLimits()
+    per_market: Mapping[str, MarketLimits] = attrs.field(factory=dict)
+    max_open_orders: int | None = None
+    price_band_bps: Decimal | None = None
+    max_data_age_ms: int | None = None
+    min_rate_budget: float = 0.0
+
+    def for_market(self, coin: str) -> MarketLimits:
+        return self.per_market.get(coin, self.default)
+
+
+@attrs.frozen(slots=True)
+class RiskView:
+    """Everything the gates look at, captured at one instant."""
+
+    now_ms: int
+    positions: Mapping[str, Decimal] = attrs.field(factory=dict)
+    open_orders: Sequence[OrderState] = ()
+    market_data: Mapping[str, MarketData] = attrs.field(factory=dict)
+    rate_budget: float = float("inf")
+    kill_reason: str | None = None
+
+
+class KillSwitch:
+    """Once engaged, no new order passes the gates; the bot cancels everything.
+
+    It stays engaged until :meth:`reset` (an operator's decision, not the bot's).
+    """
+
+    def __init__(self) -> None:
+        self._reason: str | None = None
+
+    @property
+    def engaged(self) -> bool:
+        return self._reason is not None
+
+    @property
+    def reason(self) -> str | None:
+        return self._reason
+
+    def engage(self, reason: str) -> None:
+        if self._reason is None:  # the first reason is the one worth keeping
+            self._reason = reason
+
+    def reset(self) -> None:
+        self._reason = None
+
+
+@attrs.frozen(slots=True)
+class RiskGates:
+    """The checks run before an order leaves the process."""
+
+    limits: RiskLimits
+
+    def check(self, intent: Intent, view: RiskView) -> RiskRejection | None:
+        """None when ``intent`` may be sent, else the first gate that refuses it."""
+        if isinstance(intent, Cancel | CancelAll):
+            return None
+        return self._check_order(intent, view)
+
+    def _check_order(self, intent: PlaceOrder | Modify, view: RiskView) -> RiskRejection | None:
+        limits = self.limits
+        coin = intent.coin
+        if view.kill_reason is not None:
+            return RiskRejection("kill_switch", f"kill switch engaged: {view.kill_reason}")
+        if view.rate_budget < limits.min_rate_budget + 1:
+            return RiskRejection(
+                "rate_limit",
+                f"rate-limit budget {view.rate_budget:g} would fall below the reserve "
+                f"{limits.min_rate_budget:g}",
+            )
+        data = view.market_data.get(coin)
+        if limits.max_data_age_ms is not None:
+            if data is None:
+                return RiskRejection("stale_data", f"no market data for {coin}")
+            age_ms = view.now_ms - data.time_ms
+            if age_ms > limits.max_data_age_ms:
+                return RiskRejection(
+                    "stale_data",
+                    f"market data for {coin} is {age_ms} ms old (max {limits.max_data_age_ms} ms)",
+                )
+        if limits.price_band_bps is not None:
+            reference = data.reference_px if data is not None else None
+            if reference is None:
+                return RiskRejection("price_band", f"no mark/oracle/mid price for {coin}")
+            distance_bps = abs(intent.px - reference) / reference * _BPS
+            if distance_bps > limits.price_band_bps:
+                return RiskRejection(
+                    "price_band",
+                    f"px {wire_decimal(intent.px)} is {distance_bps:.1f} bps from "
+                    f"{wire_decimal(reference)} (band {wire_decimal(limits.price_band_bps)} bps)",
+                )
+        replaced = _replaced_order(intent, view.open_orders)
+        open_orders = [o for o in view.open_orders if not o.status.is_terminal]
+        if (
+            limits.max_open_orders is not None
+            and isinstance(intent, PlaceOrder)
+            and len(open_orders) + 1 > limits.max_open_orders
+        ):
+            return RiskRejection(
+                "max_open_orders",
+                f"{len(open_orders)} orders open, one more exceeds {limits.max_open_orders}",
+            )
+        if intent.reduce_only:
+            return None  # cannot grow the position; the venue clamps it to the position
+        market = limits.for_market(coin)
+        # Worst case: every open order on this side fills, then this one too.
+        same_side = sum(
+            (
+                o.orig_sz - o.filled_sz
+                for o in open_orders
+                if o.coin == coin and o.side is intent.side and o is not replaced
+            ),
+            Decimal(0),
+        )
+        position = view.positions.get(coin, Decimal(0))
+        projected = position + intent.side.sign * (same_side + intent.sz)
+        growing = abs(projected) > abs(position)
+        if (
+            market.max_position_sz is not None
+            and growing
+            and abs(projected) > market.max_position_sz
+        ):
+            return RiskRejection(
+                "max_position",
+                f"{coin} position {wire_decimal(position)} would reach {wire_decimal(projected)} "
+                f"(max {wire_decimal(market.max_position_sz)})",
+            )
+        if market.max_notional_usd is not None and growing:
+            notional = abs(projected) * intent.px
+            if notional > market.max_notional_usd:
+                return RiskRejection(
+                    "max_notional",
+                    f"{coin} notional would reach {notional:.2f} USD "
+                    f"(max {wire_decimal(market.max_notional_usd)})",
+                )
+        return None
+
+
+def _replaced_order(intent: PlaceOrder | Modify, orders: Sequence[OrderState]) -> OrderState | None:
+    """The open order a Modify replaces (its size must not count twice)."""
+    if not isinstance(intent, Modify):
+        return None
+    for order in orders:
+        if (intent.cloid is not None and order.cloid == intent.cloid) or (
+            intent.oid is not None and order.oid == intent.oid
+        ):
+            return order
+    return None
