@@ -1,0 +1,142 @@
+"""Rate limiter, backoff and nonce generator: pure logic on trio's MockClock."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import trio
+import trio.testing
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hip3.clients.backoff import Backoff
+from hip3.clients.info import merge_fills
+from hip3.clients.nonce import NonceGenerator
+from hip3.clients.ratelimit import (
+    RateLimiter,
+    TokenBucket,
+    exchange_weight,
+    info_extra_weight,
+    info_weight,
+)
+
+
+def test_exchange_weight_follows_one_plus_floor_n_over_40() -> None:
+    assert [exchange_weight(n) for n in (0, 1, 39, 40, 79, 80)] == [1, 1, 1, 2, 2, 3]
+
+
+def test_info_weights_match_the_published_table() -> None:
+    assert info_weight("l2Book") == 2
+    assert info_weight("orderStatus") == 2
+    assert info_weight("userRole") == 60
+    assert info_weight("meta") == 20
+    assert info_extra_weight("userFillsByTime", 2000) == 100
+    assert info_extra_weight("meta", 2000) == 0
+
+
+async def test_bucket_makes_callers_wait_for_refill_on_mock_clock(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    bucket = TokenBucket(1200, 60.0)  # 20 weight per second
+    start = trio.current_time()
+    await bucket.acquire(1200)
+    assert trio.current_time() == start
+    await bucket.acquire(20)
+    assert trio.current_time() - start == pytest.approx(1.0)
+
+
+async def test_waiting_for_budget_is_cancellable(autojump_clock: trio.testing.MockClock) -> None:
+    bucket = TokenBucket(10, 60.0)
+    await bucket.acquire(10)
+    with trio.move_on_after(1.0) as scope:
+        await bucket.acquire(10)
+    assert scope.cancelled_caught
+    # The cancelled waiter took nothing: after a full period the budget is whole again.
+    await trio.sleep(60.0)
+    assert bucket.available == pytest.approx(10)
+
+
+async def test_drain_after_429_delays_the_next_request(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    limiter = RateLimiter()
+    limiter.rest.drain()
+    start = trio.current_time()
+    await limiter.acquire_info("l2Book")
+    assert trio.current_time() - start == pytest.approx(2 / 20)
+
+
+async def test_concurrent_waiters_are_served_in_order_within_budget(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    bucket = TokenBucket(60, 60.0)  # 1 per second
+    await bucket.acquire(60)
+    done: list[tuple[int, float]] = []
+
+    async def take(i: int) -> None:
+        await bucket.acquire(1)
+        done.append((i, trio.current_time()))
+
+    async with trio.open_nursery() as nursery:
+        for i in range(5):
+            nursery.start_soon(take, i)
+            await trio.testing.wait_all_tasks_blocked()
+    assert [i for i, _ in done] == [0, 1, 2, 3, 4]
+    assert [round(t) for _, t in done] == [1, 2, 3, 4, 5]
+
+
+def test_backoff_grows_exponentially_is_capped_and_jittered_downwards() -> None:
+    policy = Backoff(base_secs=1.0, factor=2.0, cap_secs=10.0, jitter=0.5)
+    rng = random.Random(7)
+    for attempt, ceiling in [(0, 1.0), (1, 2.0), (2, 4.0), (3, 8.0), (4, 10.0), (9, 10.0)]:
+        d = policy.delay_secs(attempt, rng)
+        assert ceiling * 0.5 <= d <= ceiling
+
+
+def test_backoff_rejects_nonsense_parameters() -> None:
+    with pytest.raises(ValueError, match="jitter"):
+        Backoff(jitter=2.0)
+
+
+def test_nonces_strictly_increase_when_the_clock_stalls_or_goes_back() -> None:
+    clock = iter([1000, 1000, 1000, 999, 1005, 1005])
+    gen = NonceGenerator(now_ms=lambda: next(clock))
+    assert [gen.next() for _ in range(6)] == [1000, 1001, 1002, 1003, 1005, 1006]
+
+
+async def test_nonces_are_unique_across_concurrent_senders() -> None:
+    gen = NonceGenerator(now_ms=lambda: 42)
+    seen: list[int] = []
+
+    async def sender() -> None:
+        for _ in range(50):
+            seen.append(gen.next())
+            await trio.lowlevel.checkpoint()
+
+    async with trio.open_nursery() as nursery:
+        for _ in range(8):
+            nursery.start_soon(sender)
+    assert len(set(seen)) == 400
+    assert seen == sorted(seen)
+
+
+_fill = st.fixed_dictionaries(
+    {
+        "coin": st.sampled_from(["BTC", "xyz:GOLD"]),
+        "tid": st.integers(1, 60),
+        "time": st.integers(0, 20),
+    }
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(_fill, max_size=20), max_size=5))
+def test_merge_fills_dedups_by_coin_and_tid_and_sorts_oldest_first(
+    pages: list[list[dict[str, object]]],
+) -> None:
+    merged = merge_fills(pages)
+    keys = [(f["coin"], f["tid"]) for f in merged]
+    assert len(keys) == len(set(keys))
+    assert set(keys) == {(f["coin"], f["tid"]) for page in pages for f in page}
+    assert [(f["time"], f["tid"]) for f in merged] == sorted((f["time"], f["tid"]) for f in merged)
