@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hip3.executor.deadman import run_dead_mans_switch
+from hip3.executor.executor import Executor, ExecutorStats
 from hip3.executor.intents import (
     Cancel,
     CancelAll,
@@ -12,14 +14,22 @@ from hip3.executor.intents import (
     PlaceOrder,
     Tif,
 )
+from hip3.executor.ports import CancelTarget, ExecutorTracker, OrderResult, OrderVenue
 
 __all__ = [
     "Cancel",
     "CancelAll",
+    "CancelTarget",
+    "Executor",
+    "ExecutorStats",
+    "ExecutorTracker",
     "Intent",
     "Modify",
+    "OrderResult",
+    "OrderVenue",
     "Outcome",
     "OutcomeStatus",
     "PlaceOrder",
     "Tif",
+    "run_dead_mans_switch",
 ]

@@ -7,24 +7,29 @@ The gates never mutate anything and never do I/O: the executor builds a
 
 Cancels always pass: reducing exposure must stay possible when everything
 else is refused (kill switch engaged, data stale, budget spent).
+
+The gates read intents structurally (:class:`PricedIntent`) rather than
+importing ``hip3.executor``, which depends on them: anything with a price and
+a size is an order to check, anything else (Cancel, CancelAll) passes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Protocol
 
 import attrs
 
 from hip3.domain import OrderState
-from hip3.executor.intents import Cancel, CancelAll, Intent, Modify, PlaceOrder
-from hip3.types import wire_decimal
+from hip3.types import Side, wire_decimal
 
 __all__ = [
     "GATES",
     "KillSwitch",
     "MarketData",
     "MarketLimits",
+    "PricedIntent",
     "RiskGates",
     "RiskLimits",
     "RiskRejection",
@@ -43,6 +48,25 @@ GATES = (
     "max_position",
     "max_notional",
 )
+
+
+class PricedIntent(Protocol):
+    """An order intent as the gates see it (``PlaceOrder``, ``Modify``)."""
+
+    @property
+    def coin(self) -> str: ...
+
+    @property
+    def side(self) -> Side: ...
+
+    @property
+    def px(self) -> Decimal: ...
+
+    @property
+    def sz(self) -> Decimal: ...
+
+    @property
+    def reduce_only(self) -> bool: ...
 
 
 @attrs.frozen(slots=True)
@@ -147,13 +171,13 @@ class RiskGates:
 
     limits: RiskLimits
 
-    def check(self, intent: Intent, view: RiskView) -> RiskRejection | None:
+    def check(self, intent: object, view: RiskView) -> RiskRejection | None:
         """None when ``intent`` may be sent, else the first gate that refuses it."""
-        if isinstance(intent, Cancel | CancelAll):
-            return None
-        return self._check_order(intent, view)
+        if not (hasattr(intent, "px") and hasattr(intent, "sz") and hasattr(intent, "side")):
+            return None  # a cancel: always allowed
+        return self._check_order(intent, view)  # type: ignore[arg-type]
 
-    def _check_order(self, intent: PlaceOrder | Modify, view: RiskView) -> RiskRejection | None:
+    def _check_order(self, intent: PricedIntent, view: RiskView) -> RiskRejection | None:
         limits = self.limits
         coin = intent.coin
         if view.kill_reason is not None:
@@ -189,7 +213,8 @@ class RiskGates:
         open_orders = [o for o in view.open_orders if not o.status.is_terminal]
         if (
             limits.max_open_orders is not None
-            and isinstance(intent, PlaceOrder)
+            and replaced is None
+            and not _is_modify(intent)
             and len(open_orders) + 1 > limits.max_open_orders
         ):
             return RiskRejection(
@@ -232,13 +257,17 @@ class RiskGates:
         return None
 
 
-def _replaced_order(intent: PlaceOrder | Modify, orders: Sequence[OrderState]) -> OrderState | None:
+def _is_modify(intent: PricedIntent) -> bool:
+    return hasattr(intent, "new_cloid")  # Modify names its replacement; PlaceOrder does not
+
+
+def _replaced_order(intent: PricedIntent, orders: Sequence[OrderState]) -> OrderState | None:
     """The open order a Modify replaces (its size must not count twice)."""
-    if not isinstance(intent, Modify):
+    if not _is_modify(intent):
         return None
+    cloid = getattr(intent, "cloid", None)
+    oid = getattr(intent, "oid", None)
     for order in orders:
-        if (intent.cloid is not None and order.cloid == intent.cloid) or (
-            intent.oid is not None and order.oid == intent.oid
-        ):
+        if (cloid is not None and order.cloid == cloid) or (oid is not None and order.oid == oid):
             return order
     return None

@@ -1,0 +1,62 @@
+"""The venue's dead-man's switch (``scheduleCancel``), kept armed while the bot runs.
+
+``scheduleCancel {time}`` makes the venue cancel all the account's open orders
+at ``time`` unless re-armed first (the time must be at least 5 s ahead; the
+venue allows 10 triggers a day). If the bot dies or loses its connection, its
+quotes are gone within ``window_secs``; while it is healthy it pushes the time
+forward every ``rearm_secs``. On a clean exit it disarms (``time`` omitted).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import trio
+
+from hip3.errors import ExchangeError, TransportError, UnknownOutcomeError
+from hip3.executor.ports import OrderVenue
+
+__all__ = ["MIN_WINDOW_SECS", "run_dead_mans_switch"]
+
+log = logging.getLogger(__name__)
+
+#: the venue refuses a scheduleCancel time less than 5 seconds ahead
+MIN_WINDOW_SECS = 5.0
+
+
+async def run_dead_mans_switch(
+    venue: OrderVenue,
+    *,
+    window_secs: float = 60.0,
+    rearm_secs: float = 15.0,
+    now_ms: Callable[[], int] | None = None,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Arm at once, re-arm every ``rearm_secs``, disarm when cancelled."""
+    if window_secs < MIN_WINDOW_SECS:
+        raise ValueError(f"window_secs must be >= {MIN_WINDOW_SECS}, got {window_secs}")
+    if not 0 < rearm_secs < window_secs:
+        raise ValueError(f"rearm_secs must be in (0, window_secs), got {rearm_secs}")
+    clock_ms = now_ms if now_ms is not None else (lambda: time.time_ns() // 1_000_000)
+    started = False
+    try:
+        deadline = trio.current_time()
+        while True:
+            try:
+                await venue.schedule_cancel(clock_ms() + int(window_secs * 1000))
+            except (TransportError, ExchangeError, UnknownOutcomeError) as exc:
+                # The previous arming still holds until its time; try again next round.
+                log.warning("could not re-arm scheduleCancel: %s", exc)
+            if not started:
+                started = True
+                task_status.started()
+            deadline += rearm_secs
+            await trio.sleep_until(deadline)
+    finally:
+        with trio.CancelScope(shield=True), trio.move_on_after(5):
+            try:
+                await venue.schedule_cancel(None)
+            except (TransportError, ExchangeError, UnknownOutcomeError) as exc:
+                log.warning("could not disarm scheduleCancel (it will fire): %s", exc)

@@ -1,0 +1,316 @@
+"""The executor: intents in, venue actions out, one :class:`Outcome` per intent.
+
+Order of operations for a placement, and why:
+
+1. the risk gates see the intent with a fresh view (positions and open orders
+   from the tracker, market data, rate budget, kill switch); a refusal ends it
+   as rejected naming the gate -- nothing is sent;
+2. the tracker is told ``order_sent`` *before* the post, so a fill arriving on
+   userFills ahead of the post response finds an order in flight (and a resync
+   snapshot taken meanwhile is deferred rather than adopted);
+3. the post's per-order status is mapped to the tracker: ``resting`` -> open
+   with its oid; ``filled`` -> filled plus a provisional fill (the venue's
+   ``totalSz``/``avgPx``), confirmed later trade by trade; ``error`` ->
+   rejected with the venue's text;
+4. when no answer arrived (the post may or may not have executed) the order is
+   looked up by cloid with ``orderStatus`` until the venue knows it or the
+   resolution window passes -- it is never posted again, which could double
+   the position.
+
+Intents are executed one at a time, in order: a strategy's cancel followed by
+a placement must reach the venue in that order.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import attrs
+import trio
+
+from hip3.domain import OrderState, OrderStatus, OrderUpdate
+from hip3.errors import ExchangeError, TransportError, UnknownOutcomeError
+from hip3.executor.intents import (
+    Cancel,
+    CancelAll,
+    Intent,
+    Modify,
+    Outcome,
+    OutcomeStatus,
+    PlaceOrder,
+)
+from hip3.executor.ports import CancelTarget, ExecutorTracker, OrderResult, OrderVenue
+from hip3.risk.gates import KillSwitch, MarketData, RiskGates, RiskView
+
+__all__ = ["Executor", "ExecutorStats"]
+
+log = logging.getLogger(__name__)
+
+
+@attrs.define
+class ExecutorStats:
+    intents: int = 0
+    placed: int = 0
+    filled: int = 0
+    resting: int = 0
+    rejected: int = 0
+    gate_rejections: int = 0
+    cancelled: int = 0
+    cancel_failures: int = 0
+    unknown_outcomes: int = 0
+    unknown_resolved: int = 0
+
+
+class Executor:
+    """Runs intents through the gates and the venue; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        venue: OrderVenue,
+        tracker: ExecutorTracker,
+        gates: RiskGates,
+        kill_switch: KillSwitch | None = None,
+        market_data: Callable[[], Mapping[str, MarketData]] = dict,
+        rate_budget: Callable[[], float] = lambda: float("inf"),
+        now_ms: Callable[[], int] | None = None,
+        resolve_window_secs: float = 10.0,
+        resolve_poll_secs: float = 0.5,
+    ) -> None:
+        self.venue = venue
+        self.tracker = tracker
+        self.gates = gates
+        self.kill_switch = kill_switch if kill_switch is not None else KillSwitch()
+        self._market_data = market_data
+        self._rate_budget = rate_budget
+        self._now_ms = now_ms if now_ms is not None else _wall_ms
+        self.resolve_window_secs = resolve_window_secs
+        self.resolve_poll_secs = resolve_poll_secs
+        self.stats = ExecutorStats()
+
+    async def run(
+        self,
+        intents: trio.MemoryReceiveChannel[Intent],
+        outcomes: trio.MemorySendChannel[Outcome] | None = None,
+        *,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Execute intents until the channel closes; each outcome goes to ``outcomes``."""
+        task_status.started()
+        async with intents:
+            async for intent in intents:
+                for outcome in await self.execute(intent):
+                    if outcomes is not None:
+                        await outcomes.send(outcome)
+        if outcomes is not None:
+            await outcomes.aclose()
+
+    async def execute(self, intent: Intent) -> list[Outcome]:
+        """Carry out one intent; a CancelAll yields one outcome per order it cancels."""
+        self.stats.intents += 1
+        if isinstance(intent, PlaceOrder):
+            outcomes = [await self._place(intent)]
+        elif isinstance(intent, Modify):
+            outcomes = [await self._modify(intent)]
+        elif isinstance(intent, Cancel):
+            outcomes = [await self._cancel_one(intent)]
+        else:
+            outcomes = await self._cancel_all(intent)
+        for outcome in outcomes:
+            self._count(outcome)
+        return outcomes
+
+    async def kill(self, reason: str) -> list[Outcome]:
+        """Engage the kill switch (no new orders pass) and cancel every open order."""
+        self.kill_switch.engage(reason)
+        log.warning("kill switch engaged: %s; cancelling all open orders", reason)
+        return await self.execute(CancelAll())
+
+    # -- placement -------------------------------------------------------------
+
+    async def _view(self) -> RiskView:
+        return RiskView(
+            now_ms=self._now_ms(),
+            positions=await self.tracker.positions(),
+            open_orders=await self.tracker.open_orders(),
+            market_data=self._market_data(),
+            rate_budget=self._rate_budget(),
+            kill_reason=self.kill_switch.reason,
+        )
+
+    async def _place(self, order: PlaceOrder) -> Outcome:
+        rejection = self.gates.check(order, await self._view())
+        if rejection is not None:
+            self.stats.gate_rejections += 1
+            log.info("order %s refused by gate %s", order.cloid, rejection)
+            return Outcome.rejected(order, rejection.reason, gate=rejection.gate)
+        await self.tracker.order_sent(order)
+        self.stats.placed += 1
+        try:
+            results = await self.venue.place_orders([order])
+        except UnknownOutcomeError as exc:
+            return await self._resolve(order, order, str(exc))
+        except (TransportError, ExchangeError) as exc:
+            return await self._reject(order, order, f"not placed: {exc}")
+        if len(results) != 1:
+            # One status per order is the venue's contract; anything else leaves the
+            # outcome unknown, so ask rather than guess.
+            return await self._resolve(order, order, f"{len(results)} statuses for one order")
+        return await self._apply_result(order, order, results[0])
+
+    async def _modify(self, modify: Modify) -> Outcome:
+        rejection = self.gates.check(modify, await self._view())
+        if rejection is not None:
+            self.stats.gate_rejections += 1
+            return Outcome.rejected(modify, rejection.reason, gate=rejection.gate)
+        # The replacement is a new order for the tracker, under the new cloid; the
+        # venue reports the old one cancelled on orderUpdates.
+        replacement = PlaceOrder(
+            modify.coin,
+            modify.side,
+            modify.px,
+            modify.sz,
+            tif=modify.tif,
+            reduce_only=modify.reduce_only,
+            cloid=modify.new_cloid,
+        )
+        await self.tracker.order_sent(replacement)
+        self.stats.placed += 1
+        try:
+            result = await self.venue.modify_order(modify)
+        except UnknownOutcomeError as exc:
+            return await self._resolve(modify, replacement, str(exc))
+        except (TransportError, ExchangeError) as exc:
+            return await self._reject(modify, replacement, f"not modified: {exc}")
+        return await self._apply_result(modify, replacement, result)
+
+    async def _apply_result(
+        self, intent: PlaceOrder | Modify, order: PlaceOrder, result: OrderResult
+    ) -> Outcome:
+        if result.kind == "error" or result.oid is None:
+            return await self._reject(intent, order, result.error or "error status without text")
+        if result.kind == "resting":
+            await self.tracker.order_resting(order.cloid, result.oid)
+            return Outcome(intent, OutcomeStatus.RESTING, oid=result.oid)
+        await self.tracker.order_filled(order.cloid, result.oid, result.total_sz, result.avg_px)
+        return Outcome(
+            intent,
+            OutcomeStatus.FILLED,
+            oid=result.oid,
+            filled_sz=result.total_sz,
+            avg_px=result.avg_px,
+        )
+
+    async def _reject(self, intent: Intent, order: PlaceOrder, reason: str) -> Outcome:
+        await self.tracker.order_rejected(order.cloid, reason)
+        return Outcome.rejected(intent, reason)
+
+    async def _resolve(self, intent: PlaceOrder | Modify, order: PlaceOrder, why: str) -> Outcome:
+        """Learn a sent order's fate from ``orderStatus`` by cloid; never re-post it."""
+        self.stats.unknown_outcomes += 1
+        log.warning("no answer for order %s (%s); asking the venue by cloid", order.cloid, why)
+        update: OrderUpdate | None = None
+        with trio.move_on_after(self.resolve_window_secs):
+            while True:
+                try:
+                    update = await self.venue.order_status(order.cloid)
+                except (TransportError, ExchangeError) as exc:
+                    log.info("orderStatus for %s failed, retrying: %s", order.cloid, exc)
+                else:
+                    if update is not None:
+                        break
+                await trio.sleep(self.resolve_poll_secs)
+        if update is None:
+            # The venue does not know the cloid after the whole window: the action
+            # never executed (the adapter posts with an expiry inside this window).
+            return await self._reject(
+                intent, order, f"lost: venue has no order {order.cloid} ({why})"
+            )
+        self.stats.unknown_resolved += 1
+        status = update.order_status
+        if status in (OrderStatus.RESTING, OrderStatus.PARTIALLY_FILLED):
+            await self.tracker.order_resting(order.cloid, update.oid)
+            return Outcome(intent, OutcomeStatus.RESTING, oid=update.oid)
+        if status is OrderStatus.FILLED:
+            filled = update.orig_sz - update.sz if update.sz < update.orig_sz else update.orig_sz
+            await self.tracker.order_filled(order.cloid, update.oid, filled, None)
+            return Outcome(intent, OutcomeStatus.FILLED, oid=update.oid, filled_sz=filled)
+        await self.tracker.order_update(update)
+        if status is OrderStatus.REJECTED:
+            return Outcome.rejected(intent, f"venue status {update.status}")
+        return Outcome(
+            intent, OutcomeStatus.CANCELLED, oid=update.oid, reason=f"venue status {update.status}"
+        )
+
+    # -- cancels ---------------------------------------------------------------
+
+    async def _cancel_one(self, cancel: Cancel) -> Outcome:
+        target = CancelTarget(cancel.coin, cloid=cancel.cloid, oid=cancel.oid)
+        (outcome,) = await self._send_cancels([(cancel, target)])
+        return outcome
+
+    async def _cancel_all(self, cancel_all: CancelAll) -> list[Outcome]:
+        orders = await self.tracker.open_orders()
+        pairs: list[tuple[Intent, CancelTarget]] = []
+        for order in _cancellable(orders, cancel_all.coin):
+            # Prefer the cloid: it is known even before the venue's oid comes back.
+            cancel = (
+                Cancel(order.coin, cloid=order.cloid)
+                if order.cloid is not None
+                else Cancel(order.coin, oid=order.oid)
+            )
+            pairs.append((cancel, CancelTarget(order.coin, cloid=cancel.cloid, oid=cancel.oid)))
+        if not pairs:
+            return []
+        return await self._send_cancels(pairs)
+
+    async def _send_cancels(self, pairs: Sequence[tuple[Intent, CancelTarget]]) -> list[Outcome]:
+        try:
+            statuses: Sequence[str | None] = await self.venue.cancel_orders(
+                [target for _, target in pairs]
+            )
+        except (TransportError, ExchangeError, UnknownOutcomeError) as exc:
+            # A cancel is safe to repeat, but the strategy decides whether to: it
+            # sees the order still open in the next context.
+            return [Outcome.rejected(intent, f"cancel not confirmed: {exc}") for intent, _ in pairs]
+        if len(statuses) != len(pairs):
+            return [
+                Outcome.rejected(intent, f"{len(statuses)} statuses for {len(pairs)} cancels")
+                for intent, _ in pairs
+            ]
+        outcomes = []
+        for (intent, target), error in zip(pairs, statuses, strict=True):
+            if error is None:
+                outcomes.append(Outcome(intent, OutcomeStatus.CANCELLED, oid=target.oid))
+            else:
+                outcomes.append(Outcome.rejected(intent, error))
+        return outcomes
+
+    def _count(self, outcome: Outcome) -> None:
+        stats = self.stats
+        if outcome.status is OutcomeStatus.FILLED:
+            stats.filled += 1
+        elif outcome.status is OutcomeStatus.RESTING:
+            stats.resting += 1
+        elif outcome.status is OutcomeStatus.CANCELLED:
+            stats.cancelled += 1
+        elif isinstance(outcome.intent, Cancel):
+            stats.cancel_failures += 1
+        else:
+            stats.rejected += 1
+
+
+def _cancellable(orders: Sequence[OrderState], coin: str | None) -> list[OrderState]:
+    return [
+        o
+        for o in orders
+        if not o.status.is_terminal
+        and (coin is None or o.coin == coin)
+        and (o.cloid is not None or o.oid is not None)
+    ]
+
+
+def _wall_ms() -> int:
+    return time.time_ns() // 1_000_000

@@ -1,0 +1,324 @@
+"""Executor rules against an in-process venue that keeps its own order book.
+
+These pin the executor's contract (gates first, tracker told before the post,
+status mapping, unknown outcomes resolved by cloid without a second post);
+the same behaviours over real sockets against hip3.sim live in test_executor_sim.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+import pytest
+import trio
+import trio.testing
+
+from hip3.domain import OrderState, OrderStatus, OrderUpdate
+from hip3.errors import TransportError, UnknownOutcomeError
+from hip3.executor import (
+    Cancel,
+    CancelAll,
+    CancelTarget,
+    Executor,
+    Intent,
+    Modify,
+    OrderResult,
+    Outcome,
+    OutcomeStatus,
+    PlaceOrder,
+    run_dead_mans_switch,
+)
+from hip3.risk import MarketLimits, RiskGates, RiskLimits
+from hip3.types import Cloid, Side
+
+D = Decimal
+
+
+class Venue:
+    """Rests every order whose px is below ``cross_px`` (buys) and fills the rest."""
+
+    def __init__(self) -> None:
+        self.cross_px = D(100)
+        self.next_oid = 1
+        self.posts: list[Cloid] = []
+        self.orders: dict[Cloid, OrderUpdate] = {}
+        self.lose_next_response = False
+        self.fail_next = False
+        self.error_text: str | None = None
+        self.status_calls = 0
+        self.scheduled: list[int | None] = []
+        self.known_after_status_calls = 0
+
+    async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderResult]:
+        if self.fail_next:
+            self.fail_next = False
+            raise TransportError("connection refused")
+        results = []
+        for order in orders:
+            self.posts.append(order.cloid)
+            if self.error_text is not None:
+                results.append(OrderResult("error", error=self.error_text))
+                continue
+            oid = self.next_oid
+            self.next_oid += 1
+            fills = order.side is Side.BUY and order.px >= self.cross_px
+            status = "filled" if fills else "open"
+            remaining = D(0) if fills else order.sz
+            self.orders[order.cloid] = OrderUpdate(
+                order.coin,
+                oid,
+                order.side,
+                order.px,
+                remaining,
+                order.sz,
+                status,
+                1,
+                cloid=order.cloid,
+            )
+            if fills:
+                results.append(OrderResult("filled", oid=oid, total_sz=order.sz, avg_px=order.px))
+            else:
+                results.append(OrderResult("resting", oid=oid))
+        if self.lose_next_response:
+            self.lose_next_response = False
+            raise UnknownOutcomeError("ws post timed out")
+        return results
+
+    async def modify_order(self, modify: Modify) -> OrderResult:
+        (result,) = await self.place_orders(
+            [PlaceOrder(modify.coin, modify.side, modify.px, modify.sz, cloid=modify.new_cloid)]
+        )
+        return result
+
+    async def cancel_orders(self, targets: Sequence[CancelTarget]) -> Sequence[str | None]:
+        out: list[str | None] = []
+        for target in targets:
+            order = self.orders.get(target.cloid) if target.cloid else None
+            if order is None or order.status != "open":
+                out.append("Order was never placed, already canceled, or filled.")
+            else:
+                self.orders[target.cloid] = OrderUpdate(  # type: ignore[index]
+                    order.coin,
+                    order.oid,
+                    order.side,
+                    order.limit_px,
+                    order.sz,
+                    order.orig_sz,
+                    "canceled",
+                    2,
+                    cloid=order.cloid,
+                )
+                out.append(None)
+        return out
+
+    async def order_status(self, cloid: Cloid) -> OrderUpdate | None:
+        self.status_calls += 1
+        if self.status_calls <= self.known_after_status_calls:
+            return None  # the venue has not processed the action yet
+        return self.orders.get(cloid)
+
+    async def schedule_cancel(self, time_ms: int | None) -> None:
+        self.scheduled.append(time_ms)
+
+
+class Tracker:
+    """Records the executor's messages in order and keeps a minimal order table."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, object]] = []
+        self.orders: dict[Cloid, OrderState] = {}
+        self.position: dict[str, Decimal] = {}
+
+    async def order_sent(self, order: PlaceOrder) -> None:
+        self.log.append(("sent", order.cloid))
+        self.orders[order.cloid] = OrderState(
+            order.coin, order.side, order.px, order.sz, OrderStatus.PENDING, cloid=order.cloid
+        )
+
+    async def order_resting(self, cloid: Cloid, oid: int) -> None:
+        self.log.append(("resting", cloid))
+        self.orders[cloid] = _evolve(self.orders[cloid], OrderStatus.RESTING, oid)
+
+    async def order_filled(
+        self, cloid: Cloid, oid: int, total_sz: Decimal, avg_px: Decimal | None
+    ) -> None:
+        self.log.append(("filled", cloid))
+        order = self.orders[cloid]
+        self.orders[cloid] = _evolve(order, OrderStatus.FILLED, oid)
+        self.position[order.coin] = self.position.get(order.coin, D(0)) + order.side.sign * total_sz
+
+    async def order_rejected(self, cloid: Cloid, reason: str) -> None:
+        self.log.append(("rejected", reason))
+        self.orders[cloid] = _evolve(self.orders[cloid], OrderStatus.REJECTED, None)
+
+    async def order_update(self, update: OrderUpdate) -> None:
+        self.log.append(("update", update.status))
+
+    async def positions(self) -> Mapping[str, Decimal]:
+        return dict(self.position)
+
+    async def open_orders(self) -> Sequence[OrderState]:
+        return [o for o in self.orders.values() if not o.status.is_terminal]
+
+
+def _evolve(order: OrderState, status: OrderStatus, oid: int | None) -> OrderState:
+    return OrderState(
+        order.coin, order.side, order.limit_px, order.orig_sz, status, oid=oid, cloid=order.cloid
+    )
+
+
+def make(limits: RiskLimits | None = None) -> tuple[Executor, Venue, Tracker]:
+    venue, tracker = Venue(), Tracker()
+    executor = Executor(
+        venue=venue,
+        tracker=tracker,
+        gates=RiskGates(limits or RiskLimits()),
+        resolve_window_secs=5,
+        resolve_poll_secs=0.5,
+    )
+    return executor, venue, tracker
+
+
+def buy(px: str, sz: str = "1") -> PlaceOrder:
+    return PlaceOrder("xyz:GOLD", Side.BUY, px, sz)
+
+
+async def test_resting_order_tells_tracker_sent_before_resting_with_oid() -> None:
+    executor, _venue, tracker = make()
+    order = buy("99")
+    (outcome,) = await executor.execute(order)
+    assert outcome.status is OutcomeStatus.RESTING and outcome.oid == 1
+    assert tracker.log == [("sent", order.cloid), ("resting", order.cloid)]
+    assert tracker.orders[order.cloid].oid == 1
+
+
+async def test_filled_order_applies_provisional_fill_at_once() -> None:
+    executor, _venue, tracker = make()
+    (outcome,) = await executor.execute(buy("100", "2"))
+    assert outcome.status is OutcomeStatus.FILLED and outcome.filled_sz == D(2)
+    assert tracker.position == {"xyz:GOLD": D(2)}
+
+
+async def test_venue_error_rejects_with_the_venues_text() -> None:
+    executor, venue, tracker = make()
+    venue.error_text = "Insufficient margin to place order. asset=110000"
+    (outcome,) = await executor.execute(buy("99"))
+    assert outcome.status is OutcomeStatus.REJECTED
+    assert outcome.reason == venue.error_text and outcome.gate is None
+    assert tracker.log[-1] == ("rejected", venue.error_text)
+    assert executor.stats.rejected == 1
+
+
+async def test_gate_rejection_sends_nothing_and_names_the_gate() -> None:
+    executor, venue, tracker = make(RiskLimits(default=MarketLimits(max_position_sz=D(1))))
+    (outcome,) = await executor.execute(buy("99", "2"))
+    assert outcome.status is OutcomeStatus.REJECTED and outcome.gate == "max_position"
+    assert venue.posts == [] and tracker.log == []
+
+
+async def test_transport_failure_before_sending_rejects_without_resolution() -> None:
+    executor, venue, _tracker = make()
+    venue.fail_next = True
+    (outcome,) = await executor.execute(buy("99"))
+    assert outcome.status is OutcomeStatus.REJECTED and "connection refused" in str(outcome.reason)
+    assert venue.status_calls == 0
+
+
+async def test_lost_response_resolved_by_order_status_without_second_post(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    executor, venue, tracker = make()
+    venue.lose_next_response = True
+    venue.known_after_status_calls = 2  # the venue answers unknownOid twice first
+    order = buy("100", "3")
+    (outcome,) = await executor.execute(order)
+    assert outcome.status is OutcomeStatus.FILLED and outcome.filled_sz == D(3)
+    assert venue.posts == [order.cloid]
+    assert tracker.position == {"xyz:GOLD": D(3)}
+    assert executor.stats.unknown_outcomes == 1 and executor.stats.unknown_resolved == 1
+
+
+async def test_lost_order_the_venue_never_saw_ends_rejected_as_lost(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    executor, venue, _tracker = make()
+    venue.lose_next_response = True
+    venue.known_after_status_calls = 10**6
+    (outcome,) = await executor.execute(buy("99"))
+    assert outcome.status is OutcomeStatus.REJECTED and str(outcome.reason).startswith("lost")
+    assert len(venue.posts) == 1
+
+
+async def test_cancel_and_cancel_all_end_cancelled_or_rejected_with_text() -> None:
+    executor, _venue, tracker = make()
+    first, second, third = buy("97"), buy("98"), buy("99")
+    for order in (first, second, third):
+        await executor.execute(order)
+    (one,) = await executor.execute(Cancel("xyz:GOLD", cloid=first.cloid))
+    assert one.status is OutcomeStatus.CANCELLED
+    (again,) = await executor.execute(Cancel("xyz:GOLD", cloid=first.cloid))
+    assert again.status is OutcomeStatus.REJECTED and "already canceled" in str(again.reason)
+    tracker.orders[first.cloid] = _evolve(tracker.orders[first.cloid], OrderStatus.CANCELLED, 1)
+    rest = await executor.execute(CancelAll("xyz:GOLD"))
+    assert {o.intent.cloid for o in rest} == {second.cloid, third.cloid}  # type: ignore[union-attr]
+    assert all(o.status is OutcomeStatus.CANCELLED for o in rest)
+
+
+async def test_modify_is_sent_under_the_new_cloid() -> None:
+    executor, venue, tracker = make()
+    order = buy("97")
+    await executor.execute(order)
+    modify = Modify("xyz:GOLD", Side.BUY, "98", "1", cloid=order.cloid)
+    (outcome,) = await executor.execute(modify)
+    assert outcome.status is OutcomeStatus.RESTING
+    assert venue.posts == [order.cloid, modify.new_cloid]
+    assert ("sent", modify.new_cloid) in tracker.log
+
+
+async def test_kill_switch_cancels_everything_and_blocks_new_orders() -> None:
+    executor, venue, _tracker = make()
+    await executor.execute(buy("97"))
+    await executor.execute(buy("98"))
+    cancelled = await executor.kill("max drawdown")
+    assert [o.status for o in cancelled] == [OutcomeStatus.CANCELLED] * 2
+    (blocked,) = await executor.execute(buy("96"))
+    assert blocked.gate == "kill_switch" and "max drawdown" in str(blocked.reason)
+    assert len(venue.posts) == 2
+
+
+async def test_run_consumes_channel_and_reports_one_outcome_per_intent() -> None:
+    executor, venue, _tracker = make()
+    intent_send, intent_recv = trio.open_memory_channel[Intent](4)
+    outcome_send, outcome_recv = trio.open_memory_channel[Outcome](4)
+    venue.error_text = None
+    async with trio.open_nursery() as nursery:
+        await nursery.start(executor.run, intent_recv, outcome_send)
+        async with intent_send:
+            await intent_send.send(buy("99"))
+            await intent_send.send(buy("100"))
+            await intent_send.send(PlaceOrder("xyz:GOLD", Side.SELL, "1", "0.5"))
+        statuses = [o.status async for o in outcome_recv]
+    assert statuses == [OutcomeStatus.RESTING, OutcomeStatus.FILLED, OutcomeStatus.RESTING]
+
+
+async def test_dead_mans_switch_arms_rearms_and_disarms(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    venue = Venue()
+    now = [1_000_000]
+    async with trio.open_nursery() as nursery:
+        await nursery.start(
+            lambda task_status: run_dead_mans_switch(
+                venue, window_secs=60, rearm_secs=15, now_ms=lambda: now[0], task_status=task_status
+            )
+        )
+        assert venue.scheduled == [1_060_000]
+        await trio.sleep(31)
+        nursery.cancel_scope.cancel()
+    assert venue.scheduled == [1_060_000, 1_060_000, 1_060_000, None]
+
+
+def test_dead_mans_switch_window_must_respect_venue_minimum() -> None:
+    with pytest.raises(ValueError, match="window_secs"):
+        trio.run(lambda: run_dead_mans_switch(Venue(), window_secs=2, rearm_secs=1))
