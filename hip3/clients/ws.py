@@ -394,14 +394,17 @@ class WsClient:
     async def _heartbeat(self, send_ping: Callable[[], Awaitable[None]]) -> None:
         """Ping every ``ping_interval_secs``; if nothing at all arrives within
         ``pong_timeout_secs`` of a ping, the connection is dead (raises _DeadConnection)."""
+        next_ping = trio.current_time() + self.ping_interval_secs
+        pong_wait = min(self.pong_timeout_secs, self.ping_interval_secs)
         while True:
-            await trio.sleep(self.ping_interval_secs)
+            await trio.sleep_until(next_ping)
             ping_at = trio.current_time()
             await send_ping()
             self.stats.pings += 1
-            await trio.sleep(self.pong_timeout_secs)
+            await trio.sleep(pong_wait)
             if self._last_rx < ping_at:
-                raise _DeadConnection(f"no message within {self.pong_timeout_secs}s of a ping")
+                raise _DeadConnection(f"no message within {pong_wait}s of a ping")
+            next_ping = ping_at + self.ping_interval_secs
 
     async def _send(self, conn: trio_websocket.WebSocketConnection, msg: dict[str, Any]) -> None:
         await self.limiter.acquire_ws_message()
