@@ -30,12 +30,34 @@ class Venue:
     )
     oids: itertools.count[int] = attrs.field(factory=lambda: itertools.count(1000))
     port: int = 0
+    bodies: list[dict[str, Any]] = attrs.field(factory=list)
+    canceled: set[str] = attrs.field(factory=set)
+    next_exchange_err: str | None = None
     ws_port: int = 0
 
     # -- venue logic -----------------------------------------------------------------------------
 
     def exchange(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.bodies.append(body)
+        if self.next_exchange_err is not None:
+            text, self.next_exchange_err = self.next_exchange_err, None
+            return {"status": "err", "response": text}
         action = body["action"]
+        if action["type"] == "cancel":
+            statuses: list[Any] = []
+            for c in action["cancels"]:
+                hit = [
+                    k
+                    for k, o in self.orders.items()
+                    if o["oid"] == c["o"] and k not in self.canceled
+                ]
+                self.canceled.update(hit)
+                statuses.append(
+                    "success"
+                    if hit
+                    else {"error": "Order was never placed, already canceled, or filled."}
+                )
+            return {"status": "ok", "response": {"type": "cancel", "data": {"statuses": statuses}}}
         if action["type"] != "order":
             return {"status": "ok", "response": {"type": "default"}}
         self.order_posts += 1
@@ -62,6 +84,20 @@ class Venue:
                 "status": "order",
                 "order": {"order": order, "status": "open", "statusTimestamp": 1},
             }
+        if body["type"] == "openOrders":
+            return [
+                {
+                    "coin": o["coin"],
+                    "oid": o["oid"],
+                    "side": "B",
+                    "limitPx": "1",
+                    "sz": o["sz"],
+                    "timestamp": 1,
+                    "origSz": o["origSz"],
+                }
+                for k, o in self.orders.items()
+                if k not in self.canceled
+            ]
         if body["type"] == "allMids":
             return {"BTC": "100.0"}
         if body["type"] == "userFillsByTime":
