@@ -242,7 +242,8 @@ class ExchangeClient:
         while True:
             try:
                 answer = await self.info.order_status(self.user, cloid)
-            except TransportError as exc:
+            except (TransportError, ExchangeError) as exc:
+                # Includes RateLimitedError once the info retries ran out.
                 raise UnknownOutcomeError(
                     f"order {cloid.hex}: sent, answer lost, and orderStatus failed ({exc})"
                 ) from exc

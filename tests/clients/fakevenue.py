@@ -33,6 +33,7 @@ class Venue:
     bodies: list[dict[str, Any]] = attrs.field(factory=list)
     canceled: set[str] = attrs.field(factory=set)
     next_exchange_err: str | None = None
+    storm_after_drop: int = 0
     ws_port: int = 0
 
     # -- venue logic -----------------------------------------------------------------------------
@@ -240,6 +241,7 @@ class Venue:
         answer = self.exchange(body)
         if self.drop_next_exchange_answer:
             self.drop_next_exchange_answer = False
+            self.http_429_remaining = self.storm_after_drop
             return None, None
         return 200, answer
 

@@ -297,3 +297,18 @@ async def test_ws_disconnects_mid_stream_lose_no_fill_after_dedup(venue: Venue, 
         assert seen == {("BTC", t) for t in range(1, 41)}
         assert ws.stats.reconnects >= 1
         assert delivered >= 40  # snapshots repeat fills; the consumer's dedup absorbs them
+
+
+async def test_unknown_outcome_error_only_when_the_venue_cannot_be_asked(venue: Venue) -> None:
+    from hip3.errors import UnknownOutcomeError
+
+    few = Backoff(base_secs=0.01, cap_secs=0.02, max_attempts=3)
+    async with InfoClient(venue.url, backoff=few) as info:
+        ex = ExchangeClient(
+            venue.url, "k", USER, universe=Universe(), info=info, signer=fake_signer
+        )
+        venue.drop_next_exchange_answer = True
+        venue.storm_after_drop = 100  # every orderStatus is refused with 429
+        with pytest.raises(UnknownOutcomeError, match="orderStatus failed"):
+            await ex.place_orders([OrderRequest("BTC", True, Decimal("1"), Decimal("100"))])
+        assert venue.order_posts == 1
