@@ -189,8 +189,26 @@ class Executor:
     async def _apply_result(
         self, intent: PlaceOrder | Modify, order: PlaceOrder, result: OrderResult
     ) -> Outcome:
+        if result.kind == "not_found":
+            return await self._reject(
+                intent, order, f"lost: venue has no order {order.cloid} after its answer was lost"
+            )
         if result.kind == "error" or result.oid is None:
             return await self._reject(intent, order, result.error or "error status without text")
+        if result.kind == "canceled":
+            # Ended without resting (an Ioc's unmatched rest): whatever it filled first is a
+            # provisional fill like any other, confirmed by userFills.
+            if result.total_sz > 0:
+                await self.tracker.order_filled(order.cloid, result.oid, result.total_sz, None)
+            else:
+                await self.tracker.order_rejected(order.cloid, "canceled by the venue")
+            return Outcome(
+                intent,
+                OutcomeStatus.CANCELLED,
+                oid=result.oid,
+                filled_sz=result.total_sz,
+                reason="canceled by the venue",
+            )
         if result.kind == "resting":
             await self.tracker.order_resting(order.cloid, result.oid)
             return Outcome(intent, OutcomeStatus.RESTING, oid=result.oid)

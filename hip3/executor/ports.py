@@ -26,10 +26,13 @@ __all__ = ["CancelTarget", "ExecutorTracker", "OrderResult", "OrderVenue"]
 class OrderResult:
     """One element of an order response's ``statuses``.
 
-    ``resting {oid}``, ``filled {totalSz, avgPx, oid}`` or ``error "<text>"``.
+    ``resting {oid}``, ``filled {totalSz, avgPx, oid}`` or ``error "<text>"``;
+    a venue that resolved a lost answer itself may also report ``canceled``
+    (the order existed and ended, ``total_sz`` filled first, e.g. an Ioc) or
+    ``not_found`` (the venue never saw it within the resolution window).
     """
 
-    kind: Literal["resting", "filled", "error"]
+    kind: Literal["resting", "filled", "error", "canceled", "not_found"]
     oid: int | None = None
     total_sz: Decimal = Decimal(0)
     avg_px: Decimal | None = None

@@ -1,0 +1,108 @@
+"""The live :class:`~hip3.executor.ports.OrderVenue`: ``hip3.clients.ExchangeClient``.
+
+The client signs, posts (ws post when it has a ws client, else HTTP) and
+already resolves a lost answer by cloid; this adapter only translates between
+intents and the client's requests and results, and reads ``orderStatus`` into
+an :class:`~hip3.domain.OrderUpdate` for the executor's own resolution path
+(taken when the client could not resolve: ``UnknownOutcomeError``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from hip3.clients.exchange import ExchangeClient, OrderRequest
+from hip3.clients.exchange import OrderResult as ClientOrderResult
+from hip3.domain import OrderUpdate
+from hip3.executor.intents import Modify, PlaceOrder
+from hip3.executor.ports import CancelTarget, OrderResult
+from hip3.types import Cloid, Side
+
+__all__ = ["ExchangeVenue", "order_update_from_status"]
+
+
+class ExchangeVenue:
+    def __init__(self, client: ExchangeClient) -> None:
+        self.client = client
+
+    async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderResult]:
+        results = await self.client.place_orders([_request(o, o.cloid) for o in orders])
+        return [_result(r) for r in results]
+
+    async def modify_order(self, modify: Modify) -> OrderResult:
+        ref: int | Cloid
+        if modify.cloid is not None:
+            ref = modify.cloid
+        else:
+            assert modify.oid is not None  # Modify validates exactly one target
+            ref = modify.oid
+        return _result(await self.client.modify(ref, _request(modify, modify.new_cloid)))
+
+    async def cancel_orders(self, targets: Sequence[CancelTarget]) -> Sequence[str | None]:
+        # The venue has separate actions for cancel by oid and by cloid: send each group once.
+        results: list[str | None] = ["no oid or cloid to cancel by"] * len(targets)
+        groups: dict[bool, list[tuple[int, tuple[str, int | Cloid]]]] = {True: [], False: []}
+        for i, target in enumerate(targets):
+            if target.cloid is not None:
+                groups[True].append((i, (target.coin, target.cloid)))
+            elif target.oid is not None:
+                groups[False].append((i, (target.coin, target.oid)))
+        for group in groups.values():
+            if not group:
+                continue
+            statuses = await self.client.cancel_many([ref for _, ref in group])
+            for (i, _), status in zip(group, statuses, strict=True):
+                results[i] = status
+        return results
+
+    async def order_status(self, cloid: Cloid) -> OrderUpdate | None:
+        answer = await self.client.info.order_status(self.client.user, cloid)
+        if not isinstance(answer, Mapping) or answer.get("status") != "order":
+            return None  # {"status": "unknownOid"}
+        return order_update_from_status(answer["order"])
+
+    async def schedule_cancel(self, time_ms: int | None) -> None:
+        await self.client.schedule_cancel(time_ms)
+
+
+def _request(order: PlaceOrder | Modify, cloid: Cloid) -> OrderRequest:
+    return OrderRequest(
+        coin=order.coin,
+        is_buy=order.side.is_buy,
+        sz=order.sz,
+        limit_px=order.px,
+        tif=order.tif.value,  # Tif values are the venue's spellings
+        reduce_only=order.reduce_only,
+        cloid=cloid,
+    )
+
+
+def _result(result: ClientOrderResult) -> OrderResult:
+    return OrderResult(
+        result.kind,
+        oid=result.oid,
+        total_sz=result.total_sz,
+        avg_px=result.avg_px,
+        error=result.error,
+    )
+
+
+def order_update_from_status(entry: Mapping[str, Any]) -> OrderUpdate:
+    """An ``orderStatus`` ``order`` entry (``{"order": {...}, "status", "statusTimestamp"}``)."""
+    order = entry["order"]
+    cloid = order.get("cloid")
+    return OrderUpdate(
+        coin=str(order["coin"]),
+        oid=int(order["oid"]),
+        side=Side(order["side"]),
+        limit_px=Decimal(str(order["limitPx"])),
+        sz=Decimal(str(order["sz"])),
+        orig_sz=Decimal(str(order.get("origSz", order["sz"]))),
+        status=str(entry["status"]),
+        status_time_ms=int(entry.get("statusTimestamp", 0)),
+        timestamp_ms=int(order.get("timestamp", 0)),
+        cloid=Cloid.from_str(cloid) if cloid else None,
+        reduce_only=bool(order.get("reduceOnly", False)),
+    )
