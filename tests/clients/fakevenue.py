@@ -142,6 +142,9 @@ class Venue:
                 method = msg.get("method")
                 if method == "ping":
                     await _send(conn, {"channel": "pong"})
+                elif method == "subscribe" and msg["subscription"]["type"] == "bogus":
+                    text = "Invalid subscription " + orjson.dumps(msg["subscription"]).decode()
+                    await _send(conn, {"channel": "error", "data": text})
                 elif method == "subscribe":
                     sub = msg["subscription"]
                     self.subs.append((conn, sub))

@@ -104,3 +104,28 @@ async def test_ws_post_without_answer_times_out_as_unknown_outcome(venue: Venue)
         # The connection comes back and the next post works.
         with trio.fail_after(5):
             assert await ws.post("info", {"type": "allMids"}) == {"BTC": "100.0"}
+
+
+async def test_refused_subscription_raises_with_the_venue_text(venue: Venue) -> None:
+    from hip3.errors import ExchangeError
+
+    async with open_ws_client(venue.ws_url, backoff=FAST) as ws:
+        with pytest.raises(ExchangeError, match="Invalid subscription"):
+            await ws.subscribe({"type": "bogus", "coin": "BTC"})
+        assert ws.stats.errors == 1
+        assert ws._subs == []
+
+
+async def test_unsubscribe_ends_iteration_and_stops_resubscribing(venue: Venue) -> None:
+    async with open_ws_client(venue.ws_url, backoff=FAST) as ws:
+        sub = await ws.subscribe({"type": "userFills", "user": "0x" + "cd" * 20})
+        await ws.unsubscribe(sub)
+        events = [ev async for ev in sub]
+        assert all(ev.is_snapshot for ev in events)
+        assert venue.subs == []
+        await venue.drop_ws_connections()
+        with trio.fail_after(5):
+            while ws.stats.reconnects == 0 or not ws._connected.is_set():
+                await trio.sleep(0.01)
+        assert await ws.post("info", {"type": "allMids"}) == {"BTC": "100.0"}
+        assert venue.subs == []
