@@ -4,6 +4,7 @@ the shared RateLimiter, and network presets."""
 from __future__ import annotations
 
 from hip3.clients.backoff import Backoff
+from hip3.clients.exchange import ExchangeClient, OrderRequest, OrderResult
 from hip3.clients.info import InfoClient, merge_fills
 from hip3.clients.journal import MessageRecorder
 from hip3.clients.network import MAINNET, TESTNET, Network
@@ -23,11 +24,14 @@ __all__ = [
     "MAINNET",
     "TESTNET",
     "Backoff",
+    "ExchangeClient",
     "InfoClient",
     "MessageRecorder",
     "Network",
     "NonceGenerator",
     "NotSentError",
+    "OrderRequest",
+    "OrderResult",
     "RateLimiter",
     "SentNoAnswerError",
     "SlowConsumerPolicy",
