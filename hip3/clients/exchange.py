@@ -254,7 +254,7 @@ class ExchangeClient:
             await trio.sleep(self.resolve_poll_secs)
 
     async def modify(self, oid_or_cloid: int | Cloid, order: OrderRequest) -> OrderResult:
-        """Replace a resting order (``modify``); the new order keeps ``order.cloid`` if given."""
+        """Replace a resting order; the new order keeps ``order.cloid`` if given."""
         results = await self.batch_modify([(oid_or_cloid, order)])
         return results[0]
 
@@ -266,11 +266,9 @@ class ExchangeClient:
             {"oid": _ref(ref), "order": order_wire(self.universe.asset(o.coin), o, c)}
             for (ref, o), c in zip(modifies, cloids, strict=True)
         ]
-        action: dict[str, Any] = (
-            {"type": "modify", **entries[0]}
-            if len(entries) == 1
-            else {"type": "batchModify", "modifies": entries}
-        )
+        # Always batchModify (as the official SDK does, even for one order): it answers with
+        # per-order statuses, where a single "modify" may answer {"type": "default"}.
+        action: dict[str, Any] = {"type": "batchModify", "modifies": entries}
         try:
             response = await self.post_action(action, batch_length=len(entries))
         except SentNoAnswerError:
@@ -278,7 +276,7 @@ class ExchangeClient:
             return [await self._resolve_order(c) for c in cloids]
         statuses = _statuses(response)
         if len(statuses) != len(cloids):
-            # A single modify may answer {"type":"default"} without statuses: ask the venue.
+            # No per-order statuses in the answer: ask the venue about each cloid.
             return [await self._resolve_order(c) for c in cloids]
         return [_order_result(s, c) for s, c in zip(statuses, cloids, strict=True)]
 

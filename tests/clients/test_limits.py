@@ -140,3 +140,31 @@ def test_merge_fills_dedups_by_coin_and_tid_and_sorts_oldest_first(
     assert len(keys) == len(set(keys))
     assert set(keys) == {(f["coin"], f["tid"]) for page in pages for f in page}
     assert [(f["time"], f["tid"]) for f in merged] == sorted((f["time"], f["tid"]) for f in merged)
+
+
+def test_order_and_batch_modify_actions_equal_the_official_sdk() -> None:
+    from decimal import Decimal
+
+    from hyperliquid.utils.signing import order_request_to_order_wire, order_wires_to_order_action
+    from hyperliquid.utils.types import Cloid as SdkCloid
+
+    from hip3.clients.exchange import OrderRequest, order_wire
+    from hip3.types import Cloid
+
+    req = OrderRequest("BTC", True, Decimal("0.001"), Decimal("95000"), tif="Alo", reduce_only=True)
+    ours = order_wire(3, req, Cloid.from_int(9))
+    sdk = order_request_to_order_wire(
+        {
+            "coin": "BTC",
+            "is_buy": True,
+            "sz": 0.001,
+            "limit_px": 95000.0,
+            "order_type": {"limit": {"tif": "Alo"}},
+            "reduce_only": True,
+            "cloid": SdkCloid.from_int(9),
+        },
+        3,
+    )
+    assert list(ours.items()) == list(sdk.items())
+    ours_action = {"type": "order", "orders": [ours], "grouping": "na"}
+    assert list(ours_action.items()) == list(order_wires_to_order_action([sdk]).items())
