@@ -34,6 +34,8 @@ class Venue:
     canceled: set[str] = attrs.field(factory=set)
     next_exchange_err: str | None = None
     storm_after_drop: int = 0
+    info_500_remaining: int = 0
+    exchange_500_after_processing: bool = False
     ws_port: int = 0
 
     # -- venue logic -----------------------------------------------------------------------------
@@ -240,8 +242,14 @@ class Venue:
             self.http_429_remaining -= 1
             return 429, {"error": "rate limited"}
         if target == "/info":
+            if self.info_500_remaining > 0:
+                self.info_500_remaining -= 1
+                return 502, {"error": "bad gateway"}
             return 200, self.info(body)
         answer = self.exchange(body)
+        if self.exchange_500_after_processing:
+            self.exchange_500_after_processing = False
+            return 500, {"error": "internal"}
         if self.drop_next_exchange_answer:
             self.drop_next_exchange_answer = False
             self.http_429_remaining = self.storm_after_drop

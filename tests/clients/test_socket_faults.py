@@ -312,3 +312,27 @@ async def test_unknown_outcome_error_only_when_the_venue_cannot_be_asked(venue: 
         with pytest.raises(UnknownOutcomeError, match="orderStatus failed"):
             await ex.place_orders([OrderRequest("BTC", True, Decimal("1"), Decimal("100"))])
         assert venue.order_posts == 1
+
+
+async def test_info_5xx_is_retried_until_success(venue: Venue) -> None:
+    async with InfoClient(venue.url, backoff=FAST) as info:
+        venue.info_500_remaining = 3
+        assert await info.all_mids() == {"BTC": "100.0"}
+        assert info.retries == 3
+
+
+async def test_exchange_5xx_after_send_is_resolved_not_reposted(venue: Venue) -> None:
+    async with InfoClient(venue.url, backoff=FAST) as info:
+        ex = ExchangeClient(
+            venue.url,
+            "k",
+            USER,
+            universe=Universe(),
+            info=info,
+            signer=fake_signer,
+            resolve_poll_secs=0.01,
+        )
+        venue.exchange_500_after_processing = True
+        [r] = await ex.place_orders([OrderRequest("BTC", True, Decimal("1"), Decimal("100"))])
+        assert r.kind == "resting" and r.resolved
+        assert venue.order_posts == 1
