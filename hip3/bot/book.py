@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
-__all__ = ["Book", "Level"]
+from hip3.errors import WireError
+
+__all__ = ["Book", "Level", "book_from_l2"]
 
 
 @attrs.frozen(slots=True)
@@ -38,3 +42,21 @@ class Book:
         if not self.bids or not self.asks:
             return None
         return (self.bids[0].px + self.asks[0].px) / 2
+
+
+def book_from_l2(data: Mapping[str, Any]) -> Book:
+    """An ``l2Book`` payload (``{"coin", "time", "levels": [bids, asks]}``) as a :class:`Book`.
+
+    Raises WireError naming the field when the payload is not that shape.
+    """
+    try:
+        coin = str(data["coin"])
+        time_ms = int(data["time"])
+        bids_raw, asks_raw = data["levels"]
+        bids = tuple(Level(Decimal(str(lv["px"])), Decimal(str(lv["sz"]))) for lv in bids_raw)
+        asks = tuple(Level(Decimal(str(lv["px"])), Decimal(str(lv["sz"]))) for lv in asks_raw)
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise WireError(
+            f"malformed l2Book payload: {exc!r}", kind="l2Book", field="levels", sample=data
+        ) from exc
+    return Book(coin, time_ms, bids, asks)

@@ -1,0 +1,486 @@
+"""hip3.Bot: feeds, tracker, executor, resync timer and strategy in one nursery.
+
+Modes:
+
+* ``observe`` -- feeds and tracker only: the account's fills and orders are
+  tracked, the strategy runs, and every intent it returns ends rejected
+  ("observe mode") without anything being sent;
+* ``paper`` -- orders are simulated locally against the live books
+  (:class:`~hip3.bot.paper.PaperVenue`); the account's own streams are not
+  followed, so the tracker holds the paper positions only;
+* ``trading`` -- orders are signed and posted (ws post, HTTP fallback); the
+  resync timer and the venue's scheduleCancel dead-man's switch run.
+
+Shutdown (:meth:`Bot.stop`, or cancellation of the caller): the strategy's
+``on_stop`` intents are executed, open orders are cancelled when
+``cancel_on_shutdown``, a final resync is offered to the tracker, the
+exchange's positions are fetched, and :meth:`Bot.summary` reports it all.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import trio
+
+from hip3.bot.book import Book, book_from_l2
+from hip3.bot.paper import PaperVenue
+from hip3.bot.ports import BotTracker, MarketUniverse, TrackerService, WireConverters
+from hip3.bot.resync import ResyncStats, ResyncTimer
+from hip3.bot.runner import StrategyRunner
+from hip3.bot.strategy import Strategy
+from hip3.clients import ExchangeClient, InfoClient, MessageRecorder, WsClient, WsEvent
+from hip3.domain import AccountSnapshot, Fill
+from hip3.errors import Hip3Error, TransportError
+from hip3.executor import (
+    CancelAll,
+    Executor,
+    ExecutorStats,
+    Intent,
+    Outcome,
+    OutcomeStatus,
+    run_dead_mans_switch,
+)
+from hip3.executor.exchange_venue import ExchangeVenue
+from hip3.executor.ports import OrderVenue
+from hip3.risk import KillSwitch, RiskGates, RiskLimits
+from hip3.types import Coin
+
+__all__ = ["Bot", "BotSummary", "Mode", "run_bot"]
+
+log = logging.getLogger(__name__)
+
+_CHANNEL_SIZE = 256
+
+
+class Mode(enum.Enum):
+    OBSERVE = "observe"
+    PAPER = "paper"
+    TRADING = "trading"
+
+
+@attrs.frozen
+class BotSummary:
+    """What a run did. Positions are signed sizes by coin (flat ones left out)."""
+
+    mode: Mode
+    fills: int
+    positions: dict[str, Decimal]
+    exchange_positions: dict[str, Decimal] | None
+    drift_events: list[Any]
+    orders_placed: int
+    orders_filled: int
+    orders_resting: int
+    orders_rejected: int
+    orders_cancelled: int
+    gate_rejections: int
+    unknown_outcomes: int
+    resync: ResyncStats
+    executor: ExecutorStats
+    tracker_stats: Any = None
+    errors: list[str] = attrs.field(factory=list)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Bot:
+    """One trading bot. Parameters are explicit (no config file format here).
+
+    ``markets`` are coins (``"BTC"``, ``"xyz:GOLD"`` for a HIP-3 dex); ``key``
+    signs orders (the account's or an approved agent's; needed in trading mode
+    only); ``account`` is whose fills and positions are followed.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        ws_url: str,
+        account: str,
+        markets: Sequence[str],
+        strategy: Strategy,
+        mode: Mode | str = Mode.OBSERVE,
+        key: Any = None,
+        vault_address: str | None = None,
+        mainnet: bool = True,
+        risk_limits: RiskLimits | None = None,
+        position_resync_interval_secs: float = 60.0,
+        strategy_interval_secs: float = 1.0,
+        dedup_capacity: int = 2000,
+        cancel_on_shutdown: bool = True,
+        dead_mans_switch_secs: float | None = 60.0,
+        journal: MessageRecorder | None = None,
+        universe: MarketUniverse | None = None,
+        tracker: TrackerService | None = None,
+        converters: WireConverters | None = None,
+        expires_after_ms: int | None = 10_000,
+    ) -> None:
+        self.mode = Mode(mode)
+        if self.mode is Mode.TRADING and key is None:
+            raise Hip3Error("trading mode needs a signing key")
+        if not markets:
+            raise Hip3Error("no markets to trade")
+        self.base_url = base_url
+        self.ws_url = ws_url
+        self.account = account.lower()
+        self.vault_address = vault_address.lower() if vault_address else None
+        self.markets = [Coin(m) for m in markets]
+        self.strategy = strategy
+        self._key = key  # never logged or shown
+        self.mainnet = mainnet
+        self.risk_limits = risk_limits or RiskLimits()
+        self.position_resync_interval_secs = position_resync_interval_secs
+        self.strategy_interval_secs = strategy_interval_secs
+        self.dedup_capacity = dedup_capacity
+        self.cancel_on_shutdown = cancel_on_shutdown
+        self.dead_mans_switch_secs = dead_mans_switch_secs
+        self.journal = journal
+        self._universe = universe
+        self._tracker_service = tracker
+        self._converters = converters
+        self.expires_after_ms = expires_after_ms
+        self.kill_switch = KillSwitch()
+        self._stop = trio.Event()
+        self._fills_seen = 0
+        self._summary: BotSummary | None = None
+        self._errors: list[str] = []
+        self._executor: Executor | None = None
+        self._resync: ResyncTimer | None = None
+        self._tracker: BotTracker | None = None
+        self.outcomes: list[Outcome] = []
+
+    def __repr__(self) -> str:
+        return f"Bot(mode={self.mode.value}, account={self.user}, markets={self.markets})"
+
+    @property
+    def user(self) -> str:
+        """Whose positions these are: the vault when trading for one."""
+        return self.vault_address or self.account
+
+    @property
+    def dexes(self) -> list[str]:
+        return list(dict.fromkeys(m.dex for m in self.markets))
+
+    @property
+    def tracker(self) -> BotTracker:
+        if self._tracker is None:
+            raise Hip3Error("the bot is not running")
+        return self._tracker
+
+    def stop(self) -> None:
+        """Ask for a clean shutdown; :meth:`run` returns once it is done."""
+        self._stop.set()
+
+    async def kill(self, reason: str) -> None:
+        """Kill switch: no new order passes the gates, every open order is cancelled."""
+        self.kill_switch.engage(reason)
+        if self._executor is not None:
+            self.outcomes.extend(await self._executor.kill(reason))
+
+    def summary(self) -> BotSummary:
+        if self._summary is None:
+            raise Hip3Error("no summary yet: the bot has not finished a run")
+        return self._summary
+
+    # -- run ---------------------------------------------------------------------------------
+
+    async def run(
+        self, *, task_status: trio.TaskStatus[Bot] = trio.TASK_STATUS_IGNORED
+    ) -> BotSummary:
+        from hip3.bot import defaults  # the bot's default parts, found when first run
+
+        converters = self._converters or defaults.converters()
+        async with InfoClient(self.base_url, recorder=self.journal) as info:
+            universe = self._universe or await defaults.load_universe(info, self.dexes)
+            markets = {str(coin): universe.market(coin) for coin in self.markets}
+            service = self._tracker_service or defaults.tracker(self.dedup_capacity)
+            async with trio.open_nursery() as nursery:
+                tracker: BotTracker = await nursery.start(service.run)
+                self._tracker = tracker
+                ws: WsClient = await nursery.start(
+                    WsClient(self.ws_url, limiter=info.limiter, recorder=self.journal).run
+                )
+                summary = await self._run_parts(
+                    nursery, info, ws, universe, markets, tracker, converters, task_status
+                )
+                nursery.cancel_scope.cancel()
+        self._summary = summary
+        return summary
+
+    async def _run_parts(
+        self,
+        nursery: trio.Nursery,
+        info: InfoClient,
+        ws: WsClient,
+        universe: MarketUniverse,
+        markets: Mapping[str, Any],
+        tracker: BotTracker,
+        converters: WireConverters,
+        task_status: trio.TaskStatus[Bot],
+    ) -> BotSummary:
+        to_strategy, strategy_events = trio.open_memory_channel[Book | Fill](_CHANNEL_SIZE)
+        intents_send, intents_recv = trio.open_memory_channel[Intent](_CHANNEL_SIZE)
+        outcomes_send, outcomes_recv = trio.open_memory_channel[Outcome](_CHANNEL_SIZE)
+        runner = StrategyRunner(
+            self.strategy,
+            markets=markets,
+            tracker=tracker,
+            intents=intents_send,
+            timer_interval_secs=self.strategy_interval_secs,
+        )
+        paper = PaperVenue() if self.mode is Mode.PAPER else None
+        venue: OrderVenue | None = paper
+        if self.mode is Mode.TRADING:
+            venue = ExchangeVenue(
+                ExchangeClient(
+                    self.base_url,
+                    self._key,
+                    self.account,
+                    universe=universe,
+                    vault_address=self.vault_address,
+                    mainnet=self.mainnet,
+                    info=info,
+                    ws=ws,
+                    limiter=info.limiter,
+                    expires_after_ms=self.expires_after_ms,
+                )
+            )
+
+        async def fetch_snapshot(dex: str) -> AccountSnapshot:
+            return converters.account_snapshot(dex, await info.clearinghouse_state(self.user, dex))
+
+        self._resync = resync = ResyncTimer(
+            interval_secs=self.position_resync_interval_secs if self.mode is Mode.TRADING else 0,
+            dexes=self.dexes,
+            fetch=fetch_snapshot,
+            deliver=tracker.snapshot,
+        )
+        feeds = FeedRouter(self, tracker, to_strategy, converters, paper)
+        async with trio.open_nursery() as parts:
+            # Market data first, then the account's streams: their ack snapshots tell the
+            # tracker about fills from before this run (flagged is_snapshot).
+            for coin in self.markets:
+                sub = await ws.subscribe({"type": "l2Book", "coin": str(coin)})
+                parts.start_soon(feeds.books, sub)
+            if self.mode is not Mode.PAPER:
+                fills_sub = await ws.subscribe({"type": "userFills", "user": self.user})
+                parts.start_soon(feeds.user_fills, fills_sub)
+                orders_sub = await ws.subscribe({"type": "orderUpdates", "user": self.user})
+                parts.start_soon(feeds.order_updates, orders_sub)
+            if paper is not None:
+                parts.start_soon(feeds.paper_events, paper)
+            executor_done = trio.Event()
+            if venue is not None:
+                self._executor = executor = Executor(
+                    venue=venue,
+                    tracker=tracker,
+                    gates=RiskGates(self.risk_limits),
+                    kill_switch=self.kill_switch,
+                    market_data=runner.market_data,
+                    rate_budget=lambda: info.limiter.rest.available,
+                )
+
+                async def execute_all() -> None:
+                    await executor.run(intents_recv, outcomes_send)
+                    executor_done.set()
+
+                parts.start_soon(execute_all)
+            else:
+                parts.start_soon(self._refuse_all, intents_recv, outcomes_send, executor_done)
+            parts.start_soon(self._collect_outcomes, outcomes_recv)
+            if self.mode is Mode.TRADING:
+                await parts.start(resync.run)
+                if self.dead_mans_switch_secs is not None and venue is not None:
+                    window = self.dead_mans_switch_secs
+                    await parts.start(
+                        lambda task_status: run_dead_mans_switch(
+                            venue,
+                            window_secs=window,
+                            rearm_secs=window / 4,
+                            task_status=task_status,
+                        )
+                    )
+            await parts.start(runner.run, strategy_events)
+            task_status.started(self)
+
+            await self._stop.wait()
+            log.info("bot stopping: strategy on_stop, then cancels and a final resync")
+            feeds.close_strategy_feed()
+            await to_strategy.aclose()
+            await executor_done.wait()
+            if self._executor is not None and self.cancel_on_shutdown:
+                self.outcomes.extend(await self._executor.execute(CancelAll()))
+            if self.mode is not Mode.PAPER:
+                await trio.sleep(0.2)  # let the last orderUpdates/userFills arrive
+            if self.mode is Mode.TRADING:
+                await resync.resync_once()
+            exchange_positions = (
+                await self._exchange_positions(fetch_snapshot)
+                if self.mode is not Mode.PAPER
+                else None
+            )
+            summary = await self._build_summary(tracker, exchange_positions)
+            parts.cancel_scope.cancel()
+        return summary
+
+    async def _refuse_all(
+        self,
+        intents: trio.MemoryReceiveChannel[Intent],
+        outcomes: trio.MemorySendChannel[Outcome],
+        done: trio.Event,
+    ) -> None:
+        async with intents, outcomes:
+            async for intent in intents:
+                await outcomes.send(Outcome.rejected(intent, "observe mode: no orders are sent"))
+        done.set()
+
+    async def _collect_outcomes(self, outcomes: trio.MemoryReceiveChannel[Outcome]) -> None:
+        async with outcomes:
+            async for outcome in outcomes:
+                self.outcomes.append(outcome)
+                if outcome.status is OutcomeStatus.REJECTED:
+                    log.info("intent rejected: %s (%s)", outcome.reason, outcome.gate or "venue")
+
+    async def _exchange_positions(self, fetch: Any) -> dict[str, Decimal] | None:
+        positions: dict[str, Decimal] = {}
+        for dex in self.dexes:
+            try:
+                snapshot: AccountSnapshot = await fetch(dex)
+            except (TransportError, Hip3Error) as exc:
+                self._errors.append(f"final clearinghouseState for dex {dex!r}: {exc}")
+                return None
+            positions.update({c: p.szi for c, p in snapshot.positions.items() if p.szi != 0})
+        return positions
+
+    async def _build_summary(
+        self, tracker: BotTracker, exchange_positions: dict[str, Decimal] | None
+    ) -> BotSummary:
+        executor_stats = self._executor.stats if self._executor is not None else ExecutorStats()
+        resync_stats = self._resync.stats if self._resync is not None else ResyncStats()
+        positions = {c: sz for c, sz in (await tracker.positions()).items() if sz != 0}
+        counts = {status: 0 for status in OutcomeStatus}
+        for outcome in self.outcomes:
+            counts[outcome.status] += 1
+        return BotSummary(
+            mode=self.mode,
+            fills=self._fills_seen,
+            positions=positions,
+            exchange_positions=exchange_positions,
+            drift_events=list(await tracker.drift_events()),
+            orders_placed=executor_stats.placed,
+            orders_filled=counts[OutcomeStatus.FILLED],
+            orders_resting=counts[OutcomeStatus.RESTING],
+            orders_rejected=counts[OutcomeStatus.REJECTED],
+            orders_cancelled=counts[OutcomeStatus.CANCELLED],
+            gate_rejections=executor_stats.gate_rejections,
+            unknown_outcomes=executor_stats.unknown_outcomes,
+            resync=resync_stats,
+            executor=executor_stats,
+            tracker_stats=await tracker.stats(),
+            errors=list(self._errors),
+        )
+
+
+class FeedRouter:
+    """The ws (or paper) feeds: everything to the tracker first, then to the strategy."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        tracker: BotTracker,
+        to_strategy: trio.MemorySendChannel[Book | Fill],
+        converters: WireConverters,
+        paper: PaperVenue | None,
+    ) -> None:
+        self.bot = bot
+        self.tracker = tracker
+        self._to_strategy = to_strategy
+        self._strategy_open = True
+        self.converters = converters
+        self.paper = paper
+        self.malformed = 0
+
+    def close_strategy_feed(self) -> None:
+        self._strategy_open = False
+
+    async def _notify(self, event: Book | Fill) -> None:
+        if not self._strategy_open:
+            return
+        try:
+            await self._to_strategy.send(event)
+        except (trio.ClosedResourceError, trio.BrokenResourceError):
+            self._strategy_open = False  # shutting down: the strategy has stopped listening
+
+    async def books(self, sub: Any) -> None:
+        async for event in sub:
+            if not _is_data(event):
+                continue
+            try:
+                book = book_from_l2(event.data)
+            except Hip3Error as exc:
+                self._malformed("l2Book", exc)
+                continue
+            if self.paper is not None:
+                self.paper.update_book(book)
+            await self._notify(book)
+
+    async def user_fills(self, sub: Any) -> None:
+        async for event in sub:
+            if not _is_data(event):
+                continue  # reconnect notice: the fresh ack snapshot follows and is deduplicated
+            try:
+                fills = self.converters.fills(event.data)
+            except Hip3Error as exc:
+                self._malformed("userFills", exc)
+                continue
+            await self.tracker.fills(fills, is_snapshot=event.is_snapshot)
+            self.bot._fills_seen += len(fills)
+            if not event.is_snapshot:
+                for fill in fills:
+                    await self._notify(fill)
+
+    async def order_updates(self, sub: Any) -> None:
+        async for event in sub:
+            if not _is_data(event):
+                continue
+            try:
+                updates = self.converters.order_updates(event.data)
+            except Hip3Error as exc:
+                self._malformed("orderUpdates", exc)
+                continue
+            for update in updates:
+                await self.tracker.order_update(update)
+
+    async def paper_events(self, paper: PaperVenue) -> None:
+        while True:
+            for event in await paper.receive_events():
+                if isinstance(event, Fill):
+                    await self.tracker.fills([event])
+                    self.bot._fills_seen += 1
+                    await self._notify(event)
+                else:
+                    await self.tracker.order_update(event)
+
+    def _malformed(self, kind: str, exc: Exception) -> None:
+        self.malformed += 1
+        if self.malformed == 1 or self.malformed % 1000 == 0:
+            log.warning("malformed %s message (%d so far): %s", kind, self.malformed, exc)
+
+
+def _is_data(event: WsEvent) -> bool:
+    return event.kind == "data"
+
+
+async def run_bot(
+    *, task_status: trio.TaskStatus[Bot] = trio.TASK_STATUS_IGNORED, **params: Any
+) -> BotSummary:
+    """Build a :class:`Bot` from keyword parameters and run it until stopped or cancelled."""
+    return await Bot(**params).run(task_status=task_status)

@@ -1,0 +1,61 @@
+"""What the bot needs of the tracker, the universe and the wire converters.
+
+The bot is written against these protocols; :mod:`hip3.bot.defaults` finds
+hip3's own implementations (``hip3.tracker``, ``hip3.universe``,
+``hip3.wire.convert``) at run time, and tests or users may pass their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import trio
+
+from hip3.bot.strategy import MarketRules
+from hip3.domain import AccountSnapshot, Fill, OrderUpdate
+from hip3.executor.ports import ExecutorTracker
+
+__all__ = ["BotTracker", "MarketUniverse", "TrackerService", "WireConverters"]
+
+
+class BotTracker(ExecutorTracker, Protocol):
+    """The tracker handle: executor messages plus feeds, snapshots and reports."""
+
+    async def fills(self, fills: Sequence[Fill], *, is_snapshot: bool = False) -> None: ...
+
+    async def snapshot(self, snapshot: AccountSnapshot) -> object:
+        """Offer a resync snapshot; returns False when the tracker deferred it."""
+        ...
+
+    async def drift_events(self) -> Sequence[Any]: ...
+
+    async def stats(self) -> Any: ...
+
+
+class TrackerService(Protocol):
+    async def run(self, *, task_status: trio.TaskStatus[Any] = ...) -> None:
+        """Serve until cancelled; reports its :class:`BotTracker` handle when started."""
+        ...
+
+
+class MarketUniverse(Protocol):
+    def asset(self, coin: str) -> int: ...
+
+    def market(self, coin: str) -> MarketRules: ...
+
+
+class WireConverters(Protocol):
+    """Raw venue JSON (as the ws client hands it over) to domain records."""
+
+    def fills(self, data: Mapping[str, Any]) -> list[Fill]:
+        """A ``userFills`` message's data (``{"isSnapshot"?, "user", "fills": [...]}``)."""
+        ...
+
+    def order_updates(self, data: Any) -> list[OrderUpdate]:
+        """An ``orderUpdates`` message's data (a list of WsOrder)."""
+        ...
+
+    def account_snapshot(self, dex: str, data: Mapping[str, Any]) -> AccountSnapshot:
+        """A ``clearinghouseState`` answer for ``dex``."""
+        ...
