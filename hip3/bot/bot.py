@@ -251,6 +251,10 @@ class Bot:
                     ws=ws,
                     limiter=info.limiter,
                     expires_after_ms=self.expires_after_ms,
+                    # Calling an order lost is safe only once its signed action has expired
+                    # (the venue refuses an action past expiresAfter), so resolution waits
+                    # at least that long.
+                    resolve_window_secs=(self.expires_after_ms or 10_000) / 1000 + 1,
                 )
             )
 
@@ -286,6 +290,7 @@ class Bot:
                     kill_switch=self.kill_switch,
                     market_data=runner.market_data,
                     rate_budget=lambda: info.limiter.rest.available,
+                    resolve_window_secs=(self.expires_after_ms or 10_000) / 1000 + 1,
                 )
 
                 async def execute_all() -> None:

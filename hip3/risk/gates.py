@@ -182,6 +182,7 @@ class RiskGates:
         coin = intent.coin
         if view.kill_reason is not None:
             return RiskRejection("kill_switch", f"kill switch engaged: {view.kill_reason}")
+        # One order costs weight 1 (exchange_weight of a single-order batch).
         if view.rate_budget < limits.min_rate_budget + 1:
             return RiskRejection(
                 "rate_limit",
