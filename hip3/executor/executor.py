@@ -299,12 +299,50 @@ class Executor:
                 for intent, _ in pairs
             ]
         outcomes = []
+        cancelled: list[CancelTarget] = []
         for (intent, target), error in zip(pairs, statuses, strict=True):
             if error is None:
                 outcomes.append(Outcome(intent, OutcomeStatus.CANCELLED, oid=target.oid))
+                cancelled.append(target)
             else:
                 outcomes.append(Outcome.rejected(intent, error))
+        if cancelled:
+            await self._tell_tracker_cancelled(cancelled)
         return outcomes
+
+    async def _tell_tracker_cancelled(self, targets: Sequence[CancelTarget]) -> None:
+        """Close cancelled orders in the tracker at once.
+
+        The venue's ``"success"`` is authoritative, but orderUpdates reports the
+        cancel only later; meanwhile the gates would count the order as open and
+        refuse its replacement. The venue's own update, when it comes, is the same
+        terminal state and changes nothing.
+        """
+        now_ms = self._now_ms()
+        for order in await self.tracker.open_orders():
+            if order.oid is None:
+                continue
+            if not any(
+                (t.cloid is not None and t.cloid == order.cloid)
+                or (t.oid is not None and t.oid == order.oid)
+                for t in targets
+            ):
+                continue
+            await self.tracker.order_update(
+                OrderUpdate(
+                    coin=order.coin,
+                    oid=order.oid,
+                    side=order.side,
+                    limit_px=order.limit_px,
+                    sz=order.orig_sz - order.filled_sz,
+                    orig_sz=order.orig_sz,
+                    status="canceled",
+                    status_time_ms=now_ms,
+                    timestamp_ms=now_ms,
+                    cloid=order.cloid,
+                    reduce_only=order.reduce_only,
+                )
+            )
 
     def _count(self, outcome: Outcome) -> None:
         stats = self.stats

@@ -136,6 +136,10 @@ class Tracker:
 
     async def order_update(self, update: OrderUpdate) -> None:
         self.log.append(("update", update.status))
+        if update.cloid in self.orders:
+            self.orders[update.cloid] = _evolve(
+                self.orders[update.cloid], update.order_status, update.oid
+            )
 
     async def positions(self) -> Mapping[str, Decimal]:
         return dict(self.position)
