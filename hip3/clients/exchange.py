@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal, Protocol
@@ -176,6 +177,13 @@ class ExchangeClient:
         Returns the response's ``response`` member; raises ExchangeError for ``status: err`` and
         SentNoAnswerError when the outcome is unknown (callers resolve)."""
         body = self.build_request(action)
+        try:
+            return await self._send_request(body, batch_length)
+        except SentNoAnswerError as exc:
+            exc.expires_after_ms = body["expiresAfter"]
+            raise
+
+    async def _send_request(self, body: dict[str, Any], batch_length: int) -> Any:
         attempt = 0
         while True:
             await self.limiter.acquire_exchange(batch_length)
@@ -227,7 +235,7 @@ class ExchangeClient:
         except SentNoAnswerError as exc:
             self.unknown_outcomes += 1
             log.warning("order post outcome unknown (%s); resolving by cloid", exc)
-            return [await self._resolve_order(c) for c in cloids]
+            return [await self._resolve_order(c, exc.expires_after_ms) for c in cloids]
         statuses = _statuses(response)
         if len(statuses) == 1 and len(orders) > 1 and "error" in statuses[0]:
             # Deterministic pre-validation errors come back once for the whole batch (§2.2).
@@ -236,9 +244,16 @@ class ExchangeClient:
             raise ExchangeError(f"expected {len(orders)} statuses, got {len(statuses)}")
         return [_order_result(s, c) for s, c in zip(statuses, cloids, strict=True)]
 
-    async def _resolve_order(self, cloid: Cloid) -> OrderResult:
-        """Ask the venue about ``cloid`` until it knows it or the window passes."""
-        deadline = trio.current_time() + self.resolve_window_secs
+    async def _resolve_order(
+        self, cloid: Cloid, expires_after_ms: int | None = None
+    ) -> OrderResult:
+        """Ask the venue about ``cloid`` until it knows it or the window passes. With an
+        expiresAfter, the window also covers that time (plus a margin): until then a delayed
+        request could still be executed, after it ``unknownOid`` is final (§2.1)."""
+        window = self.resolve_window_secs
+        if expires_after_ms is not None:
+            window = max(window, (expires_after_ms - time.time() * 1000) / 1000 + 0.5)
+        deadline = trio.current_time() + window
         while True:
             try:
                 answer = await self.info.order_status(self.user, cloid)
@@ -271,9 +286,9 @@ class ExchangeClient:
         action: dict[str, Any] = {"type": "batchModify", "modifies": entries}
         try:
             response = await self.post_action(action, batch_length=len(entries))
-        except SentNoAnswerError:
+        except SentNoAnswerError as exc:
             self.unknown_outcomes += 1
-            return [await self._resolve_order(c) for c in cloids]
+            return [await self._resolve_order(c, exc.expires_after_ms) for c in cloids]
         statuses = _statuses(response)
         if len(statuses) != len(cloids):
             # No per-order statuses in the answer: ask the venue about each cloid.

@@ -16,4 +16,9 @@ class NotSentError(TransportError):
 
 class SentNoAnswerError(TransportError):
     """The request may have reached the venue but no answer arrived (read timeout, connection
-    dropped after sending, 5xx after sending, ws post timeout)."""
+    dropped after sending, 5xx after sending, ws post timeout).
+
+    ``expires_after_ms`` is the request's expiresAfter when it had one: after that wall-clock
+    time the venue can no longer execute it, so a lookup that still finds nothing is final."""
+
+    expires_after_ms: int | None = None

@@ -35,6 +35,7 @@ class Venue:
     next_exchange_err: str | None = None
     storm_after_drop: int = 0
     info_500_remaining: int = 0
+    swallow_next_exchange: bool = False
     exchange_500_after_processing: bool = False
     ws_port: int = 0
 
@@ -241,6 +242,9 @@ class Venue:
         if self.http_429_remaining > 0:
             self.http_429_remaining -= 1
             return 429, {"error": "rate limited"}
+        if target == "/exchange" and self.swallow_next_exchange:
+            self.swallow_next_exchange = False
+            return None, None  # lost before the venue processed it
         if target == "/info":
             if self.info_500_remaining > 0:
                 self.info_500_remaining -= 1

@@ -336,3 +336,28 @@ async def test_exchange_5xx_after_send_is_resolved_not_reposted(venue: Venue) ->
         [r] = await ex.place_orders([OrderRequest("BTC", True, Decimal("1"), Decimal("100"))])
         assert r.kind == "resting" and r.resolved
         assert venue.order_posts == 1
+
+
+async def test_request_lost_before_the_venue_resolves_as_not_found_after_its_expiry(
+    venue: Venue,
+) -> None:
+    async with InfoClient(venue.url, backoff=FAST) as info:
+        ex = ExchangeClient(
+            venue.url,
+            "k",
+            USER,
+            universe=Universe(),
+            info=info,
+            signer=fake_signer,
+            expires_after_ms=200,
+            resolve_window_secs=0.01,
+            resolve_poll_secs=0.05,
+        )
+        venue.swallow_next_exchange = True
+        before = venue.info_requests
+        [r] = await ex.place_orders([OrderRequest("BTC", True, Decimal("1"), Decimal("100"))])
+        assert r.kind == "not_found" and r.resolved
+        assert venue.order_posts == 0
+        # It kept asking past the tiny resolve window because the request could still execute
+        # until its expiresAfter.
+        assert venue.info_requests - before > 2
