@@ -156,6 +156,7 @@ class Bot:
         self._resync: ResyncTimer | None = None
         self._tracker: BotTracker | None = None
         self.outcomes: list[Outcome] = []
+        self.paper: PaperVenue | None = None  # the simulated venue, in paper mode
 
     def __repr__(self) -> str:
         return f"Bot(mode={self.mode.value}, account={self.user}, markets={self.markets})"
@@ -236,7 +237,7 @@ class Bot:
             intents=intents_send,
             timer_interval_secs=self.strategy_interval_secs,
         )
-        paper = PaperVenue() if self.mode is Mode.PAPER else None
+        self.paper = paper = PaperVenue() if self.mode is Mode.PAPER else None
         venue: OrderVenue | None = paper
         if self.mode is Mode.TRADING:
             venue = ExchangeVenue(

@@ -125,7 +125,7 @@ def test_fill_requotes_with_new_inventory_and_stop_cancels_everything() -> None:
     fill = Fill("BTC", bid.px, bid.sz, Side.BUY, 5, 11, 1, cloid=bid.cloid)
     after = maker.on_fill(fill, ctx(5, books={"BTC": b}, positions={"BTC": bid.sz}))
     cancelled = {i.cloid for i in after if isinstance(i, Cancel)}
-    assert cancelled == {bid.cloid, first[Side.SELL].cloid}
+    assert cancelled == {first[Side.SELL].cloid}  # the filled bid is gone, nothing to cancel
     replaced = places(after)
     assert replaced[Side.SELL].px < first[Side.SELL].px  # skewed by the long inventory
     stop = maker.on_stop(ctx(6))
@@ -175,3 +175,13 @@ def test_quote_that_would_cross_joins_its_own_touch() -> None:
     long_ctx = ctx(positions={"BTC": D("0.01")})  # 1000 USD long: reservation 1% below mid
     quotes = places(MarketMaker(params).on_book(book("BTC", "100000", "100010"), long_ctx))
     assert quotes[Side.SELL].px == D(100010)
+
+
+def test_partly_filled_quote_is_cancelled_and_requoted() -> None:
+    maker = MarketMaker(MarketMakerParams(order_notional_usd=100))
+    b = book("BTC", "100000", "100002")
+    bid = places(maker.on_book(b, ctx(books={"BTC": b})))[Side.BUY]
+    part = Fill("BTC", bid.px, bid.sz / 2, Side.BUY, 5, 11, 1, cloid=bid.cloid)
+    after = maker.on_fill(part, ctx(5, books={"BTC": b}, positions={"BTC": bid.sz / 2}))
+    assert bid.cloid in {i.cloid for i in after if isinstance(i, Cancel)}
+    assert Side.BUY in places(after)

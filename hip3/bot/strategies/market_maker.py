@@ -85,9 +85,11 @@ class MarketMaker:
             if key[0] != fill.coin:
                 continue
             if quote.cloid == fill.cloid:
-                # The filled quote (perhaps only partly) is cancelled and re-sized fresh.
                 del self._quotes[key]
-                intents.append(Cancel(fill.coin, cloid=quote.cloid))
+                if fill.sz < quote.sz:
+                    # Partly filled: cancel the rest, the requote below is sized afresh.
+                    # (A fully filled quote is gone; cancelling it would only be refused.)
+                    intents.append(Cancel(fill.coin, cloid=quote.cloid))
             else:
                 self._quotes[key] = attrs.evolve(quote, ref_mid=None)
         intents.extend(self._requote(fill.coin, ctx))
