@@ -1,0 +1,14 @@
+"""The venue's wire format: JSON <-> frozen attrs classes, action builders, domain conversion.
+
+* :mod:`hip3.wire.models` — classes mirroring the venue's JSON field for field;
+* :mod:`hip3.wire.converter` — the one cattrs converter, ``loads``/``dumps``/``structure``;
+* :mod:`hip3.wire.ws` — ``parse_ws_message``;
+* :mod:`hip3.wire.actions` — exchange action dicts in the venue's signing key order;
+* :mod:`hip3.wire.convert` — wire objects to :mod:`hip3.domain` records (Decimals).
+"""
+
+from __future__ import annotations
+
+from hip3.wire.converter import dumps, loads, structure, unstructure
+
+__all__ = ["dumps", "loads", "structure", "unstructure"]

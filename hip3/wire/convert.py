@@ -1,0 +1,325 @@
+"""Wire objects -> :mod:`hip3.domain` records: the only module that knows both.
+
+Decimal strings become Decimals here (and only here), side letters become
+:class:`~hip3.types.Side`, cloid strings become :class:`~hip3.types.Cloid`.
+A value the venue sent but that does not make sense (a side other than
+``"A"``/``"B"``, a non-numeric price) raises :class:`~hip3.errors.WireError`
+naming the field.
+
+The ``*_from_json`` helpers take the venue's raw JSON (as a ws client or the
+journal hands it over), structure it with :mod:`hip3.wire.converter` and
+convert it in one step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+from hip3.domain import AccountSnapshot, Fill, OrderUpdate, PositionSnapshot
+from hip3.errors import ExchangeError, ValidationError, WireError
+from hip3.types import Cloid, Side
+from hip3.wire import models as m
+from hip3.wire.converter import structure
+
+__all__ = [
+    "CancelResult",
+    "CancelSuccess",
+    "Filled",
+    "OrderResult",
+    "Rejected",
+    "Resting",
+    "Waiting",
+    "account_snapshot",
+    "account_snapshot_from_json",
+    "cancel_results",
+    "fill_to_domain",
+    "fills_from_json",
+    "fills_to_domain",
+    "order_results",
+    "order_status_to_update",
+    "order_update_to_domain",
+    "order_updates_from_json",
+]
+
+_SIDES = {"B": Side.BUY, "A": Side.SELL}
+
+
+def _dec(value: str | None, kind: str, field: str) -> Decimal:
+    try:
+        result = Decimal(value)  # type: ignore[arg-type]
+    except (InvalidOperation, TypeError, ValueError):
+        raise WireError(f"not a decimal number: {value!r:.40}", kind=kind, field=field) from None
+    if not result.is_finite():
+        raise WireError(f"not a finite number: {value!r:.40}", kind=kind, field=field)
+    return result
+
+
+def _opt_dec(value: str | None, kind: str, field: str) -> Decimal | None:
+    return None if value is None else _dec(value, kind, field)
+
+
+def _side(value: str, kind: str) -> Side:
+    side = _SIDES.get(value)
+    if side is None:
+        raise WireError(f"expected 'A' or 'B', got {value!r:.20}", kind=kind, field="side")
+    return side
+
+
+def _cloid(value: str | m.Absent | None, kind: str) -> Cloid | None:
+    if value is None or value is m.ABSENT:
+        return None
+    try:
+        return Cloid.from_str(value)
+    except ValidationError:
+        raise WireError(f"invalid cloid {value!r:.40}", kind=kind, field="cloid") from None
+
+
+# ---------------------------------------------------------------------------
+# Fills and order updates
+# ---------------------------------------------------------------------------
+
+
+def fill_to_domain(fill: m.WireFill) -> Fill:
+    """A venue fill as a :class:`hip3.domain.Fill` (``tid`` None on pre-2024 recordings)."""
+    kind = "fill"
+    sz = _dec(fill.sz, kind, "sz")
+    if sz <= 0:
+        raise WireError(f"fill size must be positive, got {fill.sz!r}", kind=kind, field="sz")
+    return Fill(
+        coin=fill.coin,
+        px=_dec(fill.px, kind, "px"),
+        sz=sz,
+        side=_side(fill.side, kind),
+        time_ms=fill.time,
+        oid=fill.oid,
+        tid=fill.tid,
+        cloid=_cloid(fill.cloid, kind),
+        start_position=_dec(fill.start_position, kind, "startPosition"),
+        dir=fill.dir,
+        closed_pnl=_dec(fill.closed_pnl, kind, "closedPnl"),
+        fee=_dec(fill.fee, kind, "fee"),
+        fee_token=fill.fee_token,
+        crossed=fill.crossed,
+        hash=fill.hash,
+        liquidation=fill.liquidation is not None,
+    )
+
+
+def fills_to_domain(fills: Iterable[m.WireFill]) -> list[Fill]:
+    return [fill_to_domain(f) for f in fills]
+
+
+def fills_from_json(fills: Any) -> list[Fill]:
+    """A JSON array of venue fills (``userFills`` data's ``fills``, or an info answer)."""
+    return fills_to_domain(structure(fills, list[m.WireFill], kind="fills"))
+
+
+def order_update_to_domain(update: m.WsOrder) -> OrderUpdate:
+    """One ``orderUpdates`` element as a :class:`hip3.domain.OrderUpdate`."""
+    order = update.order
+    kind = "orderUpdates"
+    return OrderUpdate(
+        coin=order.coin,
+        oid=order.oid,
+        side=_side(order.side, kind),
+        limit_px=_dec(order.limit_px, kind, "limitPx"),
+        sz=_dec(order.sz, kind, "sz"),
+        orig_sz=_dec(order.orig_sz, kind, "origSz"),
+        status=update.status,
+        status_time_ms=update.status_timestamp,
+        timestamp_ms=order.timestamp,
+        cloid=_cloid(order.cloid, kind),
+        reduce_only=bool(order.reduce_only),
+    )
+
+
+def order_updates_from_json(data: Any) -> list[OrderUpdate]:
+    """An ``orderUpdates`` message's data (a JSON array of WsOrder)."""
+    updates: m.WsOrderUpdates = structure(data, m.WsOrderUpdates, kind="orderUpdates")
+    return [order_update_to_domain(u) for u in updates.orders]
+
+
+def order_status_to_update(response: m.OrderStatusResponse) -> OrderUpdate | None:
+    """An ``orderStatus`` answer as an OrderUpdate; None for ``unknownOid``."""
+    if response.order is None:
+        if response.status == "order":
+            raise WireError("status 'order' without 'order'", kind="orderStatus", field="order")
+        return None
+    entry = response.order
+    order = entry.order
+    kind = "orderStatus"
+    return OrderUpdate(
+        coin=order.coin,
+        oid=order.oid,
+        side=_side(order.side, kind),
+        limit_px=_dec(order.limit_px, kind, "order.order.limitPx"),
+        sz=_dec(order.sz, kind, "order.order.sz"),
+        orig_sz=_dec(order.orig_sz, kind, "order.order.origSz"),
+        status=entry.status,
+        status_time_ms=entry.status_timestamp,
+        timestamp_ms=order.timestamp,
+        cloid=_cloid(order.cloid, kind),
+        reduce_only=order.reduce_only,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Account snapshots
+# ---------------------------------------------------------------------------
+
+
+def account_snapshot(dex: str, state: m.ClearinghouseState) -> AccountSnapshot:
+    """A dex's ``clearinghouseState`` as an AccountSnapshot (flat positions left out).
+
+    The snapshot's ``time`` is what makes it usable for a resync (fills after
+    it are applied on top); a state without ``time`` (2023 recordings) is
+    refused with a WireError rather than given a made-up time.
+    """
+    kind = "clearinghouseState"
+    if state.time is None:
+        raise WireError(
+            "no 'time': the snapshot cannot be ordered against fills", kind=kind, field="time"
+        )
+    positions: dict[str, PositionSnapshot] = {}
+    for index, asset_position in enumerate(state.asset_positions):
+        p = asset_position.position
+        where = f"assetPositions[{index}].position"
+        szi = _dec(p.szi, kind, f"{where}.szi")
+        if szi == 0:
+            continue
+        positions[p.coin] = PositionSnapshot(
+            coin=p.coin,
+            szi=szi,
+            entry_px=_opt_dec(p.entry_px, kind, f"{where}.entryPx"),
+            unrealized_pnl=_dec(p.unrealized_pnl, kind, f"{where}.unrealizedPnl"),
+            liquidation_px=_opt_dec(p.liquidation_px, kind, f"{where}.liquidationPx"),
+            margin_used=_dec(p.margin_used, kind, f"{where}.marginUsed"),
+            leverage_type=p.leverage.type,
+            leverage=p.leverage.value,
+        )
+    return AccountSnapshot(
+        dex=dex,
+        time_ms=state.time,
+        positions=positions,
+        account_value=_dec(state.margin_summary.account_value, kind, "marginSummary.accountValue"),
+        withdrawable=_dec(state.withdrawable, kind, "withdrawable"),
+        total_margin_used=_dec(
+            state.margin_summary.total_margin_used, kind, "marginSummary.totalMarginUsed"
+        ),
+    )
+
+
+def account_snapshot_from_json(dex: str, data: Any) -> AccountSnapshot:
+    """The venue's ``clearinghouseState`` JSON for ``dex`` as an AccountSnapshot."""
+    return account_snapshot(dex, structure(data, m.ClearinghouseState, kind="clearinghouseState"))
+
+
+# ---------------------------------------------------------------------------
+# Exchange responses
+# ---------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class Resting:
+    """The order rests on the book."""
+
+    oid: int
+    cloid: Cloid | None = None
+
+
+@attrs.frozen(slots=True)
+class Filled:
+    """The order filled ``total_sz`` at ``avg_px`` when placed (an IOC may fill partly)."""
+
+    total_sz: Decimal
+    avg_px: Decimal
+    oid: int
+    cloid: Cloid | None = None
+
+
+@attrs.frozen(slots=True)
+class Rejected:
+    """The venue refused this order (or cancel); ``error`` is its text."""
+
+    error: str
+
+
+@attrs.frozen(slots=True)
+class Waiting:
+    """A TP/SL leg of a grouped order: ``waitingForFill`` or ``waitingForTrigger``."""
+
+    status: str
+
+
+@attrs.frozen(slots=True)
+class CancelSuccess:
+    """The cancel was applied."""
+
+
+OrderResult = Resting | Filled | Rejected | Waiting
+CancelResult = CancelSuccess | Rejected
+
+
+def _statuses(response: m.ExchangeResponse, kind: str) -> Sequence[m.StatusEntry]:
+    body = response.response
+    if response.status == "err" or isinstance(body, str):
+        raise ExchangeError(str(body))
+    data = body.data
+    if not isinstance(data, m.StatusesData):
+        raise WireError(
+            f"response of type {body.type!r} has no statuses", kind=kind, field="response.data"
+        )
+    return data.statuses
+
+
+def _order_result(entry: m.StatusEntry, index: int) -> OrderResult:
+    kind = "order"
+    if isinstance(entry, m.RestingStatus):
+        return Resting(entry.resting.oid, _cloid(entry.resting.cloid, kind))
+    if isinstance(entry, m.FilledStatus):
+        filled = entry.filled
+        where = f"response.data.statuses[{index}].filled"
+        return Filled(
+            _dec(filled.total_sz, kind, f"{where}.totalSz"),
+            _dec(filled.avg_px, kind, f"{where}.avgPx"),
+            filled.oid,
+            _cloid(filled.cloid, kind),
+        )
+    if isinstance(entry, m.ErrorStatus):
+        return Rejected(entry.error)
+    if entry in ("waitingForFill", "waitingForTrigger"):
+        return Waiting(entry)
+    raise WireError(
+        f"unexpected order status {entry!r:.40}",
+        kind=kind,
+        field=f"response.data.statuses[{index}]",
+    )
+
+
+def order_results(response: m.ExchangeResponse) -> list[OrderResult]:
+    """Per-order results of an ``order`` or ``batchModify`` answer, in request order.
+
+    A whole-request refusal (``{"status":"err"}``) raises ExchangeError with the venue's text.
+    """
+    return [_order_result(e, i) for i, e in enumerate(_statuses(response, "order"))]
+
+
+def cancel_results(response: m.ExchangeResponse) -> list[CancelResult]:
+    """Per-cancel results of a ``cancel``/``cancelByCloid`` answer, in request order."""
+    results: list[CancelResult] = []
+    for index, entry in enumerate(_statuses(response, "cancel")):
+        if entry == "success":
+            results.append(CancelSuccess())
+        elif isinstance(entry, m.ErrorStatus):
+            results.append(Rejected(entry.error))
+        else:
+            raise WireError(
+                f"unexpected cancel status {entry!r:.60}",
+                kind="cancel",
+                field=f"response.data.statuses[{index}]",
+            )
+    return results
