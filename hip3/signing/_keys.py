@@ -1,0 +1,123 @@
+"""Secret keys and Ethereum-style addresses.
+
+A :class:`PrivateKey` holds the 32-byte secp256k1 secret together with a ready libsecp256k1 key
+object (coincurve), so signing costs one C call and no per-call key parsing. The secret never
+appears in ``repr``/``str``/``format``, in exception messages, or in a pickle: pickling is refused
+outright (a pickled key is a key written to disk or sent over a pipe by accident).
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import Any, NoReturn
+
+import coincurve
+
+from hip3.errors import SigningError
+from hip3.signing._native import keccak256, sign_digest, wire_signature
+
+# Order of the secp256k1 group: a valid secret is 1 <= k < N.
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+_HEX64 = re.compile(r"(?:0[xX])?([0-9a-fA-F]{64})")
+
+
+def address_from_public_key(public_key: coincurve.PublicKey) -> str:
+    """Ethereum address of a public key: last 20 bytes of keccak(uncompressed X || Y)."""
+    uncompressed = public_key.format(compressed=False)
+    return "0x" + keccak256(uncompressed[1:])[-20:].hex()
+
+
+class PrivateKey:
+    """A secp256k1 signing key (an account key or an API wallet / agent key).
+
+    ``PrivateKey(secret_bytes)`` or ``PrivateKey.from_hex("0x…")``; ``.address`` is the lowercase
+    0x-prefixed address. Immutable; ``copy``/``deepcopy`` return the same object.
+    """
+
+    __slots__ = ("_address", "_secret")
+
+    def __init__(self, secret: bytes) -> None:
+        if not isinstance(secret, (bytes, bytearray)) or len(secret) != 32:
+            raise SigningError("private key: expected exactly 32 bytes")
+        value = int.from_bytes(secret, "big")
+        if not 0 < value < SECP256K1_N:
+            raise SigningError("private key: not a valid secp256k1 secret (0 or >= group order)")
+        self._secret = bytes(secret)
+        self._address = address_from_public_key(coincurve.PublicKey.from_secret(self._secret))
+
+    @classmethod
+    def from_hex(cls, text: str) -> PrivateKey:
+        """Parse 64 hex digits, with or without a ``0x`` prefix (surrounding spaces ignored)."""
+        if not isinstance(text, str):
+            raise SigningError("private key: expected a hex string")
+        match = _HEX64.fullmatch(text.strip())
+        if match is None:
+            # Never echo the input: it is (almost) a secret.
+            raise SigningError("private key: expected 64 hex digits, optionally prefixed by 0x")
+        return cls(bytes.fromhex(match.group(1)))
+
+    @classmethod
+    def coerce(cls, key: PrivateKey | str | bytes) -> PrivateKey:
+        """Accept a :class:`PrivateKey`, a hex string or 32 raw bytes."""
+        if isinstance(key, PrivateKey):
+            return key
+        if isinstance(key, str):
+            return cls.from_hex(key)
+        if isinstance(key, (bytes, bytearray)):
+            return cls(bytes(key))
+        raise SigningError(
+            f"private key: expected PrivateKey, hex str or bytes, got {type(key).__name__}"
+        )
+
+    @property
+    def address(self) -> str:
+        """The key's address, lowercase, ``0x`` + 40 hex digits."""
+        return self._address
+
+    def secret_bytes(self) -> bytes:
+        """The raw 32-byte secret. Only for handing the key to other signing software."""
+        return self._secret
+
+    def sign_digest(self, digest: bytes) -> tuple[int, int, int]:
+        """ECDSA-sign a 32-byte digest (RFC 6979 nonce, low-s): ``(r, s, v)`` with v in {27, 28}."""
+        body, recovery_id = sign_digest(self._secret, digest)
+        return int.from_bytes(body[:32], "big"), int.from_bytes(body[32:], "big"), 27 + recovery_id
+
+    def sign_digest_wire(self, digest: bytes) -> dict[str, Any]:
+        """:meth:`sign_digest` in the SDK's wire form ``{"r": "0x…", "s": "0x…", "v": 27|28}``."""
+        return wire_signature(*sign_digest(self._secret, digest))
+
+    # -- never reveal the secret ---------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"PrivateKey(address={self._address})"
+
+    __str__ = __repr__
+
+    def __format__(self, format_spec: str) -> str:
+        return format(repr(self), format_spec)
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError(f"{self!r} cannot be pickled: keys are not serialised by hip3")
+
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
+        self.__reduce__()
+
+    def __copy__(self) -> PrivateKey:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> PrivateKey:
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PrivateKey):
+            return NotImplemented
+        return hmac.compare_digest(self._secret, other._secret)
+
+    def __hash__(self) -> int:
+        return hash(self._address)
+
+
+__all__ = ["SECP256K1_N", "PrivateKey", "address_from_public_key"]
