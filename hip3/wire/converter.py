@@ -270,6 +270,13 @@ def _structure_trades(value: Any, _type: Any) -> m.WsTrades:
     return m.WsTrades(_diagnostic.structure(value, list[m.WsTrade]))
 
 
+# The mutable storage classes of the hot frozen classes (FAST PATH in models).
+_FillSlots: Final = m._WireFillSlots
+_LevelSlots: Final = m._L2LevelSlots
+_BasicOrderSlots: Final = m._WsBasicOrderSlots
+_OrderSlots: Final = m._WsOrderSlots
+_TradeSlots: Final = m._WsTradeSlots
+
 # ---------------------------------------------------------------------------
 # Hand-written hooks for the hot classes. Each checks every JSON type and raises
 # on anything unexpected; the caller then asks _diagnostic for the field path.
@@ -322,7 +329,7 @@ def _fast_fill(o: Any, _type: Any = None) -> m.WireFill:
         raise _WrongType("fill")
     if liquidation is not None:
         liquidation = _fast_liquidation(liquidation)
-    return m.WireFill(
+    fill = _FillSlots(
         coin,
         px,
         sz,
@@ -342,6 +349,8 @@ def _fast_fill(o: Any, _type: Any = None) -> m.WireFill:
         liquidation,
         twap_id,
     )
+    fill.__class__ = m.WireFill  # see FAST PATH in hip3.wire.models
+    return fill  # type: ignore[return-value]
 
 
 def _fast_fills(value: Any, _type: Any = None) -> list[m.WireFill]:
@@ -361,15 +370,19 @@ def _fast_user_fills(o: Any, _type: Any) -> m.WsUserFills:
 def _fast_levels(side: Any) -> list[m.L2Level]:
     if type(side) is not list:
         raise _WrongType("levels")
-    out = []
-    level_cls = m.L2Level
+    out: list[m.L2Level] = []
+    append = out.append
+    slots = _LevelSlots
+    frozen = m.L2Level
     for level in side:
         px = level["px"]
         sz = level["sz"]
         n = level["n"]
         if type(px) is not str or type(sz) is not str or type(n) is not int:
             raise _WrongType("level")
-        out.append(level_cls(px, sz, n))
+        item = slots(px, sz, n)
+        item.__class__ = frozen  # see FAST PATH in hip3.wire.models
+        append(item)  # type: ignore[arg-type]
     return out
 
 
@@ -406,7 +419,9 @@ def _fast_basic_order(o: Any) -> m.WsBasicOrder:
         or (reduce_only is not None and type(reduce_only) is not bool)
     ):
         raise _WrongType("order")
-    return m.WsBasicOrder(coin, side, limit_px, sz, oid, timestamp, orig_sz, cloid, reduce_only)
+    order = _BasicOrderSlots(coin, side, limit_px, sz, oid, timestamp, orig_sz, cloid, reduce_only)
+    order.__class__ = m.WsBasicOrder  # see FAST PATH in hip3.wire.models
+    return order  # type: ignore[return-value]
 
 
 def _fast_ws_order(o: Any, _type: Any = None) -> m.WsOrder:
@@ -414,7 +429,9 @@ def _fast_ws_order(o: Any, _type: Any = None) -> m.WsOrder:
     status_timestamp = o["statusTimestamp"]
     if type(status) is not str or type(status_timestamp) is not int:
         raise _WrongType("orderUpdate")
-    return m.WsOrder(_fast_basic_order(o["order"]), status, status_timestamp)
+    update = _OrderSlots(_fast_basic_order(o["order"]), status, status_timestamp)
+    update.__class__ = m.WsOrder  # see FAST PATH in hip3.wire.models
+    return update  # type: ignore[return-value]
 
 
 def _fast_order_updates(value: Any, _type: Any) -> m.WsOrderUpdates:
@@ -446,7 +463,9 @@ def _fast_trade(o: Any) -> m.WsTrade:
         or type(users[1]) is not str
     ):
         raise _WrongType("trade")
-    return m.WsTrade(coin, side, px, sz, hash_, time, tid, (users[0], users[1]))
+    trade = _TradeSlots(coin, side, px, sz, hash_, time, tid, (users[0], users[1]))
+    trade.__class__ = m.WsTrade  # see FAST PATH in hip3.wire.models
+    return trade  # type: ignore[return-value]
 
 
 def _fast_trades(value: Any, _type: Any) -> m.WsTrades:
