@@ -1,0 +1,13 @@
+"""Journal: capture files of every message in and out, and replay through the tracker."""
+
+from __future__ import annotations
+
+from hip3.journal.capture import (
+    CaptureLine,
+    CaptureReader,
+    CaptureWriter,
+    MalformedLine,
+    read_capture,
+)
+
+__all__ = ["CaptureLine", "CaptureReader", "CaptureWriter", "MalformedLine", "read_capture"]
