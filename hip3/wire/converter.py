@@ -29,7 +29,12 @@ from typing import Any, Final, TypeVar, cast
 import attrs
 import cattrs
 import orjson
-from cattrs.errors import ClassValidationError, IterableValidationError, IterableValidationNote
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from hip3.errors import WireError
@@ -214,6 +219,24 @@ def _str_or_number(value: Any, _type: Any) -> Any:
     raise _WrongType(f"expected a string or a number, got {value!r:.60}")
 
 
+def _at(owner: type, attribute: str, exc: Exception) -> ClassValidationError:
+    """``exc`` as cattrs would report it for ``owner.attribute`` (so the path is kept)."""
+    note = AttributeValidationNote(
+        f"Structuring class {owner.__qualname__} @ attribute {attribute}", attribute, owner
+    )
+    exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+    return ClassValidationError(f"While structuring {owner.__name__}", [exc], owner)
+
+
+def _field(value: Mapping[str, Any], owner: type, attribute: str, cls: Any = None) -> Any:
+    """``value[attribute]``, structured as ``cls`` if given, errors located at the attribute."""
+    try:
+        item = value[attribute]
+        return item if cls is None else _diagnostic.structure(item, cls)
+    except Exception as exc:
+        raise _at(owner, attribute, exc) from None
+
+
 def _structure_status_entry(value: Any, _type: Any) -> m.StatusEntry:
     if type(value) is str:
         return value
@@ -237,29 +260,32 @@ def _structure_response_data(value: Any, _type: Any) -> m.StatusesData | dict[st
 
 
 def _structure_exchange_response(value: Any, _type: Any) -> m.ExchangeResponse:
+    owner = m.ExchangeResponse
     _expect(value, dict)
-    status = value["status"]
-    response = value["response"]
+    status = _field(value, owner, "status", str)
     if status == "err":
-        return m.ExchangeResponse("err", _expect(response, str))
+        return m.ExchangeResponse("err", _field(value, owner, "response", str))
     if status != "ok":
-        raise _WrongType(f"status: expected 'ok' or 'err', got {status!r:.40}")
-    if type(response) is str:  # seen on some refusals even with status ok; keep the text
+        bad = _WrongType(f"expected 'ok' or 'err', got {status!r:.40}")
+        raise _at(owner, "status", bad)
+    response = _field(value, owner, "response")
+    if type(response) is str:  # keep the venue's text whatever the status says
         return m.ExchangeResponse("ok", response)
-    return m.ExchangeResponse("ok", _diagnostic.structure(response, m.ExchangeResponseBody))
+    return m.ExchangeResponse("ok", _field(value, owner, "response", m.ExchangeResponseBody))
 
 
 def _structure_post_response(value: Any, _type: Any) -> m.WsPostResponse:
+    owner = m.WsPostResponse
     _expect(value, dict)
-    kind = value["type"]
-    payload = value["payload"]
+    kind = _field(value, owner, "type", str)
     if kind == "info":
-        return m.WsPostResponse("info", _diagnostic.structure(payload, m.WsPostInfoPayload))
+        return m.WsPostResponse("info", _field(value, owner, "payload", m.WsPostInfoPayload))
     if kind == "action":
-        return m.WsPostResponse("action", _diagnostic.structure(payload, m.ExchangeResponse))
+        return m.WsPostResponse("action", _field(value, owner, "payload", m.ExchangeResponse))
     if kind == "error":
-        return m.WsPostResponse("error", _expect(payload, str))
-    raise _WrongType(f"type: expected 'info', 'action' or 'error', got {kind!r:.40}")
+        return m.WsPostResponse("error", _field(value, owner, "payload", str))
+    bad = _WrongType(f"expected 'info', 'action' or 'error', got {kind!r:.40}")
+    raise _at(owner, "type", bad)
 
 
 def _structure_order_updates(value: Any, _type: Any) -> m.WsOrderUpdates:
