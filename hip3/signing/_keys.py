@@ -1,9 +1,10 @@
 """Secret keys and Ethereum-style addresses.
 
-A :class:`PrivateKey` holds the 32-byte secp256k1 secret together with a ready libsecp256k1 key
-object (coincurve), so signing costs one C call and no per-call key parsing. The secret never
-appears in ``repr``/``str``/``format``, in exception messages, or in a pickle: pickling is refused
-outright (a pickled key is a key written to disk or sent over a pipe by accident).
+A :class:`PrivateKey` holds the 32-byte secp256k1 secret, validated once, and its address,
+derived once; signing hands the secret straight to libsecp256k1 (see ``_native``), so no key
+object is parsed per signature. The secret never appears in ``repr``/``str``/``format``, in
+exception messages, or in a pickle: pickling is refused outright (a pickled key is a key written
+to disk or sent over a pipe by accident).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, NoReturn
 
 import coincurve
 
-from hip3.errors import SigningError
+from hip3.signing._errors import signing_error
 from hip3.signing._native import keccak256, sign_digest, wire_signature
 
 # Order of the secp256k1 group: a valid secret is 1 <= k < N.
@@ -40,10 +41,12 @@ class PrivateKey:
 
     def __init__(self, secret: bytes) -> None:
         if not isinstance(secret, (bytes, bytearray)) or len(secret) != 32:
-            raise SigningError("private key: expected exactly 32 bytes")
+            raise signing_error("expected exactly 32 bytes", field="private_key")
         value = int.from_bytes(secret, "big")
         if not 0 < value < SECP256K1_N:
-            raise SigningError("private key: not a valid secp256k1 secret (0 or >= group order)")
+            raise signing_error(
+                "not a valid secp256k1 secret (0 or >= group order)", field="private_key"
+            )
         self._secret = bytes(secret)
         self._address = address_from_public_key(coincurve.PublicKey.from_secret(self._secret))
 
@@ -51,11 +54,13 @@ class PrivateKey:
     def from_hex(cls, text: str) -> PrivateKey:
         """Parse 64 hex digits, with or without a ``0x`` prefix (surrounding spaces ignored)."""
         if not isinstance(text, str):
-            raise SigningError("private key: expected a hex string")
+            raise signing_error("expected a hex string", field="private_key")
         match = _HEX64.fullmatch(text.strip())
         if match is None:
             # Never echo the input: it is (almost) a secret.
-            raise SigningError("private key: expected 64 hex digits, optionally prefixed by 0x")
+            raise signing_error(
+                "expected 64 hex digits, optionally prefixed by 0x", field="private_key"
+            )
         return cls(bytes.fromhex(match.group(1)))
 
     @classmethod
@@ -67,8 +72,8 @@ class PrivateKey:
             return cls.from_hex(key)
         if isinstance(key, (bytes, bytearray)):
             return cls(bytes(key))
-        raise SigningError(
-            f"private key: expected PrivateKey, hex str or bytes, got {type(key).__name__}"
+        raise signing_error(
+            f"expected PrivateKey, hex str or bytes, got {type(key).__name__}", field="private_key"
         )
 
     @property
