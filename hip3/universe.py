@@ -81,8 +81,8 @@ class Market:
         return px, sz
 
 
-def _structured(value: Any, cls: Any, kind: str) -> Any:
-    if isinstance(value, cls if isinstance(cls, type) else ()):
+def _structured(value: Any, cls: type, kind: str) -> Any:
+    if isinstance(value, cls):
         return value
     return structure(value, cls, kind=kind)
 
@@ -116,9 +116,13 @@ class Universe:
         Each argument may be the venue's JSON or the structured wire class.
         ``perp_dexs`` may be None when only the main dex is used.
         """
-        dexes: list[m.PerpDex | None] = (
-            [None] if perp_dexs is None else _structured(perp_dexs, m.PerpDexs, "perpDexs")
-        )
+        dexes: list[m.PerpDex | None]
+        if perp_dexs is None:
+            dexes = [None]
+        elif all(d is None or isinstance(d, m.PerpDex) for d in perp_dexs):
+            dexes = list(perp_dexs)
+        else:
+            dexes = structure(perp_dexs, m.PerpDexs, kind="perpDexs")
         dex_index: dict[str, int] = {"": 0}
         for index, dex in enumerate(dexes):
             if dex is not None and index > 0:
