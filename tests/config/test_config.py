@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hip3.config import Config, load_config
+from hip3.errors import ConfigError
+
+
+def test_good_file_loads_with_defaults(tmp_path: Path) -> None:
+    p = tmp_path / "c.toml"
+    p.write_text('mode = "paper"\nnetwork = "sim"\nmarkets = ["BTC", "xyz:TSLA"]\n')
+    c = load_config(p)
+    assert c.markets == ("BTC", "xyz:TSLA")
+    assert c.position_resync_interval_secs == 60.0
+    assert c.dedup_capacity == 2000
+
+
+def test_unknown_key_names_file_key_and_suggestion(tmp_path: Path) -> None:
+    p = tmp_path / "c.toml"
+    p.write_text("[risk]\nmax_open_order = 3\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    assert str(p) in str(e.value) and "risk.max_open_order" in str(e.value)
+    assert "max_open_orders" in str(e.value)
+
+
+def test_out_of_range_value_is_error() -> None:
+    with pytest.raises(ConfigError, match=r"risk\.max_open_orders"):
+        Config.from_dict({"risk": {"max_open_orders": 0}})
+
+
+def test_key_in_file_is_rejected_without_echoing_it() -> None:
+    key = "0x" + "ab" * 32
+    with pytest.raises(ConfigError) as e:
+        Config.from_dict({"account": {"key_env": key}})
+    assert key not in str(e.value)
