@@ -40,3 +40,50 @@ def check(file: str, as_json: bool) -> None:
         else f"{file}: ok ({cfg.mode}, "
         f"{cfg.network.name}, markets: {', '.join(cfg.markets) or 'none'})"
     )
+
+
+EXAMPLE_CONFIG = """\
+# hip3 configuration (TOML). Unknown keys are errors.
+mode = "paper"                       # observe | paper | trading
+network = "sim"                      # sim | testnet | mainnet, or {http_url=..., ws_url=...}
+markets = ["BTC", "xyz:TSLA"]        # "dex:COIN" for HIP-3 markets
+position_resync_interval_secs = 60   # 0 = off; trading mode only
+dedup_capacity = 2000                # fills remembered by tid (bounded LRU)
+
+[account]
+# address = "0x..."                  # the account traded (agent wallets sign for it)
+# vault = "0x..."                    # optional vault address
+key_env = "HIP3_PRIVATE_KEY"         # env var holding the key; or key_file = "~/.hip3/key"
+                                     # never put the key itself here; with network = "sim"
+                                     # and no key, a throwaway key is generated
+
+[strategy]
+name = "market_maker"
+params = {}
+
+[risk]
+max_position_default = 1.0
+max_notional = 10000.0
+max_open_orders = 10
+price_band_bps = 500
+stale_data_secs = 10
+dead_man_switch_secs = 30
+
+[journal]
+path = "capture.jsonl"
+
+[log]
+level = "info"                       # debug | info | warning | error
+format = "text"                      # text | json
+
+[shutdown]
+cancel_open_orders = true
+
+[sim]                                # passed to the embedded simulator (hip3.sim.SimConfig)
+"""
+
+
+@config_group.command("example")
+def example() -> None:
+    """Print a commented full config (valid as printed)."""
+    click.echo(EXAMPLE_CONFIG, nl=False)

@@ -21,3 +21,11 @@ def test_config_check_bad_key_exits_two_without_traceback(tmp_path: Path) -> Non
     r = CliRunner().invoke(config_group, ["check", str(p)])
     assert r.exit_code == 2
     assert "dedup_capacty" in r.output and "Traceback" not in r.output
+
+
+def test_config_example_prints_a_valid_config(tmp_path: Path) -> None:
+    r = CliRunner().invoke(config_group, ["example"])
+    assert r.exit_code == 0
+    p = tmp_path / "ex.toml"
+    p.write_text(r.output)
+    assert CliRunner().invoke(config_group, ["check", str(p)]).exit_code == 0
