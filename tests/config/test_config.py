@@ -36,3 +36,24 @@ def test_key_in_file_is_rejected_without_echoing_it() -> None:
     with pytest.raises(ConfigError) as e:
         Config.from_dict({"account": {"key_env": key}})
     assert key not in str(e.value)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+_keys = st.sampled_from(
+    ["mode", "network", "markets", "risk", "account", "log", "max_open_orders", "level", "x"]
+)
+_values = st.recursive(
+    _scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(_keys, c, max_size=4)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_keys, _values, max_size=6))
+def test_any_toml_like_dict_gives_config_or_config_error(data: dict[str, object]) -> None:
+    try:
+        Config.from_dict(data)
+    except ConfigError as e:
+        assert str(e)
