@@ -92,8 +92,8 @@ def _num(v: Any, key: str, source: str, *, integer: bool, minimum: float = 0) ->
     ok = isinstance(v, int) if integer else isinstance(v, int | float)
     if not ok or isinstance(v, bool):
         raise _err(source, key, f"must be {'an integer' if integer else 'a number'} >= {minimum}")
-    if v < minimum:
-        raise _err(source, key, f"must be >= {minimum}, got {v}")
+    if not v >= minimum or v == float("inf"):  # also rejects NaN
+        raise _err(source, key, f"must be a finite number >= {minimum}, got {v}")
     return v
 
 

@@ -57,3 +57,9 @@ def test_any_toml_like_dict_gives_config_or_config_error(data: dict[str, object]
         Config.from_dict(data)
     except ConfigError as e:
         assert str(e)
+
+
+def test_nan_and_infinite_limits_are_rejected() -> None:
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ConfigError, match=r"risk\.max_notional"):
+            Config.from_dict({"risk": {"max_notional": bad}})
