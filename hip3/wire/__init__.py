@@ -10,5 +10,14 @@
 from __future__ import annotations
 
 from hip3.wire.converter import dumps, loads, structure, unstructure
+from hip3.wire.ws import parse_ws_message, ws_message_to_bytes, ws_message_to_json
 
-__all__ = ["dumps", "loads", "structure", "unstructure"]
+__all__ = [
+    "dumps",
+    "loads",
+    "parse_ws_message",
+    "structure",
+    "unstructure",
+    "ws_message_to_bytes",
+    "ws_message_to_json",
+]

@@ -545,6 +545,8 @@ def _first_failure(exc: BaseException, path: str) -> tuple[str, BaseException]:
     """Walk cattrs' nested validation errors down to the first leaf; return (path, leaf)."""
     if isinstance(exc, ClassValidationError):
         for sub, note in exc.group_exceptions()[0]:
+            if _not_an_object(sub):  # the value itself is no JSON object: report it, not a key
+                return path, sub
             key = _wire_key(exc.cl, note.name)
             return _first_failure(sub, f"{path}.{key}" if path else key)
     if isinstance(exc, IterableValidationError):
@@ -553,12 +555,20 @@ def _first_failure(exc: BaseException, path: str) -> tuple[str, BaseException]:
     return path, exc
 
 
+def _not_an_object(exc: BaseException) -> bool:
+    return (
+        isinstance(exc, TypeError)
+        and not isinstance(exc, _WrongType)
+        and ("not subscriptable" in str(exc) or "indices must be" in str(exc))
+    )
+
+
 def _describe(leaf: BaseException) -> str:
     if isinstance(leaf, KeyError):
         return "required field is missing"
     if isinstance(leaf, _WrongType):
         return str(leaf)
-    if isinstance(leaf, TypeError) and "not subscriptable" in str(leaf):
+    if _not_an_object(leaf):
         return "expected an object"
     return f"{type(leaf).__name__}: {leaf}"
 

@@ -151,6 +151,14 @@ def test_exchange_response_with_unknown_status_entry_is_a_wire_error() -> None:
     assert info.value.field == "response.data.statuses[0]"
 
 
+def test_a_fill_that_is_not_an_object_is_named() -> None:
+    frame = orjson.dumps({"channel": "userFills", "data": {"user": USER, "fills": ["x"]}})
+    with pytest.raises(WireError) as info:
+        parse_ws_message(frame)
+    assert info.value.field == "fills[0]"
+    assert "expected an object" in str(info.value)
+
+
 def test_wire_error_keeps_a_sample_of_the_input() -> None:
     with pytest.raises(WireError) as info:
         converter.structure({"coin": "BTC"}, m.L2Book)
