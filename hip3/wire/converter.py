@@ -302,6 +302,9 @@ _LevelSlots: Final = m._L2LevelSlots
 _BasicOrderSlots: Final = m._WsBasicOrderSlots
 _OrderSlots: Final = m._WsOrderSlots
 _TradeSlots: Final = m._WsTradeSlots
+_UserFillsSlots: Final = m._WsUserFillsSlots
+_BookSlots: Final = m._L2BookSlots
+_WireFill: Final = m.WireFill
 
 # ---------------------------------------------------------------------------
 # Hand-written hooks for the hot classes. Each checks every JSON type and raises
@@ -375,7 +378,7 @@ def _fast_fill(o: Any, _type: Any = None) -> m.WireFill:
         liquidation,
         twap_id,
     )
-    fill.__class__ = m.WireFill  # see FAST PATH in hip3.wire.models
+    fill.__class__ = _WireFill  # see FAST PATH in hip3.wire.models
     return fill  # type: ignore[return-value]
 
 
@@ -390,7 +393,9 @@ def _fast_user_fills(o: Any, _type: Any) -> m.WsUserFills:
     is_snapshot = o.get("isSnapshot")
     if type(user) is not str or (is_snapshot is not None and type(is_snapshot) is not bool):
         raise _WrongType("userFills")
-    return m.WsUserFills(user, _fast_fills(o["fills"]), is_snapshot)
+    message = _UserFillsSlots(user, _fast_fills(o["fills"]), is_snapshot)
+    message.__class__ = m.WsUserFills  # see FAST PATH in hip3.wire.models
+    return message  # type: ignore[return-value]
 
 
 def _fast_levels(side: Any) -> list[m.L2Level]:
@@ -419,7 +424,9 @@ def _fast_book(o: Any, _type: Any) -> m.L2Book:
     if type(coin) is not str or type(time) is not int or type(levels) is not list:
         raise _WrongType("l2Book")
     bids, asks = levels
-    return m.L2Book(coin, time, (_fast_levels(bids), _fast_levels(asks)))
+    book = _BookSlots(coin, time, (_fast_levels(bids), _fast_levels(asks)))
+    book.__class__ = m.L2Book  # see FAST PATH in hip3.wire.models
+    return book  # type: ignore[return-value]
 
 
 def _fast_basic_order(o: Any) -> m.WsBasicOrder:

@@ -19,9 +19,9 @@ the identity:
   on fills: absent in 2023 recordings, ``null`` today) default to
   :data:`ABSENT`, a falsy sentinel that is omitted on output.
 
-FAST PATH. The per-item classes of the hot ws channels (:class:`WireFill`,
-:class:`L2Level`, :class:`WsBasicOrder`, :class:`WsOrder`, :class:`WsTrade`)
-are frozen subclasses of a private mutable slotted class holding their
+FAST PATH. The classes of the hot ws channels (:class:`WsUserFills`,
+:class:`WireFill`, :class:`L2Book`, :class:`L2Level`, :class:`WsBasicOrder`,
+:class:`WsOrder`, :class:`WsTrade`) are frozen subclasses of a private mutable slotted class holding their
 fields. attrs' frozen ``__init__`` stores each field through
 ``object.__setattr__`` (about 3x the cost of a plain slot store), which made
 a typed fill slower to build than ``json.loads`` of it; the converter instead
@@ -439,13 +439,18 @@ class L2Level(_L2LevelSlots):
     pass
 
 
-@attrs.frozen
-class L2Book:
-    """``l2Book`` (info and ws): ``levels[0]`` bids descending, ``levels[1]`` asks ascending."""
+@attrs.define
+class _L2BookSlots:
+    """Storage of :class:`L2Book`; only the converter's fast path instantiates it (see FAST PATH)."""
 
     coin: str
     time: int
     levels: tuple[list[L2Level], list[L2Level]]
+
+
+@attrs.frozen
+class L2Book(_L2BookSlots):
+    """``l2Book`` (info and ws): ``levels[0]`` bids descending, ``levels[1]`` asks ascending."""
 
 
 WsL2Book: TypeAlias = L2Book
@@ -597,14 +602,19 @@ class WsSubscriptionResponse:
     subscription: dict[str, Any]
 
 
-@attrs.frozen
-class WsUserFills:
-    """Channel ``userFills``. ``is_snapshot`` is ``True`` on the replay sent on every subscribe;
-    streaming messages send ``false`` or omit it (``None`` here)."""
+@attrs.define
+class _WsUserFillsSlots:
+    """Storage of :class:`WsUserFills`; only the converter's fast path instantiates it (see FAST PATH)."""
 
     user: str
     fills: list[WireFill]
     is_snapshot: bool | None = None
+
+
+@attrs.frozen
+class WsUserFills(_WsUserFillsSlots):
+    """Channel ``userFills``. ``is_snapshot`` is ``True`` on the replay sent on every subscribe;
+    streaming messages send ``false`` or omit it (``None`` here)."""
 
 
 @attrs.define
