@@ -9,5 +9,15 @@ from hip3.journal.capture import (
     MalformedLine,
     read_capture,
 )
+from hip3.journal.replay import ReplayResult, replay, replay_async
 
-__all__ = ["CaptureLine", "CaptureReader", "CaptureWriter", "MalformedLine", "read_capture"]
+__all__ = [
+    "CaptureLine",
+    "CaptureReader",
+    "CaptureWriter",
+    "MalformedLine",
+    "ReplayResult",
+    "read_capture",
+    "replay",
+    "replay_async",
+]

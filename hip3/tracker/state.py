@@ -88,7 +88,9 @@ class DriftEvent:
 
     ``local`` is what the tracker held at the snapshot's time T (its position
     minus the fills it knows after T), ``exchange`` the snapshot's ``szi``,
-    ``delta = exchange - local``.
+    ``delta = exchange - local``. ``explained`` turns true when fills
+    delivered after the snapshot, with times inside the window it covered,
+    account for the whole delta (the snapshot merely overtook userFills).
     """
 
     coin: str
@@ -99,6 +101,16 @@ class DriftEvent:
     time_ms: int
     cause: str | None = None
     baseline: bool = False
+    explained: bool = False
+
+
+@attrs.define(slots=True, eq=False)
+class _OpenDrift:
+    """A drift event not yet explained: fills with times in (after_ms, time_ms] may."""
+
+    event: DriftEvent
+    after_ms: int
+    remaining: Decimal
 
 
 @attrs.frozen(slots=True)
@@ -147,6 +159,7 @@ class TrackerStats:
     snapshots_deferred: int = 0
     snapshots_stale: int = 0
     drift_events: int = 0
+    drift_explained: int = 0
     baseline_adjustments: int = 0
     overfills: int = 0
     dedup_size: int = 0
@@ -238,6 +251,7 @@ class TrackerState:
         self._terminal_capacity = max(100, dedup_capacity)
         self._liquidated_coins: set[str] = set()
         self.drift: deque[DriftEvent] = deque(maxlen=_HISTORY_LEN)
+        self._open_drift: dict[str, list[_OpenDrift]] = {}
         self.overfills: deque[OverfillEvent] = deque(maxlen=_HISTORY_LEN)
         self._stats = TrackerStats(dedup_capacity=dedup_capacity)
 
@@ -297,19 +311,23 @@ class TrackerState:
         order = self._by_cloid.get(fill.cloid) if fill.cloid is not None else None
         if order is None:
             order = self._by_oid.get(fill.oid)
-        if order is not None:
-            if order.oid is None:
-                self._bind_oid(order, fill.oid)
-            order.rep_conf += sz
-            self._after_fill(order)
+        if order is not None and order.oid is None:
+            self._bind_oid(order, fill.oid)
         dex = self._dex(coin)
         if dex is not None:
             adopted_ms = self._adopted_ms.get(dex)
             if adopted_ms is not None and fill.time_ms <= adopted_ms:
                 # Already in the adopted snapshot (a late delivery, or a replay of
-                # a trade the LRU no longer remembers).
+                # a trade the LRU no longer remembers: which one is unknowable, so
+                # the order's filled size is left to orderUpdates).
                 stats.covered_by_snapshot += 1
+                if self._open_drift and fill.time_ms > self._evicted_max_ms.get(dex, -1):
+                    # Newer than anything forgotten: a late delivery, not a replay.
+                    self._explain(coin, fill)
                 return
+        if order is not None:
+            order.rep_conf += sz
+            self._after_fill(order)
         if fill.liquidation:
             self._liquidated_coins.add(coin)
         if order is not None:
@@ -596,13 +614,14 @@ class TrackerState:
             if value:
                 positions[coin] = value
         # Accounting restarts on this dex: the snapshot holds every order's past.
-        epoch = self._epoch.get(dex, 0) + 1
-        self._epoch[dex] = epoch
+        # An order sent before now keeps its older epoch, so a provisional
+        # answer arriving later is not applied on top of this snapshot.
+        self._epoch[dex] = self._epoch.get(dex, 0) + 1
         for order in (*self._open.values(), *self._terminal.values()):
             if order.dex == dex:
                 order.acct_prov = _ZERO
                 order.acct_conf = _ZERO
-                order.epoch = epoch
+        previous_ms = self._adopted_ms.get(dex, -1)
         self._adopted_ms[dex] = t_ms
         self._history_pending = False
         self._liquidated_coins = {c for c in self._liquidated_coins if self._dex(c) != dex}
@@ -610,6 +629,9 @@ class TrackerState:
         stats.snapshots_adopted += 1
         for event in events:
             self.drift.append(event)
+            pending = self._open_drift.setdefault(event.coin, [])
+            pending.append(_OpenDrift(event, previous_ms, event.delta))
+            del pending[:-8]
             if event.baseline:
                 stats.baseline_adjustments += 1
                 log.info(
@@ -646,6 +668,37 @@ class TrackerState:
             # A fill after T was forgotten: snapshot + remembered fills would miss it.
             return "dedup memory shorter than the snapshot's age"
         return None
+
+    def _explain(self, coin: str, fill: Fill) -> None:
+        """A fill the snapshot already held arrived late: does it explain a drift?"""
+        pending = self._open_drift.get(coin)
+        if not pending:
+            return
+        for index, open_drift in enumerate(pending):
+            event = open_drift.event
+            if open_drift.after_ms < fill.time_ms <= event.time_ms:
+                open_drift.remaining -= fill.sz if fill.side is Side.BUY else -fill.sz
+                if open_drift.remaining:
+                    return
+                del pending[index]
+                if not pending:
+                    del self._open_drift[coin]
+                self._mark_explained(event)
+                return
+
+    def _mark_explained(self, event: DriftEvent) -> None:
+        explained = attrs.evolve(event, explained=True, cause="userFills delivered late")
+        for index, held in enumerate(self.drift):
+            if held is event:
+                self.drift[index] = explained
+                break
+        stats = self._stats
+        if event.baseline:
+            stats.baseline_adjustments -= 1
+        else:
+            stats.drift_events -= 1
+        stats.drift_explained += 1
+        log.info("drift on %s explained by late fills", event.coin)
 
     def _drift_cause(self, coin: str) -> str | None:
         if coin in self._liquidated_coins:
@@ -692,6 +745,10 @@ class TrackerState:
 
     def count_error(self) -> None:
         self._stats.errors += 1
+
+    def remembers(self, coin: str, tid: int) -> bool:
+        """Is trade ``(coin, tid)`` still in the dedup LRU?"""
+        return (coin, tid) in self._seen
 
     def adopted_time_ms(self, dex: str) -> int | None:
         return self._adopted_ms.get(dex)
