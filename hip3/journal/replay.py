@@ -35,7 +35,7 @@ import attrs
 import orjson
 import trio
 
-from hip3.domain import OrderState
+from hip3.domain import OrderState, OrderStatus
 from hip3.errors import ExchangeError, Hip3Error, ValidationError, WireError
 from hip3.journal.capture import CaptureLine, MalformedLine, read_capture
 from hip3.tracker import DriftEvent, PositionTracker, TrackerHandle, TrackerStats
@@ -415,7 +415,11 @@ class _Replayer:
             for request in table.values():
                 unanswered += 1
                 for order in request.orders:
-                    if order.cloid is not None and order.coin is not None:
+                    if order.cloid is None or order.coin is None:
+                        continue
+                    # Resolved meanwhile (orderStatus, orderUpdates, fills)? Then known.
+                    state = await self.handle.order(order.cloid)
+                    if state is not None and state.status is OrderStatus.PENDING:
                         await self.handle.order_outcome_unknown(order.cloid)
             table.clear()
         return unanswered

@@ -11,12 +11,12 @@ Accounting rules (design.md, "Where it comes from"):
   A fill without a tid (recordings from before the venue added it) gets a
   derived identity ``(coin, hash, oid, time, px, sz, side)`` and is counted in
   :attr:`TrackerStats.fills_without_tid`.
-* Dedup memory is a bounded LRU of identities (a duplicate refreshes its
-  entry, so what the venue keeps re-sending stays remembered) plus a time
-  watermark per dex: the newest time ever evicted. A fill at or before the
-  last adopted snapshot's time T is already in that snapshot and never moves a
-  position (this covers a replay of an evicted trade, which is older than
-  everything remembered).
+* Dedup memory is bounded: the ``dedup_capacity`` most recent identities by
+  exchange time (like the venue's own userFills snapshot, the 2000 most
+  recent), plus a time watermark per dex: the newest time ever evicted. A fill
+  at or before the last adopted snapshot's time T is already in that snapshot
+  and never moves a position (this covers a replay of an evicted trade, which
+  is older than everything remembered).
 * A post response ``filled {totalSz, oid}`` is a provisional fill of that
   order. Per order the position counts ``max(provisional, confirmed trades)``,
   never both, in whatever order the two arrive; later trades of the order
@@ -34,13 +34,15 @@ Accounting rules (design.md, "Where it comes from"):
   filled / cancelled / rejected. More filled than ordered is an overfill,
   reported in stats and :attr:`TrackerState.overfills`.
 
-Memory: the identity LRU and the set of recent terminal orders are bounded by
+Memory: the identity memory and the set of recent terminal orders are bounded by
 ``dedup_capacity``; open orders are bounded by the venue (≤ 5000 per user);
 drift and overfill histories keep the most recent 1000 entries.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Hashable, Iterable, Sequence
@@ -155,6 +157,7 @@ class TrackerStats:
     provisional_fills: int = 0
     provisional_skipped: int = 0
     orphan_responses: int = 0
+    stale_updates: int = 0
     snapshots_adopted: int = 0
     snapshots_deferred: int = 0
     snapshots_stale: int = 0
@@ -239,7 +242,13 @@ class TrackerState:
         # positions a baseline snapshot will report.
         self._history_pending = initial_snapshot_is_history
         self._positions: dict[str, Decimal] = {}
-        self._seen: OrderedDict[Hashable, _Seen] = OrderedDict()
+        # Dedup memory: the newest `dedup_capacity` trades by exchange time.
+        # Evicting by time rather than by arrival matters: the venue's userFills
+        # snapshot lists fills newest first, so arrival order would keep the
+        # oldest of them and forget the newest, which the next snapshot repeats.
+        self._seen: dict[Hashable, _Seen] = {}
+        self._by_time: list[tuple[int, int, Hashable]] = []
+        self._sequence = itertools.count()
         self._evicted_max_ms: dict[str | None, int] = {}
         self._adopted_ms: dict[str, int] = {}
         self._epoch: dict[str | None, int] = {}
@@ -249,6 +258,9 @@ class TrackerState:
         self._open: dict[int, _Order] = {}  # id(order) -> order, non-terminal
         self._terminal: OrderedDict[int, _Order] = OrderedDict()
         self._terminal_capacity = max(100, dedup_capacity)
+        # oids of finished orders already dropped: a late update for one of them
+        # must not bring it back as an open order.
+        self._forgotten: OrderedDict[int, None] = OrderedDict()
         self._liquidated_coins: set[str] = set()
         self.drift: deque[DriftEvent] = deque(maxlen=_HISTORY_LEN)
         self._open_drift: dict[str, list[_OpenDrift]] = {}
@@ -283,16 +295,18 @@ class TrackerState:
         return (fill.coin, fill.hash, fill.oid, fill.time_ms, fill.px, fill.sz, fill.side)
 
     def _remember(self, fill: Fill) -> bool:
-        """Add the fill's identity to the LRU; False if it was already there."""
+        """Add the fill's identity to the dedup memory; False if it was already there."""
         key = self._identity(fill)
         seen = self._seen
         if key in seen:
-            seen.move_to_end(key)
             return False
+        time_ms = fill.time_ms
         dex = self._dex(fill.coin)
-        seen[key] = (dex, fill.coin, fill.sz if fill.side is Side.BUY else -fill.sz, fill.time_ms)
+        seen[key] = (dex, fill.coin, fill.sz if fill.side is Side.BUY else -fill.sz, time_ms)
+        heapq.heappush(self._by_time, (time_ms, next(self._sequence), key))
         if len(seen) > self.dedup_capacity:
-            _, (old_dex, _coin, _sz, old_ms) = seen.popitem(last=False)
+            old_ms, _, old_key = heapq.heappop(self._by_time)
+            old_dex = seen.pop(old_key)[0]
             self._stats.dedup_evictions += 1
             if old_ms > self._evicted_max_ms.get(old_dex, -1):
                 self._evicted_max_ms[old_dex] = old_ms
@@ -318,7 +332,7 @@ class TrackerState:
             adopted_ms = self._adopted_ms.get(dex)
             if adopted_ms is not None and fill.time_ms <= adopted_ms:
                 # Already in the adopted snapshot (a late delivery, or a replay of
-                # a trade the LRU no longer remembers: which one is unknowable, so
+                # a trade no longer remembered: which one is unknowable, so
                 # the order's filled size is left to orderUpdates).
                 stats.covered_by_snapshot += 1
                 if self._open_drift and fill.time_ms > self._evicted_max_ms.get(dex, -1):
@@ -390,6 +404,9 @@ class TrackerState:
                 del self._by_cloid[order.cloid]
             if order.oid is not None and self._by_oid.get(order.oid) is order:
                 del self._by_oid[order.oid]
+                self._forgotten[order.oid] = None
+                if len(self._forgotten) > self._terminal_capacity:
+                    self._forgotten.popitem(last=False)
 
     def _new_order(self, order: _Order) -> None:
         if order.cloid is not None:
@@ -533,6 +550,9 @@ class TrackerState:
         """orderUpdates / orderStatus: lifecycle from the venue (quantities come from fills)."""
         order = self._find(update.cloid, update.oid)
         status = update.order_status
+        if order is None and update.oid in self._forgotten:
+            self._stats.stale_updates += 1
+            return
         if order is None:
             dex = self._dex(update.coin)
             order = _Order(
@@ -747,12 +767,12 @@ class TrackerState:
         self._stats.errors += 1
 
     def remembers(self, coin: str, tid: int) -> bool:
-        """Is trade ``(coin, tid)`` still in the dedup LRU?"""
+        """Is trade ``(coin, tid)`` still in the dedup memory?"""
         return (coin, tid) in self._seen
 
     def adopted_time_ms(self, dex: str) -> int | None:
         return self._adopted_ms.get(dex)
 
     def dedup_state(self) -> Sequence[Any]:
-        """The identity LRU itself (for memory measurements)."""
-        return (self._seen, self._evicted_max_ms)
+        """The dedup memory itself (for memory measurements)."""
+        return (self._seen, self._by_time, self._evicted_max_ms)

@@ -14,6 +14,7 @@ without unexplained drift, and open orders match.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -132,16 +133,17 @@ class TrackerMachine(RuleBasedStateMachine):
         """Can the tracker promise exactly-once for these fills? (design.md's contract)
 
         With a capacity far above the venue's snapshot (2000 vs the handful
-        here), always. With a tiny LRU, only for fills it never saw, still
+        here), always. With tiny dedup memory, only for fills it never saw, still
         remembers, or a snapshot it adopted already holds: a duplicate older than
         all of that is the case design.md accepts as undecidable.
         """
         if self.capacity >= 2000:
             return True
-        # The first len(fills) entries of the LRU may be evicted by this very
+        # The len(fills) oldest remembered trades may be evicted by this very
         # batch before their turn comes.
-        lru = list(self.state.dedup_state()[0])
-        safe = set(lru[len(fills) :])
+        seen, by_time = self.state.dedup_state()[:2]
+        at_risk = {key for _, _, key in heapq.nsmallest(len(fills), by_time)}
+        safe = set(seen) - at_risk
         for f in fills:
             if f["tid"] not in self.driver.delivered_tids:
                 continue
@@ -218,7 +220,7 @@ class TrackerMachine(RuleBasedStateMachine):
         stats = self.state.stats()
         if self.capacity >= 2000:
             # Every disagreement a snapshot found was latency (userFills overtaken
-            # by the snapshot) and the late fills explained it. With a tiny LRU a
+            # by the snapshot) and the late fills explained it. With tiny dedup memory a
             # late fill and a replay of a forgotten one look alike, so drift is
             # only guaranteed explained with the realistic capacity.
             unexplained = [e for e in self.state.drift_events() if not e.explained]
