@@ -430,6 +430,8 @@ async def replay_async(
 ) -> ReplayResult:
     """Replay ``path`` through a fresh tracker (inside a running trio loop)."""
     reader = read_capture(path)
+    # An unreadable file raises OSError here, not from inside the nursery.
+    await (await trio.open_file(path, "rb")).aclose()
     tracker = PositionTracker(dedup_capacity=dedup_capacity)
     async with trio.open_nursery() as nursery:
         handle: TrackerHandle = await nursery.start(tracker.run)
