@@ -145,7 +145,29 @@ class SnapshotOutcome:
 
 @attrs.define(slots=True)
 class TrackerStats:
-    """Counters; :meth:`TrackerState.stats` hands out copies."""
+    """Counters; :meth:`TrackerState.stats` hands out copies.
+
+    * ``fills_received``: every fill handed in; ``fills_applied`` of them
+      moved (or confirmed) a position; ``duplicates_dropped`` had a known
+      identity; ``covered_by_snapshot`` were new but at or before the adopted
+      snapshot's time (already in it); ``history_fills`` came in the first
+      subscribe snapshot before any baseline.
+    * ``fills_without_tid``: identities derived from (hash, oid, time, px, sz, side).
+    * ``provisional_fills`` applied from post answers; ``provisional_skipped``
+      not applied because a snapshot was adopted since the order was sent;
+      ``orphan_responses`` answers for orders the tracker does not know;
+      ``stale_updates`` orderUpdates for orders already forgotten.
+    * ``snapshots_adopted`` / ``snapshots_deferred`` (orders in flight,
+      unconfirmed provisional fills, dedup memory too short) /
+      ``snapshots_stale`` (older than the adopted one).
+    * ``drift_events``: unexplained disagreements at adoption (target 0);
+      ``drift_explained`` later accounted for by late userFills;
+      ``baseline_adjustments``: differences at a dex's first adoption.
+    * ``overfills``: orders filled beyond their size.
+    * ``dedup_size`` / ``dedup_capacity`` / ``dedup_evictions``; ``open_orders``,
+      ``tracked_orders`` (open plus remembered finished ones); ``messages``
+      handled by the actor and ``errors`` raised while applying them.
+    """
 
     messages: int = 0
     fills_received: int = 0

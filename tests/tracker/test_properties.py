@@ -232,7 +232,7 @@ class TrackerMachine(RuleBasedStateMachine):
         assert stats.dedup_size <= self.capacity
 
 
-TrackerMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=60, deadline=None)
+TrackerMachine.TestCase.settings = settings(max_examples=500, stateful_step_count=60, deadline=None)
 test_tracker_matches_the_venue_under_hostile_delivery = TrackerMachine.TestCase
 
 
