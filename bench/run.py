@@ -38,7 +38,9 @@ def discover() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("names", nargs="*", help=f"benches to run (default: all of {discover()})")
     parser.add_argument("--quick", action="store_true", help="short samples")
     parser.add_argument("--json", action="store_true", help="print one JSON object of results")
@@ -67,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{'measure':<28}{'ratio':>10}{'target':>10}")
         for key in sorted(results):
             target = TARGETS.get(key)
-            mark = "" if target is None else ("  ok" if results[key] >= target else "  BELOW TARGET")
+            mark = (
+                "" if target is None else ("  ok" if results[key] >= target else "  BELOW TARGET")
+            )
             shown = "" if target is None else f"{target:>10.2f}"
             print(f"{key:<28}{results[key]:>10.2f}{shown}{mark}")
         print(f"\n({elapsed:.1f} s)")

@@ -17,13 +17,13 @@ from hip3.types import Cloid, Side
 
 __all__ = [
     "TERMINAL_ORDER_STATUSES",
-    "order_status_from_venue",
     "AccountSnapshot",
     "Fill",
     "OrderState",
     "OrderStatus",
     "OrderUpdate",
     "PositionSnapshot",
+    "order_status_from_venue",
 ]
 
 

@@ -38,8 +38,9 @@ class WireError(Hip3Error):
     the path of the offending field (e.g. ``"fills[3].tid"``).
     """
 
-    def __init__(self, message: str, *, kind: str | None = None, field: str | None = None,
-                 sample: Any = None) -> None:
+    def __init__(
+        self, message: str, *, kind: str | None = None, field: str | None = None, sample: Any = None
+    ) -> None:
         self.kind = kind
         self.field = field
         self.sample = sample
