@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+
 from hip3_cli.config_cmd import config_group
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-from hip3_cli.replay import replay_cmd
 
 from hip3.domain import OrderStatus
 from hip3.journal import CaptureWriter, replay
+from hip3_cli.replay import replay_cmd
 
 USER = "0x0000000000000000000000000000000000000001"
 CLOID = "0x0000000000000000000000000000000a"
