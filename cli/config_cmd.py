@@ -43,34 +43,45 @@ def check(file: str, as_json: bool) -> None:
 
 
 EXAMPLE_CONFIG = """\
-# hip3 configuration (TOML). Unknown keys are errors.
+# hip3 configuration (TOML). Unknown keys are errors; `hip3 config check FILE` validates.
 mode = "paper"                       # observe | paper | trading
-network = "sim"                      # sim | testnet | mainnet, or {http_url=..., ws_url=...}
+network = "sim"                      # sim | testnet | mainnet, or
+                                     # {http_url = "http://...", ws_url = "ws://...", mainnet = false}
 markets = ["BTC", "xyz:TSLA"]        # "dex:COIN" for HIP-3 markets
 position_resync_interval_secs = 60   # 0 = off; trading mode only
 dedup_capacity = 2000                # fills remembered by tid (bounded LRU)
 
 [account]
-# address = "0x..."                  # the account traded (agent wallets sign for it)
-# vault = "0x..."                    # optional vault address
+# address = "0x..."                  # the account traded (needed with an agent wallet's key)
+# vault = "0x..."                    # trade for this vault
 key_env = "HIP3_PRIVATE_KEY"         # env var holding the key; or key_file = "~/.hip3/key"
                                      # never put the key itself here; with network = "sim"
                                      # and no key, a throwaway key is generated
 
 [strategy]
-name = "market_maker"
-params = {}
+name = "market_maker"                # the example market maker (one bid, one ask per market)
+interval_secs = 1.0                  # strategy timer period
 
-[risk]
-max_position_default = 1.0
-max_notional = 10000.0
+[strategy.params]
+half_spread_bps = 10                 # quotes this far either side of the reservation price
+skew_bps = 10                        # shift against inventory at a full position
+order_notional_usd = 50              # size of one quote, in USD
+max_position_usd = 500               # the maker stops adding beyond this
+requote_bps = 5                      # requote when the mid moves this much
+quote_ttl_ms = 30000                 # requote quotes older than this
+tif = "Alo"                          # Alo (post-only) | Gtc | Ioc
+
+[risk]                               # checked before any order leaves the process
+max_position_default = 1.0           # coin units, every market not listed below
+max_position = { BTC = 0.05 }        # coin units, per market
+max_notional = 10000.0               # USD per market
 max_open_orders = 10
-price_band_bps = 500
-stale_data_secs = 10
-dead_man_switch_secs = 30
+price_band_bps = 500                 # refuse prices this far from mark/oracle
+stale_data_secs = 10                 # refuse orders priced from older books
+dead_man_switch_secs = 30            # venue cancels everything if hip3 goes silent; 0 = off
 
 [journal]
-path = "capture.jsonl"
+path = "capture.jsonl"               # every message in and out; `hip3 replay capture.jsonl`
 
 [log]
 level = "info"                       # debug | info | warning | error
@@ -79,7 +90,8 @@ format = "text"                      # text | json
 [shutdown]
 cancel_open_orders = true
 
-[sim]                                # passed to the embedded simulator (hip3.sim.SimConfig)
+[sim]                                # the embedded simulator (network = "sim"); see
+seed = 1                             # hip3.sim.SimConfig: dexes, tick_ms, faults...
 """
 
 

@@ -1,0 +1,313 @@
+"""TOML -> validated plain dict -> attrs classes (cattrs).
+
+Two passes, on purpose:
+
+1. **Validation** is hand-written. It walks the parsed document once and, at the
+   first problem, raises one :class:`~hip3.errors.ConfigError` naming the file,
+   the dotted key and what is allowed (choices, ranges, a did-you-mean for
+   misspelt keys). cattrs' own errors (``ClassValidationError`` groups with
+   ``$.risk.max_open_orders``-style paths and Python type names) are correct but
+   not a sentence a user can act on, and cattrs accepts ``"5"`` for an int;
+   a config file should not.
+2. **Structuring** is cattrs: the validated, normalised dict is structured into
+   :class:`~hip3.config.model.Config` and its typed sections (strategy params as
+   :class:`~hip3.bot.strategies.MarketMakerParams`, risk limits that map onto
+   :class:`~hip3.risk.RiskLimits`), so the classes stay free of parsing code and
+   a new field is one line in the model plus its check here.
+
+The ``[sim]`` table is validated by ``hip3.sim.config.SimConfig.from_mapping``
+(its errors already name the file and ``sim.<key>``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import importlib
+import math
+import re
+import typing
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import cattrs
+
+from hip3.bot.strategies import MarketMakerParams
+from hip3.config.model import (
+    LOG_FORMATS,
+    LOG_LEVELS,
+    MODES,
+    NETWORKS,
+    STRATEGIES,
+    Config,
+)
+from hip3.errors import ConfigError
+
+__all__ = ["build_config", "converter"]
+
+KEY_RE = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
+_ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_MARKET_RE = re.compile(r"^([a-z0-9]{1,16}:)?[A-Za-z0-9@/_-]{1,32}$")
+
+_TOP = {
+    "mode", "network", "account", "markets", "position_resync_interval_secs", "dedup_capacity",
+    "strategy", "risk", "journal", "log", "sim", "shutdown",
+}  # fmt: skip
+_RISK_NUMBERS = (
+    "max_position_default",
+    "max_notional",
+    "price_band_bps",
+    "stale_data_secs",
+    "dead_man_switch_secs",
+)
+_RISK_KEYS = {*_RISK_NUMBERS, "max_position", "max_open_orders"}
+
+converter = cattrs.Converter(forbid_extra_keys=True)
+converter.register_structure_hook(Decimal, lambda value, _type: Decimal(str(value)))
+
+
+def _err(source: str, key: str, msg: str) -> ConfigError:
+    return ConfigError(msg, file=source, key=key)
+
+
+def _check_keys(d: Mapping[str, Any], allowed: set[str], prefix: str, source: str) -> None:
+    for k in d:
+        if k not in allowed:
+            close = difflib.get_close_matches(str(k), sorted(allowed), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            allowed_s = ", ".join(sorted(allowed))
+            raise _err(source, prefix + str(k), f"unknown key{hint}; allowed: {allowed_s}")
+
+
+def _table(d: Mapping[str, Any], key: str, source: str, prefix: str = "") -> Mapping[str, Any]:
+    v = d.get(key, {})
+    if not isinstance(v, Mapping):
+        raise _err(source, prefix + key, f"must be a table, got {type(v).__name__}")
+    return v
+
+
+def _num(v: Any, key: str, source: str, *, integer: bool, minimum: float = 0) -> Any:
+    ok = isinstance(v, int) if integer else isinstance(v, int | float)
+    if not ok or isinstance(v, bool):
+        what = "an integer" if integer else "a number"
+        raise _err(source, key, f"must be {what} >= {minimum}, got {_shown(v)}")
+    if not v >= minimum or math.isinf(v):  # also rejects NaN
+        raise _err(source, key, f"must be a finite number >= {minimum}, got {v}")
+    return v
+
+
+def _str(v: Any, key: str, source: str, choices: tuple[str, ...] | None = None) -> str:
+    if not isinstance(v, str):
+        raise _err(source, key, f"must be a string, got {_shown(v)}")
+    if choices is not None and v not in choices:
+        raise _err(source, key, f"must be one of {', '.join(choices)}; got {v!r}")
+    return v
+
+
+def _shown(v: Any) -> str:
+    """A value for an error message: short, and never a secret-looking string."""
+    if isinstance(v, str):
+        return "a string"
+    return type(v).__name__
+
+
+def _walk(d: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for k, v in d.items():
+        if isinstance(v, Mapping):
+            out.extend(_walk(v, f"{prefix}{k}."))
+        elif isinstance(v, list):
+            out.extend((f"{prefix}{k}[{i}]", item) for i, item in enumerate(v))
+        else:
+            out.append((f"{prefix}{k}", v))
+    return out
+
+
+def _network(raw: Any, source: str) -> dict[str, Any]:
+    if isinstance(raw, str):
+        name = _str(raw, "network", source, NETWORKS)
+        return {"name": name, "mainnet": name == "mainnet"}
+    if isinstance(raw, Mapping):
+        _check_keys(raw, {"http_url", "ws_url", "mainnet"}, "network.", source)
+        out: dict[str, Any] = {"name": "custom"}
+        for k, scheme in (("http_url", ("http://", "https://")), ("ws_url", ("ws://", "wss://"))):
+            if k not in raw:
+                raise _err(source, f"network.{k}", "missing (custom networks need both URLs)")
+            url = _str(raw[k], f"network.{k}", source)
+            if not url.startswith(scheme):
+                raise _err(source, f"network.{k}", f"must start with {' or '.join(scheme)}")
+            out[k] = url.rstrip("/")
+        mainnet = raw.get("mainnet", False)
+        if not isinstance(mainnet, bool):
+            raise _err(source, "network.mainnet", "must be true or false")
+        out["mainnet"] = mainnet
+        return out
+    raise _err(
+        source, "network", "must be sim, testnet, mainnet or a table {http_url, ws_url, mainnet}"
+    )
+
+
+def _account(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
+    _check_keys(raw, {"address", "vault", "key_env", "key_file"}, "account.", source)
+    out: dict[str, Any] = {}
+    for k in ("address", "vault", "key_env", "key_file"):
+        v = raw.get(k)
+        if v is None:
+            continue
+        v = _str(v, f"account.{k}", source)
+        if KEY_RE.match(v) and k in ("key_env", "key_file"):
+            raise _err(
+                source,
+                f"account.{k}",
+                "looks like a private key; never put a key in the config, "
+                "name an env var (key_env) or a file (key_file)",
+            )
+        if k in ("address", "vault") and not _ADDRESS_RE.match(v):
+            raise _err(source, f"account.{k}", "must be a 0x address (40 hex digits)")
+        out[k] = v.lower() if k in ("address", "vault") else v
+    if "key_env" in out and "key_file" in out:
+        raise _err(source, "account", "set one of key_env or key_file, not both")
+    return out
+
+
+def _markets(raw: Any, source: str) -> list[str]:
+    if not isinstance(raw, list):
+        raise _err(source, "markets", 'must be a list of coins like ["BTC", "xyz:TSLA"]')
+    seen: set[str] = set()
+    for i, m in enumerate(raw):
+        if not isinstance(m, str) or not _MARKET_RE.match(m):
+            raise _err(
+                source, f"markets[{i}]", 'must be a coin like "BTC" or "dex:COIN" like "xyz:TSLA"'
+            )
+        if m in seen:
+            raise _err(source, f"markets[{i}]", f"{m} is listed twice")
+        seen.add(m)
+    return list(raw)
+
+
+def _strategy(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
+    _check_keys(raw, {"name", "params", "interval_secs"}, "strategy.", source)
+    out: dict[str, Any] = {
+        "name": _str(raw.get("name", "market_maker"), "strategy.name", source, STRATEGIES)
+    }
+    if "interval_secs" in raw:
+        out["interval_secs"] = float(
+            _num(
+                raw["interval_secs"], "strategy.interval_secs", source, integer=False, minimum=0.01
+            )
+        )
+    params = _table(raw, "params", source, "strategy.")
+    hints = typing.get_type_hints(MarketMakerParams)
+    _check_keys(params, set(hints), "strategy.params.", source)
+    checked: dict[str, Any] = {}
+    for k, v in params.items():
+        key, kind = f"strategy.params.{k}", hints[k]
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            values = tuple(str(member.value) for member in kind)
+            checked[k] = _str(v, key, source, values)
+        elif kind is int:
+            checked[k] = _num(v, key, source, integer=True)
+        else:
+            checked[k] = _num(v, key, source, integer=False)
+    out["params"] = checked
+    return out
+
+
+def _risk(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
+    _check_keys(raw, _RISK_KEYS, "risk.", source)
+    out: dict[str, Any] = {}
+    for k in _RISK_NUMBERS:
+        if k in raw:
+            out[k] = _num(raw[k], f"risk.{k}", source, integer=False)
+    if "max_open_orders" in raw:
+        out["max_open_orders"] = _num(
+            raw["max_open_orders"], "risk.max_open_orders", source, integer=True, minimum=1
+        )
+    per_market = _table(raw, "max_position", source, "risk.")
+    out["max_position"] = {
+        str(coin): _num(size, f"risk.max_position.{coin}", source, integer=False)
+        for coin, size in per_market.items()
+    }
+    return out
+
+
+def _sim(raw: Mapping[str, Any], source: str) -> Any:
+    try:
+        sim_config = importlib.import_module("hip3.sim.config")
+    except ImportError:  # the simulator has not landed: keep the table for whoever runs one
+        return dict(raw)
+    return sim_config.SimConfig.from_mapping(raw, source=source)
+
+
+def _sim_markets(sim: Any) -> list[str] | None:
+    dexes = getattr(sim, "dexes", None)
+    if dexes is None:
+        return None
+    return [market.name for dex in dexes for market in dex.markets]
+
+
+def build_config(data: Mapping[str, Any], source: str) -> Config:
+    """Validate ``data`` (a parsed TOML document) and structure it into a Config."""
+    if not isinstance(data, Mapping):
+        raise _err(source, "<root>", "must be a table")
+    _check_keys(data, _TOP, "", source)
+    for key, value in _walk(data):
+        if isinstance(value, str) and KEY_RE.match(value):
+            raise _err(source, key, "looks like a private key; keys never belong in the config")
+    doc: dict[str, Any] = {
+        "mode": _str(data.get("mode", "paper"), "mode", source, MODES),
+        "network": _network(data.get("network", "sim"), source),
+        "account": _account(_table(data, "account", source), source),
+        "markets": _markets(data.get("markets", []), source),
+        "position_resync_interval_secs": float(
+            _num(
+                data.get("position_resync_interval_secs", 60),
+                "position_resync_interval_secs",
+                source,
+                integer=False,
+            )
+        ),
+        "dedup_capacity": _num(
+            data.get("dedup_capacity", 2000), "dedup_capacity", source, integer=True, minimum=1
+        ),
+        "strategy": _strategy(_table(data, "strategy", source), source),
+        "risk": _risk(_table(data, "risk", source), source),
+        "source": source,
+    }
+    journal = _table(data, "journal", source)
+    _check_keys(journal, {"path"}, "journal.", source)
+    doc["journal"] = (
+        {"path": _str(journal["path"], "journal.path", source)} if "path" in journal else {}
+    )
+    log = _table(data, "log", source)
+    _check_keys(log, {"level", "format"}, "log.", source)
+    doc["log"] = {
+        "level": _str(log.get("level", "info"), "log.level", source, LOG_LEVELS),
+        "format": _str(log.get("format", "text"), "log.format", source, LOG_FORMATS),
+    }
+    shutdown = _table(data, "shutdown", source)
+    _check_keys(shutdown, {"cancel_open_orders"}, "shutdown.", source)
+    cancel = shutdown.get("cancel_open_orders", True)
+    if not isinstance(cancel, bool):
+        raise _err(source, "shutdown.cancel_open_orders", "must be true or false")
+    doc["shutdown"] = {"cancel_open_orders": cancel}
+    sim_raw = _table(data, "sim", source)
+    sim = _sim(sim_raw, source)
+    if doc["network"]["name"] == "sim":
+        known = _sim_markets(sim)
+        for i, market in enumerate(doc["markets"]):
+            if known is not None and market not in known:
+                raise _err(
+                    source,
+                    f"markets[{i}]",
+                    f"{market} is not a market of the simulator; it has: {', '.join(known)}",
+                )
+    try:
+        config = converter.structure(doc, Config)
+    except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
+        # The checks above should make this unreachable; say where rather than crash.
+        detail = "; ".join(cattrs.transform_error(exc)) if isinstance(exc, ExceptionGroup) else exc
+        raise _err(source, "<root>", f"cannot be structured: {detail}") from None
+    return attrs.evolve(config, sim=sim)
