@@ -24,15 +24,13 @@ def tracker(dedup_capacity: int) -> TrackerService:
 
 async def load_universe(info: InfoClient, dexes: Sequence[str]) -> MarketUniverse:
     """perpDexs plus ``meta`` of every dex traded, as a ``hip3.universe.Universe``."""
-    module = importlib.import_module("hip3.universe")
-    perp_dexs = await info.perp_dexs()
-    metas = {dex: await info.meta(dex) for dex in dexes}
-    return cast(MarketUniverse, module.Universe.from_meta(perp_dexs, metas))
+    return cast(MarketUniverse, await info.universe(dexes))
 
 
 class _WireConverters:
     def __init__(self) -> None:
         self._convert: Any = importlib.import_module("hip3.wire.convert")
+        self._models: Any = importlib.import_module("hip3.wire.models")
 
     def fills(self, data: Mapping[str, Any]) -> list[Fill]:
         return list(self._convert.fills_from_json(data.get("fills", [])))
@@ -40,7 +38,11 @@ class _WireConverters:
     def order_updates(self, data: Any) -> list[OrderUpdate]:
         return list(self._convert.order_updates_from_json(data))
 
-    def account_snapshot(self, dex: str, data: Mapping[str, Any]) -> AccountSnapshot:
+    def account_snapshot(self, dex: str, data: Mapping[str, Any] | Any) -> AccountSnapshot:
+        # InfoClient.clearinghouse_state answers a typed ClearinghouseState; raw JSON (a
+        # journal, a caller's own request) is structured first.
+        if isinstance(data, self._models.ClearinghouseState):
+            return cast(AccountSnapshot, self._convert.account_snapshot(dex, data))
         return cast(AccountSnapshot, self._convert.account_snapshot_from_json(dex, data))
 
 

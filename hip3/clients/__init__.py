@@ -1,10 +1,22 @@
-"""Async clients for the venue: InfoClient (/info), ExchangeClient (/exchange), WsClient (ws),
-the shared RateLimiter, and network presets."""
+"""Async clients for the venue: InfoClient (/info, typed answers), ExchangeClient (/exchange,
+signed actions, typed per-order results, lost answers resolved by cloid), WsClient (ws
+subscriptions and post), the shared RateLimiter, and network presets."""
 
 from __future__ import annotations
 
 from hip3.clients.backoff import Backoff
-from hip3.clients.exchange import ExchangeClient, OrderRequest, OrderResult
+from hip3.clients.exchange import (
+    CancelResult,
+    CancelSuccess,
+    ExchangeClient,
+    Filled,
+    OrderOutcome,
+    OrderRequest,
+    Rejected,
+    Resolved,
+    Resting,
+    Waiting,
+)
 from hip3.clients.info import InfoClient, merge_fills
 from hip3.clients.journal import MessageRecorder
 from hip3.clients.network import MAINNET, TESTNET, Network
@@ -24,19 +36,26 @@ __all__ = [
     "MAINNET",
     "TESTNET",
     "Backoff",
+    "CancelResult",
+    "CancelSuccess",
     "ExchangeClient",
+    "Filled",
     "InfoClient",
     "MessageRecorder",
     "Network",
     "NonceGenerator",
     "NotSentError",
+    "OrderOutcome",
     "OrderRequest",
-    "OrderResult",
     "RateLimiter",
+    "Rejected",
+    "Resolved",
+    "Resting",
     "SentNoAnswerError",
     "SlowConsumerPolicy",
     "Subscription",
     "TokenBucket",
+    "Waiting",
     "WsClient",
     "WsEvent",
     "WsStats",

@@ -1,8 +1,13 @@
 """InfoClient: the venue's read-only ``POST /info`` requests over one ``httpx.AsyncClient``.
 
-Deviation from the agreed interface, documented: hip3.wire (typed models) had not landed when this
-was written, so the methods return the venue's JSON (dicts/lists, strings kept as strings) as
-parsed by orjson. The shapes are those of hyperliquid-api.md §1.
+Every request of hyperliquid-api.md §1 that hip3 models returns a typed object of
+:mod:`hip3.wire.models` (strings stay decimal strings there; :mod:`hip3.wire.convert` turns them
+into domain records, see :meth:`InfoClient.account_snapshot`). :meth:`InfoClient.post_info`
+(alias :meth:`InfoClient.raw`) is the untyped escape hatch: any request body, the venue's JSON back.
+
+HIP-3: ``meta``, ``metaAndAssetCtxs``, ``allMids``, ``clearinghouseState``, ``openOrders`` and
+``frontendOpenOrders`` take ``dex`` (``""`` = the main dex, §1.1); fills and ``orderStatus`` cover
+every dex. :meth:`InfoClient.universe` builds the asset-id map from ``perpDexs`` + ``meta`` per dex.
 
 Retries: info requests are idempotent, so 429, 5xx, timeouts and connection errors are retried with
 jittered exponential backoff (:class:`~hip3.clients.backoff.Backoff`); on 429 the shared REST
@@ -15,8 +20,8 @@ from __future__ import annotations
 import itertools
 import logging
 import random
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import httpx
 import orjson
@@ -26,8 +31,13 @@ from hip3.clients.backoff import Backoff
 from hip3.clients.journal import MessageRecorder
 from hip3.clients.outcome import NotSentError, SentNoAnswerError
 from hip3.clients.ratelimit import RateLimiter
+from hip3.domain import AccountSnapshot, OrderUpdate
 from hip3.errors import ExchangeError, RateLimitedError, TransportError, WireError
 from hip3.types import Cloid
+from hip3.universe import Universe
+from hip3.wire import convert
+from hip3.wire import models as m
+from hip3.wire.converter import structure
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +51,30 @@ def next_http_id() -> int:
     return next(_http_ids)
 
 
-def merge_fills(pages: Iterable[Iterable[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+def _fill_key(fill: m.WireFill) -> tuple[Any, ...]:
+    # 2023 recordings have no tid: then the hash plus the order and amounts identify a fill.
+    if fill.tid is not None:
+        return (fill.coin, fill.tid)
+    return (fill.coin, fill.hash, fill.oid, fill.time, fill.px, fill.sz)
+
+
+def merge_fills(pages: Iterable[Iterable[m.WireFill]]) -> list[m.WireFill]:
     """Merge fill pages: de-duplicate by ``(coin, tid)`` (fills sharing a timestamp straddle pages,
     §1.8) and sort oldest first by ``(time, tid)``, whatever order the venue returned."""
-    seen: dict[tuple[str, Any], dict[str, Any]] = {}
+    seen: dict[tuple[Any, ...], m.WireFill] = {}
     for page in pages:
         for fill in page:
-            key = (str(fill.get("coin")), fill.get("tid", fill.get("hash")))
-            seen.setdefault(key, dict(fill))
-    return sorted(seen.values(), key=lambda f: (int(f.get("time", 0)), int(f.get("tid") or 0)))
+            seen.setdefault(_fill_key(fill), fill)
+    return sorted(seen.values(), key=lambda f: (f.time, f.tid or 0))
+
+
+T = TypeVar("T")
 
 
 class InfoClient:
-    """Typed-ish access to ``/info``. Use as ``async with InfoClient(url) as info:`` or pass your own
-    ``httpx.AsyncClient`` (then you close it)."""
+    """Typed access to ``/info``. Use as ``async with InfoClient(url) as info:`` or pass your own
+    ``httpx.AsyncClient`` (then you close it). Share ``limiter`` with the other clients of the
+    same account/IP."""
 
     def __init__(
         self,
@@ -90,7 +110,8 @@ class InfoClient:
 
     async def post_json(self, path: str, body: Mapping[str, Any]) -> Any:
         """POST one JSON body once (no retry); records both directions. Raises RateLimitedError on
-        429, ExchangeError on other 4xx/5xx, TransportError when the connection fails."""
+        429, ExchangeError on other 4xx/5xx, NotSentError when no connection could be made and
+        SentNoAnswerError when the request may have arrived but no answer did."""
         req_id = next_http_id()
         if self.recorder is not None:
             self.recorder.record("out", "http", dict(body), id=req_id, path=path)
@@ -118,8 +139,9 @@ class InfoClient:
             self.recorder.record("in", "http", data, id=req_id)
         return data
 
-    async def request(self, body: Mapping[str, Any], *, n_items_of: str | None = None) -> Any:
-        """One ``/info`` request with rate limiting and retries on 429/5xx/timeouts/connection."""
+    async def post_info(self, body: Mapping[str, Any]) -> Any:
+        """One ``/info`` request, untyped: the venue's JSON answer. Rate limited, and retried
+        with jittered backoff on 429/5xx/timeouts/connection errors."""
         request_type = str(body["type"])
         attempt = 0
         while True:
@@ -146,6 +168,11 @@ class InfoClient:
             attempt += 1
             await trio.sleep(delay)
 
+    raw = post_info
+
+    async def _typed(self, body: Mapping[str, Any], cls: Any) -> Any:
+        return structure(await self.post_info(body), cls, kind=str(body["type"]))
+
     # -- requests (hyperliquid-api.md §1) --------------------------------------------------------
 
     @staticmethod
@@ -155,47 +182,62 @@ class InfoClient:
             body["dex"] = dex
         return body
 
-    async def meta(self, dex: str = "") -> dict[str, Any]:
-        data: dict[str, Any] = await self.request(self._with_dex({"type": "meta"}, dex))
-        return data
+    async def meta(self, dex: str = "") -> m.Meta:
+        meta: m.Meta = await self._typed(self._with_dex({"type": "meta"}, dex), m.Meta)
+        return meta
 
-    async def perp_dexs(self) -> list[dict[str, Any] | None]:
-        data: list[dict[str, Any] | None] = await self.request({"type": "perpDexs"})
-        return data
+    async def perp_dexs(self) -> m.PerpDexs:
+        """Index 0 is None (the main dex); a dex's position is its perp_dex_index (§0.2)."""
+        dexs: m.PerpDexs = await self._typed({"type": "perpDexs"}, m.PerpDexs)
+        return dexs
 
-    async def meta_and_asset_ctxs(self, dex: str = "") -> list[Any]:
-        data: list[Any] = await self.request(self._with_dex({"type": "metaAndAssetCtxs"}, dex))
-        return data
+    async def meta_and_asset_ctxs(self, dex: str = "") -> m.MetaAndAssetCtxs:
+        body = self._with_dex({"type": "metaAndAssetCtxs"}, dex)
+        result: m.MetaAndAssetCtxs = await self._typed(body, m.MetaAndAssetCtxs)
+        return result
 
-    async def all_mids(self, dex: str = "") -> dict[str, str]:
-        data: dict[str, str] = await self.request(self._with_dex({"type": "allMids"}, dex))
-        return data
+    async def all_mids(self, dex: str = "") -> m.AllMids:
+        mids: m.AllMids = await self._typed(self._with_dex({"type": "allMids"}, dex), m.AllMids)
+        return mids
 
-    async def l2_book(self, coin: str) -> dict[str, Any]:
-        data: dict[str, Any] = await self.request({"type": "l2Book", "coin": coin})
-        return data
+    async def l2_book(
+        self, coin: str, *, n_sig_figs: int | None = None, mantissa: int | None = None
+    ) -> m.L2Book:
+        """Up to 20 levels per side; HIP-3 coins by their prefixed name (``"xyz:TSLA"``)."""
+        body: dict[str, Any] = {"type": "l2Book", "coin": coin}
+        if n_sig_figs is not None:
+            body["nSigFigs"] = n_sig_figs
+        if mantissa is not None:
+            body["mantissa"] = mantissa
+        book: m.L2Book = await self._typed(body, m.L2Book)
+        return book
 
-    async def clearinghouse_state(self, user: str, dex: str = "") -> dict[str, Any]:
+    async def clearinghouse_state(self, user: str, dex: str = "") -> m.ClearinghouseState:
+        """The account's perp state on one dex (call once per dex, §1.6)."""
         body = self._with_dex({"type": "clearinghouseState", "user": user}, dex)
-        data: dict[str, Any] = await self.request(body)
-        return data
+        state: m.ClearinghouseState = await self._typed(body, m.ClearinghouseState)
+        return state
 
-    async def open_orders(self, user: str, dex: str = "") -> list[dict[str, Any]]:
+    async def account_snapshot(self, user: str, dex: str = "") -> AccountSnapshot:
+        """:meth:`clearinghouse_state` as a domain :class:`~hip3.domain.AccountSnapshot`
+        (Decimal sizes, flat positions left out)."""
+        return convert.account_snapshot(dex, await self.clearinghouse_state(user, dex))
+
+    async def open_orders(self, user: str, dex: str = "") -> list[m.OpenOrder]:
         body = self._with_dex({"type": "openOrders", "user": user}, dex)
-        data: list[dict[str, Any]] = await self.request(body)
-        return data
+        orders: list[m.OpenOrder] = await self._typed(body, list[m.OpenOrder])
+        return orders
 
-    async def frontend_open_orders(self, user: str, dex: str = "") -> list[dict[str, Any]]:
+    async def frontend_open_orders(self, user: str, dex: str = "") -> list[m.FrontendOrder]:
         body = self._with_dex({"type": "frontendOpenOrders", "user": user}, dex)
-        data: list[dict[str, Any]] = await self.request(body)
-        return data
+        orders: list[m.FrontendOrder] = await self._typed(body, list[m.FrontendOrder])
+        return orders
 
-    async def user_fills(
-        self, user: str, *, aggregate_by_time: bool = False
-    ) -> list[dict[str, Any]]:
+    async def user_fills(self, user: str, *, aggregate_by_time: bool = False) -> list[m.WireFill]:
+        """The (at most 2000) most recent fills of every dex, oldest first, de-duplicated."""
         body = {"type": "userFills", "user": user, "aggregateByTime": aggregate_by_time}
-        data: list[dict[str, Any]] = await self.request(body)
-        return merge_fills([data])
+        fills: list[m.WireFill] = await self._typed(body, list[m.WireFill])
+        return merge_fills([fills])
 
     async def user_fills_by_time(
         self,
@@ -205,7 +247,7 @@ class InfoClient:
         *,
         aggregate_by_time: bool = False,
         max_pages: int = 10,
-    ) -> list[dict[str, Any]]:
+    ) -> list[m.WireFill]:
         """All fills in ``[start_time_ms, end_time_ms]``, oldest first, de-duplicated.
 
         The venue returns at most 2000 per response and its ordering is unconfirmed (§1.8), so a
@@ -213,7 +255,7 @@ class InfoClient:
         forward, else shrinks ``endTime`` to the page's *min* time; fills sharing the boundary
         millisecond arrive twice and are de-duplicated by ``(coin, tid)``. ``max_pages`` bounds
         the loop (the venue keeps only the 10000 most recent fills anyway)."""
-        pages: list[list[dict[str, Any]]] = []
+        pages: list[list[m.WireFill]] = []
         start, end = start_time_ms, end_time_ms
         for _ in range(max_pages):
             body: dict[str, Any] = {
@@ -223,11 +265,11 @@ class InfoClient:
                 "endTime": end,
                 "aggregateByTime": aggregate_by_time,
             }
-            page: list[dict[str, Any]] = await self.request(body)
+            page: list[m.WireFill] = await self._typed(body, list[m.WireFill])
             pages.append(page)
             if len(page) < FILLS_PAGE_LIMIT:
                 break
-            times = [int(f["time"]) for f in page]
+            times = [f.time for f in page]
             oldest_first = times[0] <= times[-1]
             if oldest_first and max(times) > start:
                 start = max(times)
@@ -239,12 +281,29 @@ class InfoClient:
                 break
         return merge_fills(pages)
 
-    async def order_status(self, user: str, oid_or_cloid: int | Cloid | str) -> dict[str, Any]:
-        """``{"status": "order", "order": {...}}`` or ``{"status": "unknownOid"}``."""
+    async def order_status(
+        self, user: str, oid_or_cloid: int | Cloid | str
+    ) -> m.OrderStatusResponse:
+        """``status == "order"`` with the order, or ``"unknownOid"`` (``order`` None)."""
         ref = oid_or_cloid.hex if isinstance(oid_or_cloid, Cloid) else oid_or_cloid
-        data: dict[str, Any] = await self.request({"type": "orderStatus", "user": user, "oid": ref})
-        return data
+        body = {"type": "orderStatus", "user": user, "oid": ref}
+        answer: m.OrderStatusResponse = await self._typed(body, m.OrderStatusResponse)
+        return answer
 
-    async def user_rate_limit(self, user: str) -> dict[str, Any]:
-        data: dict[str, Any] = await self.request({"type": "userRateLimit", "user": user})
-        return data
+    async def order_update(self, user: str, oid_or_cloid: int | Cloid | str) -> OrderUpdate | None:
+        """:meth:`order_status` as a domain :class:`~hip3.domain.OrderUpdate`; None when the
+        venue does not know the order."""
+        return convert.order_status_to_update(await self.order_status(user, oid_or_cloid))
+
+    async def user_rate_limit(self, user: str) -> m.UserRateLimit:
+        limit: m.UserRateLimit = await self._typed(
+            {"type": "userRateLimit", "user": user}, m.UserRateLimit
+        )
+        return limit
+
+    async def universe(self, dexes: Sequence[str] = ("",)) -> Universe:
+        """The markets of ``dexes`` (``""`` = main) with their asset ids, from ``perpDexs`` and
+        one ``meta`` per dex (§0.2, §7)."""
+        perp_dexs = await self.perp_dexs()
+        metas = {dex: await self.meta(dex) for dex in dexes}
+        return Universe.from_meta(perp_dexs, metas)

@@ -2,9 +2,10 @@
 
 The client signs, posts (ws post when it has a ws client, else HTTP) and
 already resolves a lost answer by cloid; this adapter only translates between
-intents and the client's requests and results, and reads ``orderStatus`` into
-an :class:`~hip3.domain.OrderUpdate` for the executor's own resolution path
-(taken when the client could not resolve: ``UnknownOutcomeError``).
+intents and the client's requests and typed results (Resting / Filled /
+Rejected / Waiting, or Resolved after a lost answer), and reads ``orderStatus``
+into an :class:`~hip3.domain.OrderUpdate` for the executor's own resolution
+path (taken when the client could not resolve: ``UnknownOutcomeError``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,17 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from hip3.clients.exchange import ExchangeClient, OrderRequest
-from hip3.clients.exchange import OrderResult as ClientOrderResult
-from hip3.domain import OrderUpdate
+from hip3.clients.exchange import (
+    CancelSuccess,
+    ExchangeClient,
+    Filled,
+    OrderOutcome,
+    OrderRequest,
+    Rejected,
+    Resolved,
+    Resting,
+)
+from hip3.domain import OrderStatus, OrderUpdate
 from hip3.executor.intents import Modify, PlaceOrder
 from hip3.executor.ports import CancelTarget, OrderResult
 from hip3.types import Cloid, Side
@@ -54,14 +63,11 @@ class ExchangeVenue:
                 continue
             statuses = await self.client.cancel_many([ref for _, ref in group])
             for (i, _), status in zip(group, statuses, strict=True):
-                results[i] = status
+                results[i] = None if isinstance(status, CancelSuccess) else status.error
         return results
 
     async def order_status(self, cloid: Cloid) -> OrderUpdate | None:
-        answer = await self.client.info.order_status(self.client.user, cloid)
-        if not isinstance(answer, Mapping) or answer.get("status") != "order":
-            return None  # {"status": "unknownOid"}
-        return order_update_from_status(answer["order"])
+        return await self.client.info.order_update(self.client.user, cloid)
 
     async def schedule_cancel(self, time_ms: int | None) -> None:
         await self.client.schedule_cancel(time_ms)
@@ -79,14 +85,33 @@ def _request(order: PlaceOrder | Modify, cloid: Cloid) -> OrderRequest:
     )
 
 
-def _result(result: ClientOrderResult) -> OrderResult:
-    return OrderResult(
-        result.kind,
-        oid=result.oid,
-        total_sz=result.total_sz,
-        avg_px=result.avg_px,
-        error=result.error,
-    )
+def _result(result: OrderOutcome) -> OrderResult:
+    if isinstance(result, Resting):
+        return OrderResult("resting", oid=result.oid)
+    if isinstance(result, Filled):
+        return OrderResult("filled", oid=result.oid, total_sz=result.total_sz, avg_px=result.avg_px)
+    if isinstance(result, Rejected):
+        return OrderResult("error", error=result.error)
+    if isinstance(result, Resolved):
+        return _resolved(result)
+    # Waiting: a TP/SL leg of a grouped order; this adapter only sends ungrouped orders.
+    return OrderResult("error", error=f"unexpected {result.status} for an ungrouped order")
+
+
+def _resolved(result: Resolved) -> OrderResult:
+    """The answer was lost; the venue's orderStatus says what became of the order."""
+    update = result.update
+    if update is None:
+        return OrderResult("not_found")
+    status = update.order_status
+    if status in (OrderStatus.RESTING, OrderStatus.PARTIALLY_FILLED):
+        return OrderResult("resting", oid=update.oid, total_sz=result.filled_sz)
+    if status is OrderStatus.FILLED:
+        # orderStatus has no average price; the fills (userFills) carry the prices.
+        return OrderResult("filled", oid=update.oid, total_sz=update.orig_sz)
+    if status is OrderStatus.REJECTED:
+        return OrderResult("error", oid=update.oid, error=update.status)
+    return OrderResult("canceled", oid=update.oid, total_sz=result.filled_sz)
 
 
 def order_update_from_status(entry: Mapping[str, Any]) -> OrderUpdate:

@@ -84,9 +84,27 @@ class Venue:
             order = self.orders.get(str(body["oid"]))
             if order is None:
                 return {"status": "unknownOid"}
+            frontend = {
+                "coin": order["coin"],
+                "side": "B",
+                "limitPx": "100",
+                "sz": order["sz"],
+                "oid": order["oid"],
+                "timestamp": 1,
+                "triggerCondition": "N/A",
+                "isTrigger": False,
+                "triggerPx": "0.0",
+                "children": [],
+                "isPositionTpsl": False,
+                "reduceOnly": False,
+                "orderType": "Limit",
+                "origSz": order["origSz"],
+                "tif": "Gtc",
+                "cloid": order["cloid"],
+            }
             return {
                 "status": "order",
-                "order": {"order": order, "status": "open", "statusTimestamp": 1},
+                "order": {"order": frontend, "status": "open", "statusTimestamp": 1},
             }
         if body["type"] == "openOrders":
             return [

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hip3.clients.backoff import Backoff
+from hip3.clients.exchange import ExchangeClient
 from hip3.clients.info import merge_fills
 from hip3.clients.nonce import NonceGenerator
 from hip3.clients.ratelimit import (
@@ -20,6 +21,9 @@ from hip3.clients.ratelimit import (
     info_extra_weight,
     info_weight,
 )
+from hip3.signing import PrivateKey, recover_l1_signer
+from hip3.wire.converter import structure
+from hip3.wire.models import WireFill
 
 
 def test_exchange_weight_follows_one_plus_floor_n_over_40() -> None:
@@ -121,50 +125,79 @@ async def test_nonces_are_unique_across_concurrent_senders() -> None:
     assert seen == sorted(seen)
 
 
-_fill = st.fixed_dictionaries(
-    {
-        "coin": st.sampled_from(["BTC", "xyz:GOLD"]),
-        "tid": st.integers(1, 60),
-        "time": st.integers(0, 20),
-    }
+_fill = st.builds(
+    lambda coin, tid, time_ms: structure(fill_json(coin, tid, time_ms), WireFill),
+    st.sampled_from(["BTC", "xyz:GOLD"]),
+    st.integers(1, 60),
+    st.integers(0, 20),
 )
+
+
+def fill_json(coin: str, tid: int, time_ms: int) -> dict[str, object]:
+    return {
+        "coin": coin,
+        "px": "100",
+        "sz": "1",
+        "side": "B",
+        "time": time_ms,
+        "startPosition": "0",
+        "dir": "Open Long",
+        "closedPnl": "0",
+        "hash": "0x0",
+        "oid": tid,
+        "crossed": True,
+        "fee": "0",
+        "tid": tid,
+        "feeToken": "USDC",
+    }
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(_fill, max_size=20), max_size=5))
 def test_merge_fills_dedups_by_coin_and_tid_and_sorts_oldest_first(
-    pages: list[list[dict[str, object]]],
+    pages: list[list[WireFill]],
 ) -> None:
     merged = merge_fills(pages)
-    keys = [(f["coin"], f["tid"]) for f in merged]
+    keys = [(f.coin, f.tid) for f in merged]
     assert len(keys) == len(set(keys))
-    assert set(keys) == {(f["coin"], f["tid"]) for page in pages for f in page}
-    assert [(f["time"], f["tid"]) for f in merged] == sorted((f["time"], f["tid"]) for f in merged)
+    assert set(keys) == {(f.coin, f.tid) for page in pages for f in page}
+    assert [(f.time, f.tid) for f in merged] == sorted((f.time, f.tid or 0) for f in merged)
 
 
-def test_order_and_batch_modify_actions_equal_the_official_sdk() -> None:
-    from decimal import Decimal
+class _OneCoin:
+    def asset(self, coin: str) -> int:
+        return {"BTC": 0, "xyz:TSLA": 110001}[coin]
 
-    from hyperliquid.utils.signing import order_request_to_order_wire, order_wires_to_order_action
-    from hyperliquid.utils.types import Cloid as SdkCloid
 
-    from hip3.clients.exchange import OrderRequest, order_wire
-    from hip3.types import Cloid
-
-    req = OrderRequest("BTC", True, Decimal("0.001"), Decimal("95000"), tif="Alo", reduce_only=True)
-    ours = order_wire(3, req, Cloid.from_int(9))
-    sdk = order_request_to_order_wire(
-        {
-            "coin": "BTC",
-            "is_buy": True,
-            "sz": 0.001,
-            "limit_px": 95000.0,
-            "order_type": {"limit": {"tif": "Alo"}},
-            "reduce_only": True,
-            "cloid": SdkCloid.from_int(9),
-        },
-        3,
+@pytest.mark.parametrize("vault", [None, "0x" + "cd" * 20])
+@pytest.mark.parametrize("expires_after_ms", [None, 30_000])
+def test_agent_signed_request_recovers_to_the_agent_and_carries_vault_and_expiry(
+    vault: str | None, expires_after_ms: int | None
+) -> None:
+    agent = PrivateKey.from_hex("0x" + "42" * 32)
+    client = ExchangeClient(
+        "http://127.0.0.1:9",
+        "0x" + "42" * 32,  # coerced to a PrivateKey once
+        "0x" + "ab" * 20,
+        universe=_OneCoin(),
+        vault_address=vault,
+        mainnet=False,
+        expires_after_ms=expires_after_ms,
+        nonces=NonceGenerator(lambda: 1_700_000_000_000),
     )
-    assert list(ours.items()) == list(sdk.items())
-    ours_action = {"type": "order", "orders": [ours], "grouping": "na"}
-    assert list(ours_action.items()) == list(order_wires_to_order_action([sdk]).items())
+    action = {"type": "scheduleCancel"}
+    body = client.build_request(action)
+    assert body["nonce"] == 1_700_000_000_000 and body["vaultAddress"] == vault
+    assert body.get("expiresAfter") == (
+        None if expires_after_ms is None else 1_700_000_000_000 + expires_after_ms
+    )
+    signer = recover_l1_signer(
+        action,
+        nonce=body["nonce"],
+        signature=body["signature"],
+        vault_address=vault,
+        expires_after=body.get("expiresAfter"),
+        mainnet=False,
+    )
+    assert signer == agent.address == client.signer_address
+    assert "42" * 8 not in repr(client) + repr(body)  # the key never shows

@@ -20,7 +20,9 @@ from hip3.clients import (
     WsEvent,
     open_ws_client,
 )
-from hip3.clients.exchange import ExchangeClient, OrderRequest
+from hip3.clients.exchange import ExchangeClient, OrderRequest, Resolved, Resting
+from hip3.domain import OrderStatus
+from hip3.signing import PrivateKey
 from hip3.types import Cloid
 
 from .fakevenue import Venue, fill
@@ -40,9 +42,7 @@ class Universe:
         return {"BTC": 0}[coin]
 
 
-def fake_signer(key: Any, action: Any, **kwargs: Any) -> dict[str, Any]:
-    # The scripted venue does not check signatures (hip3.signing had not landed yet).
-    return {"r": "0x1", "s": "0x2", "v": 27}
+KEY = PrivateKey.from_hex("0x" + "11" * 32)  # a throwaway test key (the fake venue does not check)
 
 
 async def next_data(sub: Any) -> WsEvent:
@@ -137,12 +137,11 @@ async def test_ws_post_answer_lost_is_resolved_by_cloid_without_a_second_order(
     ):
         ex = ExchangeClient(
             venue.url,
-            "k",
+            KEY,
             USER,
             universe=Universe(),
             info=info,
             ws=ws,
-            signer=fake_signer,
             resolve_poll_secs=0.01,
         )
         venue.drop_next_ws_post_answer = True
@@ -150,7 +149,7 @@ async def test_ws_post_answer_lost_is_resolved_by_cloid_without_a_second_order(
         [result] = await ex.place_orders(
             [OrderRequest("BTC", True, Decimal("1"), Decimal("100"), cloid=cloid)]
         )
-        assert result.kind == "resting" and result.resolved
+        assert isinstance(result, Resolved) and result.status is OrderStatus.RESTING
         assert result.oid == venue.orders[cloid.hex]["oid"]
         assert venue.order_posts == 1
         assert ex.unknown_outcomes == 1
@@ -160,19 +159,18 @@ async def test_http_exchange_answer_lost_is_resolved_never_reposted(venue: Venue
     async with InfoClient(venue.url, backoff=FAST) as info:
         ex = ExchangeClient(
             venue.url,
-            "k",
+            KEY,
             USER,
             universe=Universe(),
             info=info,
-            signer=fake_signer,
             resolve_poll_secs=0.01,
         )
         venue.drop_next_exchange_answer = True
         results = await ex.place_orders(
             [OrderRequest("BTC", True, Decimal("1"), Decimal("100")) for _ in range(2)]
         )
-        assert [r.kind for r in results] == ["resting", "resting"]
-        assert all(r.resolved for r in results)
+        assert all(isinstance(r, Resolved) for r in results)
+        assert [r.status for r in results if isinstance(r, Resolved)] == [OrderStatus.RESTING] * 2
         assert venue.order_posts == 1 and len(venue.orders) == 2
 
 
@@ -185,12 +183,10 @@ async def test_info_429_storm_backs_off_and_succeeds(venue: Venue) -> None:
 
 async def test_exchange_429_is_retried_with_the_same_signed_request(venue: Venue) -> None:
     async with InfoClient(venue.url, backoff=FAST) as info:
-        ex = ExchangeClient(
-            venue.url, "k", USER, universe=Universe(), info=info, signer=fake_signer, backoff=FAST
-        )
+        ex = ExchangeClient(venue.url, KEY, USER, universe=Universe(), info=info, backoff=FAST)
         venue.http_429_remaining = 3
         [r] = await ex.place_orders([OrderRequest("BTC", False, Decimal("2"), Decimal("101"))])
-        assert r.kind == "resting" and not r.resolved
+        assert isinstance(r, Resting) and r.oid is not None
         assert venue.order_posts == 1
 
 
@@ -199,7 +195,7 @@ async def test_user_fills_by_time_pages_through_full_pages_and_dedups(venue: Ven
     venue.fills = [fill(tid, time_ms=tid // 3) for tid in range(1, 2501)]
     async with InfoClient(venue.url, backoff=FAST) as info:
         fills = await info.user_fills_by_time(USER, 0)
-    assert [f["tid"] for f in fills] == list(range(1, 2501))
+    assert [f.tid for f in fills] == list(range(1, 2501))
 
 
 async def test_ws_client_reports_transport_error_when_venue_absent() -> None:
@@ -218,11 +214,10 @@ async def test_concurrent_senders_get_unique_increasing_nonces_and_expires_after
     async with InfoClient(venue.url, backoff=FAST) as info:
         ex = ExchangeClient(
             venue.url,
-            "k",
+            KEY,
             USER,
             universe=Universe(),
             info=info,
-            signer=fake_signer,
             expires_after_ms=5000,
         )
 
@@ -243,9 +238,7 @@ async def test_top_level_err_raises_exchange_error_with_venue_text(venue: Venue)
     from hip3.errors import ExchangeError
 
     async with InfoClient(venue.url, backoff=FAST) as info:
-        ex = ExchangeClient(
-            venue.url, "k", USER, universe=Universe(), info=info, signer=fake_signer
-        )
+        ex = ExchangeClient(venue.url, KEY, USER, universe=Universe(), info=info)
         venue.next_exchange_err = "Invalid nonce: duplicate nonce 1"
         with pytest.raises(ExchangeError, match="duplicate nonce"):
             await ex.place_orders([OrderRequest("BTC", True, Decimal("1"), Decimal("100"))])
@@ -253,9 +246,7 @@ async def test_top_level_err_raises_exchange_error_with_venue_text(venue: Venue)
 
 async def test_cancel_all_cancels_every_open_order_once(venue: Venue) -> None:
     async with InfoClient(venue.url, backoff=FAST) as info:
-        ex = ExchangeClient(
-            venue.url, "k", USER, universe=Universe(), info=info, signer=fake_signer
-        )
+        ex = ExchangeClient(venue.url, KEY, USER, universe=Universe(), info=info)
         await ex.place_orders(
             [OrderRequest("BTC", True, Decimal("1"), Decimal(100 + i)) for i in range(3)]
         )
@@ -304,9 +295,7 @@ async def test_unknown_outcome_error_only_when_the_venue_cannot_be_asked(venue: 
 
     few = Backoff(base_secs=0.01, cap_secs=0.02, max_attempts=3)
     async with InfoClient(venue.url, backoff=few) as info:
-        ex = ExchangeClient(
-            venue.url, "k", USER, universe=Universe(), info=info, signer=fake_signer
-        )
+        ex = ExchangeClient(venue.url, KEY, USER, universe=Universe(), info=info)
         venue.drop_next_exchange_answer = True
         venue.storm_after_drop = 100  # every orderStatus is refused with 429
         with pytest.raises(UnknownOutcomeError, match="orderStatus failed"):
@@ -325,16 +314,15 @@ async def test_exchange_5xx_after_send_is_resolved_not_reposted(venue: Venue) ->
     async with InfoClient(venue.url, backoff=FAST) as info:
         ex = ExchangeClient(
             venue.url,
-            "k",
+            KEY,
             USER,
             universe=Universe(),
             info=info,
-            signer=fake_signer,
             resolve_poll_secs=0.01,
         )
         venue.exchange_500_after_processing = True
         [r] = await ex.place_orders([OrderRequest("BTC", True, Decimal("1"), Decimal("100"))])
-        assert r.kind == "resting" and r.resolved
+        assert isinstance(r, Resolved) and r.status is OrderStatus.RESTING
         assert venue.order_posts == 1
 
 
@@ -344,11 +332,10 @@ async def test_request_lost_before_the_venue_resolves_as_not_found_after_its_exp
     async with InfoClient(venue.url, backoff=FAST) as info:
         ex = ExchangeClient(
             venue.url,
-            "k",
+            KEY,
             USER,
             universe=Universe(),
             info=info,
-            signer=fake_signer,
             expires_after_ms=200,
             resolve_window_secs=0.01,
             resolve_poll_secs=0.05,
@@ -356,7 +343,7 @@ async def test_request_lost_before_the_venue_resolves_as_not_found_after_its_exp
         venue.swallow_next_exchange = True
         before = venue.info_requests
         [r] = await ex.place_orders([OrderRequest("BTC", True, Decimal("1"), Decimal("100"))])
-        assert r.kind == "not_found" and r.resolved
+        assert isinstance(r, Resolved) and not r.found
         assert venue.order_posts == 0
         # It kept asking past the tiny resolve window because the request could still execute
         # until its expiresAfter.
