@@ -11,14 +11,30 @@ Modes:
 * ``trading`` -- orders are signed and posted (ws post, HTTP fallback); the
   resync timer and the venue's scheduleCancel dead-man's switch run.
 
-Shutdown (:meth:`Bot.stop`, or cancellation of the caller): the strategy's
-``on_stop`` intents are executed, open orders are cancelled when
-``cancel_on_shutdown``, a final resync is offered to the tracker, the
-exchange's positions are fetched, and :meth:`Bot.summary` reports it all.
+Start-up (observe and trading): before the account's streams are followed and
+before the strategy runs, one ``clearinghouseState`` snapshot per traded dex
+is adopted by the tracker as its baseline, so positions opened before the bot
+started are known (the userFills subscribe snapshot only lists recent trades).
+A bot that cannot get its baseline within ``startup_timeout_secs`` does not
+start (:class:`~hip3.errors.Hip3Error`).
+
+Clean shutdown (:meth:`Bot.stop`): the strategy's ``on_stop`` intents are
+executed, open orders are cancelled when ``cancel_on_shutdown``, the venue's
+scheduleCancel is disarmed, a final resync is offered until adopted (it waits
+for in-flight orders and unconfirmed fills to settle, at most
+``final_resync_timeout_secs``), the exchange's positions are fetched, and
+:meth:`Bot.summary` reports it all. Cancellation of :meth:`Bot.run` sends
+nothing more: the scheduleCancel stays armed and cancels the bot's orders
+within ``dead_mans_switch_secs``.
+
+Every intent ends in an :class:`~hip3.executor.Outcome`; the bot counts them
+by status (:attr:`Bot.outcome_counts`) and keeps the most recent
+``outcome_history`` of them in :attr:`Bot.outcomes` (bounded, for long runs).
 """
 
 from __future__ import annotations
 
+import collections
 import enum
 import logging
 import time
@@ -37,7 +53,7 @@ from hip3.bot.runner import StrategyRunner
 from hip3.bot.strategy import Strategy
 from hip3.clients import ExchangeClient, InfoClient, MessageRecorder, WsClient, WsEvent
 from hip3.domain import AccountSnapshot, Fill
-from hip3.errors import Hip3Error, TransportError
+from hip3.errors import Hip3Error
 from hip3.executor import (
     CancelAll,
     Executor,
@@ -45,6 +61,7 @@ from hip3.executor import (
     Intent,
     Outcome,
     OutcomeStatus,
+    disarm_dead_mans_switch,
     run_dead_mans_switch,
 )
 from hip3.executor.exchange_venue import ExchangeVenue
@@ -67,7 +84,14 @@ class Mode(enum.Enum):
 
 @attrs.frozen
 class BotSummary:
-    """What a run did. Positions are signed sizes by coin (flat ones left out)."""
+    """What a run did. Positions are signed sizes by coin (flat ones left out).
+
+    ``intents_sent`` counts what the strategy asked for, ``intents_executed``
+    what the executor finished (the strategy's plus the bot's own CancelAll at
+    shutdown and on kill); ``orders_*`` count outcomes by status. ``baseline``
+    says whether every traded dex's start-up snapshot was adopted and
+    ``final_resync`` whether the closing one was.
+    """
 
     mode: Mode
     fills: int
@@ -85,6 +109,10 @@ class BotSummary:
     executor: ExecutorStats
     tracker_stats: Any = None
     errors: list[str] = attrs.field(factory=list)
+    intents_sent: int = 0
+    intents_executed: int = 0
+    baseline: bool = False
+    final_resync: bool = False
 
 
 def _now_ms() -> int:
@@ -122,6 +150,9 @@ class Bot:
         tracker: TrackerService | None = None,
         converters: WireConverters | None = None,
         expires_after_ms: int | None = 10_000,
+        startup_timeout_secs: float = 30.0,
+        final_resync_timeout_secs: float = 10.0,
+        outcome_history: int = 10_000,
     ) -> None:
         self.mode = Mode(mode)
         if self.mode is Mode.TRADING and key is None:
@@ -147,6 +178,8 @@ class Bot:
         self._tracker_service = tracker
         self._converters = converters
         self.expires_after_ms = expires_after_ms
+        self.startup_timeout_secs = startup_timeout_secs
+        self.final_resync_timeout_secs = final_resync_timeout_secs
         self.kill_switch = KillSwitch()
         self._stop = trio.Event()
         self._fills_seen = 0
@@ -155,7 +188,11 @@ class Bot:
         self._executor: Executor | None = None
         self._resync: ResyncTimer | None = None
         self._tracker: BotTracker | None = None
-        self.outcomes: list[Outcome] = []
+        self._runner: StrategyRunner | None = None
+        self._baseline = False
+        self._final_resync = False
+        self.outcomes: collections.deque[Outcome] = collections.deque(maxlen=outcome_history)
+        self.outcome_counts: dict[OutcomeStatus, int] = {status: 0 for status in OutcomeStatus}
         self.paper: PaperVenue | None = None  # the simulated venue, in paper mode
 
     def __repr__(self) -> str:
@@ -181,10 +218,22 @@ class Bot:
         self._stop.set()
 
     async def kill(self, reason: str) -> None:
-        """Kill switch: no new order passes the gates, every open order is cancelled."""
+        """Kill switch: no new order passes the gates, every open order is cancelled.
+
+        The cancels go out after the intent being executed (so an order in flight
+        cannot rest after them); every intent queued behind is refused by the
+        ``kill_switch`` gate. The strategy keeps running (it may still cancel).
+        """
         self.kill_switch.engage(reason)
         if self._executor is not None:
-            self.outcomes.extend(await self._executor.kill(reason))
+            self._record(await self._executor.kill(reason))
+
+    def _record(self, outcomes: Sequence[Outcome]) -> None:
+        for outcome in outcomes:
+            self.outcomes.append(outcome)
+            self.outcome_counts[outcome.status] += 1
+            if outcome.status is OutcomeStatus.REJECTED:
+                log.info("intent rejected: %s (%s)", outcome.reason, outcome.gate or "venue")
 
     def summary(self) -> BotSummary:
         if self._summary is None:
@@ -230,7 +279,7 @@ class Bot:
         to_strategy, strategy_events = trio.open_memory_channel[Book | Fill](_CHANNEL_SIZE)
         intents_send, intents_recv = trio.open_memory_channel[Intent](_CHANNEL_SIZE)
         outcomes_send, outcomes_recv = trio.open_memory_channel[Outcome](_CHANNEL_SIZE)
-        runner = StrategyRunner(
+        self._runner = runner = StrategyRunner(
             self.strategy,
             markets=markets,
             tracker=tracker,
@@ -260,7 +309,7 @@ class Bot:
             )
 
         async def fetch_snapshot(dex: str) -> AccountSnapshot:
-            return converters.account_snapshot(dex, await info.clearinghouse_state(self.user, dex))
+            return await info.account_snapshot(self.user, dex)
 
         self._resync = resync = ResyncTimer(
             interval_secs=self.position_resync_interval_secs if self.mode is Mode.TRADING else 0,
@@ -269,6 +318,18 @@ class Bot:
             deliver=tracker.snapshot,
         )
         feeds = FeedRouter(self, tracker, to_strategy, converters, paper)
+        if self.mode is not Mode.PAPER:
+            # Before the account's streams: positions opened before this run are in the
+            # snapshot, and the userFills subscribe snapshot is then applied on top of it
+            # (fills after its time T count, older ones are already in it).
+            self._baseline = await resync.resync_until_adopted(
+                timeout_secs=self.startup_timeout_secs
+            )
+            if not self._baseline:
+                raise Hip3Error(
+                    f"no baseline clearinghouseState within {self.startup_timeout_secs:g}s "
+                    f"({resync.stats.last_error or 'deferred'}): not starting blind"
+                )
         async with trio.open_nursery() as parts:
             # Market data first, then the account's streams: their ack snapshots tell the
             # tracker about fills from before this run (flagged is_snapshot).
@@ -311,6 +372,7 @@ class Bot:
                             venue,
                             window_secs=window,
                             rearm_secs=window / 4,
+                            disarm_on_exit=False,
                             task_status=task_status,
                         )
                     )
@@ -323,11 +385,20 @@ class Bot:
             await to_strategy.aclose()
             await executor_done.wait()
             if self._executor is not None and self.cancel_on_shutdown:
-                self.outcomes.extend(await self._executor.execute(CancelAll()))
-            if self.mode is not Mode.PAPER:
-                await trio.sleep(0.2)  # let the last orderUpdates/userFills arrive
+                self._record(await self._executor.execute(CancelAll()))
+                if self.mode is Mode.TRADING and self.dead_mans_switch_secs is not None:
+                    assert venue is not None
+                    await disarm_dead_mans_switch(venue)
             if self.mode is Mode.TRADING:
-                await resync.resync_once()
+                # Adopted only once no order is in flight and every provisional fill is
+                # confirmed by userFills: waiting for that replaces waiting for luck.
+                self._final_resync = await resync.resync_until_adopted(
+                    timeout_secs=self.final_resync_timeout_secs
+                )
+                if not self._final_resync:
+                    self._errors.append(
+                        f"final resync not adopted within {self.final_resync_timeout_secs:g}s"
+                    )
             exchange_positions = (
                 await self._exchange_positions(fetch_snapshot)
                 if self.mode is not Mode.PAPER
@@ -351,19 +422,26 @@ class Bot:
     async def _collect_outcomes(self, outcomes: trio.MemoryReceiveChannel[Outcome]) -> None:
         async with outcomes:
             async for outcome in outcomes:
-                self.outcomes.append(outcome)
-                if outcome.status is OutcomeStatus.REJECTED:
-                    log.info("intent rejected: %s (%s)", outcome.reason, outcome.gate or "venue")
+                self._record([outcome])
 
-    async def _exchange_positions(self, fetch: Any) -> dict[str, Decimal] | None:
+    async def _exchange_positions(
+        self, fetch: Any, *, attempts: int = 5, retry_secs: float = 0.2
+    ) -> dict[str, Decimal] | None:
         positions: dict[str, Decimal] = {}
         for dex in self.dexes:
-            try:
-                snapshot: AccountSnapshot = await fetch(dex)
-            except (TransportError, Hip3Error) as exc:
-                self._errors.append(f"final clearinghouseState for dex {dex!r}: {exc}")
-                return None
-            positions.update({c: p.szi for c, p in snapshot.positions.items() if p.szi != 0})
+            for attempt in range(attempts):
+                try:
+                    snapshot: AccountSnapshot = await fetch(dex)
+                except Hip3Error as exc:  # transport, 429/5xx, malformed: try again
+                    if attempt + 1 == attempts:
+                        self._errors.append(f"final clearinghouseState for dex {dex!r}: {exc}")
+                        return None
+                    await trio.sleep(retry_secs)
+                else:
+                    positions.update(
+                        {c: p.szi for c, p in snapshot.positions.items() if p.szi != 0}
+                    )
+                    break
         return positions
 
     async def _build_summary(
@@ -372,9 +450,7 @@ class Bot:
         executor_stats = self._executor.stats if self._executor is not None else ExecutorStats()
         resync_stats = self._resync.stats if self._resync is not None else ResyncStats()
         positions = {c: sz for c, sz in (await tracker.positions()).items() if sz != 0}
-        counts = {status: 0 for status in OutcomeStatus}
-        for outcome in self.outcomes:
-            counts[outcome.status] += 1
+        counts = self.outcome_counts
         return BotSummary(
             mode=self.mode,
             fills=self._fills_seen,
@@ -392,6 +468,10 @@ class Bot:
             executor=executor_stats,
             tracker_stats=await tracker.stats(),
             errors=list(self._errors),
+            intents_sent=self._runner.intents_sent if self._runner is not None else 0,
+            intents_executed=executor_stats.intents,
+            baseline=self._baseline,
+            final_resync=self._final_resync,
         )
 
 

@@ -29,7 +29,8 @@ __all__ = ["ResyncStats", "ResyncTimer"]
 log = logging.getLogger(__name__)
 
 FetchSnapshot = Callable[[str], Awaitable[AccountSnapshot]]
-#: Returns False when the tracker deferred the snapshot, anything else when it took it.
+#: Returns something falsy when the tracker deferred the snapshot (the tracker's
+#: ``SnapshotOutcome`` is truthy only when adopted), truthy when it took it.
 DeliverSnapshot = Callable[[AccountSnapshot], Awaitable[object]]
 
 
@@ -37,6 +38,7 @@ DeliverSnapshot = Callable[[AccountSnapshot], Awaitable[object]]
 class ResyncStats:
     ticks: int = 0
     snapshots_delivered: int = 0
+    snapshots_adopted: int = 0
     deferrals: int = 0
     fetch_failures: int = 0
     missed_ticks: int = 0
@@ -66,20 +68,46 @@ class ResyncTimer:
     def enabled(self) -> bool:
         return self.interval_secs > 0
 
-    async def resync_once(self) -> int:
-        """Fetch and deliver one snapshot per dex; returns how many were delivered."""
-        delivered = 0
-        for dex in self.dexes:
+    async def resync_once(self, dexes: Sequence[str] | None = None) -> list[str]:
+        """Fetch and deliver one snapshot per dex; returns the dexes whose snapshot was adopted.
+
+        A dex missing from the answer either failed to fetch (logged, counted) or was
+        deferred by the tracker (counted); either way the next tick tries it again.
+        """
+        adopted: list[str] = []
+        for dex in self.dexes if dexes is None else dexes:
             snapshot = await self._fetch_logged(dex)
             if snapshot is None:
                 continue
             result = await self._deliver(snapshot)
             self.stats.snapshots_delivered += 1
-            delivered += 1
-            if result is False:
+            if not result:
+                # The tracker's SnapshotOutcome is falsy when deferred (never `is False`).
                 self.stats.deferrals += 1
-                log.info("resync of dex %r deferred by the tracker (orders in flight)", dex)
-        return delivered
+                reason = getattr(result, "reason", None) or "orders in flight"
+                log.info("resync of dex %r deferred by the tracker: %s", dex or "main", reason)
+                continue
+            self.stats.snapshots_adopted += 1
+            adopted.append(dex)
+        return adopted
+
+    async def resync_until_adopted(self, *, timeout_secs: float, retry_secs: float = 0.1) -> bool:
+        """Offer snapshots until every dex's was adopted once, or ``timeout_secs`` pass.
+
+        Used for the start-up baseline and the final resync: a failed fetch or a
+        deferral (orders still in flight) is retried after ``retry_secs``. Returns
+        whether every dex was adopted.
+        """
+        pending = list(self.dexes)
+        with trio.move_on_after(timeout_secs):
+            while True:
+                adopted = await self.resync_once(pending)
+                pending = [dex for dex in pending if dex not in adopted]
+                if not pending:
+                    return True
+                await trio.sleep(retry_secs)
+        log.warning("no snapshot adopted for dex(es) %s within %gs", pending, timeout_secs)
+        return False
 
     async def _fetch_logged(self, dex: str) -> AccountSnapshot | None:
         label = dex or "main"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hip3.executor.deadman import run_dead_mans_switch
+from hip3.executor.deadman import disarm_dead_mans_switch, run_dead_mans_switch
 from hip3.executor.executor import Executor, ExecutorStats
 from hip3.executor.intents import (
     Cancel,
@@ -31,5 +31,6 @@ __all__ = [
     "OutcomeStatus",
     "PlaceOrder",
     "Tif",
+    "disarm_dead_mans_switch",
     "run_dead_mans_switch",
 ]

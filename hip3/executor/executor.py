@@ -18,7 +18,15 @@ Order of operations for a placement, and why:
    the position.
 
 Intents are executed one at a time, in order: a strategy's cancel followed by
-a placement must reach the venue in that order.
+a placement must reach the venue in that order. :meth:`Executor.kill` takes
+the same turn: it engages the kill switch (so every intent still queued is
+refused by the gates), waits for the intent being executed to finish (a
+placement in flight could otherwise rest after the cancels went out), then
+cancels every open order.
+
+Every intent ends in exactly one :class:`Outcome` (a CancelAll in one per
+order it cancels): whatever a venue call raises within hip3's error hierarchy
+ends the intent as rejected with the error's text; nothing is dropped.
 """
 
 from __future__ import annotations
@@ -26,12 +34,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 
 import attrs
 import trio
 
 from hip3.domain import OrderState, OrderStatus, OrderUpdate
-from hip3.errors import ExchangeError, TransportError, UnknownOutcomeError
+from hip3.errors import Hip3Error, UnknownOutcomeError
 from hip3.executor.intents import (
     Cancel,
     CancelAll,
@@ -89,6 +98,7 @@ class Executor:
         self.resolve_window_secs = resolve_window_secs
         self.resolve_poll_secs = resolve_poll_secs
         self.stats = ExecutorStats()
+        self._turn = trio.Lock()  # one intent at a time, kill included
 
     async def run(
         self,
@@ -109,6 +119,10 @@ class Executor:
 
     async def execute(self, intent: Intent) -> list[Outcome]:
         """Carry out one intent; a CancelAll yields one outcome per order it cancels."""
+        async with self._turn:
+            return await self._execute(intent)
+
+    async def _execute(self, intent: Intent) -> list[Outcome]:
         self.stats.intents += 1
         if isinstance(intent, PlaceOrder):
             outcomes = [await self._place(intent)]
@@ -126,7 +140,8 @@ class Executor:
         """Engage the kill switch (no new orders pass) and cancel every open order."""
         self.kill_switch.engage(reason)
         log.warning("kill switch engaged: %s; cancelling all open orders", reason)
-        return await self.execute(CancelAll())
+        async with self._turn:  # after the intent in progress, before any queued one
+            return await self._execute(CancelAll())
 
     # -- placement -------------------------------------------------------------
 
@@ -152,7 +167,7 @@ class Executor:
             results = await self.venue.place_orders([order])
         except UnknownOutcomeError as exc:
             return await self._resolve(order, order, str(exc))
-        except (TransportError, ExchangeError) as exc:
+        except Hip3Error as exc:  # not sent, refused whole, or invalid before sending
             return await self._reject(order, order, f"not placed: {exc}")
         if len(results) != 1:
             # One status per order is the venue's contract; anything else leaves the
@@ -182,7 +197,7 @@ class Executor:
             result = await self.venue.modify_order(modify)
         except UnknownOutcomeError as exc:
             return await self._resolve(modify, replacement, str(exc))
-        except (TransportError, ExchangeError) as exc:
+        except Hip3Error as exc:
             return await self._reject(modify, replacement, f"not modified: {exc}")
         return await self._apply_result(modify, replacement, result)
 
@@ -234,7 +249,7 @@ class Executor:
             while True:
                 try:
                     update = await self.venue.order_status(order.cloid)
-                except (TransportError, ExchangeError) as exc:
+                except Hip3Error as exc:
                     log.info("orderStatus for %s failed, retrying: %s", order.cloid, exc)
                 else:
                     if update is not None:
@@ -258,8 +273,14 @@ class Executor:
         await self.tracker.order_update(update)
         if status is OrderStatus.REJECTED:
             return Outcome.rejected(intent, f"venue status {update.status}")
+        # Cancelled (an Ioc's rest, margin, ...) after filling what it could: the trades
+        # themselves reach the tracker on userFills.
         return Outcome(
-            intent, OutcomeStatus.CANCELLED, oid=update.oid, reason=f"venue status {update.status}"
+            intent,
+            OutcomeStatus.CANCELLED,
+            oid=update.oid,
+            filled_sz=max(update.orig_sz - update.sz, Decimal(0)),
+            reason=f"venue status {update.status}",
         )
 
     # -- cancels ---------------------------------------------------------------
@@ -289,7 +310,7 @@ class Executor:
             statuses: Sequence[str | None] = await self.venue.cancel_orders(
                 [target for _, target in pairs]
             )
-        except (TransportError, ExchangeError, UnknownOutcomeError) as exc:
+        except Hip3Error as exc:
             # A cancel is safe to repeat, but the strategy decides whether to: it
             # sees the order still open in the next context.
             return [Outcome.rejected(intent, f"cancel not confirmed: {exc}") for intent, _ in pairs]

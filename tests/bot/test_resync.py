@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import inspect
 from decimal import Decimal
 
 import pytest
 import trio
 import trio.testing
 
+from hip3.bot.bot import Bot, Mode
 from hip3.bot.resync import ResyncTimer
 from hip3.domain import AccountSnapshot, PositionSnapshot
 from hip3.errors import TransportError
+from hip3.tracker import SnapshotOutcome
 
 
 @pytest.fixture
@@ -145,3 +148,56 @@ def test_negative_interval_refused() -> None:
 
     with pytest.raises(ValueError, match="interval_secs"):
         ResyncTimer(interval_secs=-1, dexes=[], fetch=never, deliver=never)
+
+
+async def test_a_deferred_snapshot_outcome_counts_as_a_deferral(
+    mock_clock: trio.testing.MockClock,
+) -> None:
+    """The tracker answers with a SnapshotOutcome, falsy when deferred (never ``False``)."""
+    answers = [SnapshotOutcome(False, "", 0, "order 0x1 in flight"), SnapshotOutcome(True, "", 1)]
+
+    async def deliver(snapshot: AccountSnapshot) -> SnapshotOutcome:
+        return answers.pop(0)
+
+    exchange = Exchange()
+    timer = ResyncTimer(interval_secs=1, dexes=[""], fetch=exchange.fetch, deliver=deliver)
+    assert await timer.resync_once() == []
+    assert timer.stats.deferrals == 1 and timer.stats.snapshots_adopted == 0
+    assert await timer.resync_once() == [""]
+    assert timer.stats.snapshots_adopted == 1 and timer.stats.snapshots_delivered == 2
+
+
+async def test_resync_until_adopted_retries_failures_and_deferrals_per_dex(
+    mock_clock: trio.testing.MockClock,
+) -> None:
+    exchange = Exchange(fail_at=frozenset({0}))
+    deferred_once = {"xyz"}
+
+    async def deliver(snapshot: AccountSnapshot) -> SnapshotOutcome:
+        adopted = snapshot.dex not in deferred_once
+        deferred_once.discard(snapshot.dex)
+        return SnapshotOutcome(adopted, snapshot.dex, snapshot.time_ms)
+
+    timer = ResyncTimer(interval_secs=0, dexes=["", "xyz"], fetch=exchange.fetch, deliver=deliver)
+    assert await timer.resync_until_adopted(timeout_secs=5, retry_secs=0.1)
+    # "" failed then was adopted; "xyz" was deferred then adopted; nothing asked twice after.
+    assert [dex for _, dex in exchange.fetch_times] == ["", "xyz", "", "xyz"]
+    assert timer.stats.fetch_failures == 1 and timer.stats.deferrals == 1
+
+
+async def test_resync_until_adopted_gives_up_after_its_timeout(
+    mock_clock: trio.testing.MockClock,
+) -> None:
+    exchange = Exchange()
+    exchange.defer = True
+    timer = ResyncTimer(interval_secs=0, dexes=[""], fetch=exchange.fetch, deliver=exchange.deliver)
+    start = trio.current_time()
+    assert not await timer.resync_until_adopted(timeout_secs=2, retry_secs=0.5)
+    assert trio.current_time() - start == pytest.approx(2)
+    assert timer.stats.deferrals == 4
+
+
+def test_bot_resync_interval_defaults_to_60s() -> None:
+    params = inspect.signature(Bot).parameters
+    assert params["position_resync_interval_secs"].default == 60.0
+    assert params["mode"].default is Mode.OBSERVE
