@@ -1,0 +1,188 @@
+"""What every hip3 command shares: exit codes, one-line errors, logging, JSON output.
+
+Exit codes (the same for every command):
+
+* 0 -- success;
+* 1 -- runtime failure (the venue refused, the network did not answer, a bug);
+* 2 -- bad usage or an invalid config (the message names the file and the key);
+* 130 -- interrupted (Ctrl-C).
+
+An error is one line on stderr, ``error: ...``; a traceback only with ``--debug``
+(or ``HIP3_DEBUG=1``). Messages never contain a private key: hip3's errors are
+written not to, and keys are only ever held in :class:`hip3.signing.PrivateKey`,
+whose repr and str hide the secret.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn, TypeVar
+
+import click
+import orjson
+
+from hip3.errors import ConfigError, Hip3Error
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok, 1 runtime failure (venue or network), "
+    "2 bad usage or invalid config, 130 interrupted (Ctrl-C)."
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def debug_option(fn: F) -> F:
+    return click.option(
+        "--debug",
+        is_flag=True,
+        envvar="HIP3_DEBUG",
+        help="Show tracebacks and debug logs (also HIP3_DEBUG=1).",
+    )(fn)
+
+
+def json_option(fn: F) -> F:
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON object on stdout (for programs)."
+    )(fn)
+
+
+class UsageProblem(Exception):
+    """A usage mistake found deep inside a command (exit 2, one line)."""
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def leaf_error(exc: BaseException) -> BaseException:
+    """The error worth reporting inside (possibly nested) exception groups.
+
+    A config error beats any other (it is the user's to fix), then hip3's own errors,
+    then whatever came first.
+    """
+    leaves: list[BaseException] = []
+
+    def walk(e: BaseException) -> None:
+        if isinstance(e, BaseExceptionGroup):
+            for inner in e.exceptions:
+                walk(inner)
+        else:
+            leaves.append(e)
+
+    walk(exc)
+    for kind in (KeyboardInterrupt, UsageProblem, ConfigError, Hip3Error):
+        for leaf in leaves:
+            if isinstance(leaf, kind):
+                return leaf
+    return leaves[0] if leaves else exc
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text
+
+
+@contextlib.contextmanager
+def user_errors(debug: bool) -> Iterator[None]:
+    """Turn any failure into one line and the documented exit code."""
+    try:
+        yield
+    except SystemExit:
+        raise
+    except click.exceptions.Exit:
+        raise
+    except click.ClickException:
+        raise
+    except BaseException as exc:  # re-raised under --debug; otherwise reported and exited
+        leaf = leaf_error(exc)
+        if debug and not isinstance(leaf, KeyboardInterrupt):
+            raise
+        if isinstance(leaf, KeyboardInterrupt | trio_cancelled()):
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        if isinstance(leaf, ConfigError | UsageProblem):
+            fail(_one_line(leaf), EXIT_USAGE)
+        if isinstance(leaf, Hip3Error | OSError):
+            fail(_one_line(leaf), EXIT_FAILURE)
+        if isinstance(leaf, Exception):
+            fail(
+                f"unexpected {type(leaf).__name__}: {_one_line(leaf)} "
+                "(run with --debug for the traceback)",
+                EXIT_FAILURE,
+            )
+        raise
+
+
+def trio_cancelled() -> type[BaseException]:
+    import trio
+
+    return trio.Cancelled
+
+
+def echo_json(value: Any) -> None:
+    """One JSON object on one line of stdout."""
+    click.echo(orjson.dumps(value, default=_default).decode())
+
+
+def _default(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class _StderrHandler(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is at emit time (rich's live view swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "t": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return orjson.dumps(data).decode()
+
+
+def setup_logging(level: str, fmt: str = "text", *, debug: bool = False) -> None:
+    """Log to stderr at ``level`` (``debug`` forces debug) as text or JSON lines."""
+    handler = _StderrHandler()
+    if fmt == "json":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+        )
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if isinstance(old, _StderrHandler):
+            root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else getattr(logging, level.upper(), logging.INFO))
+    # httpx logs every request at info: too chatty for a trading view.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")

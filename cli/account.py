@@ -1,0 +1,370 @@
+"""`hip3 positions | orders | fills | cancel-all`: look at (or flatten the orders of) an account.
+
+Each takes either ``--config FILE`` (network, account and key from the config) or
+``--network sim|testnet|mainnet|URL --address 0x...``. ``--network sim`` starts a fresh
+embedded simulator for the one query (an empty account: useful to try the commands);
+to inspect a simulator that is trading, run ``hip3 sim`` and pass its URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
+
+import click
+import trio
+
+from hip3.app import Endpoint, decimal_text, open_venue
+from hip3.clients import InfoClient
+from hip3.config import Config, load_config
+from hip3.errors import ConfigError
+from hip3.signing import PrivateKey
+from hip3_cli._common import (
+    EXIT_CODES_HELP,
+    UsageProblem,
+    debug_option,
+    echo_json,
+    json_option,
+    user_errors,
+)
+
+__all__ = ["cancel_all_cmd", "fills_cmd", "orders_cmd", "positions_cmd"]
+
+_ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _target_options(fn: F) -> F:
+    fn = click.option(
+        "--address",
+        help="The account (0x...). Default: the config's account.address, or its key's address.",
+    )(fn)
+    fn = click.option(
+        "--network",
+        help="sim | testnet | mainnet | an http(s) URL of a venue (e.g. a `hip3 sim`).",
+    )(fn)
+    fn = click.option(
+        "--config",
+        "-c",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        help="Take network, account and key from this config file.",
+    )(fn)
+    return fn
+
+
+@contextlib.asynccontextmanager
+async def _open(
+    config_path: str | None, network: str | None, address: str | None, *, need_key: bool = False
+) -> AsyncIterator[tuple[Config, Endpoint, InfoClient, str, PrivateKey | None]]:
+    """The config (given or built from the options), the venue, an InfoClient, the account."""
+    config = _config(config_path, network)
+    if config.network.name == "sim" and network == "sim":
+        click.echo("note: a fresh embedded simulator (empty accounts)", err=True)
+    key = None
+    if need_key:
+        key = _key(config)
+    account = (address or config.account.address or (key.address if key else None) or "").lower()
+    if not _ADDRESS_RE.match(account):
+        raise UsageProblem("give --address 0x... (or a config with account.address or a key)")
+    async with open_venue(config) as (endpoint, _sim), InfoClient(endpoint.http_url) as info:
+        yield config, endpoint, info, account, key
+
+
+def _config(config_path: str | None, network: str | None) -> Config:
+    if config_path is not None:
+        if network is not None:
+            raise UsageProblem("give --config or --network, not both")
+        return load_config(config_path)
+    if network is None:
+        raise UsageProblem("give --config FILE or --network sim|testnet|mainnet|URL")
+    if network in ("sim", "testnet", "mainnet"):
+        return Config.from_dict({"network": network}, source="--network")
+    if network.startswith(("http://", "https://")):
+        ws = "ws" + network[len("http") :].rstrip("/") + "/ws"
+        return Config.from_dict(
+            {"network": {"http_url": network, "ws_url": ws}}, source="--network"
+        )
+    raise UsageProblem(
+        f"--network: must be sim, testnet, mainnet or an http(s) URL; got {network!r}"
+    )
+
+
+def _key(config: Config) -> PrivateKey:
+    acct = config.account
+    if not (acct.key_env or acct.key_file):
+        env = os.environ.get("HIP3_PRIVATE_KEY")
+        if env:
+            return PrivateKey.from_hex(env.strip())
+        raise ConfigError(
+            "cancel-all signs: give a config with account.key_env or key_file, "
+            "or set HIP3_PRIVATE_KEY",
+            file=config.source,
+            key="account",
+        )
+    from hip3.config import resolve_private_key
+
+    text = resolve_private_key(config)
+    assert text is not None
+    return PrivateKey.from_hex(text)
+
+
+async def _dexes(info: InfoClient, config: Config) -> list[str]:
+    """The config's dexes, or every dex of the venue."""
+    if config.markets:
+        return list(dict.fromkeys(m.split(":", 1)[0] if ":" in m else "" for m in config.markets))
+    names = [""]
+    for entry in await info.perp_dexs():
+        name = entry.get("name") if isinstance(entry, dict) else getattr(entry, "name", None)
+        if isinstance(name, str) and name:
+            names.append(name)
+    return names
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else decimal_text(value)
+
+
+# -- positions -------------------------------------------------------------------------------
+
+
+@click.command("positions", epilog=EXIT_CODES_HELP)
+@_target_options
+@json_option
+@debug_option
+def positions_cmd(
+    config_path: str | None, network: str | None, address: str | None, as_json: bool, debug: bool
+) -> None:
+    """Show an account's positions on every dex (clearinghouseState per dex)."""
+    with user_errors(debug):
+        rows = trio.run(_positions, config_path, network, address)
+    account, details = rows
+    if as_json:
+        echo_json(
+            {
+                "account": account,
+                "positions": {r["coin"]: r["size"] for r in details},
+                "details": details,
+            }
+        )
+        return
+    if not details:
+        click.echo(f"{account}: no open positions")
+        return
+    click.echo(f"{'coin':<14}{'size':>14}{'entry':>14}{'unrealized pnl':>16}{'liq px':>14}")
+    for r in details:
+        click.echo(
+            f"{r['coin']:<14}{r['size']:>14}{r['entry_px'] or '-':>14}"
+            f"{r['unrealized_pnl'] or '-':>16}{r['liquidation_px'] or '-':>14}"
+        )
+
+
+async def _positions(
+    config_path: str | None, network: str | None, address: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    async with _open(config_path, network, address) as (config, _, info, account, _key):
+        details: list[dict[str, Any]] = []
+        for dex in await _dexes(info, config):
+            snapshot = await info.account_snapshot(account, dex)
+            for coin, pos in sorted(snapshot.positions.items()):
+                if pos.szi == 0:
+                    continue
+                details.append(
+                    {
+                        "coin": coin,
+                        "size": decimal_text(pos.szi),
+                        "entry_px": _text(pos.entry_px),
+                        "unrealized_pnl": _text(pos.unrealized_pnl),
+                        "liquidation_px": _text(pos.liquidation_px),
+                        "leverage": pos.leverage,
+                    }
+                )
+        return account, details
+
+
+# -- orders ----------------------------------------------------------------------------------
+
+
+@click.command("orders", epilog=EXIT_CODES_HELP)
+@_target_options
+@json_option
+@debug_option
+def orders_cmd(
+    config_path: str | None, network: str | None, address: str | None, as_json: bool, debug: bool
+) -> None:
+    """Show an account's open orders on every dex (openOrders per dex)."""
+    with user_errors(debug):
+        account, orders = trio.run(_orders, config_path, network, address)
+    if as_json:
+        echo_json({"account": account, "orders": orders})
+        return
+    if not orders:
+        click.echo(f"{account}: no open orders")
+        return
+    click.echo(f"{'coin':<14}{'side':<6}{'price':>14}{'size':>14}{'oid':>14}  cloid")
+    for o in orders:
+        click.echo(
+            f"{o['coin']:<14}{o['side']:<6}{o['limit_px']:>14}{o['sz']:>14}{o['oid']:>14}"
+            f"  {o['cloid'] or '-'}"
+        )
+
+
+async def _orders(
+    config_path: str | None, network: str | None, address: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    async with _open(config_path, network, address) as (config, _, info, account, _key):
+        orders: list[dict[str, Any]] = []
+        for dex in await _dexes(info, config):
+            for o in await info.frontend_open_orders(account, dex):
+                orders.append(_order_json(o))
+        return account, orders
+
+
+def _get(obj: Any, *names: str) -> Any:
+    for name in names:
+        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(getattr(value, "hex", value))
+
+
+def _order_json(o: Any) -> dict[str, Any]:
+    side = _get(o, "side")
+    side = getattr(side, "value", side)
+    return {
+        "coin": _get(o, "coin"),
+        "side": "buy" if side in ("B", "buy") else "sell",
+        "limit_px": _str_or_none(_get(o, "limit_px", "limitPx")),
+        "sz": _str_or_none(_get(o, "sz")),
+        "orig_sz": _str_or_none(_get(o, "orig_sz", "origSz")),
+        "oid": _get(o, "oid"),
+        "cloid": _str_or_none(_get(o, "cloid")),
+        "timestamp_ms": _get(o, "timestamp"),
+    }
+
+
+# -- fills -----------------------------------------------------------------------------------
+
+
+@click.command("fills", epilog=EXIT_CODES_HELP)
+@_target_options
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest N fills."
+)
+@json_option
+@debug_option
+def fills_cmd(
+    config_path: str | None,
+    network: str | None,
+    address: str | None,
+    limit: int,
+    as_json: bool,
+    debug: bool,
+) -> None:
+    """Show an account's recent fills (userFills; oldest first)."""
+    with user_errors(debug):
+        account, fills = trio.run(_fills, config_path, network, address, limit)
+    if as_json:
+        echo_json({"account": account, "fills": fills})
+        return
+    if not fills:
+        click.echo(f"{account}: no fills")
+        return
+    click.echo(f"{'time':<10}{'coin':<14}{'side':<6}{'price':>14}{'size':>14}{'closed pnl':>14}")
+    for f in fills:
+        stamp = time.strftime("%H:%M:%S", time.localtime((f["time_ms"] or 0) / 1000))
+        click.echo(
+            f"{stamp:<10}{f['coin']:<14}{f['side']:<6}{f['px']:>14}{f['sz']:>14}"
+            f"{f['closed_pnl'] or '-':>14}"
+        )
+
+
+async def _fills(
+    config_path: str | None, network: str | None, address: str | None, limit: int
+) -> tuple[str, list[dict[str, Any]]]:
+    async with _open(config_path, network, address) as (_config, _, info, account, _key):
+        fills = await info.user_fills(account)
+        return account, [_fill_json(f) for f in list(fills)[-limit:]]
+
+
+def _fill_json(f: Any) -> dict[str, Any]:
+    side = _get(f, "side")
+    side = getattr(side, "value", side)
+    return {
+        "coin": _get(f, "coin"),
+        "side": "buy" if side in ("B", "buy") else "sell",
+        "px": _str_or_none(_get(f, "px")),
+        "sz": _str_or_none(_get(f, "sz")),
+        "time_ms": _get(f, "time"),
+        "dir": _get(f, "dir"),
+        "closed_pnl": _str_or_none(_get(f, "closed_pnl", "closedPnl")),
+        "fee": _str_or_none(_get(f, "fee")),
+        "oid": _get(f, "oid"),
+        "tid": _get(f, "tid"),
+        "cloid": _str_or_none(_get(f, "cloid")),
+    }
+
+
+# -- cancel-all ------------------------------------------------------------------------------
+
+
+@click.command("cancel-all", epilog=EXIT_CODES_HELP)
+@_target_options
+@json_option
+@debug_option
+def cancel_all_cmd(
+    config_path: str | None, network: str | None, address: str | None, as_json: bool, debug: bool
+) -> None:
+    """Cancel every open order of the account on every dex (needs the key).
+
+    The key comes from the config's account.key_env / key_file, or HIP3_PRIVATE_KEY.
+    With an agent wallet's key, --address (or account.address) names the account.
+    """
+    with user_errors(debug):
+        account, cancelled = trio.run(_cancel_all, config_path, network, address)
+    if as_json:
+        echo_json({"account": account, "cancelled": cancelled, "total": sum(cancelled.values())})
+        return
+    total = sum(cancelled.values())
+    click.echo(f"{account}: {total} order(s) cancelled")
+
+
+async def _cancel_all(
+    config_path: str | None, network: str | None, address: str | None
+) -> tuple[str, dict[str, int]]:
+    from hip3.app.run import load_checked_universe
+    from hip3.bot import defaults
+    from hip3.clients import ExchangeClient
+
+    async with _open(config_path, network, address, need_key=True) as opened:
+        config, endpoint, info, account, key = opened
+        assert key is not None
+        dexes = await _dexes(info, config)
+        universe = (
+            await load_checked_universe(info, config)
+            if config.markets
+            else await defaults.load_universe(info, dexes)
+        )
+        client = ExchangeClient(
+            endpoint.http_url,
+            key,
+            account,
+            universe=universe,
+            vault_address=config.account.vault,
+            mainnet=endpoint.mainnet,
+            info=info,
+        )
+        cancelled: dict[str, int] = {}
+        for dex in dexes:
+            cancelled[dex or "main"] = await client.cancel_all(dex=dex)
+        return account, cancelled

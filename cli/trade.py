@@ -1,0 +1,280 @@
+"""`hip3 trade --config FILE [--duration S] [--json]`: run a bot from a config file.
+
+A thin shell over :func:`hip3.app.run_from_config`. While it runs, people get a live
+view: rich tables when stdout is a terminal, one plain log line every few seconds
+otherwise (and on stderr with ``--json``, so stdout carries exactly one JSON object,
+printed last). Ctrl-C stops cleanly (open orders cancelled, final resync, summary,
+exit 130); a second Ctrl-C aborts at once (the venue's dead man's switch then cancels
+the orders).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from typing import Any
+
+import click
+import trio
+
+from hip3.app import LiveState, RunningBot, TradeSummary, decimal_text, run_from_config
+from hip3.config import Config, load_config
+from hip3_cli._common import (
+    EXIT_CODES_HELP,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    debug_option,
+    echo_json,
+    fail,
+    setup_logging,
+    user_errors,
+)
+
+__all__ = ["render_live", "render_summary", "trade_cmd"]
+
+
+@click.command(
+    "trade",
+    epilog="Example: hip3 trade --config examples/sim.toml --duration 20 --json\n\n"
+    + EXIT_CODES_HELP,
+)
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="TOML config file (`hip3 config example` prints a full one).",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop cleanly after this many seconds (default: run until Ctrl-C).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON summary object, last, on stdout (the live view goes to stderr).",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Seconds between plain live-view lines (the terminal view refreshes every second).",
+)
+@click.option(
+    "--live-mainnet",
+    is_flag=True,
+    help="Required to send real orders on mainnet (mode = trading, network = mainnet).",
+)
+@debug_option
+def trade_cmd(
+    config_path: str,
+    duration: float | None,
+    as_json: bool,
+    interval: float,
+    live_mainnet: bool,
+    debug: bool,
+) -> None:
+    """Run the bot described by a config file until Ctrl-C or --duration.
+
+    With network = "sim" the simulator runs inside this process on a free loopback
+    port and a throwaway key is generated: nothing leaves the machine. On exit the
+    tracker's positions are printed beside the exchange's (clearinghouseState) and
+    the drift events found by resyncs (the target is zero).
+    """
+    with user_errors(debug):
+        config = load_config(config_path)
+        setup_logging(config.log.level, config.log.format, debug=debug)
+        if config.network.name == "mainnet" and config.mode == "trading" and not live_mainnet:
+            fail(
+                f"{config.source}: mode = trading on mainnet sends real orders; "
+                "add --live-mainnet if you mean it",
+                EXIT_USAGE,
+            )
+        tty = sys.stdout.isatty() and not as_json
+        view = _TerminalView() if tty else _PlainView(interval, to_stderr=as_json)
+        summary = view.run(config, duration)
+        if as_json:
+            echo_json(summary.to_json())
+        else:
+            click.echo(render_summary(summary))
+        if summary.interrupted:
+            sys.exit(EXIT_INTERRUPTED)
+
+
+async def _trade(config: Config, duration: float | None, on_update: Any) -> TradeSummary:
+    """Run with Ctrl-C/SIGTERM mapped to a clean stop; a second one aborts."""
+    result: list[TradeSummary] = []
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with trio.open_nursery() as nursery:
+
+            async def run(task_status: trio.TaskStatus[RunningBot]) -> None:
+                result.append(
+                    await run_from_config(
+                        config, duration=duration, on_update=on_update, task_status=task_status
+                    )
+                )
+                nursery.cancel_scope.cancel()
+
+            running: list[RunningBot] = []
+
+            async def watch_signals() -> None:
+                async for _ in signals:
+                    if running and not running[0].stop_requested.is_set():
+                        click.echo("stopping: cancelling orders (Ctrl-C again aborts)", err=True)
+                        running[0].stop(interrupted=True)
+                    else:
+                        raise KeyboardInterrupt
+
+            nursery.start_soon(watch_signals)
+            running.append(await nursery.start(run))
+    return result[0]
+
+
+class _PlainView:
+    """One log line every ``interval`` seconds."""
+
+    def __init__(self, interval: float, *, to_stderr: bool) -> None:
+        self.interval = interval
+        self.to_stderr = to_stderr
+        self._last = -1e9
+
+    def update(self, state: LiveState) -> None:
+        now = time.monotonic()
+        if now - self._last < self.interval:
+            return
+        self._last = now
+        click.echo(render_line(state), err=self.to_stderr)
+
+    def run(self, config: Config, duration: float | None) -> TradeSummary:
+        return trio.run(_trade, config, duration, self.update)
+
+
+class _TerminalView:
+    """rich tables, refreshed every second."""
+
+    def run(self, config: Config, duration: float | None) -> TradeSummary:
+        from rich.console import Console
+        from rich.live import Live
+
+        console = Console()
+        with Live(console=console, refresh_per_second=4, transient=False) as live:
+
+            def update(state: LiveState) -> None:
+                live.update(render_live(state, config))
+
+            return trio.run(_trade, config, duration, update)
+
+
+def render_line(state: LiveState) -> str:
+    positions = " ".join(f"{c}={decimal_text(sz)}" for c, sz in sorted(state.positions.items()))
+    o = state.orders
+    return (
+        f"[{state.elapsed_secs:6.1f}s] fills={state.fills} "
+        f"orders placed={o.placed} filled={o.filled} rejected={o.rejected} "
+        f"cancelled={o.cancelled} open={len(state.open_orders)} | "
+        f"pos {positions or 'flat'} | pnl realized={decimal_text(state.realized_pnl)} "
+        f"fees={decimal_text(state.fees)} | resync adopted={state.snapshots_adopted} "
+        f"deferred={state.snapshots_deferred} drift={state.drift_events} "
+        f"dups={state.duplicates_dropped}"
+    )
+
+
+def render_live(state: LiveState, config: Config) -> Any:
+    """The terminal view: header, positions, open orders, recent fills, counters."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    header = Text(
+        f"hip3 {state.mode} on {config.network.name}  account {state.account}  "
+        f"{state.elapsed_secs:.0f}s" + ("  (stopping...)" if state.stopping else ""),
+        style="bold",
+    )
+    positions = Table(title="positions", title_justify="left", expand=False)
+    positions.add_column("coin")
+    positions.add_column("size", justify="right")
+    for coin in config.markets:
+        positions.add_row(coin, decimal_text(state.positions.get(coin, 0) or 0))
+    orders = Table(title=f"open orders ({len(state.open_orders)})", title_justify="left")
+    for name in ("coin", "side", "price", "size", "filled", "status"):
+        orders.add_column(name, justify="right" if name in ("price", "size", "filled") else "left")
+    for order in state.open_orders[:12]:
+        orders.add_row(
+            order.coin,
+            order.side.value,
+            decimal_text(order.limit_px),
+            decimal_text(order.orig_sz),
+            decimal_text(order.filled_sz),
+            order.status.value,
+        )
+    fills = Table(title=f"recent fills ({state.fills} this run)", title_justify="left")
+    for name in ("time", "coin", "side", "price", "size", "closed pnl"):
+        fills.add_column(
+            name, justify="right" if name in ("price", "size", "closed pnl") else "left"
+        )
+    for fill in list(state.recent_fills)[-8:]:
+        fills.add_row(
+            time.strftime("%H:%M:%S", time.localtime(fill.time_ms / 1000)),
+            fill.coin,
+            fill.side,
+            decimal_text(fill.px),
+            decimal_text(fill.sz),
+            decimal_text(fill.closed_pnl),
+        )
+    o = state.orders
+    counters = Text(
+        f"orders placed {o.placed}  filled {o.filled}  rejected {o.rejected}  "
+        f"cancelled {o.cancelled}\n"
+        f"pnl realized {decimal_text(state.realized_pnl)}  fees {decimal_text(state.fees)}\n"
+        f"resync adopted {state.snapshots_adopted}  deferred {state.snapshots_deferred}  "
+        f"drift events {state.drift_events}  duplicates dropped {state.duplicates_dropped}"
+    )
+    return Group(header, positions, orders, fills, counters)
+
+
+def render_summary(summary: TradeSummary) -> str:
+    """The human summary printed at the end of a run."""
+    data = summary.to_json()
+    lines = [
+        f"{data['mode']} on {data['network']}, account {data['account']}, "
+        f"{data['duration_secs']:.1f}s" + (" (interrupted)" if data["interrupted"] else ""),
+        f"fills: {data['fills']}",
+        "positions (tracker | exchange):",
+    ]
+    exchange = data["exchange_positions"]
+    coins = sorted(set(data["positions"]) | set(exchange or {}) | set(data["markets"]))
+    for coin in coins:
+        local = data["positions"].get(coin, "0")
+        remote = "?" if exchange is None else exchange.get(coin, "0")
+        mark = "" if exchange is None or local == remote else "  MISMATCH"
+        lines.append(f"  {coin:<12} {local:>14} | {remote:<14}{mark}")
+    o = data["orders"]
+    lines.append(
+        f"orders: placed {o['placed']}, filled {o['filled']}, resting {o['resting']}, "
+        f"rejected {o['rejected']}, cancelled {o['cancelled']}"
+    )
+    pnl = data["pnl"]
+    lines.append(
+        f"pnl: realized {pnl['realized']}, fees {pnl['fees']}, "
+        f"unrealized {pnl['unrealized'] if pnl['unrealized'] is not None else '?'}"
+    )
+    r, d = data["resync"], data["dedup"]
+    lines.append(
+        f"resync: {r['snapshots_adopted']} adopted, {r['deferrals']} deferred, "
+        f"{r['fetch_failures']} failed; drift events: {data['drift_events']}"
+    )
+    lines.append(f"dedup: {d['duplicates_dropped']} duplicates dropped (capacity {d['capacity']})")
+    for event in data["drift"]:
+        lines.append(
+            f"  drift {event['coin']}: local {event['local']} exchange {event['exchange']} "
+            f"({event['cause'] or 'cause unknown'})"
+        )
+    for error in data["errors"]:
+        lines.append(f"warning: {error}")
+    return "\n".join(lines)

@@ -1,0 +1,38 @@
+"""hip3 as its users meet it: a config file in, a running bot and its summary out.
+
+:func:`run_from_config` is what ``hip3 trade`` and the notebook facade run: it starts
+the embedded simulator when the config says ``network = "sim"``, resolves the key,
+builds the :class:`~hip3.bot.Bot` from the config's sections and returns a
+:class:`TradeSummary` whose ``positions`` (the tracker's) sit beside
+``exchange_positions`` (the venue's ``clearinghouseState`` at shutdown).
+"""
+
+from __future__ import annotations
+
+from hip3.app.monitor import FillMonitor, FillRecord
+from hip3.app.run import (
+    Endpoint,
+    RunningBot,
+    build_bot,
+    endpoint_for,
+    open_venue,
+    run_from_config,
+    signing_key,
+)
+from hip3.app.summary import LiveState, OrderCounts, TradeSummary, decimal_text
+
+__all__ = [
+    "Endpoint",
+    "FillMonitor",
+    "FillRecord",
+    "LiveState",
+    "OrderCounts",
+    "RunningBot",
+    "TradeSummary",
+    "build_bot",
+    "decimal_text",
+    "endpoint_for",
+    "open_venue",
+    "run_from_config",
+    "signing_key",
+]

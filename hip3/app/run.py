@@ -1,0 +1,443 @@
+"""run_from_config: a validated :class:`~hip3.config.Config` -> a running :class:`~hip3.bot.Bot`.
+
+This is the assembly the CLI (``hip3 trade``) and the notebook facade share:
+
+1. the venue: for ``network = "sim"`` the embedded simulator is started in-process on a
+   free loopback port (``hip3.sim.open_simulator``) and stopped with the run; otherwise
+   the testnet/mainnet presets or the configured URLs;
+2. the key: from ``account.key_env`` / ``account.key_file``; on the simulator with none
+   configured, a throwaway key generated now (it exists only in this process and is
+   never printed); the traded account is ``account.address`` or the key's own;
+3. the markets are checked against the venue's universe (an unknown coin is a
+   :class:`~hip3.errors.ConfigError` naming ``markets[i]``), then the bot is built with
+   the strategy, risk limits, resync interval, dedup capacity and journal of the config;
+4. it runs until ``duration`` passes, :meth:`RunningBot.stop` is called, or the caller is
+   cancelled (then nothing more is sent: the venue's dead man's switch cancels the
+   orders); a clean stop cancels the open orders, offers a final resync and asks the
+   exchange for its positions (``clearinghouseState`` per dex);
+5. the result is a :class:`~hip3.app.summary.TradeSummary`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import math
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import trio
+
+from hip3.app.monitor import FillMonitor
+from hip3.app.summary import LiveState, OrderCounts, TradeSummary
+from hip3.bot import Bot, BotSummary, Mode
+from hip3.bot.strategies import MarketMaker
+from hip3.clients import MAINNET, TESTNET, InfoClient
+from hip3.config import Config, resolve_private_key
+from hip3.domain import AccountSnapshot
+from hip3.errors import ConfigError, Hip3Error
+from hip3.journal import CaptureWriter
+from hip3.signing import PrivateKey
+
+__all__ = ["Endpoint", "RunningBot", "endpoint_for", "open_venue", "run_from_config"]
+
+log = logging.getLogger(__name__)
+
+OnUpdate = Callable[[LiveState], None]
+
+
+@attrs.frozen
+class Endpoint:
+    """Where a venue answers: ``name`` is sim, testnet, mainnet or custom."""
+
+    name: str
+    http_url: str
+    ws_url: str
+    mainnet: bool
+
+
+def endpoint_for(config: Config) -> Endpoint:
+    """The venue of a non-sim config (the simulator's is known once it runs)."""
+    net = config.network
+    if net.name == "testnet":
+        return Endpoint("testnet", TESTNET.http_url, TESTNET.ws_url, False)
+    if net.name == "mainnet":
+        return Endpoint("mainnet", MAINNET.http_url, MAINNET.ws_url, True)
+    if net.name == "custom" and net.http_url and net.ws_url:
+        return Endpoint("custom", net.http_url, net.ws_url, net.mainnet)
+    raise Hip3Error(f"network {net.name!r} has no fixed endpoint")
+
+
+def sim_config_of(config: Config) -> Any:
+    """The config's ``[sim]`` section as a SimConfig (the simulator must be installed)."""
+    try:
+        sim_config = importlib.import_module("hip3.sim.config")
+    except ImportError:
+        raise Hip3Error("network = 'sim' needs hip3.sim, which is not installed") from None
+    if isinstance(config.sim, sim_config.SimConfig):
+        return config.sim
+    return sim_config.SimConfig.from_mapping(config.sim or {}, source=config.source)
+
+
+@contextlib.asynccontextmanager
+async def open_venue(config: Config, *, sim: Any = None) -> AsyncIterator[tuple[Endpoint, Any]]:
+    """The config's venue as (endpoint, simulator or None); an embedded one lives as long."""
+    if config.network.name != "sim":
+        yield endpoint_for(config), None
+        return
+    if sim is not None:
+        yield Endpoint("sim", sim.url, sim.ws_url, False), sim
+        return
+    sim_module = importlib.import_module("hip3.sim")
+    if not hasattr(sim_module, "open_simulator"):
+        sim_module = importlib.import_module("hip3.sim.server")
+    async with sim_module.open_simulator(sim_config_of(config)) as server:
+        log.info("embedded simulator at %s", server.url)
+        yield Endpoint("sim", server.url, server.ws_url, False), server
+
+
+def signing_key(config: Config, key: PrivateKey | str | None = None) -> PrivateKey | None:
+    """The key the bot signs with: given, configured, or (simulator only) a throwaway.
+
+    Observe and paper modes on a real network need no key when ``account.address`` is set.
+    """
+    if key is not None:
+        return PrivateKey.coerce(key)
+    acct = config.account
+    if config.mode != "trading" and acct.address and not (acct.key_env or acct.key_file):
+        return None
+    text = resolve_private_key(config)
+    if text is None:  # the simulator: a fresh account every run
+        return PrivateKey(secrets.token_bytes(32))
+    return PrivateKey.from_hex(text)
+
+
+def account_of(config: Config, key: PrivateKey | None) -> str:
+    if config.account.address:
+        return config.account.address
+    if key is None:
+        raise ConfigError("set account.address or a key", file=config.source, key="account")
+    return key.address
+
+
+class RunningBot:
+    """Handle on a run started by :func:`run_from_config` (what ``task_status`` reports)."""
+
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        config: Config,
+        endpoint: Endpoint,
+        monitor: FillMonitor,
+        sim: Any,
+    ) -> None:
+        self.bot = bot
+        self.config = config
+        self.endpoint = endpoint
+        self.monitor = monitor
+        self.sim = sim
+        self.started_at = time.monotonic()
+        self.stop_requested = trio.Event()
+        self.interrupted = False
+
+    @property
+    def account(self) -> str:
+        return self.bot.user
+
+    def stop(self, *, interrupted: bool = False) -> None:
+        """Ask for a clean shutdown (cancel orders, final resync, summary)."""
+        self.interrupted = self.interrupted or interrupted
+        self.stop_requested.set()
+
+    async def state(self) -> LiveState:
+        """Positions, open orders, recent fills and counters now."""
+        tracker = self.bot.tracker
+        positions = {c: sz for c, sz in (await tracker.positions()).items() if sz != 0}
+        open_orders = [o for o in await tracker.open_orders() if not o.status.is_terminal]
+        stats = await tracker.stats()
+        counts = getattr(self.bot, "outcome_counts", None)
+        if counts is None:  # an older Bot: count its outcome list
+            counts = {}
+            for outcome in self.bot.outcomes:
+                counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        return LiveState(
+            elapsed_secs=time.monotonic() - self.started_at,
+            mode=self.bot.mode.value,
+            account=self.account,
+            positions=positions,
+            open_orders=open_orders,
+            recent_fills=list(self.monitor.recent),
+            fills=self.monitor.fills,
+            realized_pnl=self.monitor.realized_pnl,
+            fees=self.monitor.fees,
+            orders=OrderCounts.live(counts),
+            drift_events=_stat(stats, "drift_events") - _stat(stats, "drift_explained"),
+            snapshots_adopted=_stat(stats, "snapshots_adopted"),
+            snapshots_deferred=_stat(stats, "snapshots_deferred"),
+            duplicates_dropped=_stat(stats, "duplicates_dropped"),
+            stopping=self.stop_requested.is_set(),
+        )
+
+
+def _stat(stats: Any, name: str) -> int:
+    value = stats.get(name, 0) if isinstance(stats, dict) else getattr(stats, name, 0)
+    return int(value) if isinstance(value, int) else 0
+
+
+def build_bot(
+    config: Config,
+    *,
+    endpoint: Endpoint,
+    key: PrivateKey | None,
+    account: str,
+    universe: Any,
+    journal: Any,
+) -> Bot:
+    """The Bot a config describes (no I/O)."""
+    params = config.strategy.params
+    return Bot(
+        base_url=endpoint.http_url,
+        ws_url=endpoint.ws_url,
+        account=account,
+        markets=list(config.markets),
+        strategy=MarketMaker(params),
+        mode=Mode(config.mode),
+        key=key,
+        vault_address=config.account.vault,
+        mainnet=endpoint.mainnet,
+        risk_limits=config.risk.limits(),
+        position_resync_interval_secs=config.position_resync_interval_secs,
+        strategy_interval_secs=config.strategy.interval_secs,
+        dedup_capacity=config.dedup_capacity,
+        cancel_on_shutdown=config.shutdown.cancel_open_orders,
+        dead_mans_switch_secs=config.risk.dead_man_switch_secs or None,
+        journal=journal,
+        universe=universe,
+    )
+
+
+async def load_checked_universe(info: InfoClient, config: Config) -> Any:
+    """The venue's universe for the config's dexes; an unknown market is a ConfigError."""
+    dexes = list(dict.fromkeys(m.split(":", 1)[0] if ":" in m else "" for m in config.markets))
+    perp_dexs = await info.perp_dexs()
+    known = {_dex_name(entry) for entry in perp_dexs}
+    for i, market in enumerate(config.markets):
+        dex = market.split(":", 1)[0] if ":" in market else ""
+        if dex and dex not in known:
+            raise ConfigError(
+                f"{market}: the venue has no dex {dex!r}", file=config.source, key=f"markets[{i}]"
+            )
+    universe: Any = await info.universe(dexes)
+    for i, market in enumerate(config.markets):
+        if market not in universe:
+            raise ConfigError(
+                f"{market} is not listed on this venue", file=config.source, key=f"markets[{i}]"
+            )
+    return universe
+
+
+def _dex_name(entry: Any) -> str | None:
+    if isinstance(entry, dict):
+        name = entry.get("name")
+        return name if isinstance(name, str) else None
+    name = getattr(entry, "name", None)
+    return name if isinstance(name, str) else None
+
+
+async def run_from_config(
+    config: Config,
+    *,
+    duration: float | None = None,
+    on_update: OnUpdate | None = None,
+    update_interval_secs: float = 1.0,
+    sim: Any = None,
+    key: PrivateKey | str | None = None,
+    shutdown_timeout_secs: float = 60.0,
+    task_status: trio.TaskStatus[RunningBot] = trio.TASK_STATUS_IGNORED,
+) -> TradeSummary:
+    """Run the bot a config describes; see the module docstring.
+
+    ``duration`` in seconds (None: until :meth:`RunningBot.stop`); ``on_update`` is called
+    every ``update_interval_secs`` with a :class:`LiveState`; ``sim`` reuses a running
+    simulator instead of starting one, ``key`` overrides the configured key.
+    ``task_status`` reports the :class:`RunningBot` once the bot trades.
+    """
+    if not config.markets:
+        raise ConfigError("list at least one market to trade", file=config.source, key="markets")
+    signer = signing_key(config, key)
+    account = account_of(config, signer)
+    async with contextlib.AsyncExitStack() as stack:
+        endpoint, server = await stack.enter_async_context(open_venue(config, sim=sim))
+        journal = None
+        if config.journal.path is not None:
+            try:
+                journal = stack.enter_context(CaptureWriter(config.journal.path))
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot open {config.journal.path}: {exc.strerror or exc}",
+                    file=config.source,
+                    key="journal.path",
+                ) from None
+        monitor = FillMonitor(downstream=journal)
+        info = await stack.enter_async_context(InfoClient(endpoint.http_url))
+        universe = await load_checked_universe(info, config)
+        bot = build_bot(
+            config, endpoint=endpoint, key=signer, account=account, universe=universe,
+            journal=monitor,
+        )  # fmt: skip
+        running = RunningBot(bot=bot, config=config, endpoint=endpoint, monitor=monitor, sim=server)
+        bot_summary = await _run(
+            running,
+            duration=duration,
+            on_update=on_update,
+            update_interval_secs=update_interval_secs,
+            shutdown_timeout_secs=shutdown_timeout_secs,
+            task_status=task_status,
+        )
+        unrealized, fetched = await _final_account(info, bot, config)
+        sim_json = _sim_json(server)
+    return _summary(running, bot_summary, unrealized, fetched, sim_json)
+
+
+async def _run(
+    running: RunningBot,
+    *,
+    duration: float | None,
+    on_update: OnUpdate | None,
+    update_interval_secs: float,
+    shutdown_timeout_secs: float,
+    task_status: trio.TaskStatus[RunningBot],
+) -> BotSummary:
+    bot = running.bot
+    result: list[BotSummary] = []
+    finished = trio.Event()
+
+    async def run_bot(task_status: trio.TaskStatus[Bot] = trio.TASK_STATUS_IGNORED) -> None:
+        result.append(await bot.run(task_status=task_status))
+        finished.set()
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(run_bot)
+        running.started_at = time.monotonic()
+        task_status.started(running)
+        if on_update is not None:
+            nursery.start_soon(_updates, running, on_update, update_interval_secs, finished)
+        with trio.move_on_after(math.inf if duration is None else duration):
+            await running.stop_requested.wait()
+        running.stop_requested.set()
+        log.info("stopping: cancelling open orders, final resync")
+        bot.stop()
+        with trio.move_on_after(shutdown_timeout_secs):
+            await finished.wait()
+        if not finished.is_set():
+            nursery.cancel_scope.cancel()
+            raise Hip3Error(f"the bot did not stop within {shutdown_timeout_secs:g} s")
+        nursery.cancel_scope.cancel()  # the update loop
+    return result[0]
+
+
+async def _updates(
+    running: RunningBot, on_update: OnUpdate, interval_secs: float, finished: trio.Event
+) -> None:
+    while not finished.is_set():
+        try:
+            state = await running.state()
+        except Hip3Error:
+            return  # the bot is shutting down: no tracker to ask any more
+        on_update(state)
+        await trio.sleep(interval_secs)
+
+
+async def _final_account(
+    info: InfoClient, bot: Bot, config: Config
+) -> tuple[Decimal | None, dict[str, Decimal] | None]:
+    """Unrealised PnL and positions from ``clearinghouseState`` of every traded dex."""
+    if bot.mode is Mode.PAPER:
+        return None, None
+    unrealized = Decimal(0)
+    positions: dict[str, Decimal] = {}
+    try:
+        for dex in bot.dexes:
+            snapshot: AccountSnapshot = await info.account_snapshot(bot.user, dex)
+            for coin, pos in snapshot.positions.items():
+                if pos.szi != 0:
+                    positions[coin] = pos.szi
+                unrealized += pos.unrealized_pnl or 0
+    except Hip3Error as exc:
+        log.warning("final clearinghouseState: %s", exc)
+        return None, None
+    return unrealized, positions
+
+
+def _sim_json(server: Any) -> dict[str, Any] | None:
+    if server is None:
+        return None
+    faults: dict[str, Any] = {}
+    injector = getattr(server, "faults", None)
+    if injector is not None and hasattr(injector, "stats"):
+        faults = dict(injector.stats())
+    return {"url": server.url, "faults": faults}
+
+
+def _summary(
+    running: RunningBot,
+    bot_summary: BotSummary,
+    unrealized: Decimal | None,
+    fetched: dict[str, Decimal] | None,
+    sim_json: dict[str, Any] | None,
+) -> TradeSummary:
+    bot = running.bot
+    stats = bot_summary.tracker_stats
+    drift = [
+        event
+        for event in bot_summary.drift_events
+        if not getattr(event, "baseline", False) and not getattr(event, "explained", False)
+    ]
+    explained = sum(1 for event in bot_summary.drift_events if getattr(event, "explained", False))
+    resync = bot_summary.resync
+    exchange_positions = bot_summary.exchange_positions
+    if exchange_positions is None and fetched is not None:
+        exchange_positions = fetched
+    fills = running.monitor.fills if bot.mode is not Mode.PAPER else bot_summary.fills
+    return TradeSummary(
+        mode=bot.mode.value,
+        network=running.endpoint.name,
+        account=bot.user,
+        markets=tuple(str(m) for m in bot.markets),
+        duration_secs=time.monotonic() - running.started_at,
+        interrupted=running.interrupted,
+        fills=fills,
+        positions=dict(bot_summary.positions),
+        exchange_positions=None if exchange_positions is None else dict(exchange_positions),
+        drift=drift,
+        drift_explained=explained,
+        orders=OrderCounts.final(bot_summary),
+        resync={
+            "interval_secs": running.config.position_resync_interval_secs,
+            "ticks": resync.ticks,
+            "snapshots_delivered": resync.snapshots_delivered,
+            "deferrals": resync.deferrals,
+            "fetch_failures": resync.fetch_failures,
+            "snapshots_adopted": _stat(stats, "snapshots_adopted"),
+        },
+        dedup={
+            "capacity": running.config.dedup_capacity,
+            "duplicates_dropped": _stat(stats, "duplicates_dropped"),
+            "covered_by_snapshot": _stat(stats, "covered_by_snapshot"),
+            "evictions": _stat(stats, "dedup_evictions"),
+            "fills_received": _stat(stats, "fills_received"),
+            "fills_applied": _stat(stats, "fills_applied"),
+        },
+        realized_pnl=running.monitor.realized_pnl,
+        fees=running.monitor.fees,
+        unrealized_pnl=unrealized,
+        sim=sim_json,
+        errors=list(bot_summary.errors),
+        bot=bot_summary,
+    )
