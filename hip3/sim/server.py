@@ -16,7 +16,7 @@ Wire behaviour follows the venue (hyperliquid-api.md §1, §2, §4):
   (``isSnapshot: true``) on every subscribe, live data, ``pong``, ``post`` answers and
   ``error`` messages; a connection is closed when nothing was sent to it for 60 s.
 - ``POST /admin`` is the simulator's own: ``{"type": "truth"}`` returns :meth:`SimServer.truth`
-  (for out-of-process tests and the CLI); ``{"type": "credit", "user", "usd"}`` funds an account.
+  (for out-of-process tests and the CLI); ``{"type": "credit", "user", "usd", "dex"?}`` funds an account.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import trio
 from hip3.sim._http import HttpRequest, HttpResponse, serve_http_connection
 from hip3.sim._ws import CloseReason, OutKind, WsSession
 from hip3.sim.config import SimBadRequest, SimConfig
+from hip3.sim.engine import SimExchange
 from hip3.sim.faults import FaultInjector, HttpFault, PostFate
 
 __all__ = ["SimServer", "open_simulator"]
@@ -101,11 +102,9 @@ class SimServer:
         self._t0: float | None = None
         self._epoch_ms = 0
         self._last_ms = 0
-        if exchange is None:
-            from hip3.sim.engine import SimExchange
-
-            exchange = SimExchange(self.config, clock=self._clock)
-        self.exchange: SimEngine = exchange
+        self.exchange: SimEngine = (
+            exchange if exchange is not None else SimExchange(self.config, clock=self._clock)
+        )
         self.exchange.add_listener(self._on_event)
         self._ws_idle_timeout_secs = ws_idle_timeout_secs
         self._ws_buffer_size = ws_buffer_size
@@ -134,12 +133,12 @@ class SimServer:
         truth["server"] = {**self._counts, "ws_open": len(self._sessions)}
         return truth
 
-    def credit(self, address: str, usd: Decimal) -> None:
-        """Add ``usd`` to ``address``'s balance (creating the account when needed)."""
+    def credit(self, address: str, usd: Decimal, dex: str = "") -> None:
+        """Add ``usd`` to ``address``'s balance on ``dex`` (creating the account when needed)."""
         credit = getattr(self.exchange, "credit", None)
         if credit is None:
             raise TypeError("this engine cannot credit accounts")
-        credit(address, usd)
+        credit(address, usd, dex)
 
     async def serve(self, *, task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED) -> None:
         """Listen, tick and serve until cancelled; ``task_status.started(self.url)``."""
@@ -313,14 +312,19 @@ class SimServer:
         if kind == "truth":
             return HttpResponse(200, dumps(self.truth()).encode())
         if kind == "credit":
-            user, usd = body.get("user"), body.get("usd")
+            user, usd, dex = body.get("user"), body.get("usd"), body.get("dex", "")
             if not isinstance(user, str) or not _ADDRESS.fullmatch(user):
                 return HttpResponse.text(422, "admin credit: user must be an address")
             try:
                 amount = Decimal(str(usd))
             except InvalidOperation:
-                return HttpResponse.text(422, "admin credit: usd must be a decimal")
-            self.credit(user, amount)
+                amount = Decimal("NaN")
+            if not amount.is_finite() or not isinstance(dex, str):
+                return HttpResponse.text(422, "admin credit: usd must be a decimal, dex a name")
+            try:
+                self.credit(user, amount, dex)
+            except SimBadRequest as exc:
+                return HttpResponse.text(422, f"admin credit: {exc}")
             return HttpResponse(200, b'{"status":"ok"}')
         return HttpResponse.text(422, 'admin: type must be "truth" or "credit"')
 
