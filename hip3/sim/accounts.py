@@ -1,0 +1,253 @@
+"""Accounts: per-dex clearinghouses (balance, positions, leverage), nonces, fills history.
+
+Margin is simple but real (hyperliquid-api.md §1.6, §6):
+
+* each dex is an independent clearinghouse with its own USDC ``balance`` (HIP-3 dexes margin
+  independently); cross positions draw on it, isolated positions carry ``iso_margin`` moved
+  out of it when they open and back (pro rata) when they close;
+* initial margin = notional / leverage at the mark; account value = balance + unrealized pnl
+  (+ isolated margins); maintenance margin = half the initial margin at max leverage;
+* realised pnl (``side * (px - entryPx) * closed size``) and fees move the balance; opening
+  fills average into ``entryPx``, closing fills keep it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from hip3.sim.book import Order
+
+__all__ = ["Account", "DexAccount", "FillResult", "NonceSet", "Position"]
+
+_USD = Decimal("0.000001")
+_PX = Decimal("0.0000000001")
+_ZERO = Decimal(0)
+
+FILL_HISTORY = 10_000  # the venue serves only the 10000 most recent fills (api doc §1.8)
+
+
+def usd(value: Decimal) -> Decimal:
+    """A USD amount at the venue's 6 decimals."""
+    return value.quantize(_USD)
+
+
+class Position:
+    __slots__ = ("entry_px", "iso_margin", "szi")
+
+    def __init__(self) -> None:
+        self.szi = _ZERO
+        self.entry_px = _ZERO
+        self.iso_margin = _ZERO
+
+
+class FillResult:
+    """What applying one fill did to a position (the fill's ``startPosition``, ``dir``...)."""
+
+    __slots__ = ("closed_pnl", "dir", "start_position")
+
+    def __init__(self, start_position: Decimal, direction: str, closed_pnl: Decimal) -> None:
+        self.start_position = start_position
+        self.dir = direction
+        self.closed_pnl = closed_pnl
+
+
+def _direction(start: Decimal, is_buy: bool, end: Decimal) -> str:
+    if start == 0 or (start > 0) == is_buy:
+        return "Open Long" if is_buy else "Open Short"
+    if end == 0 or (end > 0) == (start > 0):
+        return "Close Short" if is_buy else "Close Long"
+    return "Short > Long" if is_buy else "Long > Short"
+
+
+class DexAccount:
+    """One user's clearinghouse on one dex."""
+
+    __slots__ = ("balance", "leverage", "order_ntl", "positions")
+
+    def __init__(self, balance: Decimal) -> None:
+        self.balance = balance
+        self.positions: dict[str, Position] = {}
+        self.leverage: dict[str, tuple[bool, int]] = {}  # coin -> (is_cross, leverage)
+        # coin -> sum of sz * limitPx of open orders that can add exposure (margin reserved)
+        self.order_ntl: dict[str, Decimal] = {}
+
+    def position(self, coin: str) -> Position:
+        position = self.positions.get(coin)
+        if position is None:
+            position = self.positions[coin] = Position()
+        return position
+
+    def szi(self, coin: str) -> Decimal:
+        position = self.positions.get(coin)
+        return position.szi if position is not None else _ZERO
+
+    def leverage_of(self, coin: str, default: tuple[bool, int]) -> tuple[bool, int]:
+        return self.leverage.get(coin, default)
+
+    def apply_fill(
+        self,
+        coin: str,
+        is_buy: bool,
+        px: Decimal,
+        sz: Decimal,
+        fee: Decimal,
+        leverage: tuple[bool, int],
+    ) -> FillResult:
+        position = self.position(coin)
+        start = position.szi
+        signed = sz if is_buy else -sz
+        end = start + signed
+        closed = _ZERO
+        if start != 0 and (start > 0) != is_buy:
+            closed = min(sz, abs(start))
+        opened = sz - closed
+        closed_pnl = usd((px - position.entry_px) * closed * (1 if start > 0 else -1))
+        is_cross, lev = leverage
+        if not is_cross and closed:
+            released = position.iso_margin * closed / abs(start)
+            position.iso_margin -= released
+            self.balance += released
+        if end == 0:
+            position.entry_px = _ZERO
+        elif opened:
+            if closed:  # flipped: the new side opens at this price
+                position.entry_px = px
+            else:
+                position.entry_px = (
+                    (position.entry_px * abs(start) + px * sz) / abs(end)
+                ).quantize(_PX)
+        if not is_cross and opened:
+            added = px * opened / lev
+            position.iso_margin += added
+            self.balance -= added
+        position.szi = end
+        self.balance += closed_pnl - fee
+        if end == 0:
+            self.balance += position.iso_margin
+            del self.positions[coin]
+        return FillResult(start, _direction(start, is_buy, end), closed_pnl)
+
+    # -- margin ------------------------------------------------------------------
+
+    def cross_value(
+        self, marks: Mapping[str, Decimal], defaults: Mapping[str, tuple[bool, int]]
+    ) -> Decimal:
+        """Balance plus the unrealized pnl of cross positions."""
+        value = self.balance
+        for coin, position in self.positions.items():
+            if self.leverage.get(coin, defaults[coin])[0]:
+                value += (marks[coin] - position.entry_px) * position.szi
+        return value
+
+    def cross_margin_used(
+        self, marks: Mapping[str, Decimal], defaults: Mapping[str, tuple[bool, int]]
+    ) -> Decimal:
+        used = _ZERO
+        for coin, position in self.positions.items():
+            is_cross, lev = self.leverage.get(coin, defaults[coin])
+            if is_cross:
+                used += abs(position.szi) * marks[coin] / lev
+        return used
+
+    def order_margin(self, defaults: Mapping[str, tuple[bool, int]]) -> Decimal:
+        return sum(
+            (
+                ntl / self.leverage.get(coin, defaults[coin])[1]
+                for coin, ntl in self.order_ntl.items()
+            ),
+            _ZERO,
+        )
+
+    def available(
+        self, marks: Mapping[str, Decimal], defaults: Mapping[str, tuple[bool, int]]
+    ) -> Decimal:
+        """Collateral free for new exposure: cross value - cross margin - open orders' margin."""
+        return (
+            self.cross_value(marks, defaults)
+            - self.cross_margin_used(marks, defaults)
+            - self.order_margin(defaults)
+        )
+
+    def reserve(self, coin: str, ntl: Decimal) -> None:
+        self.order_ntl[coin] = self.order_ntl.get(coin, _ZERO) + ntl
+        if self.order_ntl[coin] <= 0:
+            del self.order_ntl[coin]
+
+
+class NonceSet:
+    """The venue's per-signer nonce rule (api doc §3.5): the 100 highest nonces are kept; a new
+    nonce must be unused and larger than the smallest kept one."""
+
+    __slots__ = ("_heap", "_members")
+    CAPACITY = 100
+
+    def __init__(self) -> None:
+        self._heap: list[int] = []
+        self._members: set[int] = set()
+
+    def check(self, nonce: int) -> str | None:
+        """The venue's rejection text, or None when ``nonce`` is acceptable."""
+        if nonce in self._members:
+            return f"Invalid nonce: duplicate nonce {nonce}"
+        if len(self._heap) >= self.CAPACITY and nonce <= self._heap[0]:
+            return f"Invalid nonce: nonce too low {nonce} < {self._heap[0]}"
+        return None
+
+    def use(self, nonce: int) -> None:
+        heapq.heappush(self._heap, nonce)
+        self._members.add(nonce)
+        if len(self._heap) > self.CAPACITY:
+            self._members.discard(heapq.heappop(self._heap))
+
+
+class Account:
+    """One address: its clearinghouse per dex, orders, fills, agents and dead-man's switch."""
+
+    __slots__ = (
+        "address",
+        "cloids",
+        "cum_volume",
+        "dexes",
+        "fill_times",
+        "fills",
+        "n_actions",
+        "open_orders",
+        "orders",
+        "schedule_triggers",
+        "scheduled_cancel",
+    )
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.dexes: dict[str, DexAccount] = {}
+        self.orders: dict[int, Order] = {}  # every order placed, by oid
+        self.open_orders: dict[int, Order] = {}  # resting or waiting for their trigger
+        self.cloids: dict[str, int] = {}  # cloid -> oid
+        self.fills: list[dict[str, Any]] = []  # wire fills, oldest first
+        self.fill_times: list[int] = []
+        self.scheduled_cancel: int | None = None
+        self.schedule_triggers: dict[int, int] = {}  # UTC day -> triggers (max 10 a day)
+        self.cum_volume = _ZERO
+        self.n_actions = 0
+
+    def add_fill(self, fill: dict[str, Any]) -> None:
+        self.fills.append(fill)
+        self.fill_times.append(fill["time"])
+        if len(self.fills) > 2 * FILL_HISTORY:
+            del self.fills[:-FILL_HISTORY]
+            del self.fill_times[:-FILL_HISTORY]
+
+    def recent_fills(self, limit: int) -> list[dict[str, Any]]:
+        """Newest first (as ``userFills`` answers)."""
+        return self.fills[: -limit - 1 : -1] if limit else []
+
+    def fills_between(self, start: int, end: int, limit: int) -> list[dict[str, Any]]:
+        """Oldest first, ``start <= time <= end``, among the 10000 most recent, at most ``limit``."""
+        first_kept = max(0, len(self.fills) - FILL_HISTORY)
+        lo = max(first_kept, bisect.bisect_left(self.fill_times, start))
+        hi = bisect.bisect_right(self.fill_times, end)
+        return self.fills[lo : min(hi, lo + limit)]

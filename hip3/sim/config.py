@@ -1,0 +1,368 @@
+"""The simulator's configuration: markets, dexes, liquidity, fees and faults.
+
+Everything is a frozen attrs class with working defaults, so ``SimConfig()`` is
+a complete venue: a main dex (BTC, ETH, SOL) and two HIP-3 dexes (``xyz`` with
+``xyz:TSLA`` and ``xyz:NVDA``, ``flx`` with ``flx:GOLD``). :meth:`SimConfig.from_mapping`
+reads the ``[sim]`` table of a bot config strictly: an unknown key, a wrong type
+or a value out of range is a :class:`~hip3.errors.ConfigError` naming the source
+and the dotted key (``"bot.toml: sim.faults.ws_drop: must be in [0, 1]"``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import attrs
+
+from hip3.errors import ConfigError, Hip3Error
+
+__all__ = ["FaultConfig", "SimBadRequest", "SimConfig", "SimDex", "SimMarket"]
+
+
+class SimBadRequest(Hip3Error):
+    """A request the simulator cannot even interpret (malformed, unknown type, wrong field type).
+
+    The message names the offending field; the server answers it with HTTP 422 (or a ws
+    ``error``). Requests the venue understands but refuses are normal answers, not this.
+    """
+
+
+@attrs.frozen
+class SimMarket:
+    """One perp market. ``name`` carries the dex prefix for HIP-3 markets (``"xyz:TSLA"``)."""
+
+    name: str
+    sz_decimals: int
+    max_leverage: int
+    start_price: Decimal
+    volatility: float  # standard deviation of the oracle's relative move per second
+    only_isolated: bool = False
+
+
+@attrs.frozen
+class SimDex:
+    """A perp dex: ``name`` ``""`` is the main dex, others are HIP-3 builder dexes."""
+
+    name: str
+    full_name: str
+    deployer: str
+    markets: tuple[SimMarket, ...]
+
+
+@attrs.frozen
+class FaultConfig:
+    """What the server does to delivery (never to the exchange's truth). All off by default.
+
+    Probabilities are per message (ws) or per request (http); ``channels`` limits the ws
+    faults to those channels (empty = every data channel).
+    """
+
+    ws_drop: float = 0.0
+    ws_duplicate: float = 0.0
+    ws_reorder: float = 0.0
+    ws_delay: float = 0.0
+    ws_delay_ms: int = 300
+    channels: tuple[str, ...] = ()
+    disconnect_every_secs: float = 0.0  # 0 = never; jittered +-30%
+    post_drop: float = 0.0
+    post_delay: float = 0.0
+    post_delay_ms: int = 1000
+    http_429: float = 0.0
+    http_5xx: float = 0.0
+    http_delay: float = 0.0
+    http_delay_ms: int = 500
+
+    def any_enabled(self) -> bool:
+        return any(
+            getattr(self, name) > 0
+            for name in (
+                "ws_drop",
+                "ws_duplicate",
+                "ws_reorder",
+                "ws_delay",
+                "disconnect_every_secs",
+                "post_drop",
+                "post_delay",
+                "http_429",
+                "http_5xx",
+                "http_delay",
+            )
+        )
+
+
+def _default_dexes() -> tuple[SimDex, ...]:
+    return (
+        SimDex(
+            name="",
+            full_name="Hyperliquid",
+            deployer="0x0000000000000000000000000000000000000000",
+            markets=(
+                SimMarket("BTC", 5, 40, Decimal("60000"), 0.0002),
+                SimMarket("ETH", 4, 25, Decimal("3000"), 0.0003),
+                SimMarket("SOL", 2, 20, Decimal("150"), 0.0004),
+            ),
+        ),
+        SimDex(
+            name="xyz",
+            full_name="XYZ equities",
+            deployer="0x88806a71d74ad0a510b350545c9ae490912f0888",
+            markets=(
+                SimMarket("xyz:TSLA", 3, 10, Decimal("250"), 0.0003),
+                SimMarket("xyz:NVDA", 3, 10, Decimal("180"), 0.0003, only_isolated=True),
+            ),
+        ),
+        SimDex(
+            name="flx",
+            full_name="Felix commodities",
+            deployer="0x2fab552502a6d45920d5741a2f3ebf4c35536352",
+            markets=(SimMarket("flx:GOLD", 4, 20, Decimal("2400"), 0.0001),),
+        ),
+    )
+
+
+@attrs.frozen
+class SimConfig:
+    """The whole simulated venue.
+
+    ``lp_size`` is the USD notional of the synthetic liquidity provider's first level on each
+    side; level ``k`` (0-based) quotes ``(k + 1) * lp_size``, levels ``lp_spread_bps`` apart, so
+    orders from a few hundred to a few thousand USD walk several levels. ``auto_accounts``: any
+    signer becomes an account funded with ``starting_balance`` on each dex at first use (so any
+    key can trade); off, only credited accounts exist and others get the venue's
+    "User or API Wallet ... does not exist." ``max_batch`` bounds orders/cancels per action.
+    """
+
+    dexes: tuple[SimDex, ...] = attrs.field(factory=_default_dexes)
+    seed: int = 1
+    starting_balance: Decimal = Decimal(100_000)
+    tick_ms: int = 200
+    lp_levels: int = 10
+    lp_size: Decimal = Decimal(250)
+    lp_spread_bps: Decimal = Decimal(2)
+    taker_fee: Decimal = Decimal("0.00045")
+    maker_fee: Decimal = Decimal("0.00015")
+    max_open_orders: int = 1000
+    userfills_snapshot_size: int = 2000
+    max_batch: int = 1000
+    auto_accounts: bool = True
+    faults: FaultConfig = attrs.field(factory=FaultConfig)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str = "<dict>") -> SimConfig:
+        """Build from a TOML-like mapping (the ``[sim]`` table), strictly."""
+        return _Reader(source).config(data)
+
+    def markets(self) -> tuple[SimMarket, ...]:
+        return tuple(market for dex in self.dexes for market in dex.markets)
+
+
+# ---------------------------------------------------------------------------
+# Strict reading
+# ---------------------------------------------------------------------------
+
+_T = TypeVar("_T")
+
+_CONFIG_KEYS = {field.name for field in attrs.fields(SimConfig)}
+_FAULT_KEYS = {field.name for field in attrs.fields(FaultConfig)}
+_DEX_KEYS = {"name", "full_name", "deployer", "markets"}
+_MARKET_KEYS = {field.name for field in attrs.fields(SimMarket)}
+_PROBABILITIES = (
+    "ws_drop",
+    "ws_duplicate",
+    "ws_reorder",
+    "ws_delay",
+    "post_drop",
+    "post_delay",
+    "http_429",
+    "http_5xx",
+    "http_delay",
+)
+_DELAYS_MS = ("ws_delay_ms", "post_delay_ms", "http_delay_ms")
+
+
+class _Reader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def error(self, key: str, message: str) -> ConfigError:
+        return ConfigError(message, file=self.source, key=key)
+
+    def table(self, value: Any, key: str, allowed: set[str]) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.error(key, f"must be a table, got {type(value).__name__}")
+        for name in value:
+            if name not in allowed:
+                close = difflib.get_close_matches(str(name), sorted(allowed), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise self.error(f"{key}.{name}", f"unknown key{hint}")
+        return value
+
+    def integer(self, value: Any, key: str, low: int, high: int | None = None) -> int:
+        if type(value) is not int:
+            raise self.error(key, f"must be an integer, got {type(value).__name__}")
+        if value < low or (high is not None and value > high):
+            bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
+            raise self.error(key, f"must be {bound}, got {value}")
+        return value
+
+    def number(self, value: Any, key: str, low: float, high: float | None = None) -> float:
+        if type(value) not in (int, float):
+            raise self.error(key, f"must be a number, got {type(value).__name__}")
+        result = float(value)
+        if not math.isfinite(result):
+            raise self.error(key, "must be finite")
+        if result < low or (high is not None and result > high):
+            bound = f"in [{low:g}, {high:g}]" if high is not None else f">= {low:g}"
+            raise self.error(key, f"must be {bound}, got {value}")
+        return result
+
+    def decimal(self, value: Any, key: str, *, positive: bool = False) -> Decimal:
+        if type(value) is float:
+            result = Decimal(repr(value))
+        elif type(value) is int:
+            result = Decimal(value)
+        elif isinstance(value, str):
+            try:
+                result = Decimal(value.strip())
+            except InvalidOperation:
+                raise self.error(key, f"not a number: {value!r}") from None
+        else:
+            raise self.error(key, f"must be a number, got {type(value).__name__}")
+        if not result.is_finite():
+            raise self.error(key, "must be finite")
+        if result < 0 or (positive and result == 0):
+            raise self.error(key, f"must be {'> 0' if positive else '>= 0'}, got {value}")
+        return result
+
+    def string(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise self.error(key, f"must be a string, got {type(value).__name__}")
+        return value
+
+    def boolean(self, value: Any, key: str) -> bool:
+        if type(value) is not bool:
+            raise self.error(key, f"must be true or false, got {type(value).__name__}")
+        return value
+
+    def sequence(self, value: Any, key: str) -> Sequence[Any]:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise self.error(key, f"must be a list, got {type(value).__name__}")
+        return value
+
+    # -- sections -------------------------------------------------------------
+
+    def config(self, data: Mapping[str, Any]) -> SimConfig:
+        data = self.table(data, "sim", _CONFIG_KEYS)
+        defaults = SimConfig()
+        kwargs: dict[str, Any] = {}
+        readers: dict[str, Any] = {
+            "seed": lambda v, k: self.integer(v, k, 0),
+            "starting_balance": lambda v, k: self.decimal(v, k),
+            "tick_ms": lambda v, k: self.integer(v, k, 1, 60_000),
+            "lp_levels": lambda v, k: self.integer(v, k, 0, 20),
+            "lp_size": lambda v, k: self.decimal(v, k, positive=True),
+            "lp_spread_bps": lambda v, k: self.decimal(v, k, positive=True),
+            "taker_fee": lambda v, k: self._fee(v, k),
+            "maker_fee": lambda v, k: self._fee(v, k),
+            "max_open_orders": lambda v, k: self.integer(v, k, 1),
+            "userfills_snapshot_size": lambda v, k: self.integer(v, k, 0, 10_000),
+            "max_batch": lambda v, k: self.integer(v, k, 1),
+            "auto_accounts": lambda v, k: self.boolean(v, k),
+            "faults": lambda v, k: self.faults(v, k),
+            "dexes": lambda v, k: self.dexes(v, k),
+        }
+        for name, value in data.items():
+            kwargs[name] = readers[name](value, f"sim.{name}")
+        result = attrs.evolve(defaults, **kwargs)
+        if result.taker_fee < result.maker_fee:
+            raise self.error("sim.taker_fee", "must be >= maker_fee")
+        return result
+
+    def _fee(self, value: Any, key: str) -> Decimal:
+        fee = self.decimal(value, key)
+        if fee > Decimal("0.01"):
+            raise self.error(key, f"must be in [0, 0.01], got {value}")
+        return fee
+
+    def faults(self, value: Any, key: str) -> FaultConfig:
+        data = self.table(value, key, _FAULT_KEYS)
+        kwargs: dict[str, Any] = {}
+        for name, raw in data.items():
+            where = f"{key}.{name}"
+            if name in _PROBABILITIES:
+                kwargs[name] = self.number(raw, where, 0.0, 1.0)
+            elif name in _DELAYS_MS:
+                kwargs[name] = self.integer(raw, where, 0, 600_000)
+            elif name == "disconnect_every_secs":
+                kwargs[name] = self.number(raw, where, 0.0)
+            else:  # channels
+                items = self.sequence(raw, where)
+                kwargs[name] = tuple(
+                    self.string(item, f"{where}[{index}]") for index, item in enumerate(items)
+                )
+        return FaultConfig(**kwargs)
+
+    def dexes(self, value: Any, key: str) -> tuple[SimDex, ...]:
+        items = self.sequence(value, key)
+        dexes = tuple(self.dex(item, f"{key}[{index}]") for index, item in enumerate(items))
+        if not dexes or dexes[0].name != "":
+            raise self.error(key, 'the first dex must be the main dex (name "")')
+        names: set[str] = set()
+        coins: set[str] = set()
+        for index, dex in enumerate(dexes):
+            if dex.name in names:
+                raise self.error(f"{key}[{index}].name", f"duplicate dex {dex.name!r}")
+            names.add(dex.name)
+            for position, market in enumerate(dex.markets):
+                if market.name in coins:
+                    raise self.error(
+                        f"{key}[{index}].markets[{position}].name",
+                        f"duplicate market {market.name!r}",
+                    )
+                coins.add(market.name)
+        return dexes
+
+    def dex(self, value: Any, key: str) -> SimDex:
+        data = self.table(value, key, _DEX_KEYS)
+        for required in ("name", "markets"):
+            if required not in data:
+                raise self.error(f"{key}.{required}", "missing")
+        name = self.string(data["name"], f"{key}.name")
+        if name and not (name.isalnum() and name.islower() and len(name) <= 6):
+            raise self.error(f"{key}.name", "must be 1-6 lowercase letters/digits, or '' (main)")
+        deployer = self.string(data.get("deployer", "0x" + "0" * 40), f"{key}.deployer").lower()
+        if len(deployer) != 42 or not deployer.startswith("0x"):
+            raise self.error(f"{key}.deployer", "must be an address (0x + 40 hex digits)")
+        markets_raw = self.sequence(data["markets"], f"{key}.markets")
+        markets = tuple(
+            self.market(item, f"{key}.markets[{index}]", name)
+            for index, item in enumerate(markets_raw)
+        )
+        if not markets:
+            raise self.error(f"{key}.markets", "must list at least one market")
+        full_name = self.string(data.get("full_name", name or "main"), f"{key}.full_name")
+        return SimDex(name=name, full_name=full_name, deployer=deployer, markets=markets)
+
+    def market(self, value: Any, key: str, dex: str) -> SimMarket:
+        data = self.table(value, key, _MARKET_KEYS)
+        for required in ("name", "sz_decimals", "start_price"):
+            if required not in data:
+                raise self.error(f"{key}.{required}", "missing")
+        name = self.string(data["name"], f"{key}.name")
+        prefix, sep, base = name.partition(":")
+        if dex and (prefix != dex or not base or ":" in base):
+            raise self.error(f"{key}.name", f"must be '{dex}:COIN' on dex {dex!r}")
+        if not dex and (sep or not name):
+            raise self.error(f"{key}.name", "main-dex markets have no dex prefix")
+        return SimMarket(
+            name=name,
+            sz_decimals=self.integer(data["sz_decimals"], f"{key}.sz_decimals", 0, 5),
+            max_leverage=self.integer(data.get("max_leverage", 20), f"{key}.max_leverage", 1, 100),
+            start_price=self.decimal(data["start_price"], f"{key}.start_price", positive=True),
+            volatility=self.number(data.get("volatility", 0.0002), f"{key}.volatility", 0.0, 0.1),
+            only_isolated=self.boolean(data.get("only_isolated", False), f"{key}.only_isolated"),
+        )

@@ -1,0 +1,1835 @@
+"""The simulated exchange: one synchronous, deterministic owner of the venue's truth.
+
+:class:`SimExchange` answers ``/info`` requests and ``/exchange`` actions with the venue's
+shapes (hyperliquid-api.md §1, §2, §8) and advances the market with :meth:`SimExchange.tick`.
+It does no I/O and never reads the wall clock: time comes from the ``clock`` callable
+(milliseconds), randomness from ``random.Random(config.seed)``. The server (hip3.sim.server)
+wraps it in HTTP and websockets and publishes the :class:`SimEvent` s it emits.
+
+Rules it enforces, as the venue does:
+
+* every action is signature-checked: the signer is recovered from the *canonical* action
+  (decimals normalised, keys in the venue's order), so a different spelling recovers a
+  different address and is refused with "User or API Wallet 0x… does not exist.";
+  L1 actions are accepted under both the mainnet ("a") and testnet ("b") phantom-agent
+  source: the one that recovers a known signer wins, an unknown signer is taken from the
+  testnet source (what the official SDK signs against any non-mainnet URL);
+* agents (``approveAgent``) act for their master; ``vaultAddress`` acts for a vault or
+  sub-account whose leader is the (master of the) signer — ``createSubAccount`` makes one;
+* per-signer nonces (the 100 highest kept, no reuse, within (T - 2 days, T + 1 day));
+  ``expiresAfter`` in the past is refused;
+* orders: tick and lot sizes, $10 minimum, reduce-only, post-only, IOC, margin, open-order
+  cap, duplicate cloids; price-time priority matching with self-trade prevention (the
+  resting order is cancelled), fills for both sides with one ``tid``, fees, closed pnl.
+
+A synthetic liquidity provider (address :data:`LP_ADDRESS`) quotes a grid around the
+oracle every tick. It is an ordinary account for positions (all positions sum to zero,
+the LP included) but its fills and order updates are not streamed.
+
+Deliberate simplifications: no funding, no liquidations, no TWAP; ``aggregateByTime`` and
+``nSigFigs`` are accepted but not applied; ``grouping`` must be ``"na"``; builder fees are
+charged but need no ``approveBuilderFee``; a new account (any signer, with
+``auto_accounts``) is funded with ``starting_balance`` on every dex.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable, Mapping
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from typing import Any, NoReturn
+
+import attrs
+
+from hip3.errors import SigningError
+from hip3.signing import recover_l1_signer, recover_user_signed_signer
+from hip3.signing._native import keccak256
+from hip3.sim.accounts import Account, DexAccount, NonceSet, usd
+from hip3.sim.book import Order, Trigger
+from hip3.sim.config import SimBadRequest, SimConfig
+from hip3.sim.market import MarketState, valid_price
+from hip3.types import wire_decimal
+
+__all__ = ["LP_ADDRESS", "SimBadRequest", "SimEvent", "SimExchange"]
+
+LP_ADDRESS = "0x00000000000000000000000000000000000000aa"
+"""The synthetic liquidity provider's account."""
+
+_ZERO = Decimal(0)
+_MIN_NOTIONAL = Decimal(10)
+_NONCE_PAST_MS = 2 * 24 * 3600 * 1000
+_NONCE_FUTURE_MS = 24 * 3600 * 1000
+_SCHEDULE_MIN_MS = 5000
+_SCHEDULE_MAX_PER_DAY = 10
+_DAY_MS = 24 * 3600 * 1000
+_MARKET_SLIPPAGE = Decimal("0.1")  # trigger market orders (api doc §2.3, TP/SL page)
+_DEFAULT_LEVERAGE = 20
+_MAX_NAMED_AGENTS = 3
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+_TIFS = frozenset({"Gtc", "Ioc", "Alo"})
+_USER_SIGNED = frozenset({"usdSend", "withdraw3", "approveAgent", "approveBuilderFee"})
+_BOOK_DEPTH = 20
+_FILLS_LIMIT = 2000
+_RATIO = Decimal("0.000001")
+_REJECTED = frozenset(
+    {
+        "rejected",
+        "tickRejected",
+        "minTradeNtlRejected",
+        "perpMarginRejected",
+        "reduceOnlyRejected",
+        "badAloPxRejected",
+        "iocCancelRejected",
+        "tooManyOpenOrdersRejected",
+    }
+)
+
+Json = Any
+
+
+@attrs.frozen
+class SimEvent:
+    """Something to stream: ``data`` is exactly the ws message's ``data``.
+
+    ``channel`` is ``"userFills"`` | ``"orderUpdates"`` | ``"userEvents"`` | ``"trades"``;
+    ``key`` the user's lowercase address for user channels, the coin for trades.
+    """
+
+    channel: str
+    key: str
+    data: Any
+
+
+class _Reject(Exception):
+    """A whole action refused: ``{"status":"err","response": text}``; nothing changed."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _reject(text: str) -> NoReturn:
+    raise _Reject(text)
+
+
+@attrs.frozen
+class _Committed:
+    """An action that changed state and still answers ``err`` (a modify whose new order was
+    refused: the old order is cancelled either way)."""
+
+    text: str
+
+
+# ---------------------------------------------------------------------------
+# Parsed actions
+# ---------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class _OrderSpec:
+    asset: int
+    is_buy: bool
+    px: Decimal
+    sz: Decimal
+    reduce_only: bool
+    tif: str | None
+    trigger: Trigger | None
+    cloid: str | None
+    px_text: str
+    sz_text: str
+
+    def canonical(self) -> dict[str, Any]:
+        """The order wire in the venue's key order with normalised decimals (what is signed)."""
+        order_type: dict[str, Any]
+        if self.trigger is None:
+            order_type = {"limit": {"tif": self.tif}}
+        else:
+            order_type = {
+                "trigger": {
+                    "isMarket": self.trigger.is_market,
+                    "triggerPx": wire_decimal(self.trigger.px),
+                    "tpsl": self.trigger.tpsl,
+                }
+            }
+        wire: dict[str, Any] = {
+            "a": self.asset,
+            "b": self.is_buy,
+            "p": wire_decimal(self.px),
+            "s": wire_decimal(self.sz),
+            "r": self.reduce_only,
+            "t": order_type,
+        }
+        if self.cloid is not None:
+            wire["c"] = self.cloid
+        return wire
+
+
+@attrs.frozen(slots=True)
+class _Context:
+    """Who an action acts for, who signed it, and the exchange time it executes at."""
+
+    user: str
+    signer: str
+    now: int
+    mainnet: bool
+
+
+class _Totals:
+    """Running sums for one margin summary (cross, or all isolated positions)."""
+
+    __slots__ = ("maintenance", "margin", "ntl", "signed_ntl", "value")
+
+    def __init__(self) -> None:
+        self.value = _ZERO  # what the positions add to account value
+        self.ntl = _ZERO
+        self.signed_ntl = _ZERO
+        self.margin = _ZERO
+        self.maintenance = _ZERO
+
+    def add(self, signed_ntl: Decimal, margin: Decimal, value: Decimal, maint: Decimal) -> None:
+        self.value += value
+        self.ntl += abs(signed_ntl)
+        self.signed_ntl += signed_ntl
+        self.margin += margin
+        self.maintenance += maint
+
+
+class _Fields:
+    """Typed reads of an action's fields; a wrong shape refuses the action naming the path."""
+
+    def __init__(self, data: Any, path: str) -> None:
+        if not isinstance(data, Mapping):
+            _reject(f"Invalid action: {path or 'action'}: expected an object")
+        self.data: Mapping[str, Any] = data
+        self.path = path
+
+    def _where(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def _get(self, key: str) -> Any:
+        if key not in self.data:
+            _reject(f"Invalid action: {self._where(key)}: missing")
+        return self.data[key]
+
+    def get_int(self, key: str, *, optional: bool = False) -> int | None:
+        if optional and self.data.get(key) is None:
+            return None
+        value = self._get(key)
+        if type(value) is not int:
+            _reject(f"Invalid action: {self._where(key)}: expected an integer")
+        return value
+
+    def req_int(self, key: str) -> int:
+        value = self.get_int(key)
+        assert value is not None
+        return value
+
+    def get_bool(self, key: str) -> bool:
+        value = self._get(key)
+        if type(value) is not bool:
+            _reject(f"Invalid action: {self._where(key)}: expected true or false")
+        return value
+
+    def get_str(self, key: str) -> str:
+        value = self._get(key)
+        if not isinstance(value, str):
+            _reject(f"Invalid action: {self._where(key)}: expected a string")
+        return value
+
+    def get_decimal(self, key: str) -> Decimal:
+        text = self.get_str(key)
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            _reject(f"Invalid action: {self._where(key)}: not a decimal string")
+        if not value.is_finite():
+            _reject(f"Invalid action: {self._where(key)}: not a finite number")
+        return value
+
+    def get_obj(self, key: str) -> _Fields:
+        return _Fields(self._get(key), self._where(key))
+
+    def get_list(self, key: str) -> list[Any]:
+        value = self._get(key)
+        if not isinstance(value, list):
+            _reject(f"Invalid action: {self._where(key)}: expected a list")
+        return value
+
+
+def _is_address(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) == 42
+        and value[:2] in ("0x", "0X")
+        and _HEX_DIGITS.issuperset(value[2:])
+    )
+
+
+def _is_cloid(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) == 34
+        and value[:2] in ("0x", "0X")
+        and _HEX_DIGITS.issuperset(value[2:])
+    )
+
+
+def _parse_order(data: Any, path: str) -> _OrderSpec:
+    fields = _Fields(data, path)
+    asset = fields.req_int("a")
+    is_buy = fields.get_bool("b")
+    px_text = fields.get_str("p")
+    px = fields.get_decimal("p")
+    sz_text = fields.get_str("s")
+    sz = fields.get_decimal("s")
+    reduce_only = fields.get_bool("r")
+    order_type = fields.get_obj("t")
+    tif: str | None = None
+    trigger: Trigger | None = None
+    if "limit" in order_type.data and "trigger" not in order_type.data:
+        tif = order_type.get_obj("limit").get_str("tif")
+        if tif not in _TIFS:
+            _reject(f"Invalid action: {path}.t.limit.tif: expected Gtc, Ioc or Alo")
+    elif "trigger" in order_type.data and "limit" not in order_type.data:
+        spec = order_type.get_obj("trigger")
+        tpsl = spec.get_str("tpsl")
+        if tpsl not in ("tp", "sl"):
+            _reject(f"Invalid action: {path}.t.trigger.tpsl: expected 'tp' or 'sl'")
+        trigger = Trigger(
+            px=spec.get_decimal("triggerPx"), is_market=spec.get_bool("isMarket"), tpsl=tpsl
+        )
+    else:
+        _reject(f"Invalid action: {path}.t: expected {{'limit': ...}} or {{'trigger': ...}}")
+    cloid: str | None = None
+    if fields.data.get("c") is not None:
+        raw = fields.get_str("c")
+        if not _is_cloid(raw):
+            _reject(f"Invalid action: {path}.c: expected '0x' and 32 hex digits")
+        cloid = raw.lower()
+    return _OrderSpec(asset, is_buy, px, sz, reduce_only, tif, trigger, cloid, px_text, sz_text)
+
+
+# ---------------------------------------------------------------------------
+# The exchange
+# ---------------------------------------------------------------------------
+
+
+class SimExchange:
+    """A Hyperliquid venue in miniature (see the module docstring for its rules)."""
+
+    def __init__(self, config: SimConfig, *, clock: Callable[[], int]) -> None:
+        self.config = config
+        self._clock = clock
+        self._rng = random.Random(config.seed)
+        self._markets: dict[str, MarketState] = {}
+        self._by_asset: dict[int, MarketState] = {}
+        self._dex_markets: dict[str, list[MarketState]] = {}
+        self._dex_names: list[str] = []
+        self._default_leverage: dict[str, tuple[bool, int]] = {}
+        for dex_index, dex in enumerate(config.dexes):
+            self._dex_names.append(dex.name)
+            markets = self._dex_markets.setdefault(dex.name, [])
+            base = 0 if dex_index == 0 else 100_000 + 10_000 * dex_index
+            for index, spec in enumerate(dex.markets):
+                market = MarketState(spec, dex.name, base + index)
+                markets.append(market)
+                self._markets[spec.name] = market
+                self._by_asset[market.asset] = market
+                self._default_leverage[spec.name] = (
+                    not spec.only_isolated,
+                    min(_DEFAULT_LEVERAGE, spec.max_leverage),
+                )
+        self._accounts: dict[str, Account] = {}
+        self._agents: dict[str, tuple[str, str, int | None]] = {}  # agent -> master, name, until
+        self._vault_leaders: dict[str, str] = {}
+        self._nonces: dict[str, NonceSet] = {}
+        self._schedules: dict[str, int] = {}  # user -> scheduled cancel time
+        self._builder_approvals: dict[tuple[str, str], str] = {}
+        self._listeners: list[Callable[[SimEvent], None]] = []
+        self._outbox: dict[tuple[str, str], list[Any]] = {}
+        self._next_oid = 1_000
+        self._next_tid = 100_000_000_000_000
+        self._trades = 0
+        self._user_fills = 0
+        self._time = clock()
+        self._observed_at = -1
+        self._last_tick = self._time
+        self._lp = self._account(LP_ADDRESS, create=True)
+        now = self._event_time()
+        for market in self._markets.values():
+            self._refresh_lp(market, now)
+        self._outbox.clear()
+
+    # -- public surface --------------------------------------------------------
+
+    def add_listener(self, fn: Callable[[SimEvent], None]) -> None:
+        self._listeners.append(fn)
+
+    @property
+    def coins(self) -> tuple[str, ...]:
+        """Every market's name, main dex first, in asset order."""
+        return tuple(self._markets)
+
+    @property
+    def dexes(self) -> tuple[str, ...]:
+        """Every dex name (``""`` = main) in ``perpDexs`` order."""
+        return tuple(self._dex_names)
+
+    def credit(self, address: str, amount: Decimal, dex: str = "") -> None:
+        """Add ``amount`` USDC to ``address``'s balance on ``dex`` (creating the account)."""
+        if not _is_address(address):
+            raise SimBadRequest(f"address: expected 0x + 40 hex digits, got {address!r}")
+        if dex not in self._dex_markets:
+            raise SimBadRequest(f"dex: unknown dex {dex!r}")
+        account = self._account(address.lower(), create=True)
+        self._dex_account(account, dex).balance += Decimal(amount)
+
+    def create_vault(self, leader: str, name: str) -> str:
+        """Create a sub-account/vault led by ``leader``; its address (as ``createSubAccount``)."""
+        leader = leader.lower()
+        self._account(leader, create=True)
+        return self._make_vault(leader, name)
+
+    def truth(self) -> dict[str, Any]:
+        """What really is: ``{"positions": {user: {coin: "szi"}}, "fills", "trades", "orders",
+        "time"}`` — non-zero positions of every account (the LP included, so each coin sums to
+        zero), fills delivered to users (LP excluded), trades, users' open orders."""
+        positions: dict[str, dict[str, str]] = {}
+        for address, account in self._accounts.items():
+            held = {
+                coin: wire_decimal(position.szi)
+                for dex_account in account.dexes.values()
+                for coin, position in dex_account.positions.items()
+                if position.szi != 0
+            }
+            if held:
+                positions[address] = held
+        open_orders = sum(
+            len(account.open_orders)
+            for account in self._accounts.values()
+            if account is not self._lp
+        )
+        return {
+            "positions": positions,
+            "fills": self._user_fills,
+            "trades": self._trades,
+            "orders": open_orders,
+            "time": max(self._clock(), self._time),
+        }
+
+    # -- time ------------------------------------------------------------------
+
+    def _event_time(self) -> int:
+        """The time of a state change: never at or before a time already observed by a query,
+        so a snapshot at T covers exactly the fills with time <= T."""
+        now = max(self._clock(), self._time)
+        if now <= self._observed_at:
+            now = self._observed_at + 1
+        self._time = now
+        return now
+
+    def _observe_time(self) -> int:
+        now = max(self._clock(), self._time)
+        self._observed_at = now
+        self._time = now
+        return now
+
+    # -- accounts --------------------------------------------------------------
+
+    def _account(self, address: str, *, create: bool) -> Account:
+        account = self._accounts.get(address)
+        if account is None:
+            if not create:
+                _reject(f"User or API Wallet {address} does not exist.")
+            account = self._accounts[address] = Account(address)
+        return account
+
+    def _dex_account(self, account: Account, dex: str) -> DexAccount:
+        dex_account = account.dexes.get(dex)
+        if dex_account is None:
+            funded = self.config.auto_accounts and account.address != LP_ADDRESS
+            balance = self.config.starting_balance if funded else _ZERO
+            dex_account = account.dexes[dex] = DexAccount(balance)
+        return dex_account
+
+    def _marks(self) -> dict[str, Decimal]:
+        return {coin: market.oracle for coin, market in self._markets.items()}
+
+    def _make_vault(self, leader: str, name: str) -> str:
+        digest = keccak256(bytes.fromhex(leader[2:]) + name.encode())
+        vault = "0x" + digest[-20:].hex()
+        self._vault_leaders[vault] = leader
+        self._account(vault, create=True)
+        return vault
+
+    # -- events ----------------------------------------------------------------
+
+    def _emit(self, channel: str, key: str, item: Any) -> None:
+        self._outbox.setdefault((channel, key), []).append(item)
+
+    def _flush(self) -> None:
+        if not self._outbox:
+            return
+        outbox, self._outbox = self._outbox, {}
+        events = []
+        for (channel, key), items in outbox.items():
+            if channel == "userFills":
+                events.append(SimEvent(channel, key, {"user": key, "fills": items}))
+                events.append(SimEvent("userEvents", key, {"fills": items}))
+            else:
+                events.append(SimEvent(channel, key, items))
+        for event in events:
+            for listener in self._listeners:
+                listener(event)
+
+    # =========================================================================
+    # /info
+    # =========================================================================
+
+    def info(self, request: Mapping[str, Any]) -> Json:
+        """The venue's answer to an ``/info`` request; SimBadRequest if it is malformed."""
+        if not isinstance(request, Mapping):
+            raise SimBadRequest("request: expected a JSON object")
+        kind = request.get("type")
+        if not isinstance(kind, str):
+            raise SimBadRequest("type: expected a string naming the info request")
+        handler = _INFO_HANDLERS.get(kind)
+        if handler is None:
+            raise SimBadRequest(f"type: unknown info request type {kind!r}")
+        return handler(self, request)
+
+    # -- request fields --
+
+    def _req_user(self, request: Mapping[str, Any]) -> Account:
+        user = request.get("user")
+        if not _is_address(user):
+            raise SimBadRequest("user: expected an address (0x + 40 hex digits)")
+        assert isinstance(user, str)
+        address = user.lower()
+        if self.config.auto_accounts:
+            # First use of an address opens (and funds) its account, as for a signer.
+            return self._account(address, create=True)
+        return self._accounts.get(address) or Account(address)
+
+    def _req_dex(self, request: Mapping[str, Any]) -> str:
+        dex = request.get("dex", "")
+        if dex is None:
+            dex = ""
+        if not isinstance(dex, str):
+            raise SimBadRequest("dex: expected a string")
+        if dex not in self._dex_markets:
+            raise SimBadRequest(f"dex: unknown perp dex {dex!r}")
+        return dex
+
+    @staticmethod
+    def _req_time(request: Mapping[str, Any], key: str, *, optional: bool) -> int | None:
+        value = request.get(key)
+        if value is None and optional:
+            return None
+        if type(value) is not int:
+            raise SimBadRequest(f"{key}: expected an integer (ms)")
+        return value
+
+    # -- market data --
+
+    def _info_meta(self, request: Mapping[str, Any]) -> Json:
+        return self._meta(self._req_dex(request))
+
+    def _meta(self, dex: str) -> dict[str, Any]:
+        universe = []
+        tables: dict[int, Any] = {}
+        for market in self._dex_markets[dex]:
+            spec = market.spec
+            entry: dict[str, Any] = {
+                "name": spec.name,
+                "szDecimals": spec.sz_decimals,
+                "maxLeverage": spec.max_leverage,
+                "marginTableId": spec.max_leverage,
+            }
+            if spec.only_isolated:
+                entry["onlyIsolated"] = True
+                entry["marginMode"] = "noCross"
+            universe.append(entry)
+            tables[spec.max_leverage] = {
+                "description": "",
+                "marginTiers": [{"lowerBound": "0.0", "maxLeverage": spec.max_leverage}],
+            }
+        return {
+            "universe": universe,
+            "marginTables": [[table_id, table] for table_id, table in sorted(tables.items())],
+            "collateralToken": 0,
+        }
+
+    def _asset_ctx(self, market: MarketState) -> dict[str, Any]:
+        bid, ask = market.book.best_bid(), market.book.best_ask()
+        mid = market.mid() if bid is not None and ask is not None else None
+        return {
+            "funding": "0.0000125",
+            "openInterest": wire_decimal(self._open_interest(market)),
+            "prevDayPx": wire_decimal(market.prev_day_px),
+            "dayNtlVlm": wire_decimal(market.day_ntl_vlm),
+            "premium": "0.0",
+            "oraclePx": wire_decimal(market.oracle),
+            "markPx": wire_decimal(market.oracle),
+            "midPx": wire_decimal(mid) if mid is not None else None,
+            "impactPxs": [wire_decimal(bid), wire_decimal(ask)]
+            if bid is not None and ask is not None
+            else None,
+            "dayBaseVlm": wire_decimal(market.day_base_vlm),
+        }
+
+    def _open_interest(self, market: MarketState) -> Decimal:
+        total = _ZERO
+        for account in self._accounts.values():
+            dex_account = account.dexes.get(market.dex)
+            if dex_account is not None:
+                szi = dex_account.szi(market.coin)
+                if szi > 0:
+                    total += szi
+        return total
+
+    def _info_meta_and_ctxs(self, request: Mapping[str, Any]) -> Json:
+        dex = self._req_dex(request)
+        return [self._meta(dex), [self._asset_ctx(m) for m in self._dex_markets[dex]]]
+
+    def _info_perp_dexs(self, request: Mapping[str, Any]) -> Json:
+        answer: list[Any] = [None]
+        for dex in self.config.dexes[1:]:
+            coins = [market.name for market in dex.markets]
+            answer.append(
+                {
+                    "name": dex.name,
+                    "fullName": dex.full_name,
+                    "deployer": dex.deployer,
+                    "oracleUpdater": None,
+                    "feeRecipient": None,
+                    "assetToStreamingOiCap": [[coin, "1000000000.0"] for coin in coins],
+                    "assetToFundingMultiplier": [[coin, "1.0"] for coin in coins],
+                }
+            )
+        return answer
+
+    def _info_spot_meta(self, request: Mapping[str, Any]) -> Json:
+        # The official SDK's Info() asks for spotMeta at start-up; the simulator has no spot.
+        return {
+            "tokens": [
+                {
+                    "name": "USDC",
+                    "szDecimals": 8,
+                    "weiDecimals": 8,
+                    "index": 0,
+                    "tokenId": "0x6d1e7cde53ba9467b783cb7c530ce054",
+                    "isCanonical": True,
+                    "evmContract": None,
+                    "fullName": None,
+                }
+            ],
+            "universe": [],
+        }
+
+    def _info_all_mids(self, request: Mapping[str, Any]) -> Json:
+        dex = self._req_dex(request)
+        return {m.coin: wire_decimal(m.mid()) for m in self._dex_markets[dex]}
+
+    def _info_l2_book(self, request: Mapping[str, Any]) -> Json:
+        coin = request.get("coin")
+        if not isinstance(coin, str):
+            raise SimBadRequest("coin: expected a string")
+        for key in ("nSigFigs", "mantissa"):
+            value = request.get(key)
+            if value is not None and type(value) is not int:
+                raise SimBadRequest(f"{key}: expected an integer or null")
+        market = self._markets.get(coin)
+        if market is None:
+            return None
+        now = self._observe_time()
+        return {
+            "coin": coin,
+            "time": now,
+            "levels": [
+                [
+                    {"px": wire_decimal(px), "sz": wire_decimal(sz), "n": n}
+                    for px, sz, n in market.book.depth(is_buy, _BOOK_DEPTH)
+                ]
+                for is_buy in (True, False)
+            ],
+        }
+
+    # -- account state --
+
+    def _info_clearinghouse(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        dex = self._req_dex(request)
+        now = self._observe_time()
+        return self._clearinghouse_state(account, dex, now)
+
+    def _clearinghouse_state(self, account: Account, dex: str, now: int) -> dict[str, Any]:
+        if account.address in self._accounts:
+            dex_account = self._dex_account(account, dex)
+        else:
+            dex_account = DexAccount(_ZERO)  # an address without an account (auto_accounts off)
+        marks = self._marks()
+        cross = _Totals()
+        isolated = _Totals()
+        rows: list[tuple[dict[str, Any], Decimal, bool, Decimal, Decimal]] = []
+        for coin, position in dex_account.positions.items():
+            is_cross, lev = dex_account.leverage_of(coin, self._default_leverage[coin])
+            mark = marks[coin]
+            max_leverage = self._markets[coin].spec.max_leverage
+            ntl = abs(position.szi) * mark
+            upnl = (mark - position.entry_px) * position.szi
+            maintenance = ntl / (2 * max_leverage)
+            leverage: dict[str, Any] = {"type": "cross", "value": lev}
+            if is_cross:
+                margin_used = ntl / lev
+                cross.add(position.szi * mark, margin_used, upnl, maintenance)
+            else:
+                margin_used = position.iso_margin + upnl
+                isolated.add(position.szi * mark, margin_used, margin_used, maintenance)
+                leverage = {
+                    "type": "isolated",
+                    "value": lev,
+                    "rawUsd": wire_decimal(usd(margin_used - position.szi * mark)),
+                }
+            initial = abs(position.szi) * position.entry_px / lev
+            entry = {
+                "coin": coin,
+                "szi": wire_decimal(position.szi),
+                "entryPx": wire_decimal(position.entry_px),
+                "positionValue": wire_decimal(usd(ntl)),
+                "unrealizedPnl": wire_decimal(usd(upnl)),
+                "returnOnEquity": wire_decimal((upnl / initial).quantize(_RATIO)),
+                "liquidationPx": None,
+                "leverage": leverage,
+                "marginUsed": wire_decimal(usd(margin_used)),
+                "maxLeverage": max_leverage,
+                "cumFunding": {"allTime": "0", "sinceOpen": "0", "sinceChange": "0"},
+            }
+            rows.append((entry, position.szi, is_cross, margin_used - maintenance, mark))
+        cross_value = dex_account.balance + cross.value
+        for entry, szi, is_cross, own_cushion, mark in rows:
+            # The price at which equity meets maintenance margin, other marks unchanged.
+            cushion = cross_value - cross.maintenance if is_cross else own_cushion
+            liquidation = mark - cushion / szi
+            if liquidation > 0:
+                entry["liquidationPx"] = wire_decimal(liquidation.quantize(_RATIO))
+        account_value = cross_value + isolated.value
+        signed_ntl = cross.signed_ntl + isolated.signed_ntl
+        return {
+            "assetPositions": [{"type": "oneWay", "position": entry} for entry, *_ in rows],
+            "marginSummary": {
+                "accountValue": wire_decimal(usd(account_value)),
+                "totalNtlPos": wire_decimal(usd(cross.ntl + isolated.ntl)),
+                "totalRawUsd": wire_decimal(usd(account_value - signed_ntl)),
+                "totalMarginUsed": wire_decimal(usd(cross.margin + isolated.margin)),
+            },
+            "crossMarginSummary": {
+                "accountValue": wire_decimal(usd(cross_value)),
+                "totalNtlPos": wire_decimal(usd(cross.ntl)),
+                "totalRawUsd": wire_decimal(usd(cross_value - cross.signed_ntl)),
+                "totalMarginUsed": wire_decimal(usd(cross.margin)),
+            },
+            "crossMaintenanceMarginUsed": wire_decimal(usd(cross.maintenance)),
+            "withdrawable": wire_decimal(usd(max(_ZERO, cross_value - cross.margin))),
+            "time": now,
+        }
+
+    def _info_spot_clearinghouse(self, request: Mapping[str, Any]) -> Json:
+        self._req_user(request)
+        return {"balances": []}
+
+    def _open_orders_of(self, account: Account, dex: str) -> list[Order]:
+        orders = [
+            order for order in account.open_orders.values() if self._markets[order.coin].dex == dex
+        ]
+        orders.sort(key=lambda order: order.oid, reverse=True)
+        return orders
+
+    def _info_open_orders(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        dex = self._req_dex(request)
+        self._observe_time()
+        return [_basic_order(order) for order in self._open_orders_of(account, dex)]
+
+    def _info_frontend_open_orders(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        dex = self._req_dex(request)
+        self._observe_time()
+        return [_frontend_order(order, order.sz) for order in self._open_orders_of(account, dex)]
+
+    def _info_user_fills(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        self._req_aggregate(request)
+        self._observe_time()
+        return account.recent_fills(_FILLS_LIMIT)
+
+    def _info_user_fills_by_time(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        self._req_aggregate(request)
+        start = self._req_time(request, "startTime", optional=False)
+        end = self._req_time(request, "endTime", optional=True)
+        now = self._observe_time()
+        assert start is not None
+        return account.fills_between(start, now if end is None else end, _FILLS_LIMIT)
+
+    @staticmethod
+    def _req_aggregate(request: Mapping[str, Any]) -> None:
+        value = request.get("aggregateByTime")
+        if value is not None and type(value) is not bool:
+            raise SimBadRequest("aggregateByTime: expected true or false")
+
+    def _info_order_status(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        ref = request.get("oid")
+        self._observe_time()
+        if type(ref) is int:
+            order = account.orders.get(ref)
+        elif _is_cloid(ref):
+            assert isinstance(ref, str)
+            oid = account.cloids.get(ref.lower())
+            order = account.orders.get(oid) if oid is not None else None
+        else:
+            raise SimBadRequest("oid: expected an integer oid or a '0x' + 32 hex digits cloid")
+        if order is None:
+            return {"status": "unknownOid"}
+        return {"status": "order", "order": _status_entry(order)}
+
+    def _info_historical_orders(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        self._observe_time()
+        orders = sorted(account.orders.values(), key=lambda order: order.oid, reverse=True)
+        return [_status_entry(order) for order in orders[:_FILLS_LIMIT]]
+
+    def _info_user_rate_limit(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        return {
+            "cumVlm": wire_decimal(usd(account.cum_volume)),
+            "nRequestsUsed": account.n_actions,
+            "nRequestsCap": 10_000 + int(account.cum_volume),
+            "nRequestsSurplus": 0,
+        }
+
+    # =========================================================================
+    # /exchange
+    # =========================================================================
+
+    def exchange(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The venue's envelope for one signed action; refusals are ``{"status":"err"}``."""
+        try:
+            response = self._exchange(body)
+        except _Reject as rejection:
+            self._outbox.clear()
+            return {"status": "err", "response": rejection.text}
+        self._flush()
+        if isinstance(response, _Committed):
+            return {"status": "err", "response": response.text}
+        return {"status": "ok", "response": response}
+
+    def _exchange(self, body: Mapping[str, Any]) -> dict[str, Any] | _Committed:
+        if not isinstance(body, Mapping):
+            _reject("Invalid request: expected a JSON object")
+        envelope = _Fields(body, "")
+        action_fields = envelope.get_obj("action")
+        action = action_fields.data
+        kind = action_fields.get_str("type")
+        nonce = envelope.req_int("nonce")
+        signature = body.get("signature")
+        if not isinstance(signature, Mapping):
+            _reject("Invalid request: signature: expected an object with r, s, v")
+        vault = body.get("vaultAddress")
+        if vault is not None and not _is_address(vault):
+            _reject("Invalid request: vaultAddress: expected an address or null")
+        expires_after = envelope.get_int("expiresAfter", optional=True)
+        now = max(self._clock(), self._time)
+        if kind in _USER_SIGNED:
+            context = self._verify_user_signed(
+                action, kind, nonce, signature, vault, expires_after, now
+            )
+            parsed = None
+        else:
+            handler = _L1_HANDLERS.get(kind)
+            if handler is None:
+                _reject(f"Invalid action: type: unknown action type {kind!r}")
+            parse, _ = handler
+            parsed, canonical = parse(self, action)
+            context = self._verify_l1(canonical, nonce, signature, vault, expires_after, now)
+        self._nonces.setdefault(context.signer, NonceSet())
+        context = attrs.evolve(context, now=self._event_time())
+        result: dict[str, Any] | _Committed
+        if kind in _USER_SIGNED:
+            result = _USER_SIGNED_HANDLERS[kind](self, context, action)
+        else:
+            result = _L1_HANDLERS[kind][1](self, context, parsed)
+        # Only an accepted action uses its nonce: a refusal changes nothing.
+        self._nonces[context.signer].use(nonce)
+        self._accounts[context.user].n_actions += 1
+        return result
+
+    # -- verification --
+
+    def _check_nonce(self, signer: str, nonce: int, now: int) -> None:
+        if not now - _NONCE_PAST_MS < nonce < now + _NONCE_FUTURE_MS:
+            _reject(f"Invalid nonce: nonce {nonce} is outside the allowed window around {now}")
+        nonces = self._nonces.get(signer)
+        if nonces is not None:
+            problem = nonces.check(nonce)
+            if problem is not None:
+                _reject(problem)
+
+    def _agent_master(self, address: str, now: int) -> str | None:
+        entry = self._agents.get(address)
+        if entry is None:
+            return None
+        master, _name, valid_until = entry
+        if valid_until is not None and valid_until <= now:
+            return None
+        return master
+
+    def _verify_l1(
+        self,
+        canonical: Mapping[str, Any],
+        nonce: int,
+        signature: Mapping[str, Any],
+        vault: str | None,
+        expires_after: int | None,
+        now: int,
+    ) -> _Context:
+        vault = vault.lower() if vault is not None else None
+        candidates: list[tuple[str, bool]] = []
+        for mainnet in (False, True):
+            try:
+                signer = recover_l1_signer(
+                    canonical,
+                    nonce=nonce,
+                    signature=signature,
+                    vault_address=vault,
+                    expires_after=expires_after,
+                    mainnet=mainnet,
+                )
+            except SigningError as exc:
+                _reject(f"Invalid signature: {exc}")
+            candidates.append((signer, mainnet))
+        chosen: tuple[str, str, bool] | None = None  # signer, master, mainnet
+        for signer, mainnet in candidates:
+            master = self._agent_master(signer, now)
+            if master is None and signer in self._accounts and signer != LP_ADDRESS:
+                master = signer
+            if master is not None and (vault is None or self._vault_leaders.get(vault) == master):
+                chosen = (signer, master, mainnet)
+                break
+        if chosen is None:
+            signer, mainnet = candidates[0]  # testnet source: what the SDK signs off mainnet
+            if vault is not None or not self.config.auto_accounts or signer == LP_ADDRESS:
+                _reject(f"User or API Wallet {signer} does not exist.")
+            chosen = (signer, signer, mainnet)
+        signer, master, mainnet = chosen
+        if expires_after is not None and expires_after < now:
+            _reject(f"Action expired: expiresAfter {expires_after} < {now}")
+        self._check_nonce(signer, nonce, now)
+        user = vault if vault is not None else master
+        self._account(user, create=True)
+        return _Context(user=user, signer=signer, now=now, mainnet=mainnet)
+
+    def _verify_user_signed(
+        self,
+        action: Mapping[str, Any],
+        kind: str,
+        nonce: int,
+        signature: Mapping[str, Any],
+        vault: str | None,
+        expires_after: int | None,
+        now: int,
+    ) -> _Context:
+        chain = action.get("hyperliquidChain")
+        if chain not in ("Mainnet", "Testnet"):
+            _reject("Invalid action: hyperliquidChain: expected 'Mainnet' or 'Testnet'")
+        if expires_after is not None:
+            _reject(f"expiresAfter is not supported for {kind}")
+        if vault is not None:
+            _reject(f"vaultAddress is not supported for {kind}")
+        inner_nonce = action.get("time" if kind in ("usdSend", "withdraw3") else "nonce")
+        if type(inner_nonce) is not int:
+            _reject("Invalid action: nonce: expected an integer time/nonce field in the action")
+        if inner_nonce != nonce:
+            _reject(
+                f"Invalid nonce: action nonce {inner_nonce} does not match request nonce {nonce}"
+            )
+        try:
+            signer = recover_user_signed_signer(action, signature)
+        except SigningError as exc:
+            _reject(f"Invalid signature: {exc}")
+        if signer == LP_ADDRESS or self._agent_master(signer, now) is not None:
+            _reject(f"User or API Wallet {signer} does not exist.")
+        if signer not in self._accounts and not self.config.auto_accounts:
+            _reject(f"User or API Wallet {signer} does not exist.")
+        self._check_nonce(signer, nonce, now)
+        self._account(signer, create=True)
+        return _Context(user=signer, signer=signer, now=now, mainnet=chain == "Mainnet")
+
+    # =========================================================================
+    # L1 actions: parse (validate + canonical form) then apply
+    # =========================================================================
+
+    def _parse_orders(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        fields = _Fields(action, "")
+        raw_orders = fields.get_list("orders")
+        if not raw_orders:
+            _reject("Invalid action: orders: empty order batch")
+        if len(raw_orders) > self.config.max_batch:
+            _reject(f"Too many orders in one action: {len(raw_orders)} > {self.config.max_batch}")
+        specs = [_parse_order(raw, f"orders[{index}]") for index, raw in enumerate(raw_orders)]
+        grouping = action.get("grouping")
+        if grouping != "na":
+            _reject(f"Invalid action: grouping: only 'na' is supported, got {grouping!r}")
+        builder: tuple[str, int] | None = None
+        canonical: dict[str, Any] = {
+            "type": "order",
+            "orders": [spec.canonical() for spec in specs],
+            "grouping": "na",
+        }
+        if action.get("builder") is not None:
+            builder_fields = fields.get_obj("builder")
+            address = builder_fields.get_str("b")
+            fee = builder_fields.req_int("f")
+            if not _is_address(address):
+                _reject("Invalid action: builder.b: expected an address")
+            if not 0 <= fee <= 100:
+                _reject("Builder fee too high: at most 100 (0.1%) on perps")
+            builder = (address.lower(), fee)
+            canonical["builder"] = {"b": address.lower(), "f": fee}
+        return (specs, builder), canonical
+
+    def _apply_orders(self, context: _Context, parsed: Any) -> dict[str, Any]:
+        specs, builder = parsed
+        statuses = [self._place(context, spec, builder) for spec in specs]
+        return {"type": "order", "data": {"statuses": statuses}}
+
+    def _parse_cancel(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        fields = _Fields(action, "")
+        raw = fields.get_list("cancels")
+        if len(raw) > self.config.max_batch:
+            _reject(f"Too many cancels in one action: {len(raw)} > {self.config.max_batch}")
+        cancels = []
+        for index, item in enumerate(raw):
+            entry = _Fields(item, f"cancels[{index}]")
+            cancels.append((entry.req_int("a"), entry.req_int("o")))
+        canonical: dict[str, Any] = {
+            "type": "cancel",
+            "cancels": [{"a": asset, "o": oid} for asset, oid in cancels],
+        }
+        if action.get("f") is not None:
+            canonical["f"] = fields.get_bool("f")
+        return cancels, canonical
+
+    def _apply_cancel(self, context: _Context, cancels: Any) -> dict[str, Any]:
+        account = self._accounts[context.user]
+        statuses = [
+            self._cancel_one(context, account.open_orders.get(oid), asset) for asset, oid in cancels
+        ]
+        return {"type": "cancel", "data": {"statuses": statuses}}
+
+    def _parse_cancel_by_cloid(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        fields = _Fields(action, "")
+        raw = fields.get_list("cancels")
+        if len(raw) > self.config.max_batch:
+            _reject(f"Too many cancels in one action: {len(raw)} > {self.config.max_batch}")
+        cancels = []
+        for index, item in enumerate(raw):
+            entry = _Fields(item, f"cancels[{index}]")
+            asset = entry.req_int("asset")
+            cloid = entry.get_str("cloid")
+            if not _is_cloid(cloid):
+                _reject(f"Invalid action: cancels[{index}].cloid: expected '0x' and 32 hex digits")
+            cancels.append((asset, cloid.lower()))
+        canonical = {
+            "type": "cancelByCloid",
+            "cancels": [{"asset": asset, "cloid": cloid} for asset, cloid in cancels],
+        }
+        return cancels, canonical
+
+    def _apply_cancel_by_cloid(self, context: _Context, cancels: Any) -> dict[str, Any]:
+        account = self._accounts[context.user]
+        statuses = []
+        for asset, cloid in cancels:
+            oid = account.cloids.get(cloid)
+            order = account.open_orders.get(oid) if oid is not None else None
+            statuses.append(self._cancel_one(context, order, asset))
+        return {"type": "cancel", "data": {"statuses": statuses}}
+
+    def _cancel_one(self, context: _Context, order: Order | None, asset: int) -> Any:
+        if order is None or order.asset != asset:
+            return {"error": "Order was never placed, already canceled, or filled."}
+        self._cancel(order, "canceled", context.now)
+        return "success"
+
+    def _parse_modify_target(self, value: Any, path: str) -> int | str:
+        if type(value) is int:
+            return value
+        if _is_cloid(value):
+            assert isinstance(value, str)
+            return value.lower()
+        _reject(f"Invalid action: {path}: expected an oid or a cloid")
+
+    def _parse_modify(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        target = self._parse_modify_target(action.get("oid"), "oid")
+        spec = _parse_order(action.get("order"), "order")
+        canonical = {"type": "modify", "oid": target, "order": spec.canonical()}
+        return (target, spec), canonical
+
+    def _apply_modify(self, context: _Context, parsed: Any) -> dict[str, Any] | _Committed:
+        target, spec = parsed
+        order = self._modify_target(context, target)
+        if order is None:
+            _reject("Cannot modify canceled or filled order")
+        status = self._modify(context, order, spec)
+        if "error" in status:
+            # A modify is cancel + place: the old order stays cancelled, the refusal is reported.
+            return _Committed(str(status["error"]))
+        return {"type": "default"}
+
+    def _parse_batch_modify(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        raw = _Fields(action, "").get_list("modifies")
+        if len(raw) > self.config.max_batch:
+            _reject(f"Too many modifies in one action: {len(raw)} > {self.config.max_batch}")
+        modifies = []
+        for index, item in enumerate(raw):
+            entry = _Fields(item, f"modifies[{index}]")
+            target = self._parse_modify_target(entry.data.get("oid"), f"modifies[{index}].oid")
+            modifies.append(
+                (target, _parse_order(entry.data.get("order"), f"modifies[{index}].order"))
+            )
+        canonical = {
+            "type": "batchModify",
+            "modifies": [{"oid": target, "order": spec.canonical()} for target, spec in modifies],
+        }
+        return modifies, canonical
+
+    def _apply_batch_modify(self, context: _Context, modifies: Any) -> dict[str, Any]:
+        statuses = []
+        for target, spec in modifies:
+            order = self._modify_target(context, target)
+            if order is None:
+                statuses.append({"error": "Cannot modify canceled or filled order"})
+            else:
+                statuses.append(self._modify(context, order, spec))
+        return {"type": "order", "data": {"statuses": statuses}}
+
+    def _modify_target(self, context: _Context, target: int | str) -> Order | None:
+        account = self._accounts[context.user]
+        oid = target if isinstance(target, int) else account.cloids.get(target)
+        return account.open_orders.get(oid) if oid is not None else None
+
+    def _modify(self, context: _Context, order: Order, spec: _OrderSpec) -> dict[str, Any]:
+        """Cancel ``order`` and place ``spec`` (a new oid). The cloid may be reused."""
+        if spec.asset != order.asset:
+            return {"error": f"Modified order must keep its asset. asset={spec.asset}"}
+        self._cancel(order, "canceled", context.now)
+        account = self._accounts[context.user]
+        if order.cloid is not None and account.cloids.get(order.cloid) == order.oid:
+            del account.cloids[order.cloid]
+        status: dict[str, Any] = self._place(context, spec, None)
+        return status
+
+    def _parse_schedule_cancel(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        time_ms = _Fields(action, "").get_int("time", optional=True)
+        canonical: dict[str, Any] = {"type": "scheduleCancel"}
+        if time_ms is not None:
+            canonical["time"] = time_ms
+        return time_ms, canonical
+
+    def _apply_schedule_cancel(self, context: _Context, time_ms: Any) -> dict[str, Any]:
+        if time_ms is None:
+            self._schedules.pop(context.user, None)
+            return {"type": "default"}
+        if time_ms < context.now + _SCHEDULE_MIN_MS:
+            _reject("Scheduled cancel time too early, must be at least 5 seconds from now.")
+        account = self._accounts[context.user]
+        if account.schedule_triggers.get(context.now // _DAY_MS, 0) >= _SCHEDULE_MAX_PER_DAY:
+            _reject("Too many scheduled cancel triggers today (max 10).")
+        self._schedules[context.user] = time_ms
+        return {"type": "default"}
+
+    def _parse_update_leverage(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        fields = _Fields(action, "")
+        asset = fields.req_int("asset")
+        is_cross = fields.get_bool("isCross")
+        leverage = fields.req_int("leverage")
+        canonical = {
+            "type": "updateLeverage",
+            "asset": asset,
+            "isCross": is_cross,
+            "leverage": leverage,
+        }
+        return (asset, is_cross, leverage), canonical
+
+    def _apply_update_leverage(self, context: _Context, parsed: Any) -> dict[str, Any]:
+        asset, is_cross, leverage = parsed
+        market = self._market_for(asset)
+        if not 1 <= leverage <= market.spec.max_leverage:
+            _reject(f"Invalid leverage value: {leverage} (max {market.spec.max_leverage}x).")
+        if is_cross and market.spec.only_isolated:
+            _reject("Cross margin is not allowed for this asset.")
+        dex_account = self._dex_account(self._accounts[context.user], market.dex)
+        coin = market.coin
+        old_cross, _ = dex_account.leverage_of(coin, self._default_leverage[coin])
+        position = dex_account.positions.get(coin)
+        marks = self._marks()
+        if position is not None:
+            if old_cross != is_cross:
+                _reject("Cannot switch leverage type with open position.")
+            required = abs(position.szi) * marks[coin] / leverage
+            if is_cross:
+                trial = dict(dex_account.leverage)
+                dex_account.leverage[coin] = (True, leverage)
+                if dex_account.available(marks, self._default_leverage) < 0:
+                    dex_account.leverage.clear()
+                    dex_account.leverage.update(trial)
+                    _reject("Insufficient margin to update leverage.")
+            else:
+                upnl = (marks[coin] - position.entry_px) * position.szi
+                extra = required - (position.iso_margin + upnl)
+                if extra > 0:
+                    if dex_account.available(marks, self._default_leverage) < extra:
+                        _reject("Insufficient margin to update leverage.")
+                    position.iso_margin += extra
+                    dex_account.balance -= extra
+        dex_account.leverage[coin] = (is_cross, leverage)
+        return {"type": "default"}
+
+    def _parse_update_isolated_margin(
+        self, action: Mapping[str, Any]
+    ) -> tuple[Any, dict[str, Any]]:
+        fields = _Fields(action, "")
+        asset = fields.req_int("asset")
+        is_buy = fields.get_bool("isBuy")
+        ntli = fields.req_int("ntli")
+        canonical = {"type": "updateIsolatedMargin", "asset": asset, "isBuy": is_buy, "ntli": ntli}
+        return (asset, ntli), canonical
+
+    def _apply_update_isolated_margin(self, context: _Context, parsed: Any) -> dict[str, Any]:
+        asset, ntli = parsed
+        market = self._market_for(asset)
+        coin = market.coin
+        dex_account = self._dex_account(self._accounts[context.user], market.dex)
+        position = dex_account.positions.get(coin)
+        is_cross, leverage = dex_account.leverage_of(coin, self._default_leverage[coin])
+        if position is None or is_cross:
+            _reject("Cannot update margin: no isolated position.")
+        amount = Decimal(ntli).scaleb(-6)
+        marks = self._marks()
+        if amount > 0 and dex_account.available(marks, self._default_leverage) < amount:
+            _reject("Insufficient margin to add to isolated position.")
+        if amount < 0:
+            upnl = (marks[coin] - position.entry_px) * position.szi
+            required = abs(position.szi) * marks[coin] / leverage
+            if position.iso_margin + upnl + amount < required:
+                _reject("Insufficient isolated margin to remove.")
+        position.iso_margin += amount
+        dex_account.balance -= amount
+        return {"type": "default"}
+
+    def _parse_create_sub_account(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        name = _Fields(action, "").get_str("name")
+        if not 1 <= len(name) <= 64:
+            _reject("Invalid action: name: expected 1 to 64 characters")
+        return name, {"type": "createSubAccount", "name": name}
+
+    def _apply_create_sub_account(self, context: _Context, name: Any) -> dict[str, Any]:
+        if context.user in self._vault_leaders:
+            _reject("Sub-accounts cannot create sub-accounts.")
+        return {"type": "createSubAccount", "data": self._make_vault(context.user, name)}
+
+    def _parse_noop(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        return None, {"type": "noop"}
+
+    def _apply_noop(self, context: _Context, parsed: Any) -> dict[str, Any]:
+        return {"type": "default"}
+
+    def _market_for(self, asset: int) -> MarketState:
+        market = self._by_asset.get(asset)
+        if market is None:
+            _reject(f"Unknown asset {asset}.")
+        return market
+
+    # -- user-signed actions --
+
+    def _apply_usd_send(self, context: _Context, action: Mapping[str, Any]) -> dict[str, Any]:
+        fields = _Fields(action, "")
+        destination = fields.get_str("destination")
+        amount = fields.get_decimal("amount")
+        if not _is_address(destination):
+            _reject("Invalid action: destination: expected an address")
+        if amount <= 0:
+            _reject("Invalid action: amount: must be positive")
+        self._withdraw_from(context.user, amount)
+        target = self._account(destination.lower(), create=True)
+        self._dex_account(target, "").balance += amount
+        return {"type": "default"}
+
+    def _apply_withdraw(self, context: _Context, action: Mapping[str, Any]) -> dict[str, Any]:
+        fields = _Fields(action, "")
+        if not _is_address(fields.get_str("destination")):
+            _reject("Invalid action: destination: expected an address")
+        amount = fields.get_decimal("amount")
+        if amount <= 0:
+            _reject("Invalid action: amount: must be positive")
+        self._withdraw_from(context.user, amount)
+        return {"type": "default"}
+
+    def _withdraw_from(self, user: str, amount: Decimal) -> None:
+        dex_account = self._dex_account(self._accounts[user], "")
+        if dex_account.available(self._marks(), self._default_leverage) < amount:
+            _reject("Insufficient balance for withdrawal or transfer.")
+        dex_account.balance -= amount
+
+    def _apply_approve_agent(self, context: _Context, action: Mapping[str, Any]) -> dict[str, Any]:
+        fields = _Fields(action, "")
+        agent = fields.get_str("agentAddress")
+        if not _is_address(agent):
+            _reject("Invalid action: agentAddress: expected an address")
+        agent = agent.lower()
+        name = action.get("agentName") or ""
+        if not isinstance(name, str):
+            _reject("Invalid action: agentName: expected a string")
+        valid_until: int | None = None
+        base_name, sep, until = name.partition(" valid_until ")
+        if sep:
+            if not until.isdigit():
+                _reject("Invalid action: agentName: valid_until must be a ms timestamp")
+            valid_until = int(until)
+        if agent == context.user or agent in self._vault_leaders:
+            _reject("Invalid agent address.")
+        owned = [(a, n) for a, (m, n, _) in self._agents.items() if m == context.user]
+        replaced = [a for a, n in owned if n == base_name]
+        named = [a for a, n in owned if n]
+        if base_name and not replaced and len(named) >= _MAX_NAMED_AGENTS:
+            _reject("Too many named agents (max 3); reuse a name to replace one.")
+        for old in replaced:
+            del self._agents[old]
+        self._agents[agent] = (context.user, base_name, valid_until)
+        return {"type": "default"}
+
+    def _apply_approve_builder_fee(
+        self, context: _Context, action: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        fields = _Fields(action, "")
+        builder = fields.get_str("builder")
+        if not _is_address(builder):
+            _reject("Invalid action: builder: expected an address")
+        self._builder_approvals[(context.user, builder.lower())] = fields.get_str("maxFeeRate")
+        return {"type": "default"}
+
+    # =========================================================================
+    # Orders and matching
+    # =========================================================================
+
+    def _new_oid(self) -> int:
+        oid = self._next_oid
+        self._next_oid += 1
+        return oid
+
+    def _place(
+        self, context: _Context, spec: _OrderSpec, builder: tuple[str, int] | None
+    ) -> dict[str, Any]:
+        """One order of an ``order`` action: its status entry (resting, filled or error)."""
+        market = self._by_asset.get(spec.asset)
+        suffix = f" asset={spec.asset}"
+        if market is None:
+            return {"error": f"Unknown asset.{suffix}"}
+        account = self._accounts[context.user]
+        now = context.now
+
+        def rejected(text: str, status: str) -> dict[str, Any]:
+            self._record_rejected(account, market, spec, status, now)
+            return {"error": text + suffix}
+
+        if spec.sz <= 0 or _decimals(spec.sz) > market.sz_decimals:
+            return rejected("Order has invalid size.", "rejected")
+        if not valid_price(spec.px, market.sz_decimals):
+            return rejected("Order has invalid price.", "tickRejected")
+        if spec.trigger is not None and not valid_price(spec.trigger.px, market.sz_decimals):
+            return rejected("Invalid TP/SL price.", "badTriggerPxRejected")
+        if spec.cloid is not None:
+            previous = account.cloids.get(spec.cloid)
+            if previous is not None and account.orders[previous].status not in _REJECTED:
+                return {"error": f"Duplicate cloid: {spec.cloid} was already used.{suffix}"}
+        reference_px = spec.trigger.px if spec.trigger is not None else spec.px
+        if not spec.reduce_only and reference_px * spec.sz < _MIN_NOTIONAL:
+            return rejected("Order must have minimum value of $10.", "minTradeNtlRejected")
+        if spec.tif != "Ioc" and len(account.open_orders) >= self.config.max_open_orders:
+            return rejected("Too many open orders.", "tooManyOpenOrdersRejected")
+        dex_account = self._dex_account(account, market.dex)
+        szi = dex_account.szi(market.coin)
+        if spec.reduce_only and (szi == 0 or (szi > 0) == spec.is_buy):
+            return rejected("Reduce only order would increase position.", "reduceOnlyRejected")
+        if spec.tif == "Alo" and market.book.crosses(spec.is_buy, spec.px):
+            bid, ask = market.book.best_bid(), market.book.best_ask()
+            return rejected(
+                f"Post only order would have immediately matched, bbo was "
+                f"{wire_decimal(bid) if bid is not None else ''}@"
+                f"{wire_decimal(ask) if ask is not None else ''}.",
+                "badAloPxRejected",
+            )
+        if not spec.reduce_only:
+            added = abs(szi + (spec.sz if spec.is_buy else -spec.sz)) - abs(szi)
+            _, leverage = dex_account.leverage_of(market.coin, self._default_leverage[market.coin])
+            if added > 0 and added * reference_px / leverage > dex_account.available(
+                self._marks(), self._default_leverage
+            ):
+                return rejected("Insufficient margin to place order.", "perpMarginRejected")
+        if spec.tif == "Ioc" and not market.book.crosses(spec.is_buy, spec.px):
+            return rejected(
+                "Order could not immediately match against any resting orders.",
+                "iocCancelRejected",
+            )
+        order = Order(
+            oid=self._new_oid(),
+            user=context.user,
+            coin=market.coin,
+            asset=market.asset,
+            is_buy=spec.is_buy,
+            limit_px=spec.px,
+            sz=spec.sz,
+            orig_sz=spec.sz,
+            timestamp=now,
+            tif=spec.tif,
+            reduce_only=spec.reduce_only,
+            cloid=spec.cloid,
+            trigger=spec.trigger,
+            status_timestamp=now,
+            sz_at_status=spec.sz,
+        )
+        account.orders[order.oid] = order
+        if order.cloid is not None:
+            account.cloids[order.cloid] = order.oid
+        if order.trigger is not None:
+            market.triggers[order.oid] = order
+            account.open_orders[order.oid] = order
+            self._set_status(order, "open", now)
+            return _resting(order)
+        filled, notional = self._execute(market, order, now, builder)
+        if order.status == "open":
+            return _resting(order)
+        if not filled:
+            if order.status == "reduceOnlyCanceled":
+                return {"error": "Reduce only order would increase position." + suffix}
+            return {
+                "error": "Order could not immediately match against any resting orders." + suffix
+            }
+        entry: dict[str, Any] = {
+            "totalSz": wire_decimal(filled),
+            "avgPx": wire_decimal(_average(notional, filled)),
+            "oid": order.oid,
+        }
+        if order.cloid is not None:
+            entry["cloid"] = order.cloid
+        return {"filled": entry}
+
+    def _record_rejected(
+        self, account: Account, market: MarketState, spec: _OrderSpec, status: str, now: int
+    ) -> None:
+        """A refused order still gets an oid and a status, so orderStatus by cloid can tell."""
+        if spec.cloid is not None:
+            previous = account.cloids.get(spec.cloid)
+            if previous is not None and account.orders[previous].status not in _REJECTED:
+                return
+        order = Order(
+            oid=self._new_oid(),
+            user=account.address,
+            coin=market.coin,
+            asset=market.asset,
+            is_buy=spec.is_buy,
+            limit_px=spec.px,
+            sz=spec.sz if spec.sz > 0 else _ZERO,
+            orig_sz=spec.sz if spec.sz > 0 else _ZERO,
+            timestamp=now,
+            tif=spec.tif,
+            reduce_only=spec.reduce_only,
+            cloid=spec.cloid,
+            trigger=spec.trigger,
+        )
+        account.orders[order.oid] = order
+        if spec.cloid is not None:
+            account.cloids[spec.cloid] = order.oid
+        self._set_status(order, status, now)
+
+    def _execute(
+        self, market: MarketState, order: Order, now: int, builder: tuple[str, int] | None
+    ) -> tuple[Decimal, Decimal]:
+        """Match ``order`` as a taker, then rest or cancel the remainder. Returns the size
+        filled now and its notional."""
+        book = market.book
+        taker_hash = _tx_hash(market.coin, order.oid, now)
+        taker_dex = self._dex_account(self._accounts[order.user], market.dex)
+        filled = _ZERO
+        notional = _ZERO
+        while order.sz > 0:
+            level = book.best_level(not order.is_buy)
+            if level is None:
+                break
+            px, makers = level
+            if (px > order.limit_px) if order.is_buy else (px < order.limit_px):
+                break
+            maker = next(iter(makers.values()))
+            if maker.user == order.user:
+                # Self-trade prevention: the venue expires the resting order (api doc §9.6).
+                self._cancel(maker, "selfTradeCanceled", now)
+                continue
+            qty = min(order.sz, maker.sz)
+            if order.reduce_only:
+                qty = min(qty, _reducible(taker_dex.szi(market.coin), order.is_buy))
+                if qty <= 0:
+                    break
+            if maker.reduce_only:
+                maker_dex = self._dex_account(self._accounts[maker.user], market.dex)
+                room = _reducible(maker_dex.szi(market.coin), maker.is_buy)
+                if room <= 0:
+                    self._cancel(maker, "reduceOnlyCanceled", now)
+                    continue
+                qty = min(qty, room)
+            self._trade(market, order, maker, px, qty, now, taker_hash, builder)
+            filled += qty
+            notional += px * qty
+        if order.sz == 0:
+            self._set_status(order, "filled", now)
+        elif order.reduce_only and _reducible(taker_dex.szi(market.coin), order.is_buy) <= 0:
+            # The position is closed: the rest of a reduce-only order has nothing to reduce.
+            self._set_status(order, "canceled" if filled else "reduceOnlyCanceled", now)
+        elif order.tif == "Ioc":
+            self._set_status(order, "canceled" if filled else "iocCancelRejected", now)
+        else:
+            book.add(order)
+            self._accounts[order.user].open_orders[order.oid] = order
+            if order.is_lp:
+                market.lp_orders.append(order)
+            elif not order.reduce_only:
+                taker_dex.reserve(market.coin, order.sz * order.limit_px)
+            self._set_status(order, "open", now)
+        return filled, notional
+
+    def _trade(
+        self,
+        market: MarketState,
+        taker: Order,
+        maker: Order,
+        px: Decimal,
+        qty: Decimal,
+        now: int,
+        taker_hash: str,
+        builder: tuple[str, int] | None,
+    ) -> None:
+        tid = self._next_tid
+        self._next_tid += 1
+        self._trades += 1
+        notional = px * qty
+        for order, crossed in ((taker, True), (maker, False)):
+            account = self._accounts[order.user]
+            dex_account = self._dex_account(account, market.dex)
+            fee = notional * (self.config.taker_fee if crossed else self.config.maker_fee)
+            builder_fee = _ZERO
+            if crossed and builder is not None:
+                builder_fee = usd(notional * builder[1] / 100_000)
+            fee = usd(fee) + builder_fee
+            leverage = dex_account.leverage_of(market.coin, self._default_leverage[market.coin])
+            result = dex_account.apply_fill(market.coin, order.is_buy, px, qty, fee, leverage)
+            order.sz -= qty
+            if not crossed and not order.reduce_only and not order.is_lp:
+                dex_account.reserve(market.coin, -qty * order.limit_px)
+            if order.is_lp:
+                continue
+            account.cum_volume += notional
+            fill: dict[str, Any] = {
+                "coin": market.coin,
+                "px": wire_decimal(px),
+                "sz": wire_decimal(qty),
+                "side": order.side,
+                "time": now,
+                "startPosition": wire_decimal(result.start_position),
+                "dir": result.dir,
+                "closedPnl": wire_decimal(result.closed_pnl),
+                "hash": taker_hash,
+                "oid": order.oid,
+                "crossed": crossed,
+                "fee": wire_decimal(fee),
+                "tid": tid,
+                "feeToken": "USDC",
+            }
+            if builder_fee:
+                fill["builderFee"] = wire_decimal(builder_fee)
+            if order.cloid is not None:
+                fill["cloid"] = order.cloid
+            account.add_fill(fill)
+            self._user_fills += 1
+            self._emit("userFills", order.user, fill)
+        if maker.sz == 0:
+            market.book.remove(maker)
+            self._accounts[maker.user].open_orders.pop(maker.oid, None)
+            self._set_status(maker, "filled", now)
+        market.last_trade_px = px
+        market.day_ntl_vlm += notional
+        market.day_base_vlm += qty
+        buyer, seller = (taker.user, maker.user) if taker.is_buy else (maker.user, taker.user)
+        self._emit(
+            "trades",
+            market.coin,
+            {
+                "coin": market.coin,
+                "side": taker.side,
+                "px": wire_decimal(px),
+                "sz": wire_decimal(qty),
+                "hash": taker_hash,
+                "time": now,
+                "tid": tid,
+                "users": [buyer, seller],
+            },
+        )
+
+    def _cancel(self, order: Order, status: str, now: int) -> None:
+        """Take an open order off the book (or the trigger list) with a terminal status."""
+        market = self._markets[order.coin]
+        account = self._accounts[order.user]
+        account.open_orders.pop(order.oid, None)
+        if order.trigger is not None and order.oid in market.triggers:
+            del market.triggers[order.oid]
+        else:
+            market.book.remove(order)
+            if not order.reduce_only and not order.is_lp:
+                self._dex_account(account, market.dex).reserve(
+                    market.coin, -order.sz * order.limit_px
+                )
+        self._set_status(order, status, now)
+
+    def _set_status(self, order: Order, status: str, now: int) -> None:
+        order.status = status
+        order.status_timestamp = now
+        order.sz_at_status = order.sz
+        if order.is_lp:
+            return
+        self._emit(
+            "orderUpdates",
+            order.user,
+            {"order": _basic_order(order), "status": status, "statusTimestamp": now},
+        )
+
+    # =========================================================================
+    # tick
+    # =========================================================================
+
+    def tick(self) -> None:
+        """Advance to ``clock()``: oracle walk, LP quotes, triggers, scheduled cancels."""
+        now = self._event_time()
+        elapsed = now - self._last_tick
+        self._last_tick = now
+        for market in self._markets.values():
+            market.walk(self._rng, elapsed)
+        for market in self._markets.values():
+            self._refresh_lp(market, now)
+        for market in self._markets.values():
+            if market.triggers:
+                self._fire_triggers(market, now)
+        if self._schedules:
+            self._run_schedules(now)
+        self._flush()
+
+    def _refresh_lp(self, market: MarketState, now: int) -> None:
+        for order in market.lp_orders:
+            if order.status == "open":
+                self._cancel(order, "canceled", now)
+        market.lp_orders.clear()
+        for is_buy, px, sz in market.lp_grid(
+            self.config.lp_levels, self.config.lp_size, self.config.lp_spread_bps
+        ):
+            order = Order(
+                oid=self._new_oid(),
+                user=LP_ADDRESS,
+                coin=market.coin,
+                asset=market.asset,
+                is_buy=is_buy,
+                limit_px=px,
+                sz=sz,
+                orig_sz=sz,
+                timestamp=now,
+                tif="Gtc",
+                is_lp=True,
+                status_timestamp=now,
+            )
+            self._execute(market, order, now, None)
+
+    def _fire_triggers(self, market: MarketState, now: int) -> None:
+        mark = market.oracle
+        fired = [
+            order
+            for order in market.triggers.values()
+            if order.trigger is not None and order.trigger.fires(order.is_buy, mark)
+        ]
+        for order in fired:
+            trigger = order.trigger
+            assert trigger is not None
+            del market.triggers[order.oid]
+            self._accounts[order.user].open_orders.pop(order.oid, None)
+            self._set_status(order, "triggered", now)
+            if trigger.is_market:
+                slip = mark * (1 + _MARKET_SLIPPAGE if order.is_buy else 1 - _MARKET_SLIPPAGE)
+                order.limit_px = (
+                    market.ceil_price(slip) if order.is_buy else market.floor_price(slip)
+                )
+                order.tif = "Ioc"
+            else:
+                order.tif = "Gtc"
+            order.trigger = None
+            dex_account = self._dex_account(self._accounts[order.user], market.dex)
+            if order.reduce_only and _reducible(dex_account.szi(market.coin), order.is_buy) <= 0:
+                self._set_status(order, "reduceOnlyCanceled", now)
+                continue
+            self._execute(market, order, now, None)
+
+    def _run_schedules(self, now: int) -> None:
+        due = [user for user, at in self._schedules.items() if at <= now]
+        for user in due:
+            del self._schedules[user]
+            account = self._accounts[user]
+            day = now // _DAY_MS
+            account.schedule_triggers[day] = account.schedule_triggers.get(day, 0) + 1
+            for order in list(account.open_orders.values()):
+                self._cancel(order, "scheduledCancel", now)
+
+
+# ---------------------------------------------------------------------------
+# Wire shapes
+# ---------------------------------------------------------------------------
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _reducible(szi: Decimal, is_buy: bool) -> Decimal:
+    """How much an order on this side can reduce the position (0 if it would increase it)."""
+    if szi == 0 or (szi > 0) == is_buy:
+        return _ZERO
+    return abs(szi)
+
+
+def _average(notional: Decimal, size: Decimal) -> Decimal:
+    return (notional / size).quantize(Decimal("0.00000001"), rounding=ROUND_DOWN).normalize()
+
+
+def _tx_hash(coin: str, oid: int, now: int) -> str:
+    return "0x" + hashlib.sha256(f"{coin}:{oid}:{now}".encode()).hexdigest()
+
+
+def _resting(order: Order) -> dict[str, Any]:
+    entry: dict[str, Any] = {"oid": order.oid}
+    if order.cloid is not None:
+        entry["cloid"] = order.cloid
+    return {"resting": entry}
+
+
+def _basic_order(order: Order) -> dict[str, Any]:
+    """The ``openOrders`` / WsOrder ``order`` shape."""
+    data: dict[str, Any] = {
+        "coin": order.coin,
+        "side": order.side,
+        "limitPx": wire_decimal(order.limit_px),
+        "sz": wire_decimal(order.sz),
+        "oid": order.oid,
+        "timestamp": order.timestamp,
+        "origSz": wire_decimal(order.orig_sz),
+    }
+    if order.cloid is not None:
+        data["cloid"] = order.cloid
+    if order.reduce_only:
+        data["reduceOnly"] = True
+    return data
+
+
+def _order_type(order: Order) -> str:
+    trigger = order.trigger
+    if trigger is None:
+        return "Limit"
+    kind = "Stop" if trigger.tpsl == "sl" else "Take Profit"
+    return f"{kind} {'Market' if trigger.is_market else 'Limit'}"
+
+
+def _frontend_order(order: Order, sz: Decimal) -> dict[str, Any]:
+    trigger = order.trigger
+    return {
+        "coin": order.coin,
+        "side": order.side,
+        "limitPx": wire_decimal(order.limit_px),
+        "sz": wire_decimal(sz),
+        "oid": order.oid,
+        "timestamp": order.timestamp,
+        "triggerCondition": trigger.condition(order.is_buy) if trigger is not None else "N/A",
+        "isTrigger": trigger is not None,
+        "triggerPx": wire_decimal(trigger.px) if trigger is not None else "0.0",
+        "children": [],
+        "isPositionTpsl": False,
+        "reduceOnly": order.reduce_only,
+        "orderType": _order_type(order),
+        "origSz": wire_decimal(order.orig_sz),
+        "tif": order.tif,
+        "cloid": order.cloid,
+    }
+
+
+def _status_entry(order: Order) -> dict[str, Any]:
+    return {
+        "order": _frontend_order(order, order.sz_at_status),
+        "status": order.status,
+        "statusTimestamp": order.status_timestamp,
+    }
+
+
+_InfoHandler = Callable[[SimExchange, Mapping[str, Any]], Json]
+
+_INFO_HANDLERS: dict[str, _InfoHandler] = {
+    "meta": SimExchange._info_meta,
+    "metaAndAssetCtxs": SimExchange._info_meta_and_ctxs,
+    "perpDexs": SimExchange._info_perp_dexs,
+    "spotMeta": SimExchange._info_spot_meta,
+    "allMids": SimExchange._info_all_mids,
+    "l2Book": SimExchange._info_l2_book,
+    "clearinghouseState": SimExchange._info_clearinghouse,
+    "spotClearinghouseState": SimExchange._info_spot_clearinghouse,
+    "openOrders": SimExchange._info_open_orders,
+    "frontendOpenOrders": SimExchange._info_frontend_open_orders,
+    "userFills": SimExchange._info_user_fills,
+    "userFillsByTime": SimExchange._info_user_fills_by_time,
+    "orderStatus": SimExchange._info_order_status,
+    "historicalOrders": SimExchange._info_historical_orders,
+    "userRateLimit": SimExchange._info_user_rate_limit,
+}
+
+_Parse = Callable[[SimExchange, Mapping[str, Any]], tuple[Any, dict[str, Any]]]
+_Apply = Callable[[SimExchange, _Context, Any], "dict[str, Any] | _Committed"]
+
+_L1_HANDLERS: dict[str, tuple[_Parse, _Apply]] = {
+    "order": (SimExchange._parse_orders, SimExchange._apply_orders),
+    "cancel": (SimExchange._parse_cancel, SimExchange._apply_cancel),
+    "cancelByCloid": (SimExchange._parse_cancel_by_cloid, SimExchange._apply_cancel_by_cloid),
+    "modify": (SimExchange._parse_modify, SimExchange._apply_modify),
+    "batchModify": (SimExchange._parse_batch_modify, SimExchange._apply_batch_modify),
+    "scheduleCancel": (SimExchange._parse_schedule_cancel, SimExchange._apply_schedule_cancel),
+    "updateLeverage": (SimExchange._parse_update_leverage, SimExchange._apply_update_leverage),
+    "updateIsolatedMargin": (
+        SimExchange._parse_update_isolated_margin,
+        SimExchange._apply_update_isolated_margin,
+    ),
+    "createSubAccount": (
+        SimExchange._parse_create_sub_account,
+        SimExchange._apply_create_sub_account,
+    ),
+    "noop": (SimExchange._parse_noop, SimExchange._apply_noop),
+}
+
+_USER_SIGNED_HANDLERS: dict[
+    str, Callable[[SimExchange, _Context, Mapping[str, Any]], dict[str, Any]]
+] = {
+    "usdSend": SimExchange._apply_usd_send,
+    "withdraw3": SimExchange._apply_withdraw,
+    "approveAgent": SimExchange._apply_approve_agent,
+    "approveBuilderFee": SimExchange._apply_approve_builder_fee,
+}

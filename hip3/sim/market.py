@@ -1,0 +1,130 @@
+"""One simulated market: identity, oracle price walk, book, waiting triggers, LP quote grid.
+
+Prices follow the venue's rules (hyperliquid-api.md §3.4): at most 5 significant figures
+(integers always allowed) and at most ``6 - szDecimals`` decimals. The oracle is a seeded
+geometric random walk; the mark is the oracle (the simulator has no separate mark).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
+
+from hip3.errors import ValidationError
+from hip3.sim.book import Book, Order
+from hip3.sim.config import SimMarket
+from hip3.types import MAX_DECIMALS_PERP, MAX_SIG_FIGS, round_price, validate_price
+
+__all__ = ["MarketState", "price_tick", "valid_price"]
+
+_BPS = Decimal("0.0001")
+
+
+def price_tick(px: Decimal, sz_decimals: int) -> Decimal:
+    """The smallest price step at ``px``: 5 significant figures, capped by the decimals rule."""
+    integer_digits = px.adjusted() + 1
+    decimals = min(max(0, MAX_SIG_FIGS - integer_digits), MAX_DECIMALS_PERP - sz_decimals)
+    return Decimal(1).scaleb(-max(0, decimals))
+
+
+def valid_price(px: Decimal, sz_decimals: int) -> bool:
+    try:
+        validate_price(px, sz_decimals)
+    except ValidationError:
+        return False
+    return True
+
+
+class MarketState:
+    """Everything the engine keeps per market."""
+
+    __slots__ = (
+        "_raw_oracle",
+        "asset",
+        "book",
+        "coin",
+        "day_base_vlm",
+        "day_ntl_vlm",
+        "dex",
+        "last_trade_px",
+        "lot",
+        "lp_orders",
+        "oracle",
+        "prev_day_px",
+        "spec",
+        "sz_decimals",
+        "triggers",
+    )
+
+    def __init__(self, spec: SimMarket, dex: str, asset: int) -> None:
+        self.spec = spec
+        self.coin = spec.name
+        self.dex = dex
+        self.asset = asset
+        self.sz_decimals = spec.sz_decimals
+        self.lot = Decimal(1).scaleb(-spec.sz_decimals)
+        self.book = Book(spec.name)
+        self.oracle = round_price(spec.start_price, spec.sz_decimals)
+        self._raw_oracle = float(spec.start_price)
+        self.prev_day_px = self.oracle
+        self.last_trade_px: Decimal | None = None
+        self.day_ntl_vlm = Decimal(0)
+        self.day_base_vlm = Decimal(0)
+        self.triggers: dict[int, Order] = {}  # oid -> trigger order waiting for the mark
+        self.lp_orders: list[Order] = []
+
+    @property
+    def mark(self) -> Decimal:
+        return self.oracle
+
+    def mid(self) -> Decimal:
+        """Book mid; the last trade (then the oracle) when a side is empty (api doc §1.5)."""
+        bid, ask = self.book.best_bid(), self.book.best_ask()
+        if bid is not None and ask is not None:
+            return (bid + ask) / 2
+        return self.last_trade_px if self.last_trade_px is not None else self.oracle
+
+    def walk(self, rng: random.Random, elapsed_ms: int) -> None:
+        """Move the oracle by a log-normal step for ``elapsed_ms`` of simulated time."""
+        if elapsed_ms <= 0 or self.spec.volatility == 0:
+            return
+        sigma = self.spec.volatility * math.sqrt(elapsed_ms / 1000)
+        self._raw_oracle *= math.exp(sigma * rng.gauss(0.0, 1.0))
+        self.oracle = round_price(repr(self._raw_oracle), self.sz_decimals)
+
+    def floor_price(self, px: Decimal) -> Decimal:
+        return round_price(px, self.sz_decimals, rounding=ROUND_FLOOR)
+
+    def ceil_price(self, px: Decimal) -> Decimal:
+        return round_price(px, self.sz_decimals, rounding=ROUND_CEILING)
+
+    def lp_grid(
+        self, levels: int, notional: Decimal, spread_bps: Decimal
+    ) -> list[tuple[bool, Decimal, Decimal]]:
+        """The LP's quotes ``(is_buy, px, sz)`` around the mark, nearest first on each side.
+
+        Level ``k`` sits ``(k + 1) * spread_bps`` from the mark (at least one tick further than
+        the previous level) and quotes ``(k + 1) * notional`` USD, at least one lot.
+        """
+        mark = self.oracle
+        spacing = mark * spread_bps * _BPS
+        quotes: list[tuple[bool, Decimal, Decimal]] = []
+        for is_buy in (True, False):
+            previous: Decimal | None = None
+            for k in range(levels):
+                offset = spacing * (k + 1)
+                if is_buy:
+                    px = self.floor_price(max(mark - offset, self.lot))
+                    if previous is not None and px >= previous:
+                        px = self.floor_price(previous - price_tick(previous, self.sz_decimals))
+                    if px <= 0:
+                        break
+                else:
+                    px = self.ceil_price(mark + offset)
+                    if previous is not None and px <= previous:
+                        px = self.ceil_price(previous + price_tick(previous, self.sz_decimals))
+                previous = px
+                sz = (notional * (k + 1) / px).quantize(self.lot, rounding=ROUND_DOWN)
+                quotes.append((is_buy, px, max(sz, self.lot)))
+        return quotes
