@@ -7,6 +7,8 @@ tests of the real matching engine go through :func:`hip3.sim.open_simulator`.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,7 +21,7 @@ import wsproto
 from wsproto.events import AcceptConnection, Message, Request
 
 from hip3.sim.config import FaultConfig, SimBadRequest, SimConfig
-from hip3.sim.server import SimServer
+from hip3.sim.server import SimServer, open_simulator
 
 USER = "0x14791697260e4c9a71f18484c9f997b308e59325"
 GREETING = "Websocket connection established."
@@ -126,6 +128,44 @@ async def subscribe(ws: trio_websocket.WebSocketConnection, subscription: dict[s
         "data": {"method": "subscribe", "subscription": subscription},
     }
     return ack
+
+
+class ThreadedSimulator:
+    """A simulator in a background thread with its own ``trio.run``, for blocking clients
+    (the official SDK). ``call`` runs a function on the simulator's trio thread."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self._config = config
+        self._ready: queue.Queue[tuple[SimServer, trio.lowlevel.TrioToken, trio.Event]] = (
+            queue.Queue()
+        )
+        self._thread = threading.Thread(target=self._run, name="hip3-sim", daemon=True)
+
+    def _run(self) -> None:
+        async def main() -> None:
+            async with open_simulator(self._config) as sim:
+                stop = trio.Event()
+                self._ready.put((sim, trio.lowlevel.current_trio_token(), stop))
+                await stop.wait()
+
+        trio.run(main)
+
+    def __enter__(self) -> ThreadedSimulator:
+        self._thread.start()
+        self.server, self._token, self._stop = self._ready.get(timeout=30)
+        self.url = self.server.url
+        return self
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        return trio.from_thread.run_sync(fn, trio_token=self._token)
+
+    def truth(self) -> dict[str, Any]:
+        return self.call(self.server.truth)  # type: ignore[no-any-return]
+
+    def __exit__(self, *exc: object) -> None:
+        self.call(self._stop.set)
+        self._thread.join(timeout=30)
+        assert not self._thread.is_alive()
 
 
 @attrs.define
