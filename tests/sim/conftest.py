@@ -121,8 +121,11 @@ async def recv_channel(ws: trio_websocket.WebSocketConnection, channel: str) -> 
 
 
 async def subscribe(ws: trio_websocket.WebSocketConnection, subscription: dict[str, Any]) -> Any:
+    """Subscribe and wait for the ack (skipping data of earlier subscriptions)."""
     await send(ws, {"method": "subscribe", "subscription": subscription})
     ack = await recv(ws)
+    while ack["channel"] not in ("subscriptionResponse", "error"):
+        ack = await recv(ws)
     assert ack == {
         "channel": "subscriptionResponse",
         "data": {"method": "subscribe", "subscription": subscription},
