@@ -1,0 +1,437 @@
+"""SimExchange actions: every order rule with the venue's error text, cancels, modify,
+scheduleCancel, leverage and margin, transfers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from hip3.signing import sign_usd_send
+from hip3.wire import actions
+from tests.sim.test_engine_support import (
+    BTC,
+    ETH,
+    NVDA,
+    SOL,
+    TSLA,
+    Venue,
+    oid_of,
+    quiet_config,
+)
+
+# ---------------------------------------------------------------------------
+# Order rules
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("asset", "px", "sz", "text"),
+    [
+        (BTC, "59000.5", "0.001", "Order has invalid price. asset=0"),  # 6 sig figs
+        (ETH, "2999.123", "0.01", "Order has invalid price. asset=1"),  # 7 sig figs
+        (SOL, "150.12345", "1", "Order has invalid price. asset=2"),
+        (BTC, "59000", "0.000001", "Order has invalid size. asset=0"),  # 6 > szDecimals 5
+        (SOL, "150", "0.001", "Order has invalid size. asset=2"),
+        (BTC, "59000", "0.0001", "Order must have minimum value of $10. asset=0"),  # $5.9
+        (TSLA, "240", "0.04", "Order must have minimum value of $10. asset=110000"),
+    ],
+)
+def test_invalid_orders_get_the_venue_text(asset: int, px: str, sz: str, text: str) -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    wire = {
+        "a": asset,
+        "b": True,
+        "p": px,
+        "s": sz,
+        "r": False,
+        "t": {"limit": {"tif": "Gtc"}},
+    }
+    assert trader.orders(wire) == [{"error": text}]
+    assert trader.info("openOrders") == []
+
+
+def test_integer_prices_beyond_five_digits_are_valid() -> None:
+    venue = Venue()
+    assert "resting" in venue.trader(1).order(BTC, False, "123456", "0.001")
+
+
+def test_batch_of_n_orders_gets_n_statuses_in_order() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    statuses = trader.orders(
+        actions.order_wire(BTC, True, "59000", "0.001"),
+        actions.order_wire(BTC, True, "59000.5", "0.001"),
+        actions.order_wire(ETH, True, "2900", "0.01"),
+    )
+    assert len(statuses) == 3
+    assert "resting" in statuses[0]
+    assert statuses[1] == {"error": "Order has invalid price. asset=0"}
+    assert "resting" in statuses[2]
+
+
+def test_post_only_that_would_cross_is_refused_with_the_bbo() -> None:
+    venue = Venue()
+    maker, trader = venue.trader(0), venue.trader(1)
+    maker.order(BTC, True, "59990", "0.001")
+    maker.order(BTC, False, "60010", "0.001")
+    status = trader.order(BTC, True, "60010", "0.001", tif="Alo")
+    assert status == {
+        "error": "Post only order would have immediately matched, bbo was 59990@60010. asset=0"
+    }
+    assert "resting" in trader.order(BTC, True, "60000", "0.001", tif="Alo")
+
+
+def test_ioc_without_a_match_is_refused() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    assert trader.order(BTC, True, "60000", "0.001", tif="Ioc") == {
+        "error": "Order could not immediately match against any resting orders. asset=0"
+    }
+
+
+def test_ioc_partial_fill_reports_what_filled_and_cancels_the_rest() -> None:
+    venue = Venue()
+    maker, taker = venue.trader(0), venue.trader(1)
+    maker.order(BTC, False, "60000", "0.002")
+    maker.order(BTC, False, "60100", "0.002")
+    status = taker.order(BTC, True, "60050", "0.005", tif="Ioc")
+    assert status["filled"]["totalSz"] == "0.002"
+    assert status["filled"]["avgPx"] == "60000"
+    assert taker.info("openOrders") == []
+    updates = [u for b in venue.events_of("orderUpdates", taker.address) for u in b]
+    assert [(u["status"], u["order"]["sz"]) for u in updates] == [("canceled", "0.003")]
+
+
+def test_gtc_partially_filled_rests_the_remainder() -> None:
+    venue = Venue()
+    maker, taker = venue.trader(0), venue.trader(1)
+    maker.order(BTC, False, "60000", "0.002")
+    cloid = "0x" + "07" * 16
+    status = taker.order(BTC, True, "60000", "0.005", cloid=cloid)
+    assert status == {"resting": {"oid": status["resting"]["oid"], "cloid": cloid}}
+    [resting] = taker.info("openOrders")
+    assert (resting["sz"], resting["origSz"]) == ("0.003", "0.005")
+    assert taker.position("BTC") == Decimal("0.002")
+
+
+def test_reduce_only_rules() -> None:
+    venue = Venue()
+    maker, trader = venue.trader(0), venue.trader(1)
+    refused = trader.order(BTC, False, "59000", "0.001", reduce_only=True)
+    assert refused == {"error": "Reduce only order would increase position. asset=0"}
+    maker.order(BTC, False, "60000", "0.01")
+    trader.order(BTC, True, "60000", "0.002", tif="Ioc")
+    same_side = trader.order(BTC, True, "59000", "0.001", reduce_only=True)
+    assert same_side == {"error": "Reduce only order would increase position. asset=0"}
+    maker.order(BTC, True, "59900", "0.01")
+    # Larger than the position: only the position is closed, the rest is cancelled.
+    closed = trader.order(BTC, False, "59000", "0.005", tif="Ioc", reduce_only=True)
+    assert closed["filled"]["totalSz"] == "0.002"
+    assert trader.position("BTC") == 0
+
+
+def test_reduce_only_below_ten_dollars_is_allowed() -> None:
+    venue = Venue()
+    maker, trader = venue.trader(0), venue.trader(1)
+    maker.order(BTC, False, "60000", "0.01")
+    trader.order(BTC, True, "60000", "0.001", tif="Ioc")
+    maker.order(BTC, True, "59900", "0.01")
+    status = trader.order(BTC, False, "59900", "0.0001", tif="Ioc", reduce_only=True)
+    assert status["filled"]["totalSz"] == "0.0001"
+
+
+def test_duplicate_cloid_is_refused() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    cloid = "0x" + "aa" * 16
+    trader.order(BTC, True, "59000", "0.001", cloid=cloid)
+    status = trader.order(BTC, True, "58000", "0.001", cloid=cloid)
+    assert "error" in status and "cloid" in status["error"].lower()
+    assert len(trader.info("openOrders")) == 1
+    # Another user may use the same cloid.
+    assert "resting" in venue.trader(1).order(BTC, True, "58000", "0.001", cloid=cloid)
+
+
+def test_a_refused_order_with_a_cloid_is_visible_to_order_status() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    cloid = "0x" + "bb" * 16
+    trader.order(BTC, True, "60000", "0.001", tif="Ioc", cloid=cloid)
+    status = trader.info("orderStatus", oid=cloid)
+    assert status["order"]["status"] == "iocCancelRejected"
+    # ...and the cloid may be used again for a real order.
+    assert "resting" in trader.order(BTC, True, "59000", "0.001", cloid=cloid)
+
+
+def test_too_many_open_orders() -> None:
+    venue = Venue(quiet_config(max_open_orders=3))
+    trader = venue.trader(0)
+    for px in ("59000", "58000", "57000"):
+        assert "resting" in trader.order(BTC, True, px, "0.001")
+    assert trader.order(BTC, True, "56000", "0.001") == {"error": "Too many open orders. asset=0"}
+
+
+def test_insufficient_margin() -> None:
+    venue = Venue(quiet_config(starting_balance=Decimal(1000)))
+    trader = venue.trader(0)
+    # 20x default leverage: $1000 supports $20000 notional.
+    assert "resting" in trader.order(BTC, True, "50000", "0.3")  # $15000 -> $750 margin
+    status = trader.order(BTC, True, "50000", "0.2")  # another $500 margin: too much
+    assert status == {"error": "Insufficient margin to place order. asset=0"}
+    # Another dex has its own collateral.
+    assert "resting" in trader.order(TSLA, True, "200", "1")
+
+
+def test_builder_fee_is_added_to_the_taker_fee() -> None:
+    venue = Venue()
+    maker, taker = venue.trader(0), venue.trader(1)
+    maker.order(BTC, False, "60000", "0.01")
+    builder = {"b": "0x" + "00" * 19 + "01", "f": 10}
+    action = actions.order_action(
+        [actions.order_wire(BTC, True, "60000", "0.01", tif="Ioc")], builder=builder
+    )
+    assert taker.act(action)["status"] == "ok"
+    [fill] = taker.info("userFills")
+    assert fill["builderFee"] == "0.06"  # f=10 tenths of a bp = 1 bp of $600
+    assert Decimal(fill["fee"]) == Decimal("0.27") + Decimal("0.06")
+    too_high = actions.order_action(
+        [actions.order_wire(BTC, True, "60000", "0.01", tif="Ioc")], builder={**builder, "f": 101}
+    )
+    assert taker.act(too_high)["status"] == "err"
+
+
+# ---------------------------------------------------------------------------
+# Cancels and modifies
+# ---------------------------------------------------------------------------
+
+
+def test_cancel_by_oid_and_by_cloid() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    oid = oid_of(trader.order(BTC, True, "59000", "0.001"))
+    cloid = "0x" + "cc" * 16
+    trader.order(ETH, True, "2900", "0.01", cloid=cloid)
+    assert trader.cancel(BTC, oid) == "success"
+    assert trader.cancel(BTC, oid) == {
+        "error": "Order was never placed, already canceled, or filled."
+    }
+    answer = trader.act(actions.cancel_by_cloid_action([(ETH, cloid), (ETH, "0x" + "dd" * 16)]))
+    assert answer == {
+        "status": "ok",
+        "response": {
+            "type": "cancel",
+            "data": {
+                "statuses": [
+                    "success",
+                    {"error": "Order was never placed, already canceled, or filled."},
+                ]
+            },
+        },
+    }
+    assert trader.info("openOrders") == []
+    updates = [u for b in venue.events_of("orderUpdates", trader.address) for u in b]
+    assert [u["status"] for u in updates] == ["open", "open", "canceled", "canceled"]
+
+
+def test_cancel_of_another_users_order_or_wrong_asset_fails() -> None:
+    venue = Venue()
+    owner, other = venue.trader(0), venue.trader(1)
+    oid = oid_of(owner.order(BTC, True, "59000", "0.001"))
+    assert "error" in other.cancel(BTC, oid)
+    assert "error" in owner.cancel(ETH, oid)
+    assert owner.cancel(BTC, oid) == "success"
+
+
+def test_modify_replaces_the_order_with_a_new_oid() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    cloid = "0x" + "0e" * 16
+    oid = oid_of(trader.order(BTC, True, "59000", "0.001", cloid=cloid))
+    new_order = actions.order_wire(BTC, True, "59500", "0.002", cloid=cloid)
+    assert trader.act(actions.modify_action(oid, new_order)) == {
+        "status": "ok",
+        "response": {"type": "default"},
+    }
+    [resting] = trader.info("openOrders")
+    assert (resting["limitPx"], resting["sz"], resting["cloid"]) == ("59500", "0.002", cloid)
+    assert resting["oid"] != oid
+    answer = trader.act(actions.modify_action(oid, new_order))
+    assert answer == {"status": "err", "response": "Cannot modify canceled or filled order"}
+
+
+def test_batch_modify_reports_per_modify_statuses() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    oid = oid_of(trader.order(BTC, True, "59000", "0.001"))
+    answer = trader.act(
+        actions.batch_modify_action(
+            [
+                (oid, actions.order_wire(BTC, True, "59100", "0.001")),
+                (12345, actions.order_wire(BTC, True, "59100", "0.001")),
+            ]
+        )
+    )
+    statuses = answer["response"]["data"]["statuses"]
+    assert "resting" in statuses[0]
+    assert statuses[1] == {"error": "Cannot modify canceled or filled order"}
+
+
+def test_modify_by_cloid() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    cloid = "0x" + "1f" * 16
+    trader.order(BTC, True, "59000", "0.001", cloid=cloid)
+    answer = trader.act(
+        actions.modify_action(cloid, actions.order_wire(BTC, True, "58000", "0.001"))
+    )
+    assert answer["status"] == "ok"
+    assert trader.info("openOrders")[0]["limitPx"] == "58000"
+
+
+# ---------------------------------------------------------------------------
+# scheduleCancel
+# ---------------------------------------------------------------------------
+
+
+def test_schedule_cancel_must_be_five_seconds_ahead() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    answer = trader.act(actions.schedule_cancel_action(venue.clock.ms + 4999))
+    assert answer == {
+        "status": "err",
+        "response": "Scheduled cancel time too early, must be at least 5 seconds from now.",
+    }
+
+
+def test_schedule_cancel_cancels_every_open_order_at_its_time() -> None:
+    venue = Venue()
+    trader, other = venue.trader(0), venue.trader(1)
+    trader.order(BTC, True, "59000", "0.001")
+    trader.order(TSLA, True, "200", "0.1")
+    other.order(BTC, True, "58000", "0.001")
+    at = venue.clock.ms + 6000
+    assert trader.act(actions.schedule_cancel_action(at))["status"] == "ok"
+    venue.tick(5000)
+    assert len(trader.info("openOrders")) == 1
+    venue.tick(1000)
+    assert trader.info("openOrders") == [] and trader.info("openOrders", dex="xyz") == []
+    assert len(other.info("openOrders")) == 1
+    updates = [u for b in venue.events_of("orderUpdates", trader.address) for u in b]
+    assert [u["status"] for u in updates[-2:]] == ["scheduledCancel", "scheduledCancel"]
+
+
+def test_schedule_cancel_without_time_unsets_it() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    trader.order(BTC, True, "59000", "0.001")
+    trader.act(actions.schedule_cancel_action(venue.clock.ms + 5000))
+    assert trader.act(actions.schedule_cancel_action(None))["status"] == "ok"
+    venue.tick(10_000)
+    assert len(trader.info("openOrders")) == 1
+
+
+# ---------------------------------------------------------------------------
+# Leverage and margin
+# ---------------------------------------------------------------------------
+
+
+def test_update_leverage_cross_and_isolated() -> None:
+    venue = Venue()
+    maker, trader = venue.trader(0), venue.trader(1)
+    ok = {"status": "ok", "response": {"type": "default"}}
+    assert trader.act(actions.update_leverage_action(BTC, is_cross=False, leverage=5)) == ok
+    maker.order(BTC, False, "60000", "0.1")
+    trader.order(BTC, True, "60000", "0.1", tif="Ioc")
+    position = trader.info("clearinghouseState")["assetPositions"][0]["position"]
+    assert position["leverage"]["type"] == "isolated" and position["leverage"]["value"] == 5
+    assert position["marginUsed"] == "1200"  # $6000 / 5
+    switch = trader.act(actions.update_leverage_action(BTC, is_cross=True, leverage=5))
+    assert switch["status"] == "err"
+    too_high = trader.act(actions.update_leverage_action(BTC, is_cross=False, leverage=41))
+    assert too_high["status"] == "err" and "leverage" in too_high["response"].lower()
+    cross_only = trader.act(actions.update_leverage_action(NVDA, is_cross=True, leverage=3))
+    assert cross_only["status"] == "err"
+
+
+def test_isolated_margin_can_be_added_and_removed() -> None:
+    venue = Venue()
+    maker, trader = venue.trader(0), venue.trader(1)
+    trader.act(actions.update_leverage_action(BTC, is_cross=False, leverage=10))
+    maker.order(BTC, False, "60000", "0.1")
+    trader.order(BTC, True, "60000", "0.1", tif="Ioc")
+    assert trader.act(actions.update_isolated_margin_action(BTC, "100"))["status"] == "ok"
+    position = trader.info("clearinghouseState")["assetPositions"][0]["position"]
+    assert position["marginUsed"] == "700"
+    assert trader.act(actions.update_isolated_margin_action(BTC, "-100"))["status"] == "ok"
+    refused = trader.act(actions.update_isolated_margin_action(BTC, "-1"))
+    assert refused["status"] == "err"
+    no_position = trader.act(actions.update_isolated_margin_action(ETH, "1"))
+    assert no_position["status"] == "err"
+
+
+def test_closing_a_position_realises_pnl_into_the_balance() -> None:
+    venue = Venue()
+    maker, trader = venue.trader(0), venue.trader(1)
+    maker.order(BTC, False, "60000", "0.1")
+    trader.order(BTC, True, "60000", "0.1", tif="Ioc")
+    maker.order(BTC, True, "61000", "0.1")
+    trader.order(BTC, False, "61000", "0.1", tif="Ioc")
+    fills = trader.info("userFills")
+    assert [f["dir"] for f in fills] == ["Close Long", "Open Long"]
+    assert fills[0]["closedPnl"] == "100"
+    fees = sum((Decimal(f["fee"]) for f in fills), Decimal(0))
+    assert trader.balance() == Decimal(100_000) + 100 - fees
+    assert trader.info("clearinghouseState")["assetPositions"] == []
+
+
+# ---------------------------------------------------------------------------
+# Transfers
+# ---------------------------------------------------------------------------
+
+
+def test_usd_send_moves_usdc_between_accounts() -> None:
+    venue = Venue()
+    sender, receiver = venue.trader(0), venue.trader(1)
+    receiver.info("clearinghouseState")
+    action = actions.usd_send_action(
+        receiver.address, "250.5", time_ms=venue.next_nonce(), mainnet=False
+    )
+    signature = sign_usd_send(sender.key, action, mainnet=False)
+    body = {"action": action, "nonce": action["time"], "signature": signature, "vaultAddress": None}
+    assert venue.exchange.exchange(body) == {"status": "ok", "response": {"type": "default"}}
+    assert sender.balance() == Decimal(100_000) - Decimal("250.5")
+    assert receiver.balance() == Decimal(100_000) + Decimal("250.5")
+    replay = venue.exchange.exchange(body)
+    assert replay["status"] == "err" and "duplicate nonce" in replay["response"]
+
+
+def test_usd_send_beyond_the_balance_is_refused() -> None:
+    venue = Venue(quiet_config(starting_balance=Decimal(100)))
+    sender = venue.trader(0)
+    action = actions.usd_send_action(
+        venue.trader(1).address, "101", time_ms=venue.next_nonce(), mainnet=True
+    )
+    signature = sign_usd_send(sender.key, action, mainnet=True)
+    body = {"action": action, "nonce": action["time"], "signature": signature}
+    assert venue.exchange.exchange(body)["status"] == "err"
+    assert sender.balance() == Decimal(100)
+
+
+def test_user_signed_action_nonce_must_match_its_time() -> None:
+    venue = Venue()
+    sender = venue.trader(0)
+    action = actions.usd_send_action(
+        venue.trader(1).address, "1", time_ms=venue.next_nonce(), mainnet=True
+    )
+    signature = sign_usd_send(sender.key, action, mainnet=True)
+    body = {"action": action, "nonce": action["time"] + 1, "signature": signature}
+    assert venue.exchange.exchange(body)["status"] == "err"
+
+
+def test_credit_adds_to_a_dex_balance() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    venue.exchange.credit(trader.address, Decimal(5), dex="flx")
+    assert trader.balance("flx") == Decimal(100_005)
