@@ -36,7 +36,7 @@ import trio
 from hip3.sim._http import HttpRequest, HttpResponse, serve_http_connection
 from hip3.sim._ws import CloseReason, OutKind, WsSession
 from hip3.sim.config import SimBadRequest, SimConfig
-from hip3.sim.engine import SimExchange
+from hip3.sim.engine import SimEvent, SimExchange
 from hip3.sim.faults import FaultInjector, HttpFault, PostFate
 
 __all__ = ["SimServer", "open_simulator"]
@@ -79,8 +79,9 @@ class SimServer:
     """The simulated venue on one loopback port; run it with :meth:`serve` or
     :func:`open_simulator`.
 
-    ``exchange`` may be given to serve another engine implementing the contract (tests);
-    by default a :class:`~hip3.sim.engine.SimExchange` is built from ``config``.
+    By default a :class:`~hip3.sim.engine.SimExchange` is built from ``config`` (its clock is
+    this server's, see :meth:`_clock`). Tests may pass ``exchange``: any object with the
+    :class:`SimEngine` methods, e.g. a scripted double to check delivery message by message.
     """
 
     def __init__(
@@ -89,7 +90,7 @@ class SimServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        exchange: SimEngine | None = None,
+        exchange: SimExchange | None = None,
         ws_idle_timeout_secs: float = WS_IDLE_TIMEOUT_SECS,
         ws_buffer_size: int = WS_BUFFER_SIZE,
     ) -> None:
@@ -102,7 +103,7 @@ class SimServer:
         self._t0: float | None = None
         self._epoch_ms = 0
         self._last_ms = 0
-        self.exchange: SimEngine = (
+        self.exchange: SimExchange = (
             exchange if exchange is not None else SimExchange(self.config, clock=self._clock)
         )
         self.exchange.add_listener(self._on_event)
@@ -135,10 +136,7 @@ class SimServer:
 
     def credit(self, address: str, usd: Decimal, dex: str = "") -> None:
         """Add ``usd`` to ``address``'s balance on ``dex`` (creating the account when needed)."""
-        credit = getattr(self.exchange, "credit", None)
-        if credit is None:
-            raise TypeError("this engine cannot credit accounts")
-        credit(address, usd, dex)
+        self.exchange.credit(address, usd, dex)
 
     async def serve(self, *, task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED) -> None:
         """Listen, tick and serve until cancelled; ``task_status.started(self.url)``."""
@@ -216,7 +214,7 @@ class SimServer:
 
     # -- engine events ---------------------------------------------------------------------------
 
-    def _on_event(self, event: Any) -> None:
+    def _on_event(self, event: SimEvent) -> None:
         """Fan an engine event out to its subscribers; never blocks the engine."""
         channel: str = event.channel
         key = event.key.lower() if channel in _USER_CHANNELS else event.key

@@ -88,6 +88,13 @@ async def test_garbage_bytes_get_400_and_other_connections_live_on() -> None:
             assert (await http.post("/info", json={"type": "meta"})).status_code == 200
 
 
+async def test_websocket_upgrade_elsewhere_than_ws_is_404() -> None:
+    async with scripted_server() as (server, _engine):
+        with pytest.raises(trio_websocket.HandshakeError):
+            async with trio_websocket.open_websocket_url(server.url.replace("http", "ws") + "/x"):
+                pass
+
+
 async def test_admin_truth_reports_engine_truth_and_fault_counters() -> None:
     async with (
         scripted_server() as (server, _engine),
