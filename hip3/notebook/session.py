@@ -1,0 +1,563 @@
+"""Session: hip3 for Jupyter, blocking calls over a trio loop in a background thread."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+import attrs
+import trio
+
+from hip3.app import Endpoint, LiveState, RunningBot, TradeSummary, run_from_config
+from hip3.clients import ExchangeClient, InfoClient, OrderRequest
+from hip3.config import Config, load_config
+from hip3.errors import Hip3Error
+from hip3.journal import ReplayResult, read_capture, replay_async
+from hip3.notebook._portal import Portal
+from hip3.notebook.records import (
+    Book,
+    BookLevel,
+    Fill,
+    OpenOrder,
+    OrderResult,
+    Position,
+    Records,
+    ReplayRow,
+)
+from hip3.signing import PrivateKey
+from hip3.tracker import DEFAULT_DEDUP_CAPACITY
+from hip3.types import Cloid, Side, to_decimal
+
+__all__ = ["BotHandle", "ReplayTable", "Session", "connect", "replay"]
+
+
+def connect(
+    network: str = "sim",
+    key: str | PrivateKey | None = None,
+    *,
+    address: str | None = None,
+    sim: Mapping[str, Any] | None = None,
+) -> Session:
+    """Open a session on ``network``: ``"sim"`` (an embedded simulator, started now),
+    ``"testnet"``, ``"mainnet"`` or an ``http(s)://`` URL of a venue.
+
+    ``key`` signs orders (hex string or PrivateKey; on the simulator a throwaway one is
+    generated when omitted); ``address`` is the account (default: the key's). ``sim``
+    is a ``[sim]`` table for the embedded simulator (seed, dexes, faults...).
+    """
+    return Session(network, key=key, address=address, sim=sim)
+
+
+def _endpoint_config(network: str, sim: Mapping[str, Any] | None) -> Config:
+    if network in ("sim", "testnet", "mainnet"):
+        doc: dict[str, Any] = {"network": network}
+        if sim is not None:
+            doc["sim"] = dict(sim)
+        return Config.from_dict(doc, source="connect()")
+    if network.startswith(("http://", "https://")):
+        ws = "ws" + network[len("http") :].rstrip("/") + "/ws"
+        return Config.from_dict(
+            {"network": {"http_url": network, "ws_url": ws}}, source="connect()"
+        )
+    raise Hip3Error(f"network must be sim, testnet, mainnet or an http(s) URL; got {network!r}")
+
+
+class Session:
+    """A connection to a venue. Every method blocks and returns plain objects.
+
+    Close it (or use ``with connect(...) as s:``): that stops any bot it started,
+    the embedded simulator and the background thread.
+    """
+
+    def __init__(
+        self,
+        network: str = "sim",
+        *,
+        key: str | PrivateKey | None = None,
+        address: str | None = None,
+        sim: Mapping[str, Any] | None = None,
+    ) -> None:
+        config = _endpoint_config(network, sim)
+        self.network = network
+        if key is not None:
+            self._key: PrivateKey | None = PrivateKey.coerce(key)
+        elif config.network.name == "sim":
+            self._key = PrivateKey(secrets.token_bytes(32))
+        else:
+            self._key = None
+        account = address or (self._key.address if self._key is not None else None)
+        if account is None:
+            raise Hip3Error("give key= (to trade) or address= (to look)")
+        self.address = account.lower()
+        self._config = config
+        self._exchange: ExchangeClient | None = None
+        self._bots: list[BotHandle] = []
+        self._portal = Portal()
+        try:
+            self._endpoint, self._info, self._sim = self._portal.start(self._serve)
+        except BaseException:
+            self._portal.close()
+            raise
+
+    def __repr__(self) -> str:
+        state = "closed" if self._portal.closed else self._endpoint.http_url
+        return f"Session(network={self.network!r}, address={self.address}, {state})"
+
+    async def _serve(self, task_status: trio.TaskStatus[tuple[Endpoint, InfoClient, Any]]) -> None:
+        from hip3.app.run import open_venue
+
+        async with (
+            open_venue(self._config) as (endpoint, sim),
+            InfoClient(endpoint.http_url) as info,
+        ):
+            task_status.started((endpoint, info, sim))
+            await trio.sleep_forever()
+
+    # -- looking -----------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The venue's HTTP URL (the embedded simulator's loopback port on ``sim``)."""
+        url: str = self._endpoint.http_url
+        return url
+
+    @property
+    def sim(self) -> Any:
+        """The embedded :class:`hip3.sim.SimServer` (None on other networks)."""
+        return self._sim
+
+    def _dexes(self) -> list[str]:
+        perp_dexs = self._portal.run(self._info.post_info, {"type": "perpDexs"})
+        names = [""]
+        for entry in perp_dexs:
+            if isinstance(entry, dict) and entry.get("name"):
+                names.append(str(entry["name"]))
+        return names
+
+    def _ask(self, body: Mapping[str, Any]) -> Any:
+        return self._portal.run(self._info.post_info, dict(body))
+
+    def positions(self) -> Records[Position]:
+        """Open positions on every dex (``clearinghouseState`` per dex)."""
+        out: Records[Position] = Records()
+        for dex in self._dexes():
+            body: dict[str, Any] = {"type": "clearinghouseState", "user": self.address}
+            if dex:
+                body["dex"] = dex
+            state = self._ask(body)
+            for entry in state.get("assetPositions", []):
+                pos = entry.get("position", {})
+                size = Decimal(pos.get("szi", "0"))
+                if size == 0:
+                    continue
+                leverage = pos.get("leverage") or {}
+                out.append(
+                    Position(
+                        coin=pos["coin"],
+                        dex=dex,
+                        size=size,
+                        entry_px=_dec(pos.get("entryPx")),
+                        unrealized_pnl=_dec(pos.get("unrealizedPnl")),
+                        liquidation_px=_dec(pos.get("liquidationPx")),
+                        margin_used=_dec(pos.get("marginUsed")),
+                        leverage=leverage.get("value") if isinstance(leverage, dict) else None,
+                    )
+                )
+        return out
+
+    def fills(self, limit: int | None = None) -> Records[Fill]:
+        """The account's recent fills, oldest first (``userFills``)."""
+        raw = self._ask({"type": "userFills", "user": self.address})
+        fills = sorted(raw, key=lambda f: (f.get("time", 0), f.get("tid") or 0))
+        if limit is not None:
+            fills = fills[-limit:]
+        return Records(
+            Fill(
+                coin=f["coin"],
+                side="buy" if f.get("side") == "B" else "sell",
+                px=Decimal(f["px"]),
+                sz=Decimal(f["sz"]),
+                time_ms=int(f.get("time", 0)),
+                dir=str(f.get("dir", "")),
+                closed_pnl=Decimal(f.get("closedPnl", "0")),
+                fee=Decimal(f.get("fee", "0")),
+                oid=int(f.get("oid", 0)),
+                tid=f.get("tid"),
+                cloid=f.get("cloid"),
+                crossed=bool(f.get("crossed", False)),
+            )
+            for f in fills
+        )
+
+    def open_orders(self) -> Records[OpenOrder]:
+        """Open orders on every dex (``openOrders`` per dex)."""
+        out: Records[OpenOrder] = Records()
+        for dex in self._dexes():
+            body: dict[str, Any] = {"type": "openOrders", "user": self.address}
+            if dex:
+                body["dex"] = dex
+            for o in self._ask(body):
+                out.append(
+                    OpenOrder(
+                        coin=o["coin"],
+                        side="buy" if o.get("side") == "B" else "sell",
+                        limit_px=Decimal(o["limitPx"]),
+                        sz=Decimal(o["sz"]),
+                        orig_sz=_dec(o.get("origSz")),
+                        oid=int(o["oid"]),
+                        cloid=o.get("cloid"),
+                        timestamp_ms=int(o.get("timestamp", 0)),
+                    )
+                )
+        return out
+
+    def book(self, coin: str) -> Book:
+        """The ``l2Book`` of ``coin`` (``"BTC"``, ``"xyz:TSLA"``)."""
+        raw = self._ask({"type": "l2Book", "coin": coin})
+        levels = raw.get("levels", [[], []])
+
+        def side(name: str, rows: list[dict[str, Any]]) -> tuple[BookLevel, ...]:
+            return tuple(
+                BookLevel(name, i, Decimal(r["px"]), Decimal(r["sz"]), int(r.get("n", 0)))
+                for i, r in enumerate(rows)
+            )
+
+        return Book(
+            coin=raw.get("coin", coin),
+            time_ms=int(raw.get("time", 0)),
+            bids=side("bid", levels[0]),
+            asks=side("ask", levels[1]),
+        )
+
+    # -- trading -----------------------------------------------------------------------------
+
+    def _exchange_client(self) -> ExchangeClient:
+        if self._key is None:
+            raise Hip3Error("this session has no key: connect(..., key=...) to trade")
+        if self._exchange is None:
+            key = self._key
+            dexes = self._dexes()
+
+            async def build() -> ExchangeClient:
+                universe = await self._info.universe(dexes)
+                return ExchangeClient(
+                    self._endpoint.http_url,
+                    key,
+                    self.address,
+                    universe=universe,
+                    mainnet=self._endpoint.mainnet,
+                    info=self._info,
+                )
+
+            self._exchange = self._portal.run(build)
+        return self._exchange
+
+    def place(
+        self,
+        coin: str,
+        side: str | Side,
+        size: Decimal | str | float,
+        price: Decimal | str | float,
+        *,
+        tif: str = "Gtc",
+        reduce_only: bool = False,
+    ) -> OrderResult:
+        """Place one limit order; ``side`` is buy/sell (or b/a), ``tif`` Gtc, Ioc or Alo."""
+        is_buy = _is_buy(side)
+        if tif not in ("Gtc", "Ioc", "Alo"):
+            raise Hip3Error(f"tif must be Gtc, Ioc or Alo; got {tif!r}")
+        cloid = Cloid.random()
+        request = OrderRequest(
+            coin=coin,
+            is_buy=is_buy,
+            sz=to_decimal(size, field="size"),
+            limit_px=to_decimal(price, field="price"),
+            tif=tif,  # type: ignore[arg-type]
+            reduce_only=reduce_only,
+            cloid=cloid,
+        )
+        client = self._exchange_client()
+        (outcome,) = self._portal.run(client.place_orders, [request])
+        return _order_result(coin, cloid, outcome)
+
+    def cancel(self, coin: str, *, oid: int | None = None, cloid: str | None = None) -> OrderResult:
+        """Cancel one order by ``oid`` or ``cloid``; ``status`` is cancelled or rejected."""
+        if (oid is None) == (cloid is None):
+            raise Hip3Error("give exactly one of oid= or cloid=")
+        client = self._exchange_client()
+        if oid is not None:
+            result = self._portal.run(client.cancel, coin, oid)
+        else:
+            assert cloid is not None
+            result = self._portal.run(client.cancel_by_cloid, coin, Cloid.from_str(cloid))
+        error = getattr(result, "error", None)
+        return OrderResult(
+            status="rejected" if error else "cancelled",
+            coin=coin,
+            cloid=cloid or "",
+            oid=oid,
+            error=error,
+        )
+
+    def cancel_all(self) -> int:
+        """Cancel every open order on every dex; returns how many the venue cancelled."""
+        client = self._exchange_client()
+        return sum(self._portal.run(_cancel_all, client, dex) for dex in self._dexes())
+
+    # -- bots and captures -------------------------------------------------------------------
+
+    def start_bot(self, config: str | os.PathLike[str] | Config | Mapping[str, Any]) -> BotHandle:
+        """Start the bot a config describes, in the background; returns its handle.
+
+        ``config`` is a file, a :class:`~hip3.config.Config` or a dict shaped like the
+        TOML. On a ``sim`` session a config with ``network = "sim"`` trades on this
+        session's simulator, with this session's key and account.
+        """
+        cfg = _as_config(config)
+        sim = None
+        key = None
+        if cfg.network.name == "sim" and self._sim is not None:
+            sim, key = self._sim, self._key
+        handle = BotHandle(self._portal, cfg, sim=sim, key=key)
+        self._bots.append(handle)
+        return handle
+
+    def replay(self, capture: str | os.PathLike[str]) -> ReplayTable:
+        """A capture file as one row per message, plus what the tracker ends with."""
+        return self._portal.run(_replay, capture, DEFAULT_DEDUP_CAPACITY)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop running bots (cleanly), the simulator and the background thread."""
+        if self._portal.closed:
+            return
+        try:
+            for bot in self._bots:
+                if bot.running:
+                    bot.stop()
+        finally:
+            self._portal.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+async def _cancel_all(client: ExchangeClient, dex: str) -> int:
+    return await client.cancel_all(dex=dex)
+
+
+def _as_config(config: str | os.PathLike[str] | Config | Mapping[str, Any]) -> Config:
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, Mapping):
+        return Config.from_dict(config, source="<notebook>")
+    return load_config(Path(config))
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _is_buy(side: str | Side) -> bool:
+    if isinstance(side, Side):
+        return side is Side.BUY
+    text = side.lower()
+    if text in ("buy", "b", "bid", "long"):
+        return True
+    if text in ("sell", "a", "ask", "s", "short"):
+        return False
+    raise Hip3Error(f"side must be buy or sell; got {side!r}")
+
+
+def _order_result(coin: str, cloid: Cloid, outcome: Any) -> OrderResult:
+    name = type(outcome).__name__
+    if name == "Resting":
+        return OrderResult("resting", coin, cloid.hex, oid=outcome.oid)
+    if name == "Filled":
+        return OrderResult(
+            "filled",
+            coin,
+            cloid.hex,
+            oid=outcome.oid,
+            filled_sz=outcome.total_sz,
+            avg_px=outcome.avg_px,
+        )
+    if name == "Rejected":
+        return OrderResult("rejected", coin, cloid.hex, error=outcome.error)
+    if name == "Resolved":
+        status = outcome.status.value if outcome.status is not None else "unknown"
+        return OrderResult(status, coin, cloid.hex, oid=outcome.oid, filled_sz=outcome.filled_sz)
+    return OrderResult("unknown", coin, cloid.hex, error=f"unexpected outcome {name}")
+
+
+class BotHandle:
+    """A bot running in a session's background loop."""
+
+    def __init__(self, portal: Portal, config: Config, *, sim: Any, key: Any) -> None:
+        self._portal = portal
+        self.config = config
+        self._done = threading.Event()
+        self._summary: TradeSummary | None = None
+        self._error: BaseException | None = None
+        self._running: RunningBot = portal.start(self._run, sim, key)
+
+    async def _run(self, sim: Any, key: Any, task_status: trio.TaskStatus[RunningBot]) -> None:
+        status = _StartedFlag(task_status)
+        try:
+            self._summary = await run_from_config(
+                self.config, sim=sim, key=key, task_status=cast(Any, status)
+            )
+        except Exception as exc:
+            if not status.called:
+                raise  # nursery.start re-raises it to the caller of start_bot
+            self._error = exc  # reported by wait()/stop(); the session's loop lives on
+        finally:
+            self._done.set()
+
+    @property
+    def running(self) -> bool:
+        return not self._done.is_set()
+
+    @property
+    def account(self) -> str:
+        return self._running.account
+
+    def state(self) -> LiveState:
+        """Positions, open orders, recent fills and counters now."""
+        if not self.running:
+            raise Hip3Error("the bot has stopped; see .summary")
+        return self._portal.run(self._running.state)
+
+    def stop(self, timeout_secs: float = 60.0) -> TradeSummary:
+        """Stop cleanly (cancel orders, final resync) and return the summary."""
+        if self.running:
+            self._portal.run_sync(self._running.stop)
+        return self.wait(timeout_secs)
+
+    def wait(self, timeout_secs: float | None = None) -> TradeSummary:
+        """Block until the bot has finished (a config ``duration`` or :meth:`stop`)."""
+        if not self._done.wait(timeout_secs):
+            raise Hip3Error("the bot is still running")
+        if self._error is not None:
+            raise self._error
+        assert self._summary is not None
+        return self._summary
+
+    @property
+    def summary(self) -> TradeSummary | None:
+        return self._summary
+
+
+class _StartedFlag:
+    """Forwards ``started`` to the real task status and remembers that it was called."""
+
+    def __init__(self, inner: trio.TaskStatus[RunningBot]) -> None:
+        self._inner = inner
+        self.called = False
+
+    def started(self, value: RunningBot) -> None:
+        self.called = True
+        self._inner.started(value)
+
+
+@attrs.frozen
+class ReplayTable:
+    """A replayed capture: ``rows`` (one per message) and the tracker's ``result``."""
+
+    rows: Records[ReplayRow]
+    result: ReplayResult
+
+    @property
+    def positions(self) -> dict[str, Decimal]:
+        return dict(self.result.positions)
+
+    def records(self, *, exact: bool = False) -> list[dict[str, Any]]:
+        return self.rows.records(exact=exact)
+
+    def summary(self) -> dict[str, Any]:
+        """What ``hip3 replay --json`` prints."""
+        return self.result.to_json()
+
+
+def replay(
+    capture: str | os.PathLike[str], *, dedup_capacity: int = DEFAULT_DEDUP_CAPACITY
+) -> ReplayTable:
+    """Replay a capture file without a session (its own short-lived background loop)."""
+    with Portal(name="hip3-replay") as portal:
+        table: ReplayTable = portal.run(_replay, capture, dedup_capacity)
+    return table
+
+
+async def _replay(capture: str | os.PathLike[str], dedup_capacity: int) -> ReplayTable:
+    result = await replay_async(capture, dedup_capacity=dedup_capacity)
+    rows: Records[ReplayRow] = Records()
+    for line in read_capture(capture):
+        rows.append(_replay_row(line))
+    return ReplayTable(rows=rows, result=result)
+
+
+def _replay_row(line: Any) -> ReplayRow:
+    msg = line.msg if isinstance(line.msg, dict) else {}
+    kind = "?"
+    coins: list[str] = []
+    n_fills = 0
+    snapshot = False
+    if line.via == "ws":
+        if "channel" in msg:
+            kind = str(msg["channel"])
+            data = msg.get("data")
+            if isinstance(data, dict):
+                snapshot = bool(data.get("isSnapshot", False))
+                fills = data.get("fills")
+                if isinstance(fills, list):
+                    n_fills = len(fills)
+                    coins = [str(f.get("coin")) for f in fills if isinstance(f, dict)]
+                elif "coin" in data:
+                    coins = [str(data["coin"])]
+                if kind == "post":
+                    kind = "post response"
+        elif "method" in msg:
+            kind = str(msg["method"])
+            sub = msg.get("subscription") or {}
+            if isinstance(sub, dict) and "type" in sub:
+                kind = f"{kind} {sub['type']}"
+                if "coin" in sub:
+                    coins = [str(sub["coin"])]
+            request = msg.get("request")
+            if isinstance(request, dict):
+                payload = request.get("payload") or {}
+                action = payload.get("action") if isinstance(payload, dict) else None
+                if isinstance(action, dict):
+                    kind = f"post {action.get('type', '?')}"
+                elif isinstance(payload, dict) and "type" in payload:
+                    kind = f"post {payload['type']}"
+    elif line.dir == "out":
+        action = msg.get("action")
+        kind = str(action.get("type", "?")) if isinstance(action, dict) else str(msg.get("type"))
+        if "coin" in msg:
+            coins = [str(msg["coin"])]
+    else:
+        kind = "response"
+        first = line.msg[0] if isinstance(line.msg, list) and line.msg else None
+        if isinstance(first, dict) and "tid" in first:
+            n_fills = len(line.msg)
+    return ReplayRow(
+        line=line.line_no,
+        t_ms=line.t,
+        dir=line.dir,
+        via=line.via,
+        kind=kind,
+        id=line.id if line.id is not None else msg.get("id"),
+        coins=",".join(dict.fromkeys(coins)),
+        n_fills=n_fills,
+        is_snapshot=snapshot,
+    )
