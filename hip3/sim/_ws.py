@@ -131,22 +131,20 @@ class WsSession:
     async def _read_loop(self) -> None:
         if self._initial:
             self._ws.receive_data(self._initial)
-        parts: list[str] = []
+        parts: list[Any] = []  # the fragments of the message being received
         size = 0
         while True:
             for event in self._ws.events():
-                if isinstance(event, ws_events.TextMessage):
+                if isinstance(event, ws_events.Message):
                     parts.append(event.data)
                     size += len(event.data)
                     if size > MAX_MESSAGE_CHARS:
                         await self._send.send(_Frame(ws_events.CloseConnection(1009)))
                         return
                     if event.message_finished:
-                        text, parts, size = "".join(parts), [], 0
+                        text = _join(parts)
+                        parts, size = [], 0
                         await self._on_text(self, text)
-                elif isinstance(event, ws_events.BytesMessage):
-                    if event.message_finished:
-                        await self._on_text(self, bytes(event.data).decode("utf-8", "replace"))
                 elif isinstance(event, ws_events.Ping):
                     await self._send.send(_Frame(event.response()))
                 elif isinstance(event, ws_events.CloseConnection):
@@ -265,6 +263,12 @@ class _Writer:
             await trio.lowlevel.checkpoint()
             return
         self.last_sent = trio.current_time()
+
+
+def _join(parts: list[Any]) -> str:
+    if parts and isinstance(parts[0], str):
+        return "".join(parts)
+    return b"".join(bytes(part) for part in parts).decode("utf-8", "replace")
 
 
 def _reset_on_close(stream: trio.abc.Stream) -> None:

@@ -11,8 +11,10 @@ import httpx
 import pytest
 import trio
 import trio_websocket
+from wsproto.events import Message, TextMessage
 
 from tests.sim.conftest import (
+    GREETING,
     USER,
     raw_websocket,
     recv,
@@ -299,3 +301,19 @@ async def test_a_slow_consumer_is_cut_and_does_not_block_the_engine(
                 assert (await recv_channel(fast, "orderUpdates"))["data"] == big
         assert server.truth()["server"]["ws_open"] == 0
         await slow.stream.aclose()
+
+
+async def test_fragmented_and_binary_requests_are_understood() -> None:
+    async with scripted_server() as (server, _engine):
+        raw = await raw_websocket(server)
+        first = raw.ws.send(Message(data='{"method":', message_finished=False))
+        rest = raw.ws.send(Message(data='"ping"}', message_finished=True))
+        await raw.stream.send_all(first)
+        await raw.stream.send_all(rest)
+        await raw.stream.send_all(raw.ws.send(Message(data=b'{"method":"ping"}')))
+        texts: list[str] = []
+        while len(texts) < 3:
+            raw.ws.receive_data(await raw.stream.receive_some(4096))
+            texts += [e.data for e in raw.ws.events() if isinstance(e, TextMessage)]
+        assert texts == [GREETING, '{"channel":"pong"}', '{"channel":"pong"}']
+        await raw.stream.aclose()
