@@ -114,6 +114,7 @@ class SimServer:
         self._session_numbers = itertools.count(1)
         self._counts: dict[str, int] = dict.fromkeys(
             (
+                "tcp_connections",
                 "http_requests",
                 "ws_connections",
                 "ws_slow_consumer_disconnects",
@@ -229,6 +230,7 @@ class SimServer:
     # -- connections -----------------------------------------------------------------------------
 
     async def _serve_connection(self, stream: trio.SocketStream) -> None:
+        self._counts["tcp_connections"] += 1
         async with stream:
             await serve_http_connection(stream, self._handle_http, self._serve_websocket)
 

@@ -43,6 +43,7 @@ def positions(info: Info, address: str, dex: str = "") -> dict[str, str]:
 
 
 def test_info_reads_meta_for_main_and_hip3_dexes(sim: ThreadedSimulator) -> None:
+    before = sim.truth()["server"]
     info = Info(sim.url, skip_ws=True, perp_dexs=DEXES)
     assert [m["name"] for m in info.meta()["universe"]] == ["BTC", "ETH", "SOL"]
     assert [m["name"] for m in info.meta(dex="xyz")["universe"]][:1] == ["xyz:TSLA"]
@@ -52,6 +53,10 @@ def test_info_reads_meta_for_main_and_hip3_dexes(sim: ThreadedSimulator) -> None
     assert float(info.all_mids()["BTC"]) > 0
     book = info.l2_snapshot("xyz:TSLA")
     assert book["coin"] == "xyz:TSLA" and book["levels"][0] and book["levels"][1]
+    # requests' keep-alive session: every call above went over one connection.
+    after = sim.truth()["server"]
+    assert after["http_requests"] - before["http_requests"] >= 7
+    assert after["tcp_connections"] - before["tcp_connections"] == 1
 
 
 def test_sdk_orders_fill_on_main_and_hip3_dexes_and_show_in_user_state(
