@@ -37,10 +37,10 @@ from hip3.app.monitor import FillMonitor
 from hip3.app.summary import LiveState, OrderCounts, TradeSummary
 from hip3.bot import Bot, BotSummary, Mode
 from hip3.bot.strategies import MarketMaker
-from hip3.clients import MAINNET, TESTNET, InfoClient
+from hip3.clients import MAINNET, TESTNET, InfoClient, NotSentError
 from hip3.config import Config, resolve_private_key
 from hip3.domain import AccountSnapshot
-from hip3.errors import ConfigError, Hip3Error
+from hip3.errors import ConfigError, ExchangeError, Hip3Error, TransportError
 from hip3.journal import CaptureWriter
 from hip3.signing import PrivateKey
 
@@ -222,6 +222,22 @@ def build_bot(
     )
 
 
+async def probe(info: InfoClient, endpoint: Endpoint) -> None:
+    """One quick request, so a venue that cannot be reached fails at once, by name.
+
+    Only "no connection" is fatal here; a venue that answers at all (even 429 or 5xx)
+    is up, and the retrying requests that follow deal with the rest.
+    """
+    try:
+        with trio.fail_after(10):
+            await info.post_json("/info", {"type": "perpDexs"})
+    except (NotSentError, trio.TooSlowError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise TransportError(f"cannot reach the venue at {endpoint.http_url}: {reason}") from None
+    except (ExchangeError, TransportError) as exc:
+        log.info("venue probe: %s (continuing)", exc)
+
+
 async def load_checked_universe(info: InfoClient, config: Config) -> Any:
     """The venue's universe for the config's dexes; an unknown market is a ConfigError."""
     dexes = list(dict.fromkeys(m.split(":", 1)[0] if ":" in m else "" for m in config.markets))
@@ -286,6 +302,7 @@ async def run_from_config(
                 ) from None
         monitor = FillMonitor(downstream=journal)
         info = await stack.enter_async_context(InfoClient(endpoint.http_url))
+        await probe(info, endpoint)
         universe = await load_checked_universe(info, config)
         bot = build_bot(
             config, endpoint=endpoint, key=signer, account=account, universe=universe,

@@ -1,0 +1,124 @@
+"""`hip3 trade` end to end against the embedded simulator, and its one-line errors."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hip3.app import LiveState, run_from_config
+from hip3.config import load_config
+from hip3_cli.trade import trade_cmd
+
+KEY = "0x" + "5a" * 32
+
+
+def _last_json(stdout: str) -> dict[str, object]:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def test_trade_json_summary_has_tracker_equal_to_exchange(
+    fast_sim_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with fast_sim_config.open("a") as f:
+        f.write('\n[account]\nkey_env = "HIP3_TEST_TRADE_KEY"\n')
+    monkeypatch.setenv("HIP3_TEST_TRADE_KEY", KEY)
+    result = CliRunner().invoke(
+        trade_cmd, ["--config", str(fast_sim_config), "--duration", "3", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = _last_json(result.stdout)
+    assert summary["network"] == "sim" and summary["mode"] == "trading"
+    assert isinstance(summary["fills"], int)
+    assert summary["exchange_positions"] is not None
+    assert summary["positions"] == summary["exchange_positions"]
+    assert summary["positions_match"] is True
+    assert summary["drift_events"] == 0
+    assert set(summary["orders"]) >= {"placed", "filled", "rejected", "cancelled"}  # type: ignore[arg-type]
+    assert summary["orders"]["placed"] > 0  # type: ignore[index]
+    assert {"duplicates_dropped", "capacity"} <= set(summary["dedup"])  # type: ignore[arg-type]
+    assert summary["resync"]["snapshots_adopted"] > 0  # type: ignore[index]
+    # the key signs, and is never shown
+    assert KEY[2:] not in result.output and KEY[2:].upper() not in result.output
+    assert "Traceback" not in result.output
+
+
+async def test_run_from_config_reports_live_state_and_a_summary(fast_sim_config: Path) -> None:
+    updates: list[LiveState] = []
+    summary = await run_from_config(
+        load_config(fast_sim_config),
+        duration=2.5,
+        on_update=updates.append,
+        update_interval_secs=0.5,
+    )
+    assert len(updates) >= 3
+    assert all(u.mode == "trading" for u in updates)
+    assert summary.positions_match and summary.drift_events == 0
+    assert summary.to_json()["markets"] == ["BTC", "xyz:TSLA"]
+    assert summary.sim is not None and summary.sim["url"].startswith("http://127.0.0.1:")
+
+
+def test_unknown_key_exits_2_with_one_line(tmp_path: Path) -> None:
+    p = tmp_path / "bad.toml"
+    p.write_text('network = "sim"\nmarkets = ["BTC"]\n[strategy.params]\nhalf_sprad_bps = 2\n')
+    result = CliRunner().invoke(trade_cmd, ["--config", str(p)])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert f"{p}: strategy.params.half_sprad_bps: unknown key" in result.stderr
+    assert "half_spread_bps" in result.stderr and "Traceback" not in result.output
+
+
+def test_market_missing_from_the_simulator_exits_2(tmp_path: Path) -> None:
+    p = tmp_path / "bad.toml"
+    p.write_text('network = "sim"\nmarkets = ["BTC", "xyz:NOPE"]\n')
+    result = CliRunner().invoke(trade_cmd, ["--config", str(p)])
+    assert result.exit_code == 2
+    assert "markets[1]: xyz:NOPE is not a market of the simulator" in result.stderr
+
+
+def test_missing_key_env_exits_2_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HIP3_NOT_SET_KEY", raising=False)
+    p = tmp_path / "c.toml"
+    p.write_text(
+        'mode = "trading"\nnetwork = "testnet"\nmarkets = ["BTC"]\n'
+        '[account]\nkey_env = "HIP3_NOT_SET_KEY"\n'
+    )
+    result = CliRunner().invoke(trade_cmd, ["--config", str(p)])
+    assert result.exit_code == 2
+    assert "account.key_env: env var HIP3_NOT_SET_KEY is not set" in result.stderr
+
+
+def test_mainnet_trading_needs_the_explicit_flag(tmp_path: Path) -> None:
+    p = tmp_path / "c.toml"
+    p.write_text('mode = "trading"\nnetwork = "mainnet"\nmarkets = ["BTC"]\n')
+    result = CliRunner().invoke(trade_cmd, ["--config", str(p)])
+    assert result.exit_code == 2
+    assert "--live-mainnet" in result.stderr
+
+
+def test_unreadable_config_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(trade_cmd, ["--config", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2
+    assert "cannot read" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_venue_that_does_not_answer_exits_1(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = tmp_path / "c.toml"
+    p.write_text(
+        'mode = "observe"\nmarkets = ["BTC"]\n'
+        f'network = {{ http_url = "http://127.0.0.1:{port}", ws_url = "ws://127.0.0.1:{port}/ws" }}\n'
+        '[account]\naddress = "0x' + "11" * 20 + '"\n'
+    )
+    result = CliRunner().invoke(trade_cmd, ["--config", str(p), "--duration", "1"])
+    assert result.exit_code == 1, result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: cannot reach the venue at http://127.0.0.1:{port}")
+    assert "Traceback" not in result.output
