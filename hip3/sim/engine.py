@@ -896,7 +896,10 @@ class SimExchange:
         now: int,
     ) -> _Context:
         vault = vault.lower() if vault is not None else None
-        candidates: list[tuple[str, bool]] = []
+        # Testnet first (what the SDK signs off mainnet); the mainnet source is only recovered
+        # when the first signer is not one the venue knows (a recovery is the costly part).
+        candidates: list[str] = []
+        chosen: tuple[str, str, bool] | None = None  # signer, master, mainnet
         for mainnet in (False, True):
             try:
                 signer = recover_l1_signer(
@@ -909,9 +912,7 @@ class SimExchange:
                 )
             except SigningError as exc:
                 _reject(f"Invalid signature: {exc}")
-            candidates.append((signer, mainnet))
-        chosen: tuple[str, str, bool] | None = None  # signer, master, mainnet
-        for signer, mainnet in candidates:
+            candidates.append(signer)
             master = self._agent_master(signer, now)
             if master is None and signer in self._accounts and signer != LP_ADDRESS:
                 master = signer
@@ -919,10 +920,10 @@ class SimExchange:
                 chosen = (signer, master, mainnet)
                 break
         if chosen is None:
-            signer, mainnet = candidates[0]  # testnet source: what the SDK signs off mainnet
+            signer = candidates[0]
             if vault is not None or not self.config.auto_accounts or signer == LP_ADDRESS:
                 _reject(f"User or API Wallet {signer} does not exist.")
-            chosen = (signer, signer, mainnet)
+            chosen = (signer, signer, False)
         signer, master, mainnet = chosen
         if expires_after is not None and expires_after < now:
             _reject(f"Action expired: expiresAfter {expires_after} < {now}")
