@@ -141,8 +141,8 @@ class SimServer:
 
     async def serve(self, *, task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED) -> None:
         """Listen, tick and serve until cancelled; ``task_status.started(self.url)``."""
+        self._epoch_ms = max(int(time.time() * 1000), self._clock())
         self._t0 = trio.current_time()
-        self._epoch_ms = int(time.time() * 1000)
         listeners = await trio.open_tcp_listeners(self.port, host=self.host)
         try:
             sockname = listeners[0].socket.getsockname()
@@ -156,7 +156,7 @@ class SimServer:
                 log.info("simulator listening on %s (ws %s)", self.url, self.ws_url)
                 task_status.started(self.url)
         finally:
-            self._last_ms = self._clock()
+            self._clock()
             self._t0 = None
             for listener in listeners:
                 await trio.aclose_forcefully(listener)
@@ -164,14 +164,15 @@ class SimServer:
     # -- clock and ticks -------------------------------------------------------------------------
 
     def _clock(self) -> int:
-        """The exchange's time in ms: wall time at start plus trio time since (MockClock-able)."""
-        if self._t0 is None:
-            return self._last_ms or int(time.time() * 1000)
-        try:
-            now = trio.current_time()
-        except RuntimeError:  # called from outside the trio run (e.g. truth() from a thread)
-            return self._last_ms or int(time.time() * 1000)
-        self._last_ms = self._epoch_ms + int((now - self._t0) * 1000)
+        """The exchange's time in ms: wall time when serving started plus trio time since, so
+        MockClock drives it in tests. Never goes back (before, between and after runs)."""
+        now_ms = int(time.time() * 1000)
+        if self._t0 is not None:
+            try:
+                now_ms = self._epoch_ms + int((trio.current_time() - self._t0) * 1000)
+            except RuntimeError:  # called from outside the trio run (e.g. from another thread)
+                now_ms = self._last_ms
+        self._last_ms = max(self._last_ms, now_ms)
         return self._last_ms
 
     async def _tick_loop(self) -> None:

@@ -184,3 +184,23 @@ async def test_lost_answers_and_hostile_delivery_never_change_what_happened(
         fills = snapshot["data"]["fills"]
         assert sum(Decimal(f["sz"]) for f in fills) == Decimal("0.001") * orders
         assert {f["tid"] for f in streamed} <= {f["tid"] for f in fills}
+
+
+async def test_exchange_time_follows_trio_time_and_never_goes_back(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    sim = SimServer(SimConfig(tick_ms=60_000))  # an hour of ticks at 200 ms would be slow
+    created = sim.truth()["time"]
+    async with trio.open_nursery() as nursery:
+        await nursery.start(sim.serve)
+        started = sim.truth()["time"]
+        assert started >= created
+        await trio.sleep(3600)
+        assert sim.truth()["time"] - started == 3_600_000
+        nursery.cancel_scope.cancel()
+    stopped = sim.truth()["time"]
+    assert stopped >= started + 3_600_000  # MockClock ran ahead of the wall clock...
+    async with trio.open_nursery() as nursery:
+        await nursery.start(sim.serve)
+        assert sim.truth()["time"] >= stopped  # ...and a second run does not go back
+        nursery.cancel_scope.cancel()
