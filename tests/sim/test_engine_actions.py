@@ -7,14 +7,18 @@ from decimal import Decimal
 
 import pytest
 
-from hip3.signing import sign_usd_send
+from hip3.signing import sign_approve_agent, sign_usd_send, sign_withdraw
 from hip3.wire import actions
+from hip3.wire import models as m
+from hip3.wire.convert import cancel_results, order_results
+from hip3.wire.converter import structure
 from tests.sim.test_engine_support import (
     BTC,
     ETH,
     NVDA,
     SOL,
     TSLA,
+    Trader,
     Venue,
     oid_of,
     quiet_config,
@@ -435,3 +439,117 @@ def test_credit_adds_to_a_dex_balance() -> None:
     trader = venue.trader(0)
     venue.exchange.credit(trader.address, Decimal(5), dex="flx")
     assert trader.balance("flx") == Decimal(100_005)
+
+
+# ---------------------------------------------------------------------------
+# Refusals change nothing; answers parse with hip3.wire
+# ---------------------------------------------------------------------------
+
+
+def test_a_refused_action_does_not_use_its_nonce() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    nonce = venue.next_nonce()
+    early = trader.act(actions.schedule_cancel_action(venue.clock.ms + 1), nonce=nonce)
+    assert early["status"] == "err"
+    assert (
+        trader.act(actions.schedule_cancel_action(venue.clock.ms + 9000), nonce=nonce)["status"]
+        == "ok"
+    )
+
+
+def test_order_and_cancel_answers_parse_with_hip3_wire() -> None:
+    venue = Venue()
+    maker, taker = venue.trader(0), venue.trader(1)
+    maker.order(BTC, False, "60000", "0.001")
+    answer = taker.act(
+        actions.order_action(
+            [
+                actions.order_wire(BTC, True, "60000", "0.001", tif="Ioc"),
+                actions.order_wire(BTC, True, "59000", "0.001"),
+                actions.order_wire(BTC, True, "59000", "0.0000001"),
+            ]
+        )
+    )
+    results = order_results(structure(answer, m.ExchangeResponse))
+    assert [type(r).__name__ for r in results] == ["Filled", "Resting", "Rejected"]
+    resting_oid = oid_of(answer["response"]["data"]["statuses"][1])
+    cancel = taker.act(actions.cancel_action([(BTC, resting_oid), (BTC, resting_oid + 99)]))
+    assert [type(r).__name__ for r in cancel_results(structure(cancel, m.ExchangeResponse))] == [
+        "CancelSuccess",
+        "Rejected",
+    ]
+
+
+def test_frontend_trigger_orders_parse() -> None:
+    venue = Venue()
+    maker, trader = venue.trader(0), venue.trader(1)
+    maker.order(SOL, True, "150", "10")
+    trader.order(SOL, False, "150", "1", tif="Ioc")
+    stop = actions.order_wire(
+        SOL,
+        True,
+        "170",
+        "1",
+        reduce_only=True,
+        order_type=actions.trigger_order_type("160", is_market=True, tpsl="sl"),
+    )
+    oid = oid_of(trader.orders(stop)[0])
+    [order] = trader.info("frontendOpenOrders")
+    assert order["triggerCondition"] == "Price above 160"
+    assert (order["triggerPx"], order["reduceOnly"], order["tif"]) == ("160", True, None)
+    structure([order], list[m.FrontendOrder])
+    assert trader.info("openOrders")[0]["reduceOnly"] is True
+    assert trader.cancel(SOL, oid) == "success"
+
+
+# ---------------------------------------------------------------------------
+# Agents and withdrawals
+# ---------------------------------------------------------------------------
+
+
+def _approve(venue: Venue, master: Trader, agent: str, name: str | None) -> dict[str, object]:
+    approve = actions.approve_agent_action(agent, name, nonce=venue.next_nonce(), mainnet=False)
+    signature = sign_approve_agent(master.key, approve, mainnet=False)
+    return venue.exchange.exchange(
+        {"action": approve, "nonce": approve["nonce"], "signature": signature, "vaultAddress": None}
+    )
+
+
+def test_an_agent_stops_acting_after_valid_until() -> None:
+    venue = Venue()
+    master, agent = venue.trader(0), venue.trader(1)
+    master.info("clearinghouseState")
+    until = venue.clock.ms + 10_000
+    assert _approve(venue, master, agent.address, f"bot valid_until {until}")["status"] == "ok"
+    agent.order(BTC, True, "59000", "0.001")
+    assert len(master.info("openOrders")) == 1
+    venue.clock.advance(10_000)
+    agent.order(BTC, True, "59000", "0.001")
+    assert len(master.info("openOrders")) == 1  # the expired agent trades for itself now
+    assert len(agent.info("openOrders")) == 1
+
+
+def test_at_most_three_named_agents_and_agents_cannot_sign_user_actions() -> None:
+    venue = Venue()
+    master = venue.trader(0)
+    agents = [venue.trader(i) for i in (1, 2, 3, 4)]
+    for index, agent in enumerate(agents[:3]):
+        assert _approve(venue, master, agent.address, f"a{index}")["status"] == "ok"
+    refused = _approve(venue, master, agents[3].address, "a3")
+    assert refused["status"] == "err"
+    assert _approve(venue, master, agents[3].address, "a0")["status"] == "ok"  # replaces a0
+    by_agent = _approve(venue, agents[1], agents[0].address, "x")
+    assert by_agent["status"] == "err" and "does not exist" in str(by_agent["response"])
+
+
+def test_withdraw_reduces_the_main_dex_balance() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    action = actions.withdraw_action(
+        trader.address, "1000", time_ms=venue.next_nonce(), mainnet=False
+    )
+    signature = sign_withdraw(trader.key, action, mainnet=False)
+    body = {"action": action, "nonce": action["time"], "signature": signature}
+    assert venue.exchange.exchange(body) == {"status": "ok", "response": {"type": "default"}}
+    assert trader.balance() == Decimal(99_000)
