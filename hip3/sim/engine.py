@@ -1019,8 +1019,10 @@ class SimExchange:
             "type": "cancel",
             "cancels": [{"a": asset, "o": oid} for asset, oid in cancels],
         }
-        if action.get("f") is not None:
-            canonical["f"] = fields.get_bool("f")
+        if action.get("f") is not None and fields.get_bool("f"):
+            # "f" is part of the signed action only when true (api doc §2.4): a client that
+            # signed "f": false hashed something else and recovers another address.
+            canonical["f"] = True
         return cancels, canonical
 
     def _apply_cancel(self, context: _Context, cancels: Any) -> dict[str, Any]:
@@ -1075,7 +1077,9 @@ class SimExchange:
     def _parse_modify(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         target = self._parse_modify_target(action.get("oid"), "oid")
         spec = _parse_order(action.get("order"), "order")
-        canonical = {"type": "modify", "oid": target, "order": spec.canonical()}
+        canonical: dict[str, Any] = {"type": "modify", "oid": target, "order": spec.canonical()}
+        if action.get("a") is True:  # always_place; signed only when true (api doc §2.5)
+            canonical["a"] = True
         return (target, spec), canonical
 
     def _apply_modify(self, context: _Context, parsed: Any) -> dict[str, Any] | _Committed:

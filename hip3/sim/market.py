@@ -115,15 +115,19 @@ class MarketState:
             for k in range(levels):
                 offset = spacing * (k + 1)
                 if is_buy:
-                    px = self.floor_price(max(mark - offset, self.lot))
-                    if previous is not None and px >= previous:
-                        px = self.floor_price(previous - price_tick(previous, self.sz_decimals))
-                    if px <= 0:
+                    target = mark - offset
+                    if previous is not None:
+                        target = min(target, previous - price_tick(previous, self.sz_decimals))
+                    if target <= 0:
                         break
+                    px = self.floor_price(target)
                 else:
-                    px = self.ceil_price(mark + offset)
-                    if previous is not None and px <= previous:
-                        px = self.ceil_price(previous + price_tick(previous, self.sz_decimals))
+                    target = mark + offset
+                    if previous is not None:
+                        target = max(target, previous + price_tick(previous, self.sz_decimals))
+                    px = self.ceil_price(target)
+                if previous is not None and px == previous:  # rounding undid the step
+                    break
                 previous = px
                 sz = (notional * (k + 1) / px).quantize(self.lot, rounding=ROUND_DOWN)
                 quotes.append((is_buy, px, max(sz, self.lot)))

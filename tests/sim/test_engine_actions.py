@@ -553,3 +553,15 @@ def test_withdraw_reduces_the_main_dex_balance() -> None:
     body = {"action": action, "nonce": action["time"], "signature": signature}
     assert venue.exchange.exchange(body) == {"status": "ok", "response": {"type": "default"}}
     assert trader.balance() == Decimal(99_000)
+
+
+def test_cancel_flag_f_is_signed_only_when_true() -> None:
+    venue = Venue(quiet_config(auto_accounts=False))
+    trader = venue.trader(0)
+    venue.exchange.credit(trader.address, Decimal(10_000))
+    oid = oid_of(trader.order(BTC, True, "59000", "0.001"))
+    with_false = {**actions.cancel_action([(BTC, oid)]), "f": False}
+    refused = trader.act(with_false)
+    assert refused["status"] == "err" and "does not exist" in refused["response"]
+    fast = {**actions.cancel_action([(BTC, oid)]), "f": True}
+    assert trader.act(fast)["response"]["data"]["statuses"] == ["success"]

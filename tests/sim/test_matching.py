@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import attrs
 
-from hip3.sim.config import SimConfig
+from hip3.sim.config import SimConfig, SimDex, SimMarket
 from hip3.sim.engine import LP_ADDRESS
+from hip3.sim.market import valid_price
 from hip3.wire import actions
 from tests.sim.test_engine_support import BTC, ETH, SOL, Venue, oid_of, quiet_config
 
@@ -217,3 +218,18 @@ def test_take_profit_limit_rests_after_triggering() -> None:
     [resting] = trader.info("openOrders")
     assert resting["oid"] == oid and resting["limitPx"] == "155"
     assert trader.info("orderStatus", oid=oid)["order"]["status"] == "open"
+
+
+def test_lp_grid_on_a_tiny_price_market_respects_the_tick_rules() -> None:
+    market = SimMarket("kPEPE", 0, 10, Decimal("0.0012345"), 0.002)
+    venue = Venue(SimConfig(dexes=(SimDex("", "main", "0x" + "0" * 40, (market,)),), seed=4))
+    for _ in range(50):
+        venue.tick()
+        bids, asks = venue.info("l2Book", coin="kPEPE")["levels"]
+        assert len(bids) == len(asks) == 10
+        prices = [Decimal(level["px"]) for level in bids + asks]
+        assert all(valid_price(px, 0) for px in prices)
+        assert prices[:10] == sorted(prices[:10], reverse=True) and prices[10:] == sorted(
+            prices[10:]
+        )
+        assert prices[0] < prices[10]
