@@ -3,8 +3,10 @@
 Every server frame is ``{"channel": <name>, "data": ...}`` except ``pong``
 (no data) and the plain-text greeting ``"Websocket connection established."``
 the venue sends on connect (the official SDK skips it too). The channel picks
-the class of the data; the structure hook for each channel is looked up once,
-so parsing a frame is one ``orjson.loads``, one dict lookup and one hook call.
+the class of the data; the structure function for each channel is looked up
+once (the hot channels call their builder directly, see
+:data:`hip3.wire.converter.FAST_STRUCTURE`), so parsing a frame is one
+``orjson.loads``, one dict lookup and one call.
 
 * :func:`parse_ws_message` returns one of the classes in
   :data:`hip3.wire.models.WsMessage`: a modelled channel's data class,
@@ -25,7 +27,7 @@ import orjson
 
 from hip3.errors import WireError
 from hip3.wire import models as m
-from hip3.wire.converter import converter, wire_error_for
+from hip3.wire.converter import FAST_STRUCTURE, converter, wire_error_for
 
 __all__ = ["CHANNEL_CLASSES", "parse_ws_message", "ws_message_to_bytes", "ws_message_to_json"]
 
@@ -48,9 +50,19 @@ CHANNEL_CLASSES: Final[dict[str, type[Any]]] = {
 
 _CLASS_CHANNELS: Final[dict[type[Any], str]] = {cls: ch for ch, cls in CHANNEL_CLASSES.items()}
 
-_HOOKS: Final[dict[str, tuple[Callable[[Any, Any], Any], type[Any]]]] = {
-    channel: (converter.get_structure_hook(cls), cls) for channel, cls in CHANNEL_CLASSES.items()
+
+def _one_arg(cls: type[Any]) -> Callable[[Any], Any]:
+    fast = FAST_STRUCTURE.get(cls)
+    if fast is not None:
+        return fast
+    hook = converter.get_structure_hook(cls)
+    return lambda data: hook(data, cls)
+
+
+_PARSERS: Final[dict[str, tuple[Callable[[Any], Any], type[Any]]]] = {
+    channel: (_one_arg(cls), cls) for channel, cls in CHANNEL_CLASSES.items()
 }
+"""Channel -> (structure function of its data, class of its data)."""
 
 
 def _plain_text(raw: bytes | bytearray | memoryview | str) -> m.WsPlainText:
@@ -79,26 +91,24 @@ def parse_ws_message(raw: bytes | bytearray | memoryview | str) -> m.WsMessage:
     if type(obj) is not dict:
         raise WireError("expected a JSON object with 'channel'", sample=obj)
     channel = obj.get("channel")
-    entry = _HOOKS.get(channel)  # type: ignore[arg-type]
+    entry = _PARSERS.get(channel)  # type: ignore[arg-type]
     if entry is None:
         if channel == "pong":
             return m.WsPong()
         if type(channel) is not str:
             raise WireError("missing or non-string 'channel'", field="channel", sample=obj)
         return m.WsUnknown(channel, obj.get("data"))
-    hook, cls = entry
-    kind = str(channel)
+    parse, cls = entry
     try:
-        data = obj["data"]
-        return hook(data, cls)  # type: ignore[no-any-return]
+        return parse(obj["data"])  # type: ignore[no-any-return]
     except KeyError:
         if "data" not in obj:
-            raise WireError("required field is missing", kind=kind, field="data") from None
-        raise wire_error_for(obj["data"], cls, kind, KeyError()) from None
+            raise WireError("required field is missing", kind=str(channel), field="data") from None
+        raise wire_error_for(obj["data"], cls, str(channel), KeyError()) from None
     except WireError:
         raise
     except Exception as exc:
-        raise wire_error_for(obj.get("data"), cls, kind, exc) from None
+        raise wire_error_for(obj.get("data"), cls, str(channel), exc) from None
 
 
 def ws_message_to_json(message: m.WsMessage) -> Any:
