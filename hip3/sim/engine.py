@@ -34,19 +34,36 @@ charged but need no ``approveBuilderFee``; a new account (any signer, with
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Callable, Mapping
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
-from typing import Any, NoReturn
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 import attrs
 
 from hip3.errors import SigningError
 from hip3.signing import recover_l1_signer, recover_user_signed_signer
 from hip3.signing._native import keccak256
+from hip3.sim._engine_parse import (
+    Committed,
+    Fields,
+    OrderSpec,
+    Reject,
+    is_address,
+    is_cloid,
+    parse_order,
+    reject,
+)
+from hip3.sim._engine_wire import (
+    basic_order,
+    clearinghouse_state,
+    frontend_order,
+    resting,
+    status_entry,
+    tx_hash,
+)
 from hip3.sim.accounts import Account, DexAccount, NonceSet, usd
-from hip3.sim.book import Order, Trigger
+from hip3.sim.book import Order
 from hip3.sim.config import SimBadRequest, SimConfig
 from hip3.sim.market import MarketState, valid_price
 from hip3.types import wire_decimal
@@ -66,12 +83,9 @@ _DAY_MS = 24 * 3600 * 1000
 _MARKET_SLIPPAGE = Decimal("0.1")  # trigger market orders (api doc §2.3, TP/SL page)
 _DEFAULT_LEVERAGE = 20
 _MAX_NAMED_AGENTS = 3
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
-_TIFS = frozenset({"Gtc", "Ioc", "Alo"})
 _USER_SIGNED = frozenset({"usdSend", "withdraw3", "approveAgent", "approveBuilderFee"})
 _BOOK_DEPTH = 20
 _FILLS_LIMIT = 2000
-_RATIO = Decimal("0.000001")
 _REJECTED = frozenset(
     {
         "rejected",
@@ -82,6 +96,7 @@ _REJECTED = frozenset(
         "badAloPxRejected",
         "iocCancelRejected",
         "tooManyOpenOrdersRejected",
+        "badTriggerPxRejected",
     }
 )
 
@@ -101,70 +116,6 @@ class SimEvent:
     data: Any
 
 
-class _Reject(Exception):
-    """A whole action refused: ``{"status":"err","response": text}``; nothing changed."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
-
-
-def _reject(text: str) -> NoReturn:
-    raise _Reject(text)
-
-
-@attrs.frozen
-class _Committed:
-    """An action that changed state and still answers ``err`` (a modify whose new order was
-    refused: the old order is cancelled either way)."""
-
-    text: str
-
-
-# ---------------------------------------------------------------------------
-# Parsed actions
-# ---------------------------------------------------------------------------
-
-
-@attrs.frozen(slots=True)
-class _OrderSpec:
-    asset: int
-    is_buy: bool
-    px: Decimal
-    sz: Decimal
-    reduce_only: bool
-    tif: str | None
-    trigger: Trigger | None
-    cloid: str | None
-    px_text: str
-    sz_text: str
-
-    def canonical(self) -> dict[str, Any]:
-        """The order wire in the venue's key order with normalised decimals (what is signed)."""
-        order_type: dict[str, Any]
-        if self.trigger is None:
-            order_type = {"limit": {"tif": self.tif}}
-        else:
-            order_type = {
-                "trigger": {
-                    "isMarket": self.trigger.is_market,
-                    "triggerPx": wire_decimal(self.trigger.px),
-                    "tpsl": self.trigger.tpsl,
-                }
-            }
-        wire: dict[str, Any] = {
-            "a": self.asset,
-            "b": self.is_buy,
-            "p": wire_decimal(self.px),
-            "s": wire_decimal(self.sz),
-            "r": self.reduce_only,
-            "t": order_type,
-        }
-        if self.cloid is not None:
-            wire["c"] = self.cloid
-        return wire
-
-
 @attrs.frozen(slots=True)
 class _Context:
     """Who an action acts for, who signed it, and the exchange time it executes at."""
@@ -173,141 +124,6 @@ class _Context:
     signer: str
     now: int
     mainnet: bool
-
-
-class _Totals:
-    """Running sums for one margin summary (cross, or all isolated positions)."""
-
-    __slots__ = ("maintenance", "margin", "ntl", "signed_ntl", "value")
-
-    def __init__(self) -> None:
-        self.value = _ZERO  # what the positions add to account value
-        self.ntl = _ZERO
-        self.signed_ntl = _ZERO
-        self.margin = _ZERO
-        self.maintenance = _ZERO
-
-    def add(self, signed_ntl: Decimal, margin: Decimal, value: Decimal, maint: Decimal) -> None:
-        self.value += value
-        self.ntl += abs(signed_ntl)
-        self.signed_ntl += signed_ntl
-        self.margin += margin
-        self.maintenance += maint
-
-
-class _Fields:
-    """Typed reads of an action's fields; a wrong shape refuses the action naming the path."""
-
-    def __init__(self, data: Any, path: str) -> None:
-        if not isinstance(data, Mapping):
-            _reject(f"Invalid action: {path or 'action'}: expected an object")
-        self.data: Mapping[str, Any] = data
-        self.path = path
-
-    def _where(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def _get(self, key: str) -> Any:
-        if key not in self.data:
-            _reject(f"Invalid action: {self._where(key)}: missing")
-        return self.data[key]
-
-    def get_int(self, key: str, *, optional: bool = False) -> int | None:
-        if optional and self.data.get(key) is None:
-            return None
-        value = self._get(key)
-        if type(value) is not int:
-            _reject(f"Invalid action: {self._where(key)}: expected an integer")
-        return value
-
-    def req_int(self, key: str) -> int:
-        value = self.get_int(key)
-        assert value is not None
-        return value
-
-    def get_bool(self, key: str) -> bool:
-        value = self._get(key)
-        if type(value) is not bool:
-            _reject(f"Invalid action: {self._where(key)}: expected true or false")
-        return value
-
-    def get_str(self, key: str) -> str:
-        value = self._get(key)
-        if not isinstance(value, str):
-            _reject(f"Invalid action: {self._where(key)}: expected a string")
-        return value
-
-    def get_decimal(self, key: str) -> Decimal:
-        text = self.get_str(key)
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            _reject(f"Invalid action: {self._where(key)}: not a decimal string")
-        if not value.is_finite():
-            _reject(f"Invalid action: {self._where(key)}: not a finite number")
-        return value
-
-    def get_obj(self, key: str) -> _Fields:
-        return _Fields(self._get(key), self._where(key))
-
-    def get_list(self, key: str) -> list[Any]:
-        value = self._get(key)
-        if not isinstance(value, list):
-            _reject(f"Invalid action: {self._where(key)}: expected a list")
-        return value
-
-
-def _is_address(value: object) -> bool:
-    return (
-        isinstance(value, str)
-        and len(value) == 42
-        and value[:2] in ("0x", "0X")
-        and _HEX_DIGITS.issuperset(value[2:])
-    )
-
-
-def _is_cloid(value: object) -> bool:
-    return (
-        isinstance(value, str)
-        and len(value) == 34
-        and value[:2] in ("0x", "0X")
-        and _HEX_DIGITS.issuperset(value[2:])
-    )
-
-
-def _parse_order(data: Any, path: str) -> _OrderSpec:
-    fields = _Fields(data, path)
-    asset = fields.req_int("a")
-    is_buy = fields.get_bool("b")
-    px_text = fields.get_str("p")
-    px = fields.get_decimal("p")
-    sz_text = fields.get_str("s")
-    sz = fields.get_decimal("s")
-    reduce_only = fields.get_bool("r")
-    order_type = fields.get_obj("t")
-    tif: str | None = None
-    trigger: Trigger | None = None
-    if "limit" in order_type.data and "trigger" not in order_type.data:
-        tif = order_type.get_obj("limit").get_str("tif")
-        if tif not in _TIFS:
-            _reject(f"Invalid action: {path}.t.limit.tif: expected Gtc, Ioc or Alo")
-    elif "trigger" in order_type.data and "limit" not in order_type.data:
-        spec = order_type.get_obj("trigger")
-        tpsl = spec.get_str("tpsl")
-        if tpsl not in ("tp", "sl"):
-            _reject(f"Invalid action: {path}.t.trigger.tpsl: expected 'tp' or 'sl'")
-        trigger = Trigger(
-            px=spec.get_decimal("triggerPx"), is_market=spec.get_bool("isMarket"), tpsl=tpsl
-        )
-    else:
-        _reject(f"Invalid action: {path}.t: expected {{'limit': ...}} or {{'trigger': ...}}")
-    cloid: str | None = None
-    if fields.data.get("c") is not None:
-        raw = fields.get_str("c")
-        if not _is_cloid(raw):
-            _reject(f"Invalid action: {path}.c: expected '0x' and 32 hex digits")
-        cloid = raw.lower()
-    return _OrderSpec(asset, is_buy, px, sz, reduce_only, tif, trigger, cloid, px_text, sz_text)
 
 
 # ---------------------------------------------------------------------------
@@ -378,7 +194,7 @@ class SimExchange:
 
     def credit(self, address: str, amount: Decimal, dex: str = "") -> None:
         """Add ``amount`` USDC to ``address``'s balance on ``dex`` (creating the account)."""
-        if not _is_address(address):
+        if not is_address(address):
             raise SimBadRequest(f"address: expected 0x + 40 hex digits, got {address!r}")
         if dex not in self._dex_markets:
             raise SimBadRequest(f"dex: unknown dex {dex!r}")
@@ -441,7 +257,7 @@ class SimExchange:
         account = self._accounts.get(address)
         if account is None:
             if not create:
-                _reject(f"User or API Wallet {address} does not exist.")
+                reject(f"User or API Wallet {address} does not exist.")
             account = self._accounts[address] = Account(address)
         return account
 
@@ -503,7 +319,7 @@ class SimExchange:
 
     def _req_user(self, request: Mapping[str, Any]) -> Account:
         user = request.get("user")
-        if not _is_address(user):
+        if not is_address(user):
             raise SimBadRequest("user: expected an address (0x + 40 hex digits)")
         assert isinstance(user, str)
         address = user.lower()
@@ -669,71 +485,10 @@ class SimExchange:
             dex_account = self._dex_account(account, dex)
         else:
             dex_account = DexAccount(_ZERO)  # an address without an account (auto_accounts off)
-        marks = self._marks()
-        cross = _Totals()
-        isolated = _Totals()
-        rows: list[tuple[dict[str, Any], Decimal, bool, Decimal, Decimal]] = []
-        for coin, position in dex_account.positions.items():
-            is_cross, lev = dex_account.leverage_of(coin, self._default_leverage[coin])
-            mark = marks[coin]
-            max_leverage = self._markets[coin].spec.max_leverage
-            ntl = abs(position.szi) * mark
-            upnl = (mark - position.entry_px) * position.szi
-            maintenance = ntl / (2 * max_leverage)
-            leverage: dict[str, Any] = {"type": "cross", "value": lev}
-            if is_cross:
-                margin_used = ntl / lev
-                cross.add(position.szi * mark, margin_used, upnl, maintenance)
-            else:
-                margin_used = position.iso_margin + upnl
-                isolated.add(position.szi * mark, margin_used, margin_used, maintenance)
-                leverage = {
-                    "type": "isolated",
-                    "value": lev,
-                    "rawUsd": wire_decimal(usd(margin_used - position.szi * mark)),
-                }
-            initial = abs(position.szi) * position.entry_px / lev
-            entry = {
-                "coin": coin,
-                "szi": wire_decimal(position.szi),
-                "entryPx": wire_decimal(position.entry_px),
-                "positionValue": wire_decimal(usd(ntl)),
-                "unrealizedPnl": wire_decimal(usd(upnl)),
-                "returnOnEquity": wire_decimal((upnl / initial).quantize(_RATIO)),
-                "liquidationPx": None,
-                "leverage": leverage,
-                "marginUsed": wire_decimal(usd(margin_used)),
-                "maxLeverage": max_leverage,
-                "cumFunding": {"allTime": "0", "sinceOpen": "0", "sinceChange": "0"},
-            }
-            rows.append((entry, position.szi, is_cross, margin_used - maintenance, mark))
-        cross_value = dex_account.balance + cross.value
-        for entry, szi, is_cross, own_cushion, mark in rows:
-            # The price at which equity meets maintenance margin, other marks unchanged.
-            cushion = cross_value - cross.maintenance if is_cross else own_cushion
-            liquidation = mark - cushion / szi
-            if liquidation > 0:
-                entry["liquidationPx"] = wire_decimal(liquidation.quantize(_RATIO))
-        account_value = cross_value + isolated.value
-        signed_ntl = cross.signed_ntl + isolated.signed_ntl
-        return {
-            "assetPositions": [{"type": "oneWay", "position": entry} for entry, *_ in rows],
-            "marginSummary": {
-                "accountValue": wire_decimal(usd(account_value)),
-                "totalNtlPos": wire_decimal(usd(cross.ntl + isolated.ntl)),
-                "totalRawUsd": wire_decimal(usd(account_value - signed_ntl)),
-                "totalMarginUsed": wire_decimal(usd(cross.margin + isolated.margin)),
-            },
-            "crossMarginSummary": {
-                "accountValue": wire_decimal(usd(cross_value)),
-                "totalNtlPos": wire_decimal(usd(cross.ntl)),
-                "totalRawUsd": wire_decimal(usd(cross_value - cross.signed_ntl)),
-                "totalMarginUsed": wire_decimal(usd(cross.margin)),
-            },
-            "crossMaintenanceMarginUsed": wire_decimal(usd(cross.maintenance)),
-            "withdrawable": wire_decimal(usd(max(_ZERO, cross_value - cross.margin))),
-            "time": now,
-        }
+        max_leverage = {coin: market.spec.max_leverage for coin, market in self._markets.items()}
+        return clearinghouse_state(
+            dex_account, self._marks(), self._default_leverage, max_leverage, now
+        )
 
     def _info_spot_clearinghouse(self, request: Mapping[str, Any]) -> Json:
         self._req_user(request)
@@ -750,13 +505,13 @@ class SimExchange:
         account = self._req_user(request)
         dex = self._req_dex(request)
         self._observe_time()
-        return [_basic_order(order) for order in self._open_orders_of(account, dex)]
+        return [basic_order(order) for order in self._open_orders_of(account, dex)]
 
     def _info_frontend_open_orders(self, request: Mapping[str, Any]) -> Json:
         account = self._req_user(request)
         dex = self._req_dex(request)
         self._observe_time()
-        return [_frontend_order(order, order.sz) for order in self._open_orders_of(account, dex)]
+        return [frontend_order(order, order.sz) for order in self._open_orders_of(account, dex)]
 
     def _info_user_fills(self, request: Mapping[str, Any]) -> Json:
         account = self._req_user(request)
@@ -785,7 +540,7 @@ class SimExchange:
         self._observe_time()
         if type(ref) is int:
             order = account.orders.get(ref)
-        elif _is_cloid(ref):
+        elif is_cloid(ref):
             assert isinstance(ref, str)
             oid = account.cloids.get(ref.lower())
             order = account.orders.get(oid) if oid is not None else None
@@ -793,13 +548,13 @@ class SimExchange:
             raise SimBadRequest("oid: expected an integer oid or a '0x' + 32 hex digits cloid")
         if order is None:
             return {"status": "unknownOid"}
-        return {"status": "order", "order": _status_entry(order)}
+        return {"status": "order", "order": status_entry(order)}
 
     def _info_historical_orders(self, request: Mapping[str, Any]) -> Json:
         account = self._req_user(request)
         self._observe_time()
         orders = sorted(account.orders.values(), key=lambda order: order.oid, reverse=True)
-        return [_status_entry(order) for order in orders[:_FILLS_LIMIT]]
+        return [status_entry(order) for order in orders[:_FILLS_LIMIT]]
 
     def _info_user_rate_limit(self, request: Mapping[str, Any]) -> Json:
         account = self._req_user(request)
@@ -818,28 +573,28 @@ class SimExchange:
         """The venue's envelope for one signed action; refusals are ``{"status":"err"}``."""
         try:
             response = self._exchange(body)
-        except _Reject as rejection:
+        except Reject as rejection:
             self._outbox.clear()
             return {"status": "err", "response": rejection.text}
         self._flush()
-        if isinstance(response, _Committed):
+        if isinstance(response, Committed):
             return {"status": "err", "response": response.text}
         return {"status": "ok", "response": response}
 
-    def _exchange(self, body: Mapping[str, Any]) -> dict[str, Any] | _Committed:
+    def _exchange(self, body: Mapping[str, Any]) -> dict[str, Any] | Committed:
         if not isinstance(body, Mapping):
-            _reject("Invalid request: expected a JSON object")
-        envelope = _Fields(body, "")
+            reject("Invalid request: expected a JSON object")
+        envelope = Fields(body, "")
         action_fields = envelope.get_obj("action")
         action = action_fields.data
         kind = action_fields.get_str("type")
         nonce = envelope.req_int("nonce")
         signature = body.get("signature")
         if not isinstance(signature, Mapping):
-            _reject("Invalid request: signature: expected an object with r, s, v")
+            reject("Invalid request: signature: expected an object with r, s, v")
         vault = body.get("vaultAddress")
-        if vault is not None and not _is_address(vault):
-            _reject("Invalid request: vaultAddress: expected an address or null")
+        if vault is not None and not is_address(vault):
+            reject("Invalid request: vaultAddress: expected an address or null")
         expires_after = envelope.get_int("expiresAfter", optional=True)
         now = max(self._clock(), self._time)
         if kind in _USER_SIGNED:
@@ -850,13 +605,13 @@ class SimExchange:
         else:
             handler = _L1_HANDLERS.get(kind)
             if handler is None:
-                _reject(f"Invalid action: type: unknown action type {kind!r}")
+                reject(f"Invalid action: type: unknown action type {kind!r}")
             parse, _ = handler
             parsed, canonical = parse(self, action)
             context = self._verify_l1(canonical, nonce, signature, vault, expires_after, now)
         self._nonces.setdefault(context.signer, NonceSet())
         context = attrs.evolve(context, now=self._event_time())
-        result: dict[str, Any] | _Committed
+        result: dict[str, Any] | Committed
         if kind in _USER_SIGNED:
             result = _USER_SIGNED_HANDLERS[kind](self, context, action)
         else:
@@ -870,12 +625,12 @@ class SimExchange:
 
     def _check_nonce(self, signer: str, nonce: int, now: int) -> None:
         if not now - _NONCE_PAST_MS < nonce < now + _NONCE_FUTURE_MS:
-            _reject(f"Invalid nonce: nonce {nonce} is outside the allowed window around {now}")
+            reject(f"Invalid nonce: nonce {nonce} is outside the allowed window around {now}")
         nonces = self._nonces.get(signer)
         if nonces is not None:
             problem = nonces.check(nonce)
             if problem is not None:
-                _reject(problem)
+                reject(problem)
 
     def _agent_master(self, address: str, now: int) -> str | None:
         entry = self._agents.get(address)
@@ -911,7 +666,7 @@ class SimExchange:
                     mainnet=mainnet,
                 )
             except SigningError as exc:
-                _reject(f"Invalid signature: {exc}")
+                reject(f"Invalid signature: {exc}")
             candidates.append(signer)
             master = self._agent_master(signer, now)
             if master is None and signer in self._accounts and signer != LP_ADDRESS:
@@ -922,11 +677,11 @@ class SimExchange:
         if chosen is None:
             signer = candidates[0]
             if vault is not None or not self.config.auto_accounts or signer == LP_ADDRESS:
-                _reject(f"User or API Wallet {signer} does not exist.")
+                reject(f"User or API Wallet {signer} does not exist.")
             chosen = (signer, signer, False)
         signer, master, mainnet = chosen
         if expires_after is not None and expires_after < now:
-            _reject(f"Action expired: expiresAfter {expires_after} < {now}")
+            reject(f"Action expired: expiresAfter {expires_after} < {now}")
         self._check_nonce(signer, nonce, now)
         user = vault if vault is not None else master
         self._account(user, create=True)
@@ -944,26 +699,26 @@ class SimExchange:
     ) -> _Context:
         chain = action.get("hyperliquidChain")
         if chain not in ("Mainnet", "Testnet"):
-            _reject("Invalid action: hyperliquidChain: expected 'Mainnet' or 'Testnet'")
+            reject("Invalid action: hyperliquidChain: expected 'Mainnet' or 'Testnet'")
         if expires_after is not None:
-            _reject(f"expiresAfter is not supported for {kind}")
+            reject(f"expiresAfter is not supported for {kind}")
         if vault is not None:
-            _reject(f"vaultAddress is not supported for {kind}")
+            reject(f"vaultAddress is not supported for {kind}")
         inner_nonce = action.get("time" if kind in ("usdSend", "withdraw3") else "nonce")
         if type(inner_nonce) is not int:
-            _reject("Invalid action: nonce: expected an integer time/nonce field in the action")
+            reject("Invalid action: nonce: expected an integer time/nonce field in the action")
         if inner_nonce != nonce:
-            _reject(
+            reject(
                 f"Invalid nonce: action nonce {inner_nonce} does not match request nonce {nonce}"
             )
         try:
             signer = recover_user_signed_signer(action, signature)
         except SigningError as exc:
-            _reject(f"Invalid signature: {exc}")
+            reject(f"Invalid signature: {exc}")
         if signer == LP_ADDRESS or self._agent_master(signer, now) is not None:
-            _reject(f"User or API Wallet {signer} does not exist.")
+            reject(f"User or API Wallet {signer} does not exist.")
         if signer not in self._accounts and not self.config.auto_accounts:
-            _reject(f"User or API Wallet {signer} does not exist.")
+            reject(f"User or API Wallet {signer} does not exist.")
         self._check_nonce(signer, nonce, now)
         self._account(signer, create=True)
         return _Context(user=signer, signer=signer, now=now, mainnet=chain == "Mainnet")
@@ -972,17 +727,17 @@ class SimExchange:
     # L1 actions: parse (validate + canonical form) then apply
     # =========================================================================
 
-    def _parse_orders(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
-        fields = _Fields(action, "")
+    def parse_orders(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        fields = Fields(action, "")
         raw_orders = fields.get_list("orders")
         if not raw_orders:
-            _reject("Invalid action: orders: empty order batch")
+            reject("Invalid action: orders: empty order batch")
         if len(raw_orders) > self.config.max_batch:
-            _reject(f"Too many orders in one action: {len(raw_orders)} > {self.config.max_batch}")
-        specs = [_parse_order(raw, f"orders[{index}]") for index, raw in enumerate(raw_orders)]
+            reject(f"Too many orders in one action: {len(raw_orders)} > {self.config.max_batch}")
+        specs = [parse_order(raw, f"orders[{index}]") for index, raw in enumerate(raw_orders)]
         grouping = action.get("grouping")
         if grouping != "na":
-            _reject(f"Invalid action: grouping: only 'na' is supported, got {grouping!r}")
+            reject(f"Invalid action: grouping: only 'na' is supported, got {grouping!r}")
         builder: tuple[str, int] | None = None
         canonical: dict[str, Any] = {
             "type": "order",
@@ -993,10 +748,10 @@ class SimExchange:
             builder_fields = fields.get_obj("builder")
             address = builder_fields.get_str("b")
             fee = builder_fields.req_int("f")
-            if not _is_address(address):
-                _reject("Invalid action: builder.b: expected an address")
+            if not is_address(address):
+                reject("Invalid action: builder.b: expected an address")
             if not 0 <= fee <= 100:
-                _reject("Builder fee too high: at most 100 (0.1%) on perps")
+                reject("Builder fee too high: at most 100 (0.1%) on perps")
             builder = (address.lower(), fee)
             canonical["builder"] = {"b": address.lower(), "f": fee}
         return (specs, builder), canonical
@@ -1007,13 +762,13 @@ class SimExchange:
         return {"type": "order", "data": {"statuses": statuses}}
 
     def _parse_cancel(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
-        fields = _Fields(action, "")
+        fields = Fields(action, "")
         raw = fields.get_list("cancels")
         if len(raw) > self.config.max_batch:
-            _reject(f"Too many cancels in one action: {len(raw)} > {self.config.max_batch}")
+            reject(f"Too many cancels in one action: {len(raw)} > {self.config.max_batch}")
         cancels = []
         for index, item in enumerate(raw):
-            entry = _Fields(item, f"cancels[{index}]")
+            entry = Fields(item, f"cancels[{index}]")
             cancels.append((entry.req_int("a"), entry.req_int("o")))
         canonical: dict[str, Any] = {
             "type": "cancel",
@@ -1033,17 +788,17 @@ class SimExchange:
         return {"type": "cancel", "data": {"statuses": statuses}}
 
     def _parse_cancel_by_cloid(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
-        fields = _Fields(action, "")
+        fields = Fields(action, "")
         raw = fields.get_list("cancels")
         if len(raw) > self.config.max_batch:
-            _reject(f"Too many cancels in one action: {len(raw)} > {self.config.max_batch}")
+            reject(f"Too many cancels in one action: {len(raw)} > {self.config.max_batch}")
         cancels = []
         for index, item in enumerate(raw):
-            entry = _Fields(item, f"cancels[{index}]")
+            entry = Fields(item, f"cancels[{index}]")
             asset = entry.req_int("asset")
             cloid = entry.get_str("cloid")
-            if not _is_cloid(cloid):
-                _reject(f"Invalid action: cancels[{index}].cloid: expected '0x' and 32 hex digits")
+            if not is_cloid(cloid):
+                reject(f"Invalid action: cancels[{index}].cloid: expected '0x' and 32 hex digits")
             cancels.append((asset, cloid.lower()))
         canonical = {
             "type": "cancelByCloid",
@@ -1069,40 +824,40 @@ class SimExchange:
     def _parse_modify_target(self, value: Any, path: str) -> int | str:
         if type(value) is int:
             return value
-        if _is_cloid(value):
+        if is_cloid(value):
             assert isinstance(value, str)
             return value.lower()
-        _reject(f"Invalid action: {path}: expected an oid or a cloid")
+        reject(f"Invalid action: {path}: expected an oid or a cloid")
 
     def _parse_modify(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         target = self._parse_modify_target(action.get("oid"), "oid")
-        spec = _parse_order(action.get("order"), "order")
+        spec = parse_order(action.get("order"), "order")
         canonical: dict[str, Any] = {"type": "modify", "oid": target, "order": spec.canonical()}
         if action.get("a") is True:  # always_place; signed only when true (api doc §2.5)
             canonical["a"] = True
         return (target, spec), canonical
 
-    def _apply_modify(self, context: _Context, parsed: Any) -> dict[str, Any] | _Committed:
+    def _apply_modify(self, context: _Context, parsed: Any) -> dict[str, Any] | Committed:
         target, spec = parsed
         order = self._modify_target(context, target)
         if order is None:
-            _reject("Cannot modify canceled or filled order")
+            reject("Cannot modify canceled or filled order")
         status = self._modify(context, order, spec)
         if "error" in status:
             # A modify is cancel + place: the old order stays cancelled, the refusal is reported.
-            return _Committed(str(status["error"]))
+            return Committed(str(status["error"]))
         return {"type": "default"}
 
     def _parse_batch_modify(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
-        raw = _Fields(action, "").get_list("modifies")
+        raw = Fields(action, "").get_list("modifies")
         if len(raw) > self.config.max_batch:
-            _reject(f"Too many modifies in one action: {len(raw)} > {self.config.max_batch}")
+            reject(f"Too many modifies in one action: {len(raw)} > {self.config.max_batch}")
         modifies = []
         for index, item in enumerate(raw):
-            entry = _Fields(item, f"modifies[{index}]")
+            entry = Fields(item, f"modifies[{index}]")
             target = self._parse_modify_target(entry.data.get("oid"), f"modifies[{index}].oid")
             modifies.append(
-                (target, _parse_order(entry.data.get("order"), f"modifies[{index}].order"))
+                (target, parse_order(entry.data.get("order"), f"modifies[{index}].order"))
             )
         canonical = {
             "type": "batchModify",
@@ -1125,7 +880,7 @@ class SimExchange:
         oid = target if isinstance(target, int) else account.cloids.get(target)
         return account.open_orders.get(oid) if oid is not None else None
 
-    def _modify(self, context: _Context, order: Order, spec: _OrderSpec) -> dict[str, Any]:
+    def _modify(self, context: _Context, order: Order, spec: OrderSpec) -> dict[str, Any]:
         """Cancel ``order`` and place ``spec`` (a new oid). The cloid may be reused."""
         if spec.asset != order.asset:
             return {"error": f"Modified order must keep its asset. asset={spec.asset}"}
@@ -1137,7 +892,7 @@ class SimExchange:
         return status
 
     def _parse_schedule_cancel(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
-        time_ms = _Fields(action, "").get_int("time", optional=True)
+        time_ms = Fields(action, "").get_int("time", optional=True)
         canonical: dict[str, Any] = {"type": "scheduleCancel"}
         if time_ms is not None:
             canonical["time"] = time_ms
@@ -1148,15 +903,15 @@ class SimExchange:
             self._schedules.pop(context.user, None)
             return {"type": "default"}
         if time_ms < context.now + _SCHEDULE_MIN_MS:
-            _reject("Scheduled cancel time too early, must be at least 5 seconds from now.")
+            reject("Scheduled cancel time too early, must be at least 5 seconds from now.")
         account = self._accounts[context.user]
         if account.schedule_triggers.get(context.now // _DAY_MS, 0) >= _SCHEDULE_MAX_PER_DAY:
-            _reject("Too many scheduled cancel triggers today (max 10).")
+            reject("Too many scheduled cancel triggers today (max 10).")
         self._schedules[context.user] = time_ms
         return {"type": "default"}
 
     def _parse_update_leverage(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
-        fields = _Fields(action, "")
+        fields = Fields(action, "")
         asset = fields.req_int("asset")
         is_cross = fields.get_bool("isCross")
         leverage = fields.req_int("leverage")
@@ -1172,9 +927,9 @@ class SimExchange:
         asset, is_cross, leverage = parsed
         market = self._market_for(asset)
         if not 1 <= leverage <= market.spec.max_leverage:
-            _reject(f"Invalid leverage value: {leverage} (max {market.spec.max_leverage}x).")
+            reject(f"Invalid leverage value: {leverage} (max {market.spec.max_leverage}x).")
         if is_cross and market.spec.only_isolated:
-            _reject("Cross margin is not allowed for this asset.")
+            reject("Cross margin is not allowed for this asset.")
         dex_account = self._dex_account(self._accounts[context.user], market.dex)
         coin = market.coin
         old_cross, _ = dex_account.leverage_of(coin, self._default_leverage[coin])
@@ -1182,7 +937,7 @@ class SimExchange:
         marks = self._marks()
         if position is not None:
             if old_cross != is_cross:
-                _reject("Cannot switch leverage type with open position.")
+                reject("Cannot switch leverage type with open position.")
             required = abs(position.szi) * marks[coin] / leverage
             if is_cross:
                 trial = dict(dex_account.leverage)
@@ -1190,13 +945,13 @@ class SimExchange:
                 if dex_account.available(marks, self._default_leverage) < 0:
                     dex_account.leverage.clear()
                     dex_account.leverage.update(trial)
-                    _reject("Insufficient margin to update leverage.")
+                    reject("Insufficient margin to update leverage.")
             else:
                 upnl = (marks[coin] - position.entry_px) * position.szi
                 extra = required - (position.iso_margin + upnl)
                 if extra > 0:
                     if dex_account.available(marks, self._default_leverage) < extra:
-                        _reject("Insufficient margin to update leverage.")
+                        reject("Insufficient margin to update leverage.")
                     position.iso_margin += extra
                     dex_account.balance -= extra
         dex_account.leverage[coin] = (is_cross, leverage)
@@ -1205,7 +960,7 @@ class SimExchange:
     def _parse_update_isolated_margin(
         self, action: Mapping[str, Any]
     ) -> tuple[Any, dict[str, Any]]:
-        fields = _Fields(action, "")
+        fields = Fields(action, "")
         asset = fields.req_int("asset")
         is_buy = fields.get_bool("isBuy")
         ntli = fields.req_int("ntli")
@@ -1220,29 +975,29 @@ class SimExchange:
         position = dex_account.positions.get(coin)
         is_cross, leverage = dex_account.leverage_of(coin, self._default_leverage[coin])
         if position is None or is_cross:
-            _reject("Cannot update margin: no isolated position.")
+            reject("Cannot update margin: no isolated position.")
         amount = Decimal(ntli).scaleb(-6)
         marks = self._marks()
         if amount > 0 and dex_account.available(marks, self._default_leverage) < amount:
-            _reject("Insufficient margin to add to isolated position.")
+            reject("Insufficient margin to add to isolated position.")
         if amount < 0:
             upnl = (marks[coin] - position.entry_px) * position.szi
             required = abs(position.szi) * marks[coin] / leverage
             if position.iso_margin + upnl + amount < required:
-                _reject("Insufficient isolated margin to remove.")
+                reject("Insufficient isolated margin to remove.")
         position.iso_margin += amount
         dex_account.balance -= amount
         return {"type": "default"}
 
     def _parse_create_sub_account(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
-        name = _Fields(action, "").get_str("name")
+        name = Fields(action, "").get_str("name")
         if not 1 <= len(name) <= 64:
-            _reject("Invalid action: name: expected 1 to 64 characters")
+            reject("Invalid action: name: expected 1 to 64 characters")
         return name, {"type": "createSubAccount", "name": name}
 
     def _apply_create_sub_account(self, context: _Context, name: Any) -> dict[str, Any]:
         if context.user in self._vault_leaders:
-            _reject("Sub-accounts cannot create sub-accounts.")
+            reject("Sub-accounts cannot create sub-accounts.")
         return {"type": "createSubAccount", "data": self._make_vault(context.user, name)}
 
     def _parse_noop(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -1254,62 +1009,62 @@ class SimExchange:
     def _market_for(self, asset: int) -> MarketState:
         market = self._by_asset.get(asset)
         if market is None:
-            _reject(f"Unknown asset {asset}.")
+            reject(f"Unknown asset {asset}.")
         return market
 
     # -- user-signed actions --
 
     def _apply_usd_send(self, context: _Context, action: Mapping[str, Any]) -> dict[str, Any]:
-        fields = _Fields(action, "")
+        fields = Fields(action, "")
         destination = fields.get_str("destination")
         amount = fields.get_decimal("amount")
-        if not _is_address(destination):
-            _reject("Invalid action: destination: expected an address")
+        if not is_address(destination):
+            reject("Invalid action: destination: expected an address")
         if amount <= 0:
-            _reject("Invalid action: amount: must be positive")
+            reject("Invalid action: amount: must be positive")
         self._withdraw_from(context.user, amount)
         target = self._account(destination.lower(), create=True)
         self._dex_account(target, "").balance += amount
         return {"type": "default"}
 
     def _apply_withdraw(self, context: _Context, action: Mapping[str, Any]) -> dict[str, Any]:
-        fields = _Fields(action, "")
-        if not _is_address(fields.get_str("destination")):
-            _reject("Invalid action: destination: expected an address")
+        fields = Fields(action, "")
+        if not is_address(fields.get_str("destination")):
+            reject("Invalid action: destination: expected an address")
         amount = fields.get_decimal("amount")
         if amount <= 0:
-            _reject("Invalid action: amount: must be positive")
+            reject("Invalid action: amount: must be positive")
         self._withdraw_from(context.user, amount)
         return {"type": "default"}
 
     def _withdraw_from(self, user: str, amount: Decimal) -> None:
         dex_account = self._dex_account(self._accounts[user], "")
         if dex_account.available(self._marks(), self._default_leverage) < amount:
-            _reject("Insufficient balance for withdrawal or transfer.")
+            reject("Insufficient balance for withdrawal or transfer.")
         dex_account.balance -= amount
 
     def _apply_approve_agent(self, context: _Context, action: Mapping[str, Any]) -> dict[str, Any]:
-        fields = _Fields(action, "")
+        fields = Fields(action, "")
         agent = fields.get_str("agentAddress")
-        if not _is_address(agent):
-            _reject("Invalid action: agentAddress: expected an address")
+        if not is_address(agent):
+            reject("Invalid action: agentAddress: expected an address")
         agent = agent.lower()
         name = action.get("agentName") or ""
         if not isinstance(name, str):
-            _reject("Invalid action: agentName: expected a string")
+            reject("Invalid action: agentName: expected a string")
         valid_until: int | None = None
         base_name, sep, until = name.partition(" valid_until ")
         if sep:
             if not until.isdigit():
-                _reject("Invalid action: agentName: valid_until must be a ms timestamp")
+                reject("Invalid action: agentName: valid_until must be a ms timestamp")
             valid_until = int(until)
         if agent == context.user or agent in self._vault_leaders:
-            _reject("Invalid agent address.")
+            reject("Invalid agent address.")
         owned = [(a, n) for a, (m, n, _) in self._agents.items() if m == context.user]
         replaced = [a for a, n in owned if n == base_name]
         named = [a for a, n in owned if n]
         if base_name and not replaced and len(named) >= _MAX_NAMED_AGENTS:
-            _reject("Too many named agents (max 3); reuse a name to replace one.")
+            reject("Too many named agents (max 3); reuse a name to replace one.")
         for old in replaced:
             del self._agents[old]
         self._agents[agent] = (context.user, base_name, valid_until)
@@ -1318,10 +1073,10 @@ class SimExchange:
     def _apply_approve_builder_fee(
         self, context: _Context, action: Mapping[str, Any]
     ) -> dict[str, Any]:
-        fields = _Fields(action, "")
+        fields = Fields(action, "")
         builder = fields.get_str("builder")
-        if not _is_address(builder):
-            _reject("Invalid action: builder: expected an address")
+        if not is_address(builder):
+            reject("Invalid action: builder: expected an address")
         self._builder_approvals[(context.user, builder.lower())] = fields.get_str("maxFeeRate")
         return {"type": "default"}
 
@@ -1335,7 +1090,7 @@ class SimExchange:
         return oid
 
     def _place(
-        self, context: _Context, spec: _OrderSpec, builder: tuple[str, int] | None
+        self, context: _Context, spec: OrderSpec, builder: tuple[str, int] | None
     ) -> dict[str, Any]:
         """One order of an ``order`` action: its status entry (resting, filled or error)."""
         market = self._by_asset.get(spec.asset)
@@ -1412,10 +1167,10 @@ class SimExchange:
             market.triggers[order.oid] = order
             account.open_orders[order.oid] = order
             self._set_status(order, "open", now)
-            return _resting(order)
+            return resting(order)
         filled, notional = self._execute(market, order, now, builder)
         if order.status == "open":
-            return _resting(order)
+            return resting(order)
         if not filled:
             if order.status == "reduceOnlyCanceled":
                 return {"error": "Reduce only order would increase position." + suffix}
@@ -1432,7 +1187,7 @@ class SimExchange:
         return {"filled": entry}
 
     def _record_rejected(
-        self, account: Account, market: MarketState, spec: _OrderSpec, status: str, now: int
+        self, account: Account, market: MarketState, spec: OrderSpec, status: str, now: int
     ) -> None:
         """A refused order still gets an oid and a status, so orderStatus by cloid can tell."""
         if spec.cloid is not None:
@@ -1465,7 +1220,7 @@ class SimExchange:
         """Match ``order`` as a taker, then rest or cancel the remainder. Returns the size
         filled now and its notional."""
         book = market.book
-        taker_hash = _tx_hash(market.coin, order.oid, now)
+        taker_hash = tx_hash(market.coin, order.oid, now)
         taker_dex = self._dex_account(self._accounts[order.user], market.dex)
         filled = _ZERO
         notional = _ZERO
@@ -1614,7 +1369,7 @@ class SimExchange:
         self._emit(
             "orderUpdates",
             order.user,
-            {"order": _basic_order(order), "status": status, "statusTimestamp": now},
+            {"order": basic_order(order), "status": status, "statusTimestamp": now},
         )
 
     # =========================================================================
@@ -1721,73 +1476,6 @@ def _average(notional: Decimal, size: Decimal) -> Decimal:
     return (notional / size).quantize(Decimal("0.00000001"), rounding=ROUND_DOWN).normalize()
 
 
-def _tx_hash(coin: str, oid: int, now: int) -> str:
-    return "0x" + hashlib.sha256(f"{coin}:{oid}:{now}".encode()).hexdigest()
-
-
-def _resting(order: Order) -> dict[str, Any]:
-    entry: dict[str, Any] = {"oid": order.oid}
-    if order.cloid is not None:
-        entry["cloid"] = order.cloid
-    return {"resting": entry}
-
-
-def _basic_order(order: Order) -> dict[str, Any]:
-    """The ``openOrders`` / WsOrder ``order`` shape."""
-    data: dict[str, Any] = {
-        "coin": order.coin,
-        "side": order.side,
-        "limitPx": wire_decimal(order.limit_px),
-        "sz": wire_decimal(order.sz),
-        "oid": order.oid,
-        "timestamp": order.timestamp,
-        "origSz": wire_decimal(order.orig_sz),
-    }
-    if order.cloid is not None:
-        data["cloid"] = order.cloid
-    if order.reduce_only:
-        data["reduceOnly"] = True
-    return data
-
-
-def _order_type(order: Order) -> str:
-    trigger = order.trigger
-    if trigger is None:
-        return "Limit"
-    kind = "Stop" if trigger.tpsl == "sl" else "Take Profit"
-    return f"{kind} {'Market' if trigger.is_market else 'Limit'}"
-
-
-def _frontend_order(order: Order, sz: Decimal) -> dict[str, Any]:
-    trigger = order.trigger
-    return {
-        "coin": order.coin,
-        "side": order.side,
-        "limitPx": wire_decimal(order.limit_px),
-        "sz": wire_decimal(sz),
-        "oid": order.oid,
-        "timestamp": order.timestamp,
-        "triggerCondition": trigger.condition(order.is_buy) if trigger is not None else "N/A",
-        "isTrigger": trigger is not None,
-        "triggerPx": wire_decimal(trigger.px) if trigger is not None else "0.0",
-        "children": [],
-        "isPositionTpsl": False,
-        "reduceOnly": order.reduce_only,
-        "orderType": _order_type(order),
-        "origSz": wire_decimal(order.orig_sz),
-        "tif": order.tif,
-        "cloid": order.cloid,
-    }
-
-
-def _status_entry(order: Order) -> dict[str, Any]:
-    return {
-        "order": _frontend_order(order, order.sz_at_status),
-        "status": order.status,
-        "statusTimestamp": order.status_timestamp,
-    }
-
-
 _InfoHandler = Callable[[SimExchange, Mapping[str, Any]], Json]
 
 _INFO_HANDLERS: dict[str, _InfoHandler] = {
@@ -1809,10 +1497,10 @@ _INFO_HANDLERS: dict[str, _InfoHandler] = {
 }
 
 _Parse = Callable[[SimExchange, Mapping[str, Any]], tuple[Any, dict[str, Any]]]
-_Apply = Callable[[SimExchange, _Context, Any], "dict[str, Any] | _Committed"]
+_Apply = Callable[[SimExchange, _Context, Any], "dict[str, Any] | Committed"]
 
 _L1_HANDLERS: dict[str, tuple[_Parse, _Apply]] = {
-    "order": (SimExchange._parse_orders, SimExchange._apply_orders),
+    "order": (SimExchange.parse_orders, SimExchange._apply_orders),
     "cancel": (SimExchange._parse_cancel, SimExchange._apply_cancel),
     "cancelByCloid": (SimExchange._parse_cancel_by_cloid, SimExchange._apply_cancel_by_cloid),
     "modify": (SimExchange._parse_modify, SimExchange._apply_modify),
