@@ -584,3 +584,39 @@ def test_construction_is_deterministic_for_a_seed() -> None:
     b = SimExchange(quiet_config(), clock=lambda: T0)
     assert a.info({"type": "l2Book", "coin": "BTC"}) == b.info({"type": "l2Book", "coin": "BTC"})
     assert PrivateKey.from_hex(SDK_KEY).address == SDK_ADDRESS
+
+
+def _fingerprint(venue: Venue, traders: list[Any]) -> Any:
+    state = [venue.exchange.truth() | {"time": None}]
+    for trader in traders:
+        for dex in ("", "xyz"):
+            chs = trader.info("clearinghouseState", dex=dex)
+            state.append({**chs, "time": None})
+            state.append(trader.info("frontendOpenOrders", dex=dex))
+        state.append(trader.info("userFills"))
+    return state
+
+
+def test_refused_actions_change_nothing() -> None:
+    venue = Venue(quiet_config(max_batch=5))
+    maker, trader = venue.trader(0), venue.trader(1)
+    maker.order(BTC, False, "60000", "0.01")
+    trader.order(BTC, True, "60000", "0.002", tif="Ioc")
+    trader.order(BTC, True, "59000", "0.002")
+    used = venue.next_nonce()
+    assert trader.act({"type": "noop"}, nonce=used)["status"] == "ok"
+    before = _fingerprint(venue, [maker, trader])
+    refusals = [
+        trader.act(_order_action(), nonce=used),  # duplicate nonce
+        trader.act(_order_action(), expires_after=venue.clock.ms - 1),
+        trader.act(actions.order_action([actions.order_wire(BTC, True, "59000", "0.001")] * 6)),
+        trader.act(actions.schedule_cancel_action(venue.clock.ms + 10)),
+        trader.act(actions.update_leverage_action(BTC, is_cross=True, leverage=99)),
+        trader.act(actions.update_leverage_action(BTC, is_cross=False, leverage=5)),
+        trader.act(actions.update_isolated_margin_action(BTC, "5")),
+        trader.act(actions.modify_action(10**9, actions.order_wire(BTC, True, "59000", "0.001"))),
+        trader.act({"type": "order", "orders": [{"a": 0}], "grouping": "na"}),
+        trader.act(_order_action(), vault="0x" + "12" * 20),
+    ]
+    assert all(answer["status"] == "err" for answer in refusals), refusals
+    assert _fingerprint(venue, [maker, trader]) == before
