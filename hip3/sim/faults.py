@@ -13,13 +13,16 @@ What is never faulted, and why:
   *the* way to recover what was missed (§4.3 "missed data during the reconnect will be present
   in the snapshot ack"); faulting it would simulate a venue that breaks its own contract.
 
-HTTP ``429`` and ``5xx`` refuse a request before anything executes (a 5xx as from a proxy in
-front of the venue); the "executed but the answer was lost" case is ``post_drop``, which for
-HTTP ``/exchange`` closes the connection without answering. ``/admin`` is never faulted.
-
 Everything else on a data channel (``l2Book``, ``allMids``, ``trades``, ``userFills`` live
-batches, ``orderUpdates``, ``user``) can be dropped, duplicated, delayed or reordered.
-Disconnects are abrupt (TCP closed, no close frame), as the venue does "without notice".
+batches, ``orderUpdates``, ``user``) can be dropped, duplicated, delayed or reordered
+(``channels`` narrows that to some channels; ``userEvents`` and its channel name ``user`` are
+the same). Disconnects are abrupt (a TCP reset, no close frame), as the venue disconnects
+"without notice" (§4.2).
+
+Answers to actions (ws ``post`` answers, HTTP ``/exchange`` responses) can be dropped or
+delayed after the action has executed; a dropped HTTP answer closes the connection without
+a response. HTTP ``429`` and ``5xx`` refuse a request before anything executes (a 5xx as
+from a proxy in front of the venue). ``/admin`` is never faulted.
 
 Randomness: one seeded :class:`random.Random` for HTTP decisions and one per websocket
 connection (seeded from the seed and the connection's number), so a connection's fate does
