@@ -19,8 +19,8 @@ batches, ``orderUpdates``, ``user``) can be dropped, duplicated, delayed or reor
 the same). Disconnects are abrupt (a TCP reset, no close frame), as the venue disconnects
 "without notice" (§4.2).
 
-Answers to actions (ws ``post`` answers, HTTP ``/exchange`` responses) can be dropped or
-delayed after the action has executed; a dropped HTTP answer closes the connection without
+Answers (every ws ``post`` answer, info or action, and HTTP ``/exchange`` responses) can be
+dropped or delayed after the request has been handled; a dropped HTTP answer closes the connection without
 a response. HTTP ``429`` and ``5xx`` refuse a request before anything executes (a 5xx as
 from a proxy in front of the venue). ``/admin`` is never faulted.
 
