@@ -68,6 +68,10 @@ _PARSERS: Final[dict[str, tuple[Callable[[Any], Any], type[Any]]]] = {
 def _plain_text(raw: bytes | bytearray | memoryview | str) -> m.WsPlainText:
     if isinstance(raw, str):
         text = raw
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: no socket delivers these, reject them
+            raise WireError("frame is not valid Unicode text", sample=text[:200]) from None
     else:
         try:
             text = bytes(raw).decode("utf-8")
@@ -91,24 +95,24 @@ def parse_ws_message(raw: bytes | bytearray | memoryview | str) -> m.WsMessage:
     if type(obj) is not dict:
         raise WireError("expected a JSON object with 'channel'", sample=obj)
     channel = obj.get("channel")
-    entry = _PARSERS.get(channel)  # type: ignore[arg-type]
+    if type(channel) is not str:  # before the lookup: a list or object is not even hashable
+        raise WireError("missing or non-string 'channel'", field="channel", sample=obj)
+    entry = _PARSERS.get(channel)
     if entry is None:
         if channel == "pong":
             return m.WsPong()
-        if type(channel) is not str:
-            raise WireError("missing or non-string 'channel'", field="channel", sample=obj)
         return m.WsUnknown(channel, obj.get("data"))
     parse, cls = entry
     try:
         return parse(obj["data"])  # type: ignore[no-any-return]
     except KeyError:
         if "data" not in obj:
-            raise WireError("required field is missing", kind=str(channel), field="data") from None
-        raise wire_error_for(obj["data"], cls, str(channel), KeyError()) from None
+            raise WireError("required field is missing", kind=channel, field="data") from None
+        raise wire_error_for(obj["data"], cls, channel, KeyError()) from None
     except WireError:
         raise
     except Exception as exc:
-        raise wire_error_for(obj.get("data"), cls, str(channel), exc) from None
+        raise wire_error_for(obj.get("data"), cls, channel, exc) from None
 
 
 def ws_message_to_json(message: m.WsMessage) -> Any:
