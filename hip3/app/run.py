@@ -349,6 +349,9 @@ async def _run(
             await running.stop_requested.wait()
         running.stop_requested.set()
         log.info("stopping: cancelling open orders, final resync")
+        # Nothing new is placed while the bot winds down: intents the strategy queued
+        # before the stop would otherwise still go out (cancels always pass the gates).
+        bot.kill_switch.engage("shutting down")
         bot.stop()
         with trio.move_on_after(shutdown_timeout_secs):
             await finished.wait()
