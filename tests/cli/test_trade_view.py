@@ -1,0 +1,125 @@
+"""The live view and summary renderings, the Ctrl-C path and the --help text."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from click.testing import CliRunner
+from rich.console import Console
+
+from hip3.app import FillRecord, LiveState, OrderCounts, TradeSummary
+from hip3.config import Config
+from hip3.domain import OrderState, OrderStatus
+from hip3.types import Side
+from hip3_cli.trade import render_line, render_live, render_summary, trade_cmd
+
+D = Decimal
+
+
+def _state() -> LiveState:
+    return LiveState(
+        elapsed_secs=12.5,
+        mode="trading",
+        account="0x" + "ab" * 20,
+        positions={"BTC": D("0.003"), "xyz:TSLA": D("-1.2")},
+        open_orders=[OrderState("BTC", Side.BUY, D("59990"), D("0.003"), OrderStatus.RESTING, 7)],
+        recent_fills=[
+            FillRecord(
+                "BTC",
+                "buy",
+                D("60000"),
+                D("0.003"),
+                1_700_000_000_000,
+                1,
+                7,
+                D(0),
+                D("0.05"),
+                False,
+            )
+        ],
+        fills=1,
+        realized_pnl=D("0.5"),
+        fees=D("0.05"),
+        orders=OrderCounts(placed=4, filled=1, resting=3, rejected=0, cancelled=2),
+        drift_events=0,
+        snapshots_adopted=3,
+        snapshots_deferred=1,
+        duplicates_dropped=2,
+    )
+
+
+def test_plain_line_has_positions_and_counters() -> None:
+    line = render_line(_state())
+    assert "fills=1" in line and "BTC=0.003" in line and "xyz:TSLA=-1.2" in line
+    assert "drift=0" in line and "deferred=1" in line and "dups=2" in line
+
+
+def test_terminal_view_renders_tables() -> None:
+    config = Config.from_dict({"markets": ["BTC", "xyz:TSLA"]})
+    console = Console(record=True, width=120)
+    console.print(render_live(_state(), config))
+    text = console.export_text()
+    for part in ("positions", "open orders (1)", "recent fills (1 this run)", "59990", "-1.2"):
+        assert part in text
+    assert "drift events 0" in text
+
+
+def test_summary_flags_a_mismatch() -> None:
+    summary = TradeSummary(
+        mode="trading", network="sim", account="0x" + "ab" * 20, markets=("BTC",),
+        duration_secs=3.0, interrupted=False, fills=2,
+        positions={"BTC": D("0.002")}, exchange_positions={"BTC": D("0.001")},
+        drift=[], drift_explained=0, orders=OrderCounts(), resync={
+            "snapshots_adopted": 1, "deferrals": 0, "fetch_failures": 0},
+        dedup={"duplicates_dropped": 0, "capacity": 10}, realized_pnl=D(0), fees=D(0),
+        unrealized_pnl=None,
+    )  # fmt: skip
+    assert not summary.positions_match
+    assert "MISMATCH" in render_summary(summary)
+
+
+def test_help_teaches_the_command() -> None:
+    result = CliRunner().invoke(trade_cmd, ["--help"])
+    assert result.exit_code == 0
+    for part in ("--config", "--duration", "--json", "examples/sim.toml", "Exit codes", "130"):
+        assert part in result.output
+
+
+def test_ctrl_c_stops_cleanly_and_exits_130(fast_sim_config: Path, tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "hip3"),
+            "trade",
+            "--config",
+            str(fast_sim_config),
+            "--json",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        assert proc.stderr is not None
+        while time.monotonic() < deadline:  # the first live line says the bot is trading
+            line = proc.stderr.readline()
+            if line.startswith("["):
+                break
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["interrupted"] is True
+    assert summary["positions"] == summary["exchange_positions"]
+    assert "Traceback" not in err
