@@ -132,8 +132,8 @@ def run(quick: bool) -> dict[str, float]:
         assert parse_ws_message(frame.encode()) == parsed
         baseline, ours, ratios = [], [], []
         for _ in range(rounds):
-            b = _seconds(lambda f=frame: json.loads(f), number)  # type: ignore[misc]
-            o = _seconds(lambda f=frame: parse_ws_message(f), number)  # type: ignore[misc]
+            b = _seconds(lambda f=frame: json.loads(f), number)
+            o = _seconds(lambda f=frame: parse_ws_message(f), number)
             baseline.append(b / number)
             ours.append(o / number)
             ratios.append(b / o)
