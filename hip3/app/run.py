@@ -274,7 +274,7 @@ async def run_from_config(
     update_interval_secs: float = 1.0,
     sim: Any = None,
     key: PrivateKey | str | None = None,
-    shutdown_timeout_secs: float = 60.0,
+    shutdown_timeout_secs: float = 120.0,
     task_status: trio.TaskStatus[RunningBot] = trio.TASK_STATUS_IGNORED,
 ) -> TradeSummary:
     """Run the bot a config describes; see the module docstring.

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import functools
 import importlib
 import math
 import re
@@ -199,7 +200,7 @@ def _strategy(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
             )
         )
     params = _table(raw, "params", source, "strategy.")
-    hints = typing.get_type_hints(MarketMakerParams)
+    hints = _param_types()
     _check_keys(params, set(hints), "strategy.params.", source)
     checked: dict[str, Any] = {}
     for k, v in params.items():
@@ -213,6 +214,11 @@ def _strategy(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
             checked[k] = _num(v, key, source, integer=False)
     out["params"] = checked
     return out
+
+
+@functools.cache
+def _param_types() -> dict[str, Any]:
+    return typing.get_type_hints(MarketMakerParams)
 
 
 def _risk(raw: Mapping[str, Any], source: str) -> dict[str, Any]:

@@ -129,3 +129,32 @@ def test_sim_needs_no_key_but_real_networks_do() -> None:
     assert resolve_private_key(Config.from_dict({"network": "sim"})) is None
     with pytest.raises(ConfigError, match="no key configured"):
         resolve_private_key(Config.from_dict({"network": "testnet"}))
+
+
+def test_sim_section_is_validated_by_the_simulator_naming_file_and_key() -> None:
+    with pytest.raises(ConfigError) as e:
+        Config.from_dict({"sim": {"faults": {"ws_drop": 2}}}, source="bot.toml")
+    assert str(e.value).startswith("bot.toml: sim.faults.ws_drop:")
+    c = Config.from_dict({"sim": {"seed": 9, "faults": {"ws_drop": 0.1}}})
+    assert c.sim.seed == 9 and c.sim.faults.ws_drop == 0.1
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_leaf = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6)
+_sim_keys = st.sampled_from(
+    ["seed", "tick_ms", "faults", "ws_drop", "dexes", "markets", "name", "lp_size", "x"]
+)
+_sim_values = st.recursive(
+    _leaf, lambda c: st.lists(c, max_size=3) | st.dictionaries(_sim_keys, c, max_size=3)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_sim_keys, _sim_values, max_size=4))
+def test_any_sim_table_gives_config_or_config_error(sim: dict[str, object]) -> None:
+    try:
+        Config.from_dict({"sim": sim})
+    except ConfigError as e:
+        assert str(e).startswith("<dict>: ")
