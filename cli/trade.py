@@ -181,7 +181,7 @@ def render_line(state: LiveState) -> str:
         f"pos {positions or 'flat'} | pnl realized={decimal_text(state.realized_pnl)} "
         f"fees={decimal_text(state.fees)} | resync adopted={state.snapshots_adopted} "
         f"deferred={state.snapshots_deferred} drift={state.drift_events} "
-        f"dups={state.duplicates_dropped}"
+        f"dups={state.duplicates_dropped}" + (" (stopping)" if state.stopping else "")
     )
 
 

@@ -173,7 +173,10 @@ class RunningBot:
             positions=positions,
             open_orders=open_orders,
             recent_fills=list(self.monitor.recent),
-            fills=self.monitor.fills,
+            # paper fills never cross the wire: the tracker counts them
+            fills=(
+                _stat(stats, "fills_applied") if self.bot.mode is Mode.PAPER else self.monitor.fills
+            ),
             realized_pnl=self.monitor.realized_pnl,
             fees=self.monitor.fees,
             orders=OrderCounts.live(counts),

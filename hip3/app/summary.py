@@ -174,7 +174,8 @@ class TradeSummary:
             "fills": self.fills,
             "positions": _positions_json(self.positions),
             "exchange_positions": _positions_json(self.exchange_positions),
-            "positions_match": self.positions_match,
+            # null when the exchange was not asked (paper mode) or did not answer
+            "positions_match": None if self.exchange_positions is None else self.positions_match,
             "drift_events": self.drift_events,
             "drift": [_drift_json(event) for event in self.drift],
             "drift_explained": self.drift_explained,
