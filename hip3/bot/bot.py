@@ -38,7 +38,7 @@ import collections
 import enum
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -51,7 +51,14 @@ from hip3.bot.ports import BotTracker, MarketUniverse, TrackerService, WireConve
 from hip3.bot.resync import ResyncStats, ResyncTimer
 from hip3.bot.runner import StrategyRunner
 from hip3.bot.strategy import Strategy
-from hip3.clients import ExchangeClient, InfoClient, MessageRecorder, WsClient, WsEvent
+from hip3.clients import (
+    ExchangeClient,
+    InfoClient,
+    MessageRecorder,
+    NonceGenerator,
+    WsClient,
+    WsEvent,
+)
 from hip3.domain import AccountSnapshot, Fill
 from hip3.errors import Hip3Error
 from hip3.executor import (
@@ -125,6 +132,11 @@ class Bot:
     ``markets`` are coins (``"BTC"``, ``"xyz:GOLD"`` for a HIP-3 dex); ``key``
     signs orders (the account's or an approved agent's; needed in trading mode
     only); ``account`` is whose fills and positions are followed.
+
+    ``clock_ms`` is the wall clock in ms used for nonces, action expiry, the
+    dead-man's switch and market-data ages (default: the system clock); a test
+    running trio's MockClock passes one that follows trio time, as the
+    simulator's exchange clock does.
     """
 
     def __init__(
@@ -153,6 +165,7 @@ class Bot:
         startup_timeout_secs: float = 30.0,
         final_resync_timeout_secs: float = 10.0,
         outcome_history: int = 10_000,
+        clock_ms: Callable[[], int] | None = None,
     ) -> None:
         self.mode = Mode(mode)
         if self.mode is Mode.TRADING and key is None:
@@ -178,6 +191,7 @@ class Bot:
         self._tracker_service = tracker
         self._converters = converters
         self.expires_after_ms = expires_after_ms
+        self.clock_ms = clock_ms if clock_ms is not None else _now_ms
         self.startup_timeout_secs = startup_timeout_secs
         self.final_resync_timeout_secs = final_resync_timeout_secs
         self.kill_switch = KillSwitch()
@@ -191,6 +205,7 @@ class Bot:
         self._runner: StrategyRunner | None = None
         self._baseline = False
         self._final_resync = False
+        self._refused = 0  # intents ended by observe mode
         self.outcomes: collections.deque[Outcome] = collections.deque(maxlen=outcome_history)
         self.outcome_counts: dict[OutcomeStatus, int] = {status: 0 for status in OutcomeStatus}
         self.paper: PaperVenue | None = None  # the simulated venue, in paper mode
@@ -285,8 +300,9 @@ class Bot:
             tracker=tracker,
             intents=intents_send,
             timer_interval_secs=self.strategy_interval_secs,
+            now_ms=self.clock_ms,
         )
-        self.paper = paper = PaperVenue() if self.mode is Mode.PAPER else None
+        self.paper = paper = PaperVenue(now_ms=self.clock_ms) if self.mode is Mode.PAPER else None
         venue: OrderVenue | None = paper
         if self.mode is Mode.TRADING:
             venue = ExchangeVenue(
@@ -300,6 +316,7 @@ class Bot:
                     info=info,
                     ws=ws,
                     limiter=info.limiter,
+                    nonces=NonceGenerator(self.clock_ms),
                     expires_after_ms=self.expires_after_ms,
                     # Calling an order lost is safe only once its signed action has expired
                     # (the venue refuses an action past expiresAfter), so resolution waits
@@ -352,6 +369,7 @@ class Bot:
                     kill_switch=self.kill_switch,
                     market_data=runner.market_data,
                     rate_budget=lambda: info.limiter.rest.available,
+                    now_ms=self.clock_ms,
                     resolve_window_secs=(self.expires_after_ms or 10_000) / 1000 + 1,
                 )
 
@@ -372,6 +390,7 @@ class Bot:
                             venue,
                             window_secs=window,
                             rearm_secs=window / 4,
+                            now_ms=self.clock_ms,
                             disarm_on_exit=False,
                             task_status=task_status,
                         )
@@ -416,6 +435,7 @@ class Bot:
     ) -> None:
         async with intents, outcomes:
             async for intent in intents:
+                self._refused += 1
                 await outcomes.send(Outcome.rejected(intent, "observe mode: no orders are sent"))
         done.set()
 
@@ -469,7 +489,7 @@ class Bot:
             tracker_stats=await tracker.stats(),
             errors=list(self._errors),
             intents_sent=self._runner.intents_sent if self._runner is not None else 0,
-            intents_executed=executor_stats.intents,
+            intents_executed=executor_stats.intents + self._refused,
             baseline=self._baseline,
             final_resync=self._final_resync,
         )

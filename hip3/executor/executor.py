@@ -70,6 +70,9 @@ class ExecutorStats:
     cancel_failures: int = 0
     unknown_outcomes: int = 0
     unknown_resolved: int = 0
+    #: orders the tracker held open whose end (filled, cancelled) came from orderStatus
+    #: after the venue refused to cancel them
+    fates_learned: int = 0
 
 
 class Executor:
@@ -321,15 +324,40 @@ class Executor:
             ]
         outcomes = []
         cancelled: list[CancelTarget] = []
+        refused: list[CancelTarget] = []
         for (intent, target), error in zip(pairs, statuses, strict=True):
             if error is None:
                 outcomes.append(Outcome(intent, OutcomeStatus.CANCELLED, oid=target.oid))
                 cancelled.append(target)
             else:
                 outcomes.append(Outcome.rejected(intent, error))
+                refused.append(target)
         if cancelled:
             await self._tell_tracker_cancelled(cancelled)
+        if refused:
+            await self._learn_fates(refused)
         return outcomes
+
+    async def _learn_fates(self, targets: Sequence[CancelTarget]) -> None:
+        """A refused cancel ("already canceled, or filled") of an order the tracker holds open.
+
+        The venue's orderUpdates for it may have been lost (a dropped message, a
+        reconnect: that channel has no snapshot), which would leave the order open
+        in the tracker forever. Its orderStatus settles it; the quantities still come
+        from userFills.
+        """
+        open_cloids = {o.cloid for o in await self.tracker.open_orders() if o.cloid is not None}
+        for target in targets:
+            if target.cloid is None or target.cloid not in open_cloids:
+                continue
+            try:
+                update = await self.venue.order_status(target.cloid)
+            except Hip3Error as exc:
+                log.info("orderStatus for %s after a refused cancel failed: %s", target.cloid, exc)
+                continue
+            if update is not None and update.order_status.is_terminal:
+                self.stats.fates_learned += 1
+                await self.tracker.order_update(update)
 
     async def _tell_tracker_cancelled(self, targets: Sequence[CancelTarget]) -> None:
         """Close cancelled orders in the tracker at once.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
 import pytest
 import trio
 import trio.testing
@@ -189,3 +190,20 @@ async def test_dead_mans_switch_arms_rearms_and_disarms(
 def test_dead_mans_switch_window_must_respect_venue_minimum() -> None:
     with pytest.raises(ValueError, match="window_secs"):
         trio.run(lambda: run_dead_mans_switch(Venue(), window_secs=2, rearm_secs=1))
+
+
+async def test_refused_cancel_learns_the_orders_end_from_order_status() -> None:
+    """orderUpdates lost: the venue filled the order, the tracker still holds it open."""
+    executor, venue, tracker = make()
+    order = buy("99")
+    await executor.execute(order)
+    resting = venue.orders[order.cloid]
+    venue.orders[order.cloid] = attrs.evolve(resting, sz=D(0), status="filled")
+    (outcome,) = await executor.execute(Cancel("xyz:GOLD", cloid=order.cloid))
+    assert outcome.status is OutcomeStatus.REJECTED and "filled" in str(outcome.reason)
+    assert tracker.orders[order.cloid].status is OrderStatus.FILLED
+    assert executor.stats.fates_learned == 1
+    # An order the tracker already closed is not asked about again.
+    calls = venue.status_calls
+    await executor.execute(Cancel("xyz:GOLD", cloid=order.cloid))
+    assert venue.status_calls == calls
