@@ -153,7 +153,11 @@ def clearinghouse_state(
             "leverage": leverage,
             "marginUsed": wire_decimal(usd(margin_used)),
             "maxLeverage": max_leverage,
-            "cumFunding": {"allTime": "0", "sinceOpen": "0", "sinceChange": "0"},
+            "cumFunding": {
+                "allTime": wire_decimal(dex_account.funding_all_time.get(coin, _ZERO)),
+                "sinceOpen": wire_decimal(position.funding_since_open),
+                "sinceChange": wire_decimal(position.funding_since_change),
+            },
         }
         rows.append((entry, position.szi, is_cross, margin_used - maintenance, mark))
     cross_value = dex_account.balance + cross.value

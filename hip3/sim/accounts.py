@@ -36,12 +36,15 @@ def usd(value: Decimal) -> Decimal:
 
 
 class Position:
-    __slots__ = ("entry_px", "iso_margin", "szi")
+    __slots__ = ("entry_px", "funding_since_change", "funding_since_open", "iso_margin", "szi")
 
     def __init__(self) -> None:
         self.szi = _ZERO
         self.entry_px = _ZERO
         self.iso_margin = _ZERO
+        # Funding paid (positive) or received (negative), as cumFunding reports it.
+        self.funding_since_open = _ZERO
+        self.funding_since_change = _ZERO
 
 
 class FillResult:
@@ -66,10 +69,11 @@ def _direction(start: Decimal, is_buy: bool, end: Decimal) -> str:
 class DexAccount:
     """One user's clearinghouse on one dex."""
 
-    __slots__ = ("balance", "leverage", "order_ntl", "positions")
+    __slots__ = ("balance", "funding_all_time", "leverage", "order_ntl", "positions")
 
     def __init__(self, balance: Decimal) -> None:
         self.balance = balance
+        self.funding_all_time: dict[str, Decimal] = {}
         self.positions: dict[str, Position] = {}
         self.leverage: dict[str, tuple[bool, int]] = {}  # coin -> (is_cross, leverage)
         # coin -> sum of sz * limitPx of open orders that can add exposure (margin reserved)
@@ -125,11 +129,26 @@ class DexAccount:
             position.iso_margin += added
             self.balance -= added
         position.szi = end
+        position.funding_since_change = _ZERO
         self.balance += closed_pnl - fee
         if end == 0:
             self.balance += position.iso_margin
             del self.positions[coin]
         return FillResult(start, _direction(start, is_buy, end), closed_pnl)
+
+    def apply_funding(self, coin: str, oracle: Decimal, rate: Decimal, is_cross: bool) -> Decimal:
+        """Settle one funding period: longs pay ``szi * oracle * rate`` when the rate is
+        positive. Moves collateral only, never ``szi`` (api doc §6). Returns the USDC received."""
+        position = self.positions[coin]
+        paid = usd(position.szi * oracle * rate)
+        if is_cross:
+            self.balance -= paid
+        else:
+            position.iso_margin -= paid
+        position.funding_since_open += paid
+        position.funding_since_change += paid
+        self.funding_all_time[coin] = self.funding_all_time.get(coin, _ZERO) + paid
+        return -paid
 
     # -- margin ------------------------------------------------------------------
 
@@ -214,6 +233,7 @@ class Account:
         "dexes",
         "fill_times",
         "fills",
+        "fundings",
         "n_actions",
         "open_orders",
         "orders",
@@ -229,6 +249,7 @@ class Account:
         self.cloids: dict[str, int] = {}  # cloid -> oid
         self.fills: list[dict[str, Any]] = []  # wire fills, oldest first
         self.fill_times: list[int] = []
+        self.fundings: list[dict[str, Any]] = []  # userFunding entries, oldest first
         self.scheduled_cancel: int | None = None
         self.schedule_triggers: dict[int, int] = {}  # UTC day -> triggers (max 10 a day)
         self.cum_volume = _ZERO

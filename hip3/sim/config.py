@@ -134,6 +134,8 @@ class SimConfig:
     signer becomes an account funded with ``starting_balance`` on each dex at first use (so any
     key can trade); off, only credited accounts exist and others get the venue's
     "User or API Wallet ... does not exist." ``max_batch`` bounds orders/cancels per action.
+    Funding is settled every ``funding_interval_ms`` of exchange time (on the hour, as the
+    venue): ``szi * oracle * funding_rate`` moves from longs to shorts (0 = no funding).
     """
 
     dexes: tuple[SimDex, ...] = attrs.field(factory=_default_dexes)
@@ -149,6 +151,8 @@ class SimConfig:
     userfills_snapshot_size: int = 2000
     max_batch: int = 1000
     auto_accounts: bool = True
+    funding_rate: Decimal = Decimal("0.0000125")  # per funding_interval_ms, every market
+    funding_interval_ms: int = 3_600_000
     faults: FaultConfig = attrs.field(factory=FaultConfig)
 
     @classmethod
@@ -272,6 +276,8 @@ class _Reader:
             "userfills_snapshot_size": lambda v, k: self.integer(v, k, 0, 10_000),
             "max_batch": lambda v, k: self.integer(v, k, 1),
             "auto_accounts": lambda v, k: self.boolean(v, k),
+            "funding_rate": lambda v, k: self._rate(v, k),
+            "funding_interval_ms": lambda v, k: self.integer(v, k, 1000),
             "faults": lambda v, k: self.faults(v, k),
             "dexes": lambda v, k: self.dexes(v, k),
         }
@@ -287,6 +293,17 @@ class _Reader:
         if fee > Decimal("0.01"):
             raise self.error(key, f"must be in [0, 0.01], got {value}")
         return fee
+
+    def _rate(self, value: Any, key: str) -> Decimal:
+        if isinstance(value, str) and value.strip().startswith("-"):
+            rate = -self.decimal(value.strip()[1:], key)
+        elif type(value) in (int, float) and value < 0:
+            rate = -self.decimal(-value, key)
+        else:
+            rate = self.decimal(value, key)
+        if abs(rate) > Decimal("0.01"):
+            raise self.error(key, f"must be in [-0.01, 0.01], got {value}")
+        return rate
 
     def faults(self, value: Any, key: str) -> FaultConfig:
         data = self.table(value, key, _FAULT_KEYS)

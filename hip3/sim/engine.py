@@ -26,7 +26,10 @@ A synthetic liquidity provider (address :data:`LP_ADDRESS`) quotes a grid around
 oracle every tick. It is an ordinary account for positions (all positions sum to zero,
 the LP included) but its fills and order updates are not streamed.
 
-Deliberate simplifications: no funding, no liquidations, no TWAP; ``aggregateByTime`` and
+Funding is settled on every ``funding_interval_ms`` boundary of exchange time (during
+:meth:`SimExchange.tick`) into balances, never into positions.
+
+Deliberate simplifications: no liquidations, no TWAP; ``aggregateByTime`` and
 ``nSigFigs`` are accepted but not applied; ``grouping`` must be ``"na"``; builder fees are
 charged but need no ``approveBuilderFee``; a new account (any signer, with
 ``auto_accounts``) is funded with ``starting_balance`` on every dex.
@@ -86,6 +89,7 @@ _MAX_NAMED_AGENTS = 3
 _USER_SIGNED = frozenset({"usdSend", "withdraw3", "approveAgent", "approveBuilderFee"})
 _BOOK_DEPTH = 20
 _FILLS_LIMIT = 2000
+_FUNDING_LIMIT = 500
 _REJECTED = frozenset(
     {
         "rejected",
@@ -171,6 +175,8 @@ class SimExchange:
         self._time = clock()
         self._observed_at = -1
         self._last_tick = self._time
+        interval = config.funding_interval_ms
+        self._next_funding = (self._time // interval + 1) * interval
         self._lp = self._account(LP_ADDRESS, create=True)
         now = self._event_time()
         for market in self._markets.values():
@@ -293,6 +299,8 @@ class SimExchange:
             if channel == "userFills":
                 events.append(SimEvent(channel, key, {"user": key, "fills": items}))
                 events.append(SimEvent("userEvents", key, {"fills": items}))
+            elif channel == "userEvents":  # one message per non-fill event (funding)
+                events.extend(SimEvent(channel, key, item) for item in items)
             else:
                 events.append(SimEvent(channel, key, items))
         for event in events:
@@ -381,7 +389,7 @@ class SimExchange:
         bid, ask = market.book.best_bid(), market.book.best_ask()
         mid = market.mid() if bid is not None and ask is not None else None
         return {
-            "funding": "0.0000125",
+            "funding": wire_decimal(self.config.funding_rate),
             "openInterest": wire_decimal(self._open_interest(market)),
             "prevDayPx": wire_decimal(market.prev_day_px),
             "dayNtlVlm": wire_decimal(market.day_ntl_vlm),
@@ -555,6 +563,16 @@ class SimExchange:
         self._observe_time()
         orders = sorted(account.orders.values(), key=lambda order: order.oid, reverse=True)
         return [status_entry(order) for order in orders[:_FILLS_LIMIT]]
+
+    def _info_user_funding(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        start = self._req_time(request, "startTime", optional=False)
+        end = self._req_time(request, "endTime", optional=True)
+        now = self._observe_time()
+        assert start is not None
+        end = now if end is None else end
+        window = [f for f in account.fundings if start <= f["time"] <= end]
+        return window[:_FUNDING_LIMIT]  # time-range answers hold at most 500 (api doc §1.12)
 
     def _info_user_rate_limit(self, request: Mapping[str, Any]) -> Json:
         account = self._req_user(request)
@@ -1390,6 +1408,9 @@ class SimExchange:
                 self._fire_triggers(market, now)
         if self._schedules:
             self._run_schedules(now)
+        while self._next_funding <= now:
+            self._settle_funding(self._next_funding)
+            self._next_funding += self.config.funding_interval_ms
         self._flush()
 
     def _refresh_lp(self, market: MarketState, now: int) -> None:
@@ -1444,6 +1465,31 @@ class SimExchange:
                 continue
             self._execute(market, order, now, None)
 
+    def _settle_funding(self, at: int) -> None:
+        """Funding for every open position at the oracle price (``userEvents`` ``funding``)."""
+        rate = self.config.funding_rate
+        if rate == 0:
+            return
+        for account in self._accounts.values():
+            for dex_account in account.dexes.values():
+                for coin, position in list(dex_account.positions.items()):
+                    is_cross, _ = dex_account.leverage_of(coin, self._default_leverage[coin])
+                    oracle = self._markets[coin].oracle
+                    received = dex_account.apply_funding(coin, oracle, rate, is_cross)
+                    if account is self._lp:
+                        continue
+                    delta = {
+                        "type": "funding",
+                        "coin": coin,
+                        "usdc": wire_decimal(received),
+                        "szi": wire_decimal(position.szi),
+                        "fundingRate": wire_decimal(rate),
+                        "nSamples": None,
+                    }
+                    account.fundings.append({"time": at, "hash": "0x" + "0" * 64, "delta": delta})
+                    event = {key: value for key, value in delta.items() if key != "type"}
+                    self._emit("userEvents", account.address, {"funding": {"time": at, **event}})
+
     def _run_schedules(self, now: int) -> None:
         due = [user for user, at in self._schedules.items() if at <= now]
         for user in due:
@@ -1494,6 +1540,7 @@ _INFO_HANDLERS: dict[str, _InfoHandler] = {
     "orderStatus": SimExchange._info_order_status,
     "historicalOrders": SimExchange._info_historical_orders,
     "userRateLimit": SimExchange._info_user_rate_limit,
+    "userFunding": SimExchange._info_user_funding,
 }
 
 _Parse = Callable[[SimExchange, Mapping[str, Any]], tuple[Any, dict[str, Any]]]

@@ -565,3 +565,47 @@ def test_cancel_flag_f_is_signed_only_when_true() -> None:
     assert refused["status"] == "err" and "does not exist" in refused["response"]
     fast = {**actions.cancel_action([(BTC, oid)]), "f": True}
     assert trader.act(fast)["response"]["data"]["statuses"] == ["success"]
+
+
+# ---------------------------------------------------------------------------
+# Funding
+# ---------------------------------------------------------------------------
+
+
+def test_funding_moves_collateral_from_longs_to_shorts_never_positions() -> None:
+    venue = Venue(quiet_config(funding_rate=Decimal("0.0001")))
+    long, short = venue.trader(0), venue.trader(1)
+    short.order(BTC, False, "60000", "0.1")
+    long.order(BTC, True, "60000", "0.1", tif="Ioc")
+    long_before, short_before = long.balance(), short.balance()
+    hour = 3_600_000
+    venue.tick(hour - venue.clock.ms % hour)  # to the next hour boundary
+    assert long.position("BTC") == Decimal("0.1") and short.position("BTC") == Decimal("-0.1")
+    payment = Decimal("0.1") * 60000 * Decimal("0.0001")  # $0.60
+    assert long.balance() == long_before - payment
+    assert short.balance() == short_before + payment
+    position = long.info("clearinghouseState")["assetPositions"][0]["position"]
+    assert position["cumFunding"] == {"allTime": "0.6", "sinceOpen": "0.6", "sinceChange": "0.6"}
+    [record] = short.info("userFunding", startTime=0)
+    assert record["delta"] == {
+        "type": "funding",
+        "coin": "BTC",
+        "usdc": "0.6",
+        "szi": "-0.1",
+        "fundingRate": "0.0001",
+        "nSamples": None,
+    }
+    [event] = [e for e in venue.events_of("userEvents", short.address) if "funding" in e]
+    assert event["funding"]["usdc"] == "0.6" and event["funding"]["time"] == record["time"]
+    venue.tick(hour)
+    assert len(short.info("userFunding", startTime=0)) == 2
+
+
+def test_funding_can_be_turned_off() -> None:
+    venue = Venue(quiet_config(funding_rate=Decimal(0)))
+    long, short = venue.trader(0), venue.trader(1)
+    short.order(BTC, False, "60000", "0.1")
+    long.order(BTC, True, "60000", "0.1", tif="Ioc")
+    before = long.balance()
+    venue.tick(2 * 3_600_000)
+    assert long.balance() == before and long.info("userFunding", startTime=0) == []

@@ -187,3 +187,10 @@ def test_any_mapping_gives_a_config_or_a_config_error(data: dict[str, Any]) -> N
         assert str(exc).startswith("fuzz.toml: sim")
     else:
         assert isinstance(config, SimConfig)
+
+
+def test_funding_rate_may_be_negative_but_bounded() -> None:
+    assert SimConfig.from_mapping({"funding_rate": "-0.0001"}).funding_rate == Decimal("-0.0001")
+    assert SimConfig.from_mapping({"funding_rate": -0.0002}).funding_rate == Decimal("-0.0002")
+    with pytest.raises(ConfigError, match=r"sim\.funding_rate: must be in \[-0\.01, 0\.01\]"):
+        SimConfig.from_mapping({"funding_rate": 0.5})
