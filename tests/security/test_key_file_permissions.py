@@ -1,0 +1,60 @@
+"""A key file others can read gets a warning (naming the file, never its content); a private
+one does not. The config file itself holds no secret (a key in it is refused, see
+tests/config), so only the key file's mode matters."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import pytest
+
+from hip3.config import Config, resolve_private_key
+
+KEY = "0x" + "3d" * 32
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+
+
+def _config(key_file: Path) -> Config:
+    return Config.from_dict(
+        {"network": "testnet", "account": {"key_file": str(key_file)}}, source="bot.toml"
+    )
+
+
+def _warnings_for(tmp_path: Path, mode: int) -> list[str]:
+    key_file = tmp_path / f"key-{mode:o}"
+    key_file.write_text(KEY + "\n")
+    key_file.chmod(mode)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert resolve_private_key(_config(key_file)) == KEY
+    texts = [str(w.message) for w in caught]
+    for text in texts:
+        assert KEY[2:] not in text.lower()
+    return texts
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o444, 0o666])
+def test_a_key_file_readable_by_others_is_warned_about(tmp_path: Path, mode: int) -> None:
+    texts = _warnings_for(tmp_path, mode)
+    assert len(texts) == 1, texts
+    assert f"key-{mode:o}" in texts[0] and "chmod 600" in texts[0]
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o400])
+def test_a_private_key_file_is_not_warned_about(tmp_path: Path, mode: int) -> None:
+    assert _warnings_for(tmp_path, mode) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app: hip3/config warns on S_IRGRP|S_IROTH only; should be mode & 0o077",
+)
+@pytest.mark.parametrize("mode", [0o620, 0o602, 0o610])
+def test_a_key_file_others_can_write_or_execute_is_warned_about(tmp_path: Path, mode: int) -> None:
+    # Known gap (owner: app, hip3/config/__init__.py resolve_private_key): anyone who can write
+    # the key file can swap in their own key. Fix: ``if mode & 0o077:`` and say "accessible by
+    # others" in the warning. Strict: XPASS once fixed.
+    assert len(_warnings_for(tmp_path, mode)) == 1
