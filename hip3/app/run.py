@@ -26,7 +26,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -35,12 +35,13 @@ import trio
 
 from hip3.app.monitor import FillMonitor
 from hip3.app.summary import LiveState, OrderCounts, TradeSummary
-from hip3.bot import Bot, BotSummary, Mode
+from hip3.bot import Book, Bot, BotSummary, Mode, Strategy, StrategyContext
 from hip3.bot.strategies import MarketMaker
 from hip3.clients import MAINNET, TESTNET, InfoClient, NotSentError
 from hip3.config import Config, resolve_private_key
-from hip3.domain import AccountSnapshot
+from hip3.domain import AccountSnapshot, Fill
 from hip3.errors import ConfigError, ExchangeError, Hip3Error, TransportError
+from hip3.executor import Intent
 from hip3.journal import CaptureWriter
 from hip3.signing import PrivateKey
 
@@ -193,6 +194,39 @@ def _stat(stats: Any, name: str) -> int:
     return int(value) if isinstance(value, int) else 0
 
 
+class QuiescingStrategy:
+    """Delegates to a strategy until :meth:`quiesce`, then asks for nothing new.
+
+    A clean stop closes the bot's market-data feed, but events already buffered for the
+    strategy are still delivered and each could ask for a requote; after the stop those
+    intents only lengthen the shutdown. The wrapped strategy's ``on_stop`` (cancel its
+    quotes) still runs.
+    """
+
+    def __init__(self, inner: Strategy) -> None:
+        self.inner = inner
+        self.name = getattr(inner, "name", type(inner).__name__)
+        self.quiet = False
+
+    def quiesce(self) -> None:
+        self.quiet = True
+
+    def on_start(self, ctx: StrategyContext) -> Sequence[Intent]:
+        return self.inner.on_start(ctx)
+
+    def on_book(self, book: Book, ctx: StrategyContext) -> Sequence[Intent]:
+        return () if self.quiet else self.inner.on_book(book, ctx)
+
+    def on_fill(self, fill: Fill, ctx: StrategyContext) -> Sequence[Intent]:
+        return () if self.quiet else self.inner.on_fill(fill, ctx)
+
+    def on_timer(self, ctx: StrategyContext) -> Sequence[Intent]:
+        return () if self.quiet else self.inner.on_timer(ctx)
+
+    def on_stop(self, ctx: StrategyContext) -> Sequence[Intent]:
+        return self.inner.on_stop(ctx)
+
+
 def build_bot(
     config: Config,
     *,
@@ -209,7 +243,7 @@ def build_bot(
         ws_url=endpoint.ws_url,
         account=account,
         markets=list(config.markets),
-        strategy=MarketMaker(params),
+        strategy=QuiescingStrategy(MarketMaker(params)),
         mode=Mode(config.mode),
         key=key,
         vault_address=config.account.vault,
@@ -355,6 +389,8 @@ async def _run(
         # Nothing new is placed while the bot winds down: intents the strategy queued
         # before the stop would otherwise still go out (cancels always pass the gates).
         bot.kill_switch.engage("shutting down")
+        if isinstance(bot.strategy, QuiescingStrategy):
+            bot.strategy.quiesce()
         bot.stop()
         with trio.move_on_after(shutdown_timeout_secs):
             await finished.wait()
