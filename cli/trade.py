@@ -268,6 +268,11 @@ def render_summary(summary: TradeSummary) -> str:
     lines.append(
         f"resync: {r['snapshots_adopted']} adopted, {r['deferrals']} deferred, "
         f"{r['fetch_failures']} failed; drift events: {data['drift_events']}"
+        + (
+            f" ({data['drift_explained']} more explained by late fills)"
+            if data["drift_explained"]
+            else ""
+        )
     )
     lines.append(f"dedup: {d['duplicates_dropped']} duplicates dropped (capacity {d['capacity']})")
     for event in data["drift"]:

@@ -128,7 +128,9 @@ class TradeSummary:
     ``positions`` are the tracker's, ``exchange_positions`` what ``clearinghouseState``
     said at shutdown (None in paper mode, or when it could not be fetched);
     ``drift_events`` counts unexplained disagreements found by resyncs (the target is 0;
-    a dex's first snapshot setting the baseline is not one).
+    a dex's first snapshot setting the baseline is not one); ``drift_explained`` counts
+    disagreements that fills delivered late (after the snapshot, from inside the window
+    it covered) accounted for in full -- the snapshot merely overtook userFills.
     """
 
     mode: str
