@@ -19,8 +19,9 @@ batches, ``orderUpdates``, ``user``) can be dropped, duplicated, delayed or reor
 the same). Disconnects are abrupt (a TCP reset, no close frame), as the venue disconnects
 "without notice" (§4.2).
 
-Answers (every ws ``post`` answer, info or action, and HTTP ``/exchange`` responses) can be
-dropped or delayed after the request has been handled; a dropped HTTP answer closes the connection without
+Answers to actions (ws ``post`` of an action, HTTP ``/exchange``) can be dropped or delayed
+after the action has executed — the unknown outcome a client must resolve; answers to info
+requests are not; a dropped HTTP answer closes the connection without
 a response. HTTP ``429`` and ``5xx`` refuse a request before anything executes (a 5xx as
 from a proxy in front of the venue). ``/admin`` is never faulted.
 

@@ -469,7 +469,10 @@ class SimServer:
                 log.exception("simulator engine failed on a ws post")
                 response = {"type": "error", "payload": "500 Internal Server Error"}
         text = dumps({"channel": "post", "data": {"id": post_id, "response": response}})
-        session.offer(OutKind.POST, "post", text)
+        # Only answers to actions are lost or late (as HTTP /exchange answers): that is the
+        # unknown outcome clients must resolve; info answers are delivered like acks.
+        is_action = isinstance(request, dict) and request.get("type") == "action"
+        session.offer(OutKind.POST if is_action else OutKind.CONTROL, "post", text)
 
 
 def _refusal(fault: HttpFault) -> HttpResponse:

@@ -148,12 +148,25 @@ async def test_delayed_ws_post_answer(autojump_clock: trio.testing.MockClock) ->
     faults = FaultConfig(post_delay=1.0, post_delay_ms=1500)
     async with scripted_server(faults) as (server, _engine), ws_connect(server) as ws:
         start = trio.current_time()
-        payload = {"type": "meta"}
-        await send(ws, {"method": "post", "id": 3, "request": {"type": "info", "payload": payload}})
+        body = {"action": {"type": "noop"}, "nonce": 1}
+        await send(ws, {"method": "post", "id": 3, "request": {"type": "action", "payload": body}})
         answer = await recv_channel(ws, "post")
         assert answer["data"]["id"] == 3
         assert trio.current_time() - start == pytest.approx(1.5, abs=0.01)
         assert server.faults.stats()["post_delay"] == 1
+
+
+async def test_ws_post_info_answers_are_never_lost_or_late(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    faults = FaultConfig(post_drop=1.0, post_delay=1.0)
+    async with scripted_server(faults) as (server, _engine), ws_connect(server) as ws:
+        start = trio.current_time()
+        payload = {"type": "meta"}
+        await send(ws, {"method": "post", "id": 4, "request": {"type": "info", "payload": payload}})
+        assert (await recv_channel(ws, "post"))["data"]["id"] == 4
+        assert trio.current_time() == start
+        assert server.faults.stats()["post_drop"] == server.faults.stats()["post_delay"] == 0
 
 
 async def test_dropped_http_exchange_answer_closes_the_connection_after_executing() -> None:
