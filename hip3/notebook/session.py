@@ -311,19 +311,25 @@ class Session:
 
     # -- bots and captures -------------------------------------------------------------------
 
-    def start_bot(self, config: str | os.PathLike[str] | Config | Mapping[str, Any]) -> BotHandle:
+    def start_bot(
+        self,
+        config: str | os.PathLike[str] | Config | Mapping[str, Any],
+        *,
+        duration: float | None = None,
+    ) -> BotHandle:
         """Start the bot a config describes, in the background; returns its handle.
 
         ``config`` is a file, a :class:`~hip3.config.Config` or a dict shaped like the
         TOML. On a ``sim`` session a config with ``network = "sim"`` trades on this
-        session's simulator, with this session's key and account.
+        session's simulator, with this session's key and account. With ``duration``
+        (seconds) it stops by itself; :meth:`BotHandle.wait` returns its summary.
         """
         cfg = _as_config(config)
         sim = None
         key = None
         if cfg.network.name == "sim" and self._sim is not None:
             sim, key = self._sim, self._key
-        handle = BotHandle(self._portal, cfg, sim=sim, key=key)
+        handle = BotHandle(self._portal, cfg, sim=sim, key=key, duration=duration)
         self._bots.append(handle)
         return handle
 
@@ -402,9 +408,12 @@ def _order_result(coin: str, cloid: Cloid, outcome: Any) -> OrderResult:
 class BotHandle:
     """A bot running in a session's background loop."""
 
-    def __init__(self, portal: Portal, config: Config, *, sim: Any, key: Any) -> None:
+    def __init__(
+        self, portal: Portal, config: Config, *, sim: Any, key: Any, duration: float | None
+    ) -> None:
         self._portal = portal
         self.config = config
+        self.duration = duration
         self._done = threading.Event()
         self._summary: TradeSummary | None = None
         self._error: BaseException | None = None
@@ -414,7 +423,11 @@ class BotHandle:
         status = _StartedFlag(task_status)
         try:
             self._summary = await run_from_config(
-                self.config, sim=sim, key=key, task_status=cast(Any, status)
+                self.config,
+                duration=self.duration,
+                sim=sim,
+                key=key,
+                task_status=cast(Any, status),
             )
         except Exception as exc:
             if not status.called:

@@ -133,3 +133,12 @@ def test_bad_arguments_are_hip3_errors() -> None:
             s.place("BTC", "up", "0.001", "60000")
         with pytest.raises(Hip3Error, match="exactly one"):
             s.cancel("BTC")
+
+
+def test_bot_with_a_duration_stops_by_itself() -> None:
+    with hn.connect("sim") as s:
+        bot = s.start_bot(BOT, duration=1.5)
+        summary = bot.wait(timeout_secs=60)
+        assert not bot.running
+        assert summary.duration_secs >= 1.5 and summary.positions_match
+        assert bot.stop() is summary  # stopping a finished bot just returns its summary
