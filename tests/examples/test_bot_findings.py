@@ -82,8 +82,9 @@ class Recorder:
     strict=True,
     reason="bot/executor: a Cancel of a cloid whose PlaceOrder the gates refused (never sent) "
     "is posted to the venue ('Order was never placed, already canceled, or filled.'). Under "
-    "chaos (lost post answers) these round trips stall the one-at-a-time executor for "
-    "~10-20 s each, so `hip3 trade --config examples/chaos.toml --duration 30` runs 65-80 s.",
+    "chaos (lost post answers) each such round trip can stall the one-at-a-time executor "
+    "~10-20 s; with 5% of post answers lost `hip3 trade --config examples/chaos.toml "
+    "--duration 30` ran 65-146 s, most of it shutting down.",
 )
 async def test_cancel_of_an_order_the_gates_refused_is_not_sent() -> None:
     strategy = CancelOfARefusedOrder()
