@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, TypeAlias
@@ -45,7 +44,7 @@ from hip3.clients.ratelimit import RateLimiter
 from hip3.clients.ws import WsClient
 from hip3.domain import OrderStatus, OrderUpdate
 from hip3.errors import ExchangeError, RateLimitedError, TransportError, UnknownOutcomeError
-from hip3.signing import PrivateKey, sign_l1_action
+from hip3.signing import PrivateKey, sign_approve_agent, sign_l1_action
 from hip3.types import Cloid
 from hip3.wire import actions
 from hip3.wire import models as m
@@ -294,7 +293,8 @@ class ExchangeClient:
         request could still be executed, after it ``unknownOid`` is final (§2.1)."""
         window = self.resolve_window_secs
         if expires_after_ms is not None:
-            window = max(window, (expires_after_ms - time.time() * 1000) / 1000 + 0.5)
+            # expiresAfter was derived from the nonce clock, so compare on that clock.
+            window = max(window, (expires_after_ms - self.nonces.now_ms()) / 1000 + 0.5)
         deadline = trio.current_time() + window
         while True:
             try:
@@ -407,6 +407,26 @@ class ExchangeClient:
         await self._post_simple(
             actions.update_isolated_margin_action(self.universe.asset(coin), amount_usd)
         )
+
+    async def approve_agent(self, agent_address: str, name: str | None = None) -> None:
+        """Approve ``agent_address`` as an API wallet of this account (a user-signed action: the
+        client's key must be the account's own, not an agent's). The agent's key then signs
+        orders for ``account_address`` through an ExchangeClient of its own."""
+        nonce = self.nonces.next()
+        action = actions.approve_agent_action(
+            agent_address.lower(), name, nonce=nonce, mainnet=self.mainnet
+        )
+        signature = sign_approve_agent(self._key, action, mainnet=self.mainnet)
+        # User-signed actions carry no vault and no expiresAfter (§2.1).
+        body = {"action": action, "nonce": nonce, "signature": signature, "vaultAddress": None}
+        try:
+            answer = await self._send_request(body, 1)
+        except SentNoAnswerError as exc:
+            self.unknown_outcomes += 1
+            raise UnknownOutcomeError(f"approveAgent: sent, answer lost ({exc})") from exc
+        response: m.ExchangeResponse = structure(answer, m.ExchangeResponse, kind="exchange")
+        if response.status != "ok" or isinstance(response.response, str):
+            raise ExchangeError(str(response.response))
 
     async def _post_simple(self, action: Mapping[str, Any]) -> None:
         try:

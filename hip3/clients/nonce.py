@@ -21,6 +21,10 @@ class NonceGenerator:
         self._now_ms = now_ms or (lambda: time.time_ns() // 1_000_000)
         self._last = 0
 
+    def now_ms(self) -> int:
+        """The generator's wall clock in ms (the system clock unless one was injected)."""
+        return self._now_ms()
+
     def next(self) -> int:
         candidate = self._now_ms()
         self._last = candidate if candidate > self._last else self._last + 1

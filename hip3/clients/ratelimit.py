@@ -14,6 +14,13 @@ from __future__ import annotations
 
 import trio
 
+# Refill arithmetic is floating point: after sleeping exactly the computed wait, the bucket can
+# hold 19.999999999999986 of the 20 tokens asked for, and the next wait (1e-15 s) is absorbed
+# by the clock's own rounding, so the loop would spin forever on a MockClock. Amounts within
+# this tolerance count as available, and a wait is never shorter than _MIN_WAIT_SECS.
+_TOKEN_TOLERANCE = 1e-6
+_MIN_WAIT_SECS = 1e-3
+
 REST_WEIGHT_PER_MINUTE = 1200
 WS_MESSAGES_PER_MINUTE = 2000
 WS_MAX_INFLIGHT_POSTS = 100
@@ -105,8 +112,8 @@ class TokenBucket:
         amount = min(float(amount), self.capacity)
         async with self._lock:
             self._refill()
-            while self._tokens < amount:
-                wait = (amount - self._tokens) / self.rate_per_sec
+            while self._tokens + _TOKEN_TOLERANCE < amount:
+                wait = max(_MIN_WAIT_SECS, (amount - self._tokens) / self.rate_per_sec)
                 start = trio.current_time()
                 await trio.sleep(wait)
                 self.waited_secs += trio.current_time() - start

@@ -301,6 +301,7 @@ class WsClient:
         self.stats = WsStats()
         self._rng = rng or random.Random()
         self._subs: list[Subscription] = []
+        self._sent_keys: set[str] = set()  # subscriptions sent on the current connection
         self._acks: list[_PendingAck] = []
         self._posts: dict[int, _PendingPost] = {}
         self._post_ids = itertools.count(1)
@@ -363,6 +364,7 @@ class WsClient:
 
     def _on_disconnect(self) -> None:
         self._conn = None
+        self._sent_keys = set()
         if self._connected.is_set():
             self._connected = trio.Event()
         # Posts in flight on the lost connection: their outcome is unknown to us now.
@@ -385,7 +387,7 @@ class WsClient:
             nursery.start_soon(self._reader, conn)
             nursery.start_soon(self._heartbeat, lambda: self._send(conn, {"method": "ping"}))
             for sub in list(self._subs):
-                await self._send(conn, {"method": "subscribe", "subscription": sub.subscription})
+                await self._send_subscribe(conn, sub)
             self._connected.set()
             if not self._ever_connected:
                 self._ever_connected = True
@@ -413,6 +415,16 @@ class WsClient:
         self.stats.messages_out += 1
         if self.recorder is not None:
             self.recorder.record("out", "ws", msg)
+
+    async def _send_subscribe(
+        self, conn: trio_websocket.WebSocketConnection, sub: Subscription
+    ) -> None:
+        # Once per connection: a subscribe() racing a reconnect's resubscription must not send
+        # it twice (the venue would answer "Already subscribed" and fail the caller).
+        if sub.key in self._sent_keys:
+            return
+        self._sent_keys.add(sub.key)
+        await self._send(conn, {"method": "subscribe", "subscription": sub.subscription})
 
     async def _wait_connected(self) -> trio_websocket.WebSocketConnection:
         while True:
@@ -562,7 +574,7 @@ class WsClient:
             with trio.fail_after(self.ack_timeout_secs):
                 conn = await self._wait_connected()
                 try:
-                    await self._send(conn, {"method": "subscribe", "subscription": sub_dict})
+                    await self._send_subscribe(conn, sub)
                 except trio_websocket.ConnectionClosed:
                     pass  # resent by the reconnect
                 await ack.done.wait()
@@ -589,6 +601,7 @@ class WsClient:
         if sub not in self._subs:
             return
         self._subs.remove(sub)
+        self._sent_keys.discard(sub.key)
         sub._queue.close()
         conn = self._conn
         if conn is None or not self._connected.is_set():

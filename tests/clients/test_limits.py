@@ -50,6 +50,21 @@ async def test_bucket_makes_callers_wait_for_refill_on_mock_clock(
     assert trio.current_time() - start == pytest.approx(1.0)
 
 
+async def test_a_refill_short_by_a_rounding_error_does_not_spin_on_mock_clock(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    # At t=455.80838911234247 a drained bucket refilled for exactly the computed wait holds
+    # 59.999999999999964 of 60 tokens; the next wait (2e-15 s) vanishes in the clock's
+    # rounding. Before the fix this loop never yielded to the clock again.
+    autojump_clock.jump(455.80838911234247 - trio.current_time())
+    bucket = TokenBucket(1200, 60.0)
+    bucket.drain()
+    bucket.charge(0.4)
+    for amount in (60, 2, 20, 60):
+        await bucket.acquire(amount)
+    assert bucket.available < 1
+
+
 async def test_waiting_for_budget_is_cancellable(autojump_clock: trio.testing.MockClock) -> None:
     bucket = TokenBucket(10, 60.0)
     await bucket.acquire(10)

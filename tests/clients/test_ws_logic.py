@@ -1,17 +1,16 @@
-"""WsClient pieces that need no socket: heartbeat timing on MockClock, ack matching, policies,
-and the journal hook over loopback."""
+"""WsClient pieces that need no socket: heartbeat timing on MockClock, ack matching and the
+default slow-consumer policies. Everything over a socket runs against hip3.sim
+(test_on_sim.py, test_on_sim_faults.py)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import trio
 import trio.testing
 
-from hip3.clients import Backoff, InfoClient, SlowConsumerPolicy, WsClient, open_ws_client
-from hip3.clients.outcome import SentNoAnswerError
+from hip3.clients import Backoff, SlowConsumerPolicy, WsClient
 from hip3.clients.ws import _DeadConnection, ack_matches, default_policy
 
 from .fakevenue import Venue
@@ -67,65 +66,3 @@ def test_default_policy_is_backpressure_for_user_streams_and_drop_for_market_dat
     assert default_policy({"type": "orderUpdates"}) is SlowConsumerPolicy.BACKPRESSURE
     assert default_policy({"type": "l2Book"}) is SlowConsumerPolicy.DROP_OLDEST
     assert default_policy({"type": "allMids"}) is SlowConsumerPolicy.DROP_OLDEST
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any]] = []
-
-    def record(
-        self, direction: str, via: str, msg: Any, *, id: int | None = None, path: str | None = None
-    ) -> None:
-        self.lines.append({"dir": direction, "via": via, "msg": msg, "id": id, "path": path})
-
-
-async def test_journal_hook_sees_http_pairs_and_whole_ws_messages(venue: Venue) -> None:
-    rec = Recorder()
-    async with InfoClient(venue.url, recorder=rec) as info:
-        await info.all_mids()
-    out, inn = rec.lines
-    assert out["dir"] == "out" and out["path"] == "/info" and out["msg"] == {"type": "allMids"}
-    assert inn["dir"] == "in" and inn["id"] == out["id"] and inn["path"] is None
-    rec.lines.clear()
-    async with open_ws_client(venue.ws_url, recorder=rec, backoff=FAST) as ws:
-        await ws.post("info", {"type": "allMids"})
-    ws_lines = [
-        (line["dir"], line["msg"].get("method") or line["msg"].get("channel")) for line in rec.lines
-    ]
-    assert ("out", "post") in ws_lines and ("in", "post") in ws_lines
-    assert all(line["via"] == "ws" for line in rec.lines)
-
-
-async def test_ws_post_without_answer_times_out_as_unknown_outcome(venue: Venue) -> None:
-    async with open_ws_client(venue.ws_url, backoff=FAST, post_timeout_secs=0.3) as ws:
-        venue.drop_next_ws_post_answer = True
-        with pytest.raises(SentNoAnswerError):
-            await ws.post("info", {"type": "allMids"})
-        # The connection comes back and the next post works.
-        with trio.fail_after(5):
-            assert await ws.post("info", {"type": "allMids"}) == {"BTC": "100.0"}
-
-
-async def test_refused_subscription_raises_with_the_venue_text(venue: Venue) -> None:
-    from hip3.errors import ExchangeError
-
-    async with open_ws_client(venue.ws_url, backoff=FAST) as ws:
-        with pytest.raises(ExchangeError, match="Invalid subscription"):
-            await ws.subscribe({"type": "bogus", "coin": "BTC"})
-        assert ws.stats.errors == 1
-        assert ws._subs == []
-
-
-async def test_unsubscribe_ends_iteration_and_stops_resubscribing(venue: Venue) -> None:
-    async with open_ws_client(venue.ws_url, backoff=FAST) as ws:
-        sub = await ws.subscribe({"type": "userFills", "user": "0x" + "cd" * 20})
-        await ws.unsubscribe(sub)
-        events = [ev async for ev in sub]
-        assert all(ev.is_snapshot for ev in events)
-        assert venue.subs == []
-        await venue.drop_ws_connections()
-        with trio.fail_after(5):
-            while ws.stats.reconnects == 0 or not ws._connected.is_set():
-                await trio.sleep(0.01)
-        assert await ws.post("info", {"type": "allMids"}) == {"BTC": "100.0"}
-        assert venue.subs == []
