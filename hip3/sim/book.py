@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import attrs
 
@@ -96,6 +96,13 @@ class _Side:
         return reversed(self.prices) if self.is_bid else iter(self.prices)
 
 
+def _bucket(px: Decimal, sig_figs: int, is_buy: bool) -> Decimal:
+    if len(px.normalize().as_tuple().digits) <= sig_figs:
+        return px
+    quantum = Decimal(1).scaleb(px.adjusted() - sig_figs + 1)
+    return px.quantize(quantum, rounding=ROUND_FLOOR if is_buy else ROUND_CEILING)
+
+
 class Book:
     """One market's resting limit orders (trigger orders wait elsewhere)."""
 
@@ -136,15 +143,27 @@ class Book:
             return False
         return limit_px >= best if is_buy else limit_px <= best
 
-    def depth(self, is_buy: bool, max_levels: int) -> list[tuple[Decimal, Decimal, int]]:
-        """``(px, total size, order count)`` per level, best first."""
+    def depth(
+        self, is_buy: bool, max_levels: int, sig_figs: int | None = None
+    ) -> list[tuple[Decimal, Decimal, int]]:
+        """``(px, total size, order count)`` per level, best first.
+
+        With ``sig_figs`` (the venue's ``nSigFigs``) prices are bucketed to that many
+        significant figures, bids rounded down and asks up, as the venue aggregates.
+        """
         side = self._side(is_buy)
-        result = []
+        result: list[tuple[Decimal, Decimal, int]] = []
         for px in side.best_first():
             level = side.levels[px]
-            result.append((px, sum((o.sz for o in level.values()), Decimal(0)), len(level)))
+            size = sum((o.sz for o in level.values()), Decimal(0))
+            key = px if sig_figs is None else _bucket(px, sig_figs, is_buy)
+            if result and result[-1][0] == key:
+                _, total, count = result[-1]
+                result[-1] = (key, total + size, count + len(level))
+                continue
             if len(result) == max_levels:
                 break
+            result.append((key, size, len(level)))
         return result
 
     def orders(self) -> Iterator[Order]:

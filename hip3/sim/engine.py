@@ -90,6 +90,7 @@ _USER_SIGNED = frozenset({"usdSend", "withdraw3", "approveAgent", "approveBuilde
 _BOOK_DEPTH = 20
 _FILLS_LIMIT = 2000
 _FUNDING_LIMIT = 500
+_BATCHED = frozenset({"cancel", "cancelByCloid", "batchModify"})
 _REJECTED = frozenset(
     {
         "rejected",
@@ -460,10 +461,12 @@ class SimExchange:
         coin = request.get("coin")
         if not isinstance(coin, str):
             raise SimBadRequest("coin: expected a string")
-        for key in ("nSigFigs", "mantissa"):
-            value = request.get(key)
-            if value is not None and type(value) is not int:
-                raise SimBadRequest(f"{key}: expected an integer or null")
+        sig_figs = request.get("nSigFigs")
+        if sig_figs is not None and (type(sig_figs) is not int or not 2 <= sig_figs <= 5):
+            raise SimBadRequest("nSigFigs: expected 2, 3, 4, 5 or null")
+        mantissa = request.get("mantissa")
+        if mantissa is not None and (sig_figs != 5 or mantissa not in (1, 2, 5)):
+            raise SimBadRequest("mantissa: expected 1, 2 or 5, and only with nSigFigs 5")
         market = self._markets.get(coin)
         if market is None:
             return None
@@ -474,7 +477,7 @@ class SimExchange:
             "levels": [
                 [
                     {"px": wire_decimal(px), "sz": wire_decimal(sz), "n": n}
-                    for px, sz, n in market.book.depth(is_buy, _BOOK_DEPTH)
+                    for px, sz, n in market.book.depth(is_buy, _BOOK_DEPTH, sig_figs)
                 ]
                 for is_buy in (True, False)
             ],
@@ -615,18 +618,23 @@ class SimExchange:
             reject("Invalid request: vaultAddress: expected an address or null")
         expires_after = envelope.get_int("expiresAfter", optional=True)
         now = max(self._clock(), self._time)
+        parsed: Any = None
+        weight = 1
         if kind in _USER_SIGNED:
             context = self._verify_user_signed(
                 action, kind, nonce, signature, vault, expires_after, now
             )
-            parsed = None
         else:
             handler = _L1_HANDLERS.get(kind)
             if handler is None:
                 reject(f"Invalid action: type: unknown action type {kind!r}")
-            parse, _ = handler
-            parsed, canonical = parse(self, action)
+            parsed, canonical = handler[0](self, action)
             context = self._verify_l1(canonical, nonce, signature, vault, expires_after, now)
+            # A batch of n orders or cancels counts n requests for the address (api doc §5).
+            if kind == "order":
+                weight = len(parsed[0])
+            elif kind in _BATCHED:
+                weight = len(parsed)
         self._nonces.setdefault(context.signer, NonceSet())
         context = attrs.evolve(context, now=self._event_time())
         result: dict[str, Any] | Committed
@@ -636,7 +644,7 @@ class SimExchange:
             result = _L1_HANDLERS[kind][1](self, context, parsed)
         # Only an accepted action uses its nonce: a refusal changes nothing.
         self._nonces[context.signer].use(nonce)
-        self._accounts[context.user].n_actions += 1
+        self._accounts[context.user].n_actions += weight
         return result
 
     # -- verification --

@@ -620,3 +620,28 @@ def test_refused_actions_change_nothing() -> None:
     ]
     assert all(answer["status"] == "err" for answer in refusals), refusals
     assert _fingerprint(venue, [maker, trader]) == before
+
+
+def test_l2_book_buckets_prices_to_n_sig_figs() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    trader.order(BTC, True, "59987", "0.001")
+    trader.order(BTC, True, "59912", "0.002")
+    trader.order(BTC, True, "59850", "0.004")
+    venue.trader(1).order(BTC, False, "60012", "0.003")
+    book = venue.info("l2Book", coin="BTC", nSigFigs=3, mantissa=None)
+    assert book["levels"] == [
+        [{"px": "59900", "sz": "0.003", "n": 2}, {"px": "59800", "sz": "0.004", "n": 1}],
+        [{"px": "60100", "sz": "0.003", "n": 1}],
+    ]
+    full = venue.info("l2Book", coin="BTC", nSigFigs=None)
+    assert len(full["levels"][0]) == 3
+    with pytest.raises(SimBadRequest, match=r"^nSigFigs: "):
+        venue.info("l2Book", coin="BTC", nSigFigs=7)
+
+
+def test_rate_limit_counts_each_order_of_a_batch() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    trader.orders(*[actions.order_wire(BTC, True, "59000", "0.001")] * 3)
+    assert trader.info("userRateLimit")["nRequestsUsed"] == 3
