@@ -13,6 +13,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from decimal import Decimal
 from typing import Any
 
 import click
@@ -20,6 +21,7 @@ import trio
 
 from hip3.app import LiveState, RunningBot, TradeSummary, decimal_text, run_from_config
 from hip3.config import Config, load_config
+from hip3.types import Side
 from hip3_cli._common import (
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
@@ -200,14 +202,14 @@ def render_live(state: LiveState, config: Config) -> Any:
     positions.add_column("coin")
     positions.add_column("size", justify="right")
     for coin in config.markets:
-        positions.add_row(coin, decimal_text(state.positions.get(coin, 0) or 0))
+        positions.add_row(coin, decimal_text(state.positions.get(coin, Decimal(0))))
     orders = Table(title=f"open orders ({len(state.open_orders)})", title_justify="left")
     for name in ("coin", "side", "price", "size", "filled", "status"):
         orders.add_column(name, justify="right" if name in ("price", "size", "filled") else "left")
     for order in state.open_orders[:12]:
         orders.add_row(
             order.coin,
-            order.side.value,
+            "buy" if order.side is Side.BUY else "sell",
             decimal_text(order.limit_px),
             decimal_text(order.orig_sz),
             decimal_text(order.filled_sz),

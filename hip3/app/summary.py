@@ -12,6 +12,7 @@ from hip3.app.monitor import FillRecord
 from hip3.bot import BotSummary
 from hip3.domain import OrderState
 from hip3.executor import OutcomeStatus
+from hip3.types import Side
 
 __all__ = ["LiveState", "OrderCounts", "TradeSummary", "decimal_text"]
 
@@ -111,7 +112,7 @@ class LiveState:
 def _order_json(order: OrderState) -> dict[str, Any]:
     return {
         "coin": order.coin,
-        "side": order.side.value,
+        "side": "buy" if order.side is Side.BUY else "sell",
         "limit_px": decimal_text(order.limit_px),
         "orig_sz": decimal_text(order.orig_sz),
         "filled_sz": decimal_text(order.filled_sz),

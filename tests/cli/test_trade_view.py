@@ -62,7 +62,7 @@ def test_plain_line_has_positions_and_counters() -> None:
 
 
 def test_terminal_view_renders_tables() -> None:
-    config = Config.from_dict({"markets": ["BTC", "xyz:TSLA"]})
+    config = Config.from_dict({"markets": ["BTC", "xyz:TSLA", "ETH"]})  # ETH: flat
     console = Console(record=True, width=120)
     console.print(render_live(_state(), config))
     text = console.export_text()
@@ -123,3 +123,33 @@ def test_ctrl_c_stops_cleanly_and_exits_130(fast_sim_config: Path, tmp_path: Pat
     assert summary["interrupted"] is True
     assert summary["positions"] == summary["exchange_positions"]
     assert "Traceback" not in err
+
+
+def test_a_terminal_gets_the_rich_view(fast_sim_config: Path, tmp_path: Path) -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "hip3"), "trade", "--config", str(fast_sim_config),
+         "--duration", "2"],
+        cwd=tmp_path, stdout=terminal, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    os.close(terminal)
+    chunks: list[bytes] = []
+    try:
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the terminal's other side closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        os.close(controller)
+    screen = b"".join(chunks).decode(errors="replace")
+    assert proc.returncode == 0, err
+    for part in ("open orders", "recent fills", "positions (tracker | exchange)", "xyz:TSLA"):
+        assert part in screen
