@@ -117,16 +117,17 @@ def _build_diagnostic() -> cattrs.Converter:
             _expect(value, list)
             if element is Any:
                 return value
-            errors: list[Exception] = []
             items = []
             for index, item in enumerate(value):
                 try:
                     items.append(inner(item, element))
                 except Exception as exc:
+                    # Only the first failure is reported: stop there, so a huge array of bad
+                    # items costs no more than one (a hostile frame must not stall the loop).
                     _note_index(exc, index, element)
-                    errors.append(exc)
-            if errors:
-                raise IterableValidationError(f"While structuring {type_}", errors, type_)
+                    raise IterableValidationError(
+                        f"While structuring {type_}", [exc], type_
+                    ) from None
             return items
 
         return hook
