@@ -1246,7 +1246,7 @@ class SimExchange:
         """Match ``order`` as a taker, then rest or cancel the remainder. Returns the size
         filled now and its notional."""
         book = market.book
-        taker_hash = tx_hash(market.coin, order.oid, now)
+        taker_hash = ""  # the hash of the taker's transaction, made at its first trade
         taker_dex = self._dex_account(self._accounts[order.user], market.dex)
         filled = _ZERO
         notional = _ZERO
@@ -1274,6 +1274,7 @@ class SimExchange:
                     self._cancel(maker, "reduceOnlyCanceled", now)
                     continue
                 qty = min(qty, room)
+            taker_hash = taker_hash or tx_hash(market.coin, order.oid, now)
             self._trade(market, order, maker, px, qty, now, taker_hash, builder)
             filled += qty
             notional += px * qty
@@ -1422,6 +1423,12 @@ class SimExchange:
         self._flush()
 
     def _refresh_lp(self, market: MarketState, now: int) -> None:
+        """Requote the LP's grid around the mark; unchanged mark and untouched quotes stay."""
+        if market.lp_mark == market.oracle and all(
+            order.status == "open" and order.sz == order.orig_sz for order in market.lp_orders
+        ):
+            return
+        market.lp_mark = market.oracle
         for order in market.lp_orders:
             if order.status == "open":
                 self._cancel(order, "canceled", now)

@@ -49,6 +49,7 @@ class MarketState:
         "dex",
         "last_trade_px",
         "lot",
+        "lp_mark",
         "lp_orders",
         "oracle",
         "prev_day_px",
@@ -73,6 +74,7 @@ class MarketState:
         self.day_base_vlm = Decimal(0)
         self.triggers: dict[int, Order] = {}  # oid -> trigger order waiting for the mark
         self.lp_orders: list[Order] = []
+        self.lp_mark: Decimal | None = None  # the mark the LP last quoted around
 
     @property
     def mark(self) -> Decimal:
