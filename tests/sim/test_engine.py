@@ -9,6 +9,8 @@ from typing import Any
 import orjson
 import pytest
 from hyperliquid.utils.signing import sign_l1_action as sdk_sign_l1_action
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hip3.signing import PrivateKey, sign_approve_agent
 from hip3.sim.config import SimBadRequest
@@ -645,3 +647,126 @@ def test_rate_limit_counts_each_order_of_a_batch() -> None:
     trader = venue.trader(0)
     trader.orders(*[actions.order_wire(BTC, True, "59000", "0.001")] * 3)
     assert trader.info("userRateLimit")["nRequestsUsed"] == 3
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+_order_like = st.fixed_dictionaries(
+    {
+        "a": st.sampled_from([0, 1, 110000, -1, "0", 10**20]),
+        "b": st.sampled_from([True, False, 1, None]),
+        "p": st.sampled_from(["59000", "0", "-1", "1e3", "NaN", "Infinity", 59000, "x"]),
+        "s": st.sampled_from(["0.001", "0", "1e-9", "99999999999", "sNaN", None]),
+        "r": st.sampled_from([False, True, "no"]),
+        "t": st.sampled_from(
+            [
+                {"limit": {"tif": "Gtc"}},
+                {"limit": {"tif": "Ioc"}},
+                {"trigger": {"isMarket": True, "triggerPx": "1", "tpsl": "sl"}},
+                {"trigger": {"isMarket": 1, "triggerPx": "x", "tpsl": "up"}},
+                {"limit": {}, "trigger": {}},
+                [],
+            ]
+        ),
+    }
+)
+_actions = st.one_of(
+    _json,
+    st.builds(
+        lambda orders: {"type": "order", "orders": orders, "grouping": "na"},
+        st.lists(_order_like, max_size=3),
+    ),
+    st.builds(
+        lambda c: {"type": "cancel", "cancels": c},
+        st.lists(st.dictionaries(st.sampled_from(["a", "o"]), _json), max_size=2),
+    ),
+    st.builds(lambda t: {"type": "scheduleCancel", "time": t}, _json),
+    st.builds(lambda v: {"type": "updateLeverage", "asset": 0, "isCross": v, "leverage": v}, _json),
+    st.builds(
+        lambda d: {"type": "usdSend", **d},
+        st.dictionaries(
+            st.sampled_from(
+                ["destination", "amount", "time", "hyperliquidChain", "signatureChainId"]
+            ),
+            _json,
+        ),
+    ),
+)
+
+
+@given(
+    action=_actions,
+    extra=st.dictionaries(st.sampled_from(["vaultAddress", "expiresAfter", "nonce"]), _json),
+)
+def test_any_exchange_body_gets_an_envelope_and_never_an_exception(
+    action: Any, extra: dict[str, Any]
+) -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    if isinstance(action, dict):
+        body = {"action": action, "nonce": T0 + 1, "signature": {"r": "0x1", "s": "0x1", "v": 27}}
+        try:
+            body = trader.signed(action)
+        except Exception:  # an action the signer itself refuses is posted with a junk signature
+            pass
+    else:
+        body = {"action": action, "nonce": T0 + 1, "signature": {"r": "0x1", "s": "0x1", "v": 27}}
+    body.update(extra)
+    answer = venue.exchange.exchange(body)
+    assert answer["status"] in ("ok", "err")
+    if answer["status"] == "err":
+        assert isinstance(answer["response"], str)
+    positions = venue.exchange.truth()["positions"]
+    for coin in {c for held in positions.values() for c in held}:
+        assert sum(Decimal(held.get(coin, "0")) for held in positions.values()) == 0
+
+
+@given(
+    request=st.dictionaries(
+        st.sampled_from(["type", "user", "dex", "coin", "oid", "startTime", "endTime", "nSigFigs"]),
+        _json,
+    )
+    | st.builds(
+        lambda kind, user: {"type": kind, "user": user},
+        st.sampled_from(
+            sorted(
+                [
+                    "meta",
+                    "l2Book",
+                    "userFills",
+                    "orderStatus",
+                    "clearinghouseState",
+                    "openOrders",
+                    "userFillsByTime",
+                    "allMids",
+                ]
+            )
+        ),
+        st.sampled_from([SDK_ADDRESS, "0x", None, 5]),
+    )
+)
+def test_any_info_request_is_answered_or_refused_as_bad_request(request: dict[str, Any]) -> None:
+    venue = Venue()
+    try:
+        answer = venue.exchange.info(request)
+    except SimBadRequest as exc:
+        assert str(exc).split(":")[0] in {
+            "type",
+            "user",
+            "dex",
+            "coin",
+            "oid",
+            "startTime",
+            "endTime",
+            "nSigFigs",
+            "mantissa",
+            "aggregateByTime",
+            "request",
+        }
+    else:
+        orjson.dumps(answer)
