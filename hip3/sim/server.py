@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 
 WS_IDLE_TIMEOUT_SECS = 60.0  # §4.2: the venue closes a connection it sent nothing to for 60 s
 WS_BUFFER_SIZE = 4096  # messages queued per connection before it counts as a slow consumer
+# §5: the venue allows 1000 subscriptions and 10 distinct users in user subscriptions per IP;
+# the simulator counts per connection (every test client shares 127.0.0.1).
+WS_MAX_SUBSCRIPTIONS = 1000
+WS_MAX_USERS = 10
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _USER_CHANNELS = ("userFills", "orderUpdates", "userEvents")
@@ -376,6 +380,10 @@ class SimServer:
         if key in session.subscriptions:
             self._ws_error(session, f"Already subscribed: {shown}")
             return
+        refusal = _over_limit(session.subscriptions, key)
+        if refusal is not None:
+            self._ws_error(session, refusal)
+            return
         session.offer(OutKind.CONTROL, "subscriptionResponse", ack)
         # The snapshot is queued and the subscription registered with no checkpoint in
         # between, so every fill is either in the snapshot or in a later live message.
@@ -473,6 +481,17 @@ class SimServer:
         # unknown outcome clients must resolve; info answers are delivered like acks.
         is_action = isinstance(request, dict) and request.get("type") == "action"
         session.offer(OutKind.POST if is_action else OutKind.CONTROL, "post", text)
+
+
+def _over_limit(current: Mapping[SubKey, Any], key: SubKey) -> str | None:
+    """The venue's refusal when subscribing ``key`` would break a §5 limit, else None."""
+    if len(current) >= WS_MAX_SUBSCRIPTIONS:
+        return f"Cannot subscribe to more than {WS_MAX_SUBSCRIPTIONS} subscriptions."
+    if key[0] in _USER_CHANNELS:
+        users = {k[1] for k in current if k[0] in _USER_CHANNELS}
+        if key[1] not in users and len(users) >= WS_MAX_USERS:
+            return f"Cannot track more than {WS_MAX_USERS} total users."
+    return None
 
 
 def _refusal(fault: HttpFault) -> HttpResponse:

@@ -225,6 +225,23 @@ async def test_errors_go_to_the_error_channel_and_the_connection_lives_on() -> N
         assert server.truth()["server"]["ws_errors_sent"] == 6
 
 
+async def test_user_subscriptions_are_capped_at_ten_users_per_connection() -> None:
+    users = ["0x" + f"{n:040x}" for n in range(11)]
+    async with scripted_server() as (server, _engine), ws_connect(server) as ws:
+        for user in users[:10]:
+            await subscribe(ws, {"type": "userFills", "user": user})
+            await recv_channel(ws, "userFills")  # its snapshot
+        await subscribe(ws, {"type": "orderUpdates", "user": users[0]})  # a known user: fine
+        await send(
+            ws, {"method": "subscribe", "subscription": {"type": "userEvents", "user": users[10]}}
+        )
+        assert await recv(ws) == {
+            "channel": "error",
+            "data": "Cannot track more than 10 total users.",
+        }
+        await subscribe(ws, {"type": "trades", "coin": "BTC"})  # market data is not capped
+
+
 async def test_post_info_and_action_answers_match_the_venue_shapes() -> None:
     async with scripted_server() as (server, engine), ws_connect(server) as ws:
         await send(
