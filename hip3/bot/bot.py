@@ -75,6 +75,7 @@ from hip3.executor.exchange_venue import ExchangeVenue
 from hip3.executor.ports import OrderVenue
 from hip3.risk import KillSwitch, RiskGates, RiskLimits
 from hip3.types import Coin
+from hip3.wire.convert import fills_to_domain
 
 __all__ = ["Bot", "BotSummary", "Mode", "run_bot"]
 
@@ -97,7 +98,10 @@ class BotSummary:
     what the executor finished (the strategy's plus the bot's own CancelAll at
     shutdown and on kill); ``orders_*`` count outcomes by status. ``baseline``
     says whether every traded dex's start-up snapshot was adopted and
-    ``final_resync`` whether the closing one was.
+    ``final_resync`` whether the closing one was. ``backfilled_fills`` counts
+    fills fetched over REST before resync snapshots (most are duplicates the
+    tracker drops); ``post_answers_lost`` orders whose post answer never came
+    and were resolved by cloid.
     """
 
     mode: Mode
@@ -120,6 +124,8 @@ class BotSummary:
     intents_executed: int = 0
     baseline: bool = False
     final_resync: bool = False
+    backfilled_fills: int = 0
+    post_answers_lost: int = 0
 
 
 def _now_ms() -> int:
@@ -132,6 +138,13 @@ class Bot:
     ``markets`` are coins (``"BTC"``, ``"xyz:GOLD"`` for a HIP-3 dex); ``key``
     signs orders (the account's or an approved agent's; needed in trading mode
     only); ``account`` is whose fills and positions are followed.
+
+    ``resync_backfill``: before each periodic or final snapshot is offered, the
+    account's fills since the dex's last adopted snapshot are fetched over REST
+    and handed to the tracker (duplicates dropped by tid), so a userFills message
+    lost in transit neither shows up as drift nor leaves a provisional fill
+    unconfirmed (which would defer every snapshot). ``ws_post_timeout_secs``
+    bounds the wait for a ws post answer before the order is resolved by cloid.
 
     ``clock_ms`` is the wall clock in ms used for nonces, action expiry, the
     dead-man's switch and market-data ages (default: the system clock); a test
@@ -166,6 +179,8 @@ class Bot:
         final_resync_timeout_secs: float = 10.0,
         outcome_history: int = 10_000,
         clock_ms: Callable[[], int] | None = None,
+        resync_backfill: bool = True,
+        ws_post_timeout_secs: float = 10.0,
     ) -> None:
         self.mode = Mode(mode)
         if self.mode is Mode.TRADING and key is None:
@@ -192,6 +207,10 @@ class Bot:
         self._converters = converters
         self.expires_after_ms = expires_after_ms
         self.clock_ms = clock_ms if clock_ms is not None else _now_ms
+        self.resync_backfill = resync_backfill
+        self.ws_post_timeout_secs = ws_post_timeout_secs
+        self._backfilled = 0  # fills handed to the tracker by resync backfills
+        self._exchange_client: ExchangeClient | None = None
         self.startup_timeout_secs = startup_timeout_secs
         self.final_resync_timeout_secs = final_resync_timeout_secs
         self.kill_switch = KillSwitch()
@@ -271,7 +290,12 @@ class Bot:
                 tracker: BotTracker = await nursery.start(service.run)
                 self._tracker = tracker
                 ws: WsClient = await nursery.start(
-                    WsClient(self.ws_url, limiter=info.limiter, recorder=self.journal).run
+                    WsClient(
+                        self.ws_url,
+                        limiter=info.limiter,
+                        recorder=self.journal,
+                        post_timeout_secs=self.ws_post_timeout_secs,
+                    ).run
                 )
                 summary = await self._run_parts(
                     nursery, info, ws, universe, markets, tracker, converters, task_status
@@ -305,34 +329,60 @@ class Bot:
         self.paper = paper = PaperVenue(now_ms=self.clock_ms) if self.mode is Mode.PAPER else None
         venue: OrderVenue | None = paper
         if self.mode is Mode.TRADING:
-            venue = ExchangeVenue(
-                ExchangeClient(
-                    self.base_url,
-                    self._key,
-                    self.account,
-                    universe=universe,
-                    vault_address=self.vault_address,
-                    mainnet=self.mainnet,
-                    info=info,
-                    ws=ws,
-                    limiter=info.limiter,
-                    nonces=NonceGenerator(self.clock_ms),
-                    expires_after_ms=self.expires_after_ms,
-                    # Calling an order lost is safe only once its signed action has expired
-                    # (the venue refuses an action past expiresAfter), so resolution waits
-                    # at least that long.
-                    resolve_window_secs=(self.expires_after_ms or 10_000) / 1000 + 1,
-                )
+            self._exchange_client = client = ExchangeClient(
+                self.base_url,
+                self._key,
+                self.account,
+                universe=universe,
+                vault_address=self.vault_address,
+                mainnet=self.mainnet,
+                info=info,
+                ws=ws,
+                limiter=info.limiter,
+                nonces=NonceGenerator(self.clock_ms),
+                expires_after_ms=self.expires_after_ms,
+                # Calling an order lost is safe only once its signed action has expired
+                # (the venue refuses an action past expiresAfter), so resolution waits
+                # at least that long.
+                resolve_window_secs=(self.expires_after_ms or 10_000) / 1000 + 1,
             )
+            venue = ExchangeVenue(client)
 
         async def fetch_snapshot(dex: str) -> AccountSnapshot:
             return await info.account_snapshot(self.user, dex)
 
+        adopted_ms: dict[str, int] = {}
+
+        async def fetch_with_fills(dex: str) -> AccountSnapshot:
+            """The snapshot at T, then every fill since the last adoption (REST userFills).
+
+            A userFills message lost on the way (the venue resends only on resubscribe)
+            would otherwise show up as drift at T, and an IOC's provisional fill left
+            unconfirmed would defer every snapshot. Fetched after the snapshot, the fills
+            cover everything up to T; known ones are dropped by tid. Only the baseline
+            goes without (the userFills subscribe snapshot follows it).
+            """
+            snapshot = await fetch_snapshot(dex)
+            since = adopted_ms.get(dex)
+            if self.resync_backfill and since is not None:
+                wire_fills = await info.user_fills_by_time(self.user, since)
+                fills = fills_to_domain(wire_fills)
+                if fills:
+                    await tracker.fills(fills)
+                    self._backfilled += len(fills)
+            return snapshot
+
+        async def deliver(snapshot: AccountSnapshot) -> object:
+            outcome = await tracker.snapshot(snapshot)
+            if outcome:
+                adopted_ms[snapshot.dex] = snapshot.time_ms
+            return outcome
+
         self._resync = resync = ResyncTimer(
             interval_secs=self.position_resync_interval_secs if self.mode is Mode.TRADING else 0,
             dexes=self.dexes,
-            fetch=fetch_snapshot,
-            deliver=tracker.snapshot,
+            fetch=fetch_with_fills,
+            deliver=deliver,
         )
         feeds = FeedRouter(self, tracker, to_strategy, converters, paper)
         if self.mode is not Mode.PAPER:
@@ -492,6 +542,10 @@ class Bot:
             intents_executed=executor_stats.intents + self._refused,
             baseline=self._baseline,
             final_resync=self._final_resync,
+            backfilled_fills=self._backfilled,
+            post_answers_lost=(
+                self._exchange_client.unknown_outcomes if self._exchange_client is not None else 0
+            ),
         )
 
 
