@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
 
 import attrs
 
@@ -58,6 +59,10 @@ class Order:
     status_timestamp: int = 0
     # The venue refreshes orderStatus' inner order only on status changes (api doc §1.9).
     sz_at_status: Decimal = Decimal(0)
+    # normalTpsl: the TP/SL orders placed once this parent fills, and the one-cancels-other
+    # group (oids) a placed child belongs to.
+    children: tuple[Any, ...] = ()
+    siblings: list[int] | None = None
 
     @property
     def side(self) -> str:

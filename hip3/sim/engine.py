@@ -29,9 +29,10 @@ the LP included) but its fills and order updates are not streamed.
 Funding is settled on every ``funding_interval_ms`` boundary of exchange time (during
 :meth:`SimExchange.tick`) into balances, never into positions.
 
-Deliberate simplifications: no liquidations, no TWAP; ``aggregateByTime`` and
-``nSigFigs`` are accepted but not applied; ``grouping`` must be ``"na"``; builder fees are
-charged but need no ``approveBuilderFee``; a new account (any signer, with
+Deliberate simplifications: no liquidations, no TWAP; ``aggregateByTime`` and ``mantissa``
+are accepted but not applied; builder fees are charged but need no ``approveBuilderFee``;
+``grouping`` ``normalTpsl`` places its TP/SL children (one-cancels-other) when the parent
+fills, ``positionTpsl`` and priority fees are refused; a new account (any signer, with
 ``auto_accounts``) is funded with ``starting_balance`` on every dex.
 """
 
@@ -207,6 +208,14 @@ class SimExchange:
             raise SimBadRequest(f"dex: unknown dex {dex!r}")
         account = self._account(address.lower(), create=True)
         self._dex_account(account, dex).balance += Decimal(amount)
+
+    def set_oracle(self, coin: str, px: Decimal) -> None:
+        """Move ``coin``'s oracle (and so its mark) to ``px`` for tests and demos; the next
+        :meth:`tick` requotes the LP and fires the triggers the move crossed."""
+        market = self._markets.get(coin)
+        if market is None:
+            raise SimBadRequest(f"coin: unknown coin {coin!r}")
+        market.set_oracle(Decimal(px))
 
     def create_vault(self, leader: str, name: str) -> str:
         """Create a sub-account/vault led by ``leader``; its address (as ``createSubAccount``)."""
@@ -753,7 +762,7 @@ class SimExchange:
     # L1 actions: parse (validate + canonical form) then apply
     # =========================================================================
 
-    def parse_orders(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+    def _parse_orders(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         fields = Fields(action, "")
         raw_orders = fields.get_list("orders")
         if not raw_orders:
@@ -762,13 +771,30 @@ class SimExchange:
             reject(f"Too many orders in one action: {len(raw_orders)} > {self.config.max_batch}")
         specs = [parse_order(raw, f"orders[{index}]") for index, raw in enumerate(raw_orders)]
         grouping = action.get("grouping")
-        if grouping != "na":
-            reject(f"Invalid action: grouping: only 'na' is supported, got {grouping!r}")
+        if grouping not in ("na", "normalTpsl"):
+            reject(f"Invalid action: grouping: 'na' or 'normalTpsl' supported, got {grouping!r}")
+        if grouping == "normalTpsl":
+            parent, children = specs[0], specs[1:]
+            if (
+                not children
+                or parent.trigger is not None
+                or any(
+                    child.trigger is None
+                    or not child.reduce_only
+                    or child.is_buy == parent.is_buy
+                    or child.asset != parent.asset
+                    for child in children
+                )
+            ):
+                reject(
+                    "Invalid TP/SL orders: normalTpsl is a limit parent followed by reduce-only "
+                    "trigger orders on the other side of the same asset."
+                )
         builder: tuple[str, int] | None = None
         canonical: dict[str, Any] = {
             "type": "order",
             "orders": [spec.canonical() for spec in specs],
-            "grouping": "na",
+            "grouping": grouping,
         }
         if action.get("builder") is not None:
             builder_fields = fields.get_obj("builder")
@@ -780,12 +806,48 @@ class SimExchange:
                 reject("Builder fee too high: at most 100 (0.1%) on perps")
             builder = (address.lower(), fee)
             canonical["builder"] = {"b": address.lower(), "f": fee}
-        return (specs, builder), canonical
+        return (specs, builder, grouping == "normalTpsl"), canonical
 
     def _apply_orders(self, context: _Context, parsed: Any) -> dict[str, Any]:
-        specs, builder = parsed
-        statuses = [self._place(context, spec, builder) for spec in specs]
-        return {"type": "order", "data": {"statuses": statuses}}
+        specs, builder, tpsl_group = parsed
+        if not tpsl_group:
+            statuses = [self._place(context, spec, builder) for spec in specs]
+            return {"type": "order", "data": {"statuses": statuses}}
+        # normalTpsl: the children are placed iff the parent fills (api doc §6).
+        parent_status = self._place(context, specs[0], builder)
+        children = specs[1:]
+        child_statuses: list[Any]
+        entry = parent_status.get("resting") or parent_status.get("filled")
+        parent = self._accounts[context.user].orders[entry["oid"]] if entry else None
+        if parent is None:
+            error = {"error": "TP/SL not placed: the parent order was rejected."}
+            child_statuses = [error] * len(children)
+        elif parent.status == "open":
+            parent.children = tuple(children)
+            child_statuses = ["waitingForFill"] * len(children)
+        elif parent.status == "filled":
+            child_statuses = self._place_children(parent, tuple(children), context.now)
+        else:
+            error = {"error": "TP/SL not placed: the parent order did not fill."}
+            child_statuses = [error] * len(children)
+        return {"type": "order", "data": {"statuses": [parent_status, *child_statuses]}}
+
+    def _place_children(self, parent: Order, children: tuple[Any, ...], now: int) -> list[Any]:
+        """Place a filled parent's TP/SL orders as one one-cancels-other group."""
+        context = _Context(user=parent.user, signer=parent.user, now=now, mainnet=False)
+        parent.children = ()
+        siblings: list[int] = []
+        statuses: list[Any] = []
+        for spec in children:
+            status = self._place(context, spec, None)
+            if "resting" in status:
+                oid = status["resting"]["oid"]
+                siblings.append(oid)
+                self._accounts[parent.user].orders[oid].siblings = siblings
+                statuses.append("waitingForTrigger")
+            else:
+                statuses.append(status)
+        return statuses
 
     def _parse_cancel(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         fields = Fields(action, "")
@@ -1393,6 +1455,12 @@ class SimExchange:
         order.sz_at_status = order.sz
         if order.is_lp:
             return
+        if order.children and status != "open":
+            children, order.children = order.children, ()
+            if status == "filled":
+                # Trigger orders only wait beside the book: placing them here cannot re-enter
+                # the matching loop that filled the parent.
+                self._place_children(order, children, now)
         self._emit(
             "orderUpdates",
             order.user,
@@ -1465,6 +1533,10 @@ class SimExchange:
             del market.triggers[order.oid]
             self._accounts[order.user].open_orders.pop(order.oid, None)
             self._set_status(order, "triggered", now)
+            for sibling_oid in order.siblings or ():
+                sibling = self._accounts[order.user].open_orders.get(sibling_oid)
+                if sibling is not None and sibling is not order:
+                    self._cancel(sibling, "siblingFilledCanceled", now)
             if trigger.is_market:
                 slip = mark * (1 + _MARKET_SLIPPAGE if order.is_buy else 1 - _MARKET_SLIPPAGE)
                 order.limit_px = (
@@ -1562,7 +1634,7 @@ _Parse = Callable[[SimExchange, Mapping[str, Any]], tuple[Any, dict[str, Any]]]
 _Apply = Callable[[SimExchange, _Context, Any], "dict[str, Any] | Committed"]
 
 _L1_HANDLERS: dict[str, tuple[_Parse, _Apply]] = {
-    "order": (SimExchange.parse_orders, SimExchange._apply_orders),
+    "order": (SimExchange._parse_orders, SimExchange._apply_orders),
     "cancel": (SimExchange._parse_cancel, SimExchange._apply_cancel),
     "cancelByCloid": (SimExchange._parse_cancel_by_cloid, SimExchange._apply_cancel_by_cloid),
     "modify": (SimExchange._parse_modify, SimExchange._apply_modify),

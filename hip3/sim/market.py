@@ -95,6 +95,10 @@ class MarketState:
         self._raw_oracle *= math.exp(sigma * rng.gauss(0.0, 1.0))
         self.oracle = round_price(repr(self._raw_oracle), self.sz_decimals)
 
+    def set_oracle(self, px: Decimal) -> None:
+        self.oracle = round_price(px, self.sz_decimals)
+        self._raw_oracle = float(self.oracle)
+
     def floor_price(self, px: Decimal) -> Decimal:
         return round_price(px, self.sz_decimals, rounding=ROUND_FLOOR)
 

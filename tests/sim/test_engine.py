@@ -490,7 +490,7 @@ def test_expired_action_is_refused_and_changes_nothing() -> None:
         (lambda a: a["orders"][0].update(c="0x12"), "orders[0].c"),
         (lambda a: a["orders"][0].pop("s"), "orders[0].s"),
         (lambda a: a.update(orders=[]), "orders"),
-        (lambda a: a.update(grouping="normalTpsl"), "grouping"),
+        (lambda a: a.update(grouping="positionTpsl"), "grouping"),
     ],
 )
 def test_malformed_actions_get_an_err_naming_the_field(mutate: Any, needle: str) -> None:

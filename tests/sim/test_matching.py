@@ -233,3 +233,66 @@ def test_lp_grid_on_a_tiny_price_market_respects_the_tick_rules() -> None:
             prices[10:]
         )
         assert prices[0] < prices[10]
+
+
+def _tpsl_group(parent_px: str, tif: str = "Gtc") -> dict[str, object]:
+    parent = actions.order_wire(SOL, True, parent_px, "1", tif=tif)  # type: ignore[arg-type]
+    take_profit = actions.order_wire(
+        SOL,
+        False,
+        "160",
+        "1",
+        reduce_only=True,
+        order_type=actions.trigger_order_type("160", is_market=False, tpsl="tp"),
+    )
+    stop_loss = actions.order_wire(
+        SOL,
+        False,
+        "130",
+        "1",
+        reduce_only=True,
+        order_type=actions.trigger_order_type("140", is_market=True, tpsl="sl"),
+    )
+    return actions.order_action([parent, take_profit, stop_loss], grouping="normalTpsl")
+
+
+def test_normal_tpsl_children_wait_for_the_parent_then_one_cancels_the_other() -> None:
+    venue = Venue()
+    maker, trader = venue.trader(0), venue.trader(1)
+    answer = trader.act(_tpsl_group("149"))
+    statuses = answer["response"]["data"]["statuses"]
+    assert "resting" in statuses[0] and statuses[1:] == ["waitingForFill", "waitingForFill"]
+    assert len(trader.info("frontendOpenOrders")) == 1
+    maker.order(SOL, False, "149", "1")  # fills the parent
+    triggers = trader.info("frontendOpenOrders")
+    assert sorted(o["orderType"] for o in triggers) == ["Stop Market", "Take Profit Limit"]
+    # The mark (150) is below the take-profit (160) and above the stop (140): nothing fires.
+    venue.tick()
+    assert len(trader.info("frontendOpenOrders")) == 2
+    venue.exchange.set_oracle("SOL", Decimal(161))  # the mark jumps over the take-profit
+    maker.order(SOL, True, "160", "1")
+    venue.tick(0)
+    updates = [u for b in venue.events_of("orderUpdates", trader.address) for u in b]
+    assert "siblingFilledCanceled" in [u["status"] for u in updates]
+    assert trader.info("frontendOpenOrders") == []
+    assert trader.position("SOL") == 0
+
+
+def test_normal_tpsl_with_an_immediately_filled_parent_places_the_children() -> None:
+    venue = Venue()
+    maker, trader = venue.trader(0), venue.trader(1)
+    maker.order(SOL, False, "150", "1")
+    statuses = trader.act(_tpsl_group("150", tif="Ioc"))["response"]["data"]["statuses"]
+    assert "filled" in statuses[0] and statuses[1:] == ["waitingForTrigger", "waitingForTrigger"]
+    assert len(trader.info("openOrders")) == 2
+    refused = trader.act(_tpsl_group("140", tif="Ioc"))["response"]["data"]["statuses"]
+    assert "error" in refused[0] and all("error" in s for s in refused[1:])
+
+
+def test_normal_tpsl_needs_a_parent_and_reduce_only_trigger_children() -> None:
+    venue = Venue()
+    trader = venue.trader(0)
+    action = _tpsl_group("149")
+    action["orders"] = action["orders"][:1]  # type: ignore[index]
+    answer = trader.act(action)
+    assert answer["status"] == "err" and "TP/SL" in answer["response"]
