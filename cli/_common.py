@@ -165,8 +165,11 @@ class _JsonFormatter(logging.Formatter):
         return orjson.dumps(data).decode()
 
 
-def setup_logging(level: str, fmt: str = "text", *, debug: bool = False) -> None:
-    """Log to stderr at ``level`` (``debug`` forces debug) as text or JSON lines."""
+@contextlib.contextmanager
+def logging_to_stderr(level: str, fmt: str = "text", *, debug: bool = False) -> Iterator[None]:
+    """Log to stderr at ``level`` (``debug`` forces debug) as text or JSON lines, for the
+    duration of a command; the root logger is left as it was found (tests run many
+    commands in one process, and a library user may have configured logging)."""
     handler = _StderrHandler()
     if fmt == "json":
         handler.setFormatter(_JsonFormatter())
@@ -175,13 +178,18 @@ def setup_logging(level: str, fmt: str = "text", *, debug: bool = False) -> None
             logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
         )
     root = logging.getLogger()
-    for old in list(root.handlers):
-        if isinstance(old, _StderrHandler):
-            root.removeHandler(old)
+    httpx_logger = logging.getLogger("httpx")
+    saved = (root.level, httpx_logger.level)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else getattr(logging, level.upper(), logging.INFO))
     # httpx logs every request at info: too chatty for a trading view.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    httpx_logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(saved[0])
+        httpx_logger.setLevel(saved[1])
 
 
 def env_flag(name: str) -> bool:

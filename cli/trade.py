@@ -29,7 +29,7 @@ from hip3_cli._common import (
     debug_option,
     echo_json,
     fail,
-    setup_logging,
+    logging_to_stderr,
     user_errors,
 )
 
@@ -91,7 +91,6 @@ def trade_cmd(
     """
     with user_errors(debug):
         config = load_config(config_path)
-        setup_logging(config.log.level, config.log.format, debug=debug)
         if config.network.name == "mainnet" and config.mode == "trading" and not live_mainnet:
             fail(
                 f"{config.source}: mode = trading on mainnet sends real orders; "
@@ -100,7 +99,8 @@ def trade_cmd(
             )
         tty = sys.stdout.isatty() and not as_json
         view = _TerminalView() if tty else _PlainView(interval, to_stderr=as_json)
-        summary = view.run(config, duration)
+        with logging_to_stderr(config.log.level, config.log.format, debug=debug):
+            summary = view.run(config, duration)
         if as_json:
             echo_json(summary.to_json())
         else:

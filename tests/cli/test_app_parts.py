@@ -83,14 +83,14 @@ def test_json_logs_are_one_object_per_line(capsys: pytest.CaptureFixture[str]) -
     import json
     import logging
 
-    from hip3_cli._common import setup_logging
+    from hip3_cli._common import logging_to_stderr
 
-    setup_logging("info", "json")
-    try:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    with logging_to_stderr("info", "json"):
         logging.getLogger("hip3.test").info("hello %s", "there")
         logging.getLogger("hip3.test").debug("hidden")
-    finally:
-        setup_logging("warning", "text")
+    assert root.handlers == handlers and root.level == level  # left as found
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
     assert [json.loads(line)["msg"] for line in lines] == ["hello there"]
     assert json.loads(lines[0])["level"] == "info"
