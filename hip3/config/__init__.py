@@ -13,7 +13,6 @@ throwaway key at start (:func:`resolve_private_key` returns None then).
 from __future__ import annotations
 
 import os
-import stat
 import tomllib
 import warnings
 from pathlib import Path
@@ -82,8 +81,8 @@ def resolve_private_key(config: Config) -> str | None:
             raise ConfigError(
                 f"cannot read {p}: {reason}", file=config.source, key="account.key_file"
             ) from None
-        if mode & (stat.S_IRGRP | stat.S_IROTH):
-            warnings.warn(f"key file {p} is readable by others (chmod 600 it)", stacklevel=2)
+        if mode & 0o077:  # readable: a leak; writable: someone can swap in their own key
+            warnings.warn(f"key file {p} is accessible by others (chmod 600 it)", stacklevel=2)
         return _checked_key(text, config, "account.key_file")
     if config.network.name != "sim":
         raise ConfigError(
