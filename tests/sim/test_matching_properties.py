@@ -87,7 +87,38 @@ class ExchangeMachine(RuleBasedStateMachine):
         if "resting" in status:
             self.oids.append((who, asset, status["resting"]["oid"]))
 
-    @rule(ms=st.sampled_from([0, 200, 1000, 5000]))
+    @rule(
+        who=st.integers(0, _TRADERS - 1),
+        asset=st.sampled_from(sorted(_MARKETS)),
+        is_buy=st.booleans(),
+        steps=st.integers(-6, 6),
+        is_market=st.booleans(),
+        tpsl=st.sampled_from(["tp", "sl"]),
+    )
+    def place_trigger(
+        self, who: int, asset: int, is_buy: bool, steps: int, is_market: bool, tpsl: str
+    ) -> None:
+        coin, dex, step, sizes = _MARKETS[asset]
+        mid = Decimal(self.venue.info("allMids", dex=dex)[coin])
+        px = (mid + step * steps).quantize(step) if step < 1 else int(mid) + int(step) * steps
+        order_type = actions.trigger_order_type(str(px), is_market=is_market, tpsl=tpsl)  # type: ignore[arg-type]
+        wire = actions.order_wire(
+            asset, is_buy, str(px), sizes[1], reduce_only=True, order_type=order_type
+        )
+        [status] = self.traders[who].orders(wire)
+        if "resting" in status:
+            self.oids.append((who, asset, status["resting"]["oid"]))
+
+    @rule(asset=st.sampled_from(sorted(_MARKETS)), steps=st.integers(-10, 10))
+    def move_the_mark(self, asset: int, steps: int) -> None:
+        coin, dex, step, _sizes = _MARKETS[asset]
+        mid = Decimal(
+            self.venue.info("metaAndAssetCtxs", dex=dex)[1][0 if asset != ETH else 1]["markPx"]
+        )
+        self.venue.exchange.set_oracle(coin, mid + step * steps * 3)
+        self.venue.tick(0)
+
+    @rule(ms=st.sampled_from([0, 200, 1000, 5000, 3_600_000]))
     def tick(self, ms: int) -> None:
         self.venue.tick(ms)
 
@@ -166,7 +197,7 @@ class UsersOnlyMachine(ExchangeMachine):
         self.traders = [self.venue.trader(i) for i in range(_TRADERS)]
 
 
-ExchangeMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=40)
-UsersOnlyMachine.TestCase.settings = settings(max_examples=30, stateful_step_count=40)
+ExchangeMachine.TestCase.settings = settings(max_examples=30, stateful_step_count=40)
+UsersOnlyMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=40)
 TestExchangeMachine = ExchangeMachine.TestCase
 TestUsersOnlyMachine = UsersOnlyMachine.TestCase
