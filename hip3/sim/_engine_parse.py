@@ -52,13 +52,10 @@ class Committed:
     text: str
 
 
-# ---------------------------------------------------------------------------
-# Parsed actions
-# ---------------------------------------------------------------------------
-
-
 @attrs.frozen(slots=True)
 class OrderSpec:
+    """One order of an action as the venue reads it (``a, b, p, s, r, t, c``)."""
+
     asset: int
     is_buy: bool
     px: Decimal
@@ -67,8 +64,6 @@ class OrderSpec:
     tif: str | None
     trigger: Trigger | None
     cloid: str | None
-    px_text: str
-    sz_text: str
 
     def canonical(self) -> dict[str, Any]:
         """The order wire in the venue's key order with normalised decimals (what is signed)."""
@@ -146,6 +141,15 @@ class Fields:
             reject(f"Invalid action: {self._where(key)}: not a decimal string")
         if not value.is_finite():
             reject(f"Invalid action: {self._where(key)}: not a finite number")
+        exponent = value.as_tuple().exponent
+        if (
+            len(text) > 40
+            or value.adjusted() > 20
+            or (isinstance(exponent, int) and exponent < -20)
+        ):
+            # The venue's numbers are u64-scaled; this also keeps "1e999999" from being
+            # spelled out digit by digit when the canonical action is rebuilt.
+            reject(f"Invalid action: {self._where(key)}: number out of range")
         return value
 
     def get_obj(self, key: str) -> Fields:
@@ -180,9 +184,7 @@ def parse_order(data: Any, path: str) -> OrderSpec:
     fields = Fields(data, path)
     asset = fields.req_int("a")
     is_buy = fields.get_bool("b")
-    px_text = fields.get_str("p")
     px = fields.get_decimal("p")
-    sz_text = fields.get_str("s")
     sz = fields.get_decimal("s")
     reduce_only = fields.get_bool("r")
     order_type = fields.get_obj("t")
@@ -208,4 +210,4 @@ def parse_order(data: Any, path: str) -> OrderSpec:
         if not is_cloid(raw):
             reject(f"Invalid action: {path}.c: expected '0x' and 32 hex digits")
         cloid = raw.lower()
-    return OrderSpec(asset, is_buy, px, sz, reduce_only, tif, trigger, cloid, px_text, sz_text)
+    return OrderSpec(asset, is_buy, px, sz, reduce_only, tif, trigger, cloid)

@@ -25,10 +25,12 @@ _RATIO = Decimal("0.000001")
 
 
 def tx_hash(coin: str, oid: int, now: int) -> str:
+    """A stand-in transaction hash (0x + 64 hex): shared by every fill of one taker order."""
     return "0x" + hashlib.sha256(f"{coin}:{oid}:{now}".encode()).hexdigest()
 
 
 def resting(order: Order) -> dict[str, Any]:
+    """The ``{"resting": {"oid", "cloid"?}}`` order status (cloid echoed only when set)."""
     entry: dict[str, Any] = {"oid": order.oid}
     if order.cloid is not None:
         entry["cloid"] = order.cloid
@@ -54,6 +56,7 @@ def basic_order(order: Order) -> dict[str, Any]:
 
 
 def order_type_name(order: Order) -> str:
+    """``orderType`` as frontendOpenOrders spells it: Limit, Stop Market, Take Profit Limit..."""
     trigger = order.trigger
     if trigger is None:
         return "Limit"
@@ -62,6 +65,7 @@ def order_type_name(order: Order) -> str:
 
 
 def frontend_order(order: Order, sz: Decimal) -> dict[str, Any]:
+    """The ``frontendOpenOrders`` / ``orderStatus`` order shape, showing remaining size ``sz``."""
     trigger = order.trigger
     return {
         "coin": order.coin,
@@ -84,6 +88,8 @@ def frontend_order(order: Order, sz: Decimal) -> dict[str, Any]:
 
 
 def status_entry(order: Order) -> dict[str, Any]:
+    """``{"order", "status", "statusTimestamp"}`` as orderStatus and historicalOrders answer,
+    the order as of its last status change (the venue does not refresh it on partial fills)."""
     return {
         "order": frontend_order(order, order.sz_at_status),
         "status": order.status,

@@ -770,3 +770,17 @@ def test_any_info_request_is_answered_or_refused_as_bad_request(request: dict[st
         }
     else:
         orjson.dumps(answer)
+
+
+@pytest.mark.parametrize("text", ["1e999999", "1e-999999", "1" * 50])
+def test_absurd_numbers_are_refused_without_spelling_them_out(text: str) -> None:
+    venue = Venue()
+    action = _order_action()
+    action["orders"][0]["s"] = text
+    answer = venue.exchange.exchange(
+        {"action": action, "nonce": T0 + 1, "signature": {"r": "0x1", "s": "0x1", "v": 27}}
+    )
+    assert answer == {
+        "status": "err",
+        "response": "Invalid action: orders[0].s: number out of range",
+    }
