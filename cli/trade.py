@@ -24,6 +24,7 @@ from hip3.config import Config, load_config
 from hip3.types import Side
 from hip3_cli._common import (
     EXIT_CODES_HELP,
+    EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     debug_option,
@@ -33,7 +34,7 @@ from hip3_cli._common import (
     user_errors,
 )
 
-__all__ = ["render_live", "render_summary", "trade_cmd"]
+__all__ = ["disagreement", "render_live", "render_summary", "trade_cmd"]
 
 
 @click.command(
@@ -87,7 +88,8 @@ def trade_cmd(
     With network = "sim" the simulator runs inside this process on a free loopback
     port and a throwaway key is generated: nothing leaves the machine. On exit the
     tracker's positions are printed beside the exchange's (clearinghouseState) and
-    the drift events found by resyncs (the target is zero).
+    the drift events found by resyncs (the target is zero). A run that ends with the
+    two disagreeing, or with unexplained drift, exits 1 after its summary.
     """
     with user_errors(debug):
         config = load_config(config_path)
@@ -107,6 +109,26 @@ def trade_cmd(
             click.echo(render_summary(summary))
         if summary.interrupted:
             sys.exit(EXIT_INTERRUPTED)
+        problem = disagreement(summary)
+        if problem is not None:
+            fail(problem, EXIT_FAILURE)
+
+
+def disagreement(summary: TradeSummary) -> str | None:
+    """Why a finished run broke hip3's promise (tracker == exchange, no drift), or None."""
+    if summary.exchange_positions is not None and not summary.positions_match:
+        data = summary.to_json()
+        coins = sorted(set(data["positions"]) | set(data["exchange_positions"]))
+        differing = [
+            f"{coin} tracker {data['positions'].get(coin, '0')} "
+            f"exchange {data['exchange_positions'].get(coin, '0')}"
+            for coin in coins
+            if data["positions"].get(coin) != data["exchange_positions"].get(coin)
+        ]
+        return "the tracker disagrees with the exchange: " + "; ".join(differing)
+    if summary.drift_events:
+        return f"{summary.drift_events} unexplained drift event(s) during the run"
+    return None
 
 
 async def _trade(config: Config, duration: float | None, on_update: Any) -> TradeSummary:
