@@ -182,17 +182,10 @@ def _property_test(name: str, examples: int) -> Callable[[], None]:
     return test
 
 
-# Known bug, owned by the clients engineer: hip3/bot/defaults.py _WireConverters.fills does
-# ``data.get("fills", [])`` on the raw ws data, so a userFills message whose data is not an object
-# raises AttributeError (not a Hip3Error) and ends the bot's userFills feed task. Fix: raise
-# WireError("expected an object", kind="userFills") when ``data`` is not a Mapping. Strict: this
-# starts failing (XPASS) once fixed, so the mark is removed then.
-_KNOWN_BUGS = {
-    "bot_ws_data_converters": pytest.mark.xfail(
-        strict=True, raises=AttributeError, reason="bot/defaults.py fills(): data.get on non-dict"
-    )
-}
-_NAMES = [pytest.param(name, marks=_KNOWN_BUGS.get(name, ())) for name in sorted(PROPERTIES)]
+# bot_ws_data_converters found a bug (fixed by the clients engineer): hip3/bot/defaults.py
+# fills() did ``data.get`` on the raw ws data, so a userFills message whose data was not an
+# object raised AttributeError and ended the bot's userFills feed.
+_NAMES = sorted(PROPERTIES)
 
 
 @pytest.mark.parametrize("name", _NAMES)
