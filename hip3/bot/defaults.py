@@ -13,6 +13,7 @@ from typing import Any, cast
 from hip3.bot.ports import MarketUniverse, TrackerService, WireConverters
 from hip3.clients import InfoClient
 from hip3.domain import AccountSnapshot, Fill, OrderUpdate
+from hip3.errors import WireError
 
 __all__ = ["converters", "load_universe", "tracker"]
 
@@ -33,6 +34,10 @@ class _WireConverters:
         self._models: Any = importlib.import_module("hip3.wire.models")
 
     def fills(self, data: Mapping[str, Any]) -> list[Fill]:
+        # Raw ws data: anything may arrive; what is not a userFills object is a WireError (the
+        # feeds count it as malformed and go on), never an AttributeError ending the feed.
+        if not isinstance(data, Mapping):
+            raise WireError(f"expected an object, got {data!r:.60}", kind="userFills")
         return list(self._convert.fills_from_json(data.get("fills", [])))
 
     def order_updates(self, data: Any) -> list[OrderUpdate]:

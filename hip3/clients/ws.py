@@ -31,8 +31,9 @@ Runs inside the caller's nursery (``async with open_ws_client(url) as ws:`` or
 * **Malformed or unknown messages** are counted in :class:`WsStats`, logged once (with a sample)
   per kind, and skipped; the connection lives on.
 
-Deviation from the agreed interface, documented: hip3.wire.ws had not landed when this was written,
-so consumers receive the message's ``data`` as parsed JSON inside :class:`WsEvent`.
+Consumers receive each message's ``data`` as the venue's JSON inside :class:`WsEvent` (the bot's
+feeds and the journal want it unparsed); :func:`hip3.wire.parse_ws_message` and
+:mod:`hip3.wire.convert` turn it into wire objects and domain records.
 """
 
 from __future__ import annotations
@@ -524,8 +525,10 @@ class WsClient:
         log.warning("ws %s: venue error: %.300s", self.url, text)
         # Post errors end with "id=<n>"; subscription errors carry the subscription's JSON (§4.1).
         tail = text.rsplit("id=", 1)
-        if len(tail) == 2 and tail[1].strip().isdigit():
-            pending = self._posts.pop(int(tail[1].strip()), None)
+        post_id = tail[1].strip() if len(tail) == 2 else ""
+        # isascii: "²".isdigit() is True but int("²") raises, and venue text must not kill us.
+        if post_id.isascii() and post_id.isdigit():
+            pending = self._posts.pop(int(post_id), None)
             if pending is not None:
                 pending.response = {"type": "error", "payload": text}
                 pending.done.set()

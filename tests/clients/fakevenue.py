@@ -1,6 +1,7 @@
-"""A small scripted venue over real loopback sockets (HTTP via h11, ws via trio-websocket), with
-fault switches. Stand-in until hip3.sim lands; it keeps an admin truth of orders placed so tests
-can check "never a second order"."""
+"""A small scripted venue over real loopback sockets (HTTP via h11, ws via trio-websocket), for
+the few faults hip3.sim cannot produce (see test_socket_faults.py): raw junk frames, fill
+histories packed several to a millisecond, and an /exchange answered 5xx after it executed.
+It keeps an admin truth of orders placed so tests can check "never a second order"."""
 
 from __future__ import annotations
 
@@ -20,48 +21,19 @@ class Venue:
     fills: list[dict[str, Any]] = attrs.field(factory=list)
     orders: dict[str, dict[str, Any]] = attrs.field(factory=dict)  # cloid -> order (admin truth)
     order_posts: int = 0
-    http_429_remaining: int = 0
-    drop_next_exchange_answer: bool = False  # process, then close without answering
-    drop_next_ws_post_answer: bool = False
-    info_requests: int = 0
     conns: list[trio_websocket.WebSocketConnection] = attrs.field(factory=list)
     subs: list[tuple[trio_websocket.WebSocketConnection, dict[str, Any]]] = attrs.field(
         factory=list
     )
     oids: itertools.count[int] = attrs.field(factory=lambda: itertools.count(1000))
     port: int = 0
-    bodies: list[dict[str, Any]] = attrs.field(factory=list)
-    canceled: set[str] = attrs.field(factory=set)
-    next_exchange_err: str | None = None
-    storm_after_drop: int = 0
-    info_500_remaining: int = 0
-    swallow_next_exchange: bool = False
     exchange_500_after_processing: bool = False
     ws_port: int = 0
 
     # -- venue logic -----------------------------------------------------------------------------
 
     def exchange(self, body: dict[str, Any]) -> dict[str, Any]:
-        self.bodies.append(body)
-        if self.next_exchange_err is not None:
-            text, self.next_exchange_err = self.next_exchange_err, None
-            return {"status": "err", "response": text}
         action = body["action"]
-        if action["type"] == "cancel":
-            statuses: list[Any] = []
-            for c in action["cancels"]:
-                hit = [
-                    k
-                    for k, o in self.orders.items()
-                    if o["oid"] == c["o"] and k not in self.canceled
-                ]
-                self.canceled.update(hit)
-                statuses.append(
-                    "success"
-                    if hit
-                    else {"error": "Order was never placed, already canceled, or filled."}
-                )
-            return {"status": "ok", "response": {"type": "cancel", "data": {"statuses": statuses}}}
         if action["type"] != "order":
             return {"status": "ok", "response": {"type": "default"}}
         self.order_posts += 1
@@ -79,7 +51,6 @@ class Venue:
         return {"status": "ok", "response": {"type": "order", "data": {"statuses": statuses}}}
 
     def info(self, body: dict[str, Any]) -> Any:
-        self.info_requests += 1
         if body["type"] == "orderStatus":
             order = self.orders.get(str(body["oid"]))
             if order is None:
@@ -106,22 +77,6 @@ class Venue:
                 "status": "order",
                 "order": {"order": frontend, "status": "open", "statusTimestamp": 1},
             }
-        if body["type"] == "openOrders":
-            return [
-                {
-                    "coin": o["coin"],
-                    "oid": o["oid"],
-                    "side": "B",
-                    "limitPx": "1",
-                    "sz": o["sz"],
-                    "timestamp": 1,
-                    "origSz": o["origSz"],
-                }
-                for k, o in self.orders.items()
-                if k not in self.canceled
-            ]
-        if body["type"] == "allMids":
-            return {"BTC": "100.0"}
         if body["type"] == "userFillsByTime":
             fills = [
                 f
@@ -149,10 +104,6 @@ class Venue:
         for conn in list(self.conns):
             await _send(conn, msg)
 
-    async def drop_ws_connections(self) -> None:
-        for conn in list(self.conns):
-            await conn.aclose()
-
     async def _ws_handler(self, request: trio_websocket.WebSocketRequest) -> None:
         conn = await request.accept()
         self.conns.append(conn)
@@ -163,9 +114,6 @@ class Venue:
                 method = msg.get("method")
                 if method == "ping":
                     await _send(conn, {"channel": "pong"})
-                elif method == "subscribe" and msg["subscription"]["type"] == "bogus":
-                    text = "Invalid subscription " + orjson.dumps(msg["subscription"]).decode()
-                    await _send(conn, {"channel": "error", "data": text})
                 elif method == "subscribe":
                     sub = msg["subscription"]
                     self.subs.append((conn, sub))
@@ -182,30 +130,6 @@ class Venue:
                                 },
                             },
                         )
-                elif method == "unsubscribe":
-                    self.subs = [
-                        (c, s) for c, s in self.subs if not (c is conn and s == msg["subscription"])
-                    ]
-                    await _send(conn, {"channel": "subscriptionResponse", "data": msg})
-                elif method == "post":
-                    req = msg["request"]
-                    if req["type"] == "action":
-                        answer: Any = {"type": "action", "payload": self.exchange(req["payload"])}
-                    else:
-                        answer = {
-                            "type": "info",
-                            "payload": {
-                                "type": req["payload"]["type"],
-                                "data": self.info(req["payload"]),
-                            },
-                        }
-                    if self.drop_next_ws_post_answer:
-                        self.drop_next_ws_post_answer = False
-                        await conn.aclose()
-                        return
-                    await _send(
-                        conn, {"channel": "post", "data": {"id": msg["id"], "response": answer}}
-                    )
         except trio_websocket.ConnectionClosed:
             pass
         finally:
@@ -237,9 +161,6 @@ class Venue:
                         elif isinstance(ev, h11.EndOfMessage):
                             break
                     status, payload = self._http_route(target, orjson.loads(body))
-                    if status is None:
-                        await stream.aclose()  # processed, answer lost
-                        return
                     content = orjson.dumps(payload)
                     headers = [
                         ("content-type", "application/json"),
@@ -256,26 +177,13 @@ class Venue:
         except (trio.BrokenResourceError, trio.ClosedResourceError, h11.RemoteProtocolError):
             return
 
-    def _http_route(self, target: str, body: dict[str, Any]) -> tuple[int | None, Any]:
-        if self.http_429_remaining > 0:
-            self.http_429_remaining -= 1
-            return 429, {"error": "rate limited"}
-        if target == "/exchange" and self.swallow_next_exchange:
-            self.swallow_next_exchange = False
-            return None, None  # lost before the venue processed it
+    def _http_route(self, target: str, body: dict[str, Any]) -> tuple[int, Any]:
         if target == "/info":
-            if self.info_500_remaining > 0:
-                self.info_500_remaining -= 1
-                return 502, {"error": "bad gateway"}
             return 200, self.info(body)
         answer = self.exchange(body)
         if self.exchange_500_after_processing:
             self.exchange_500_after_processing = False
-            return 500, {"error": "internal"}
-        if self.drop_next_exchange_answer:
-            self.drop_next_exchange_answer = False
-            self.http_429_remaining = self.storm_after_drop
-            return None, None
+            return 500, {"error": "internal"}  # executed, but the answer is an error
         return 200, answer
 
     @property

@@ -1,10 +1,12 @@
 """WsClient pieces that need no socket: heartbeat timing on MockClock, ack matching and the
-default slow-consumer policies. Everything over a socket runs against hip3.sim
+default slow-consumer policies, and the connect backoff schedule (against a closed port).
+Everything over a socket to a venue runs against hip3.sim
 (test_on_sim.py, test_on_sim_faults.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import random
+import socket
 
 import pytest
 import trio
@@ -12,16 +14,7 @@ import trio.testing
 
 from hip3.clients import Backoff, SlowConsumerPolicy, WsClient
 from hip3.clients.ws import _DeadConnection, ack_matches, default_policy
-
-from .fakevenue import Venue
-
-FAST = Backoff(base_secs=0.01, cap_secs=0.05, max_attempts=20)
-
-
-@pytest.fixture
-async def venue(nursery: trio.Nursery) -> AsyncIterator[Venue]:
-    v: Venue = await nursery.start(Venue().serve)
-    yield v
+from hip3.errors import TransportError
 
 
 async def test_heartbeat_pings_every_50_seconds(autojump_clock: trio.testing.MockClock) -> None:
@@ -66,3 +59,30 @@ def test_default_policy_is_backpressure_for_user_streams_and_drop_for_market_dat
     assert default_policy({"type": "orderUpdates"}) is SlowConsumerPolicy.BACKPRESSURE
     assert default_policy({"type": "l2Book"}) is SlowConsumerPolicy.DROP_OLDEST
     assert default_policy({"type": "allMids"}) is SlowConsumerPolicy.DROP_OLDEST
+
+
+async def test_connection_attempts_follow_the_jittered_backoff_on_mock_clock(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    delays: list[float] = []
+
+    class Recording(Backoff):
+        def delay_secs(self, attempt: int, rng: random.Random) -> float:
+            delay = super().delay_secs(attempt, rng)
+            delays.append(delay)
+            return delay
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    backoff = Recording(base_secs=1.0, cap_secs=8.0, jitter=0.5, max_attempts=6)
+    client = WsClient(f"ws://127.0.0.1:{port}/ws", backoff=backoff, rng=random.Random(4))
+    start = trio.current_time()
+    with pytest.raises(TransportError, match="cannot connect"):
+        await client.run()
+    # Five waits between six attempts, each within [1 - jitter, 1] of min(cap, base * 2**n).
+    assert len(delays) == 5
+    for attempt, delay in enumerate(delays):
+        ceiling = min(8.0, 2.0**attempt)
+        assert ceiling / 2 <= delay <= ceiling
+    assert trio.current_time() - start == pytest.approx(sum(delays))
