@@ -185,6 +185,23 @@ async def _run_and_keep(
     out.append(await run_from_config(config, duration=3, task_status=task_status))
 
 
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """The CLI configures the process's logging (a stderr handler on the root logger, levels):
+    put it back, or later tests' CliRunner output would carry this run's debug log."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
+
+
+@pytest.mark.usefixtures("restored_logging")
 def test_cli_json_outputs_leak_the_key_nowhere(sim_config: Path) -> None:
     from hip3_cli.config_cmd import config_group
     from hip3_cli.replay import replay_cmd
