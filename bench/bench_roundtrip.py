@@ -10,7 +10,9 @@ order is cancelled outside the timed region so the book stays small.
 * SDK: ``hyperliquid.exchange.Exchange.order`` (requests, eth_account signing), called in a
   worker thread while hip3's trio loop idles.
 * hip3: ``ExchangeClient.place_orders`` over its ws client (``ws post``, what the bot uses:
-  design.md "ws post, HTTP fallback") and over HTTP (``httpx``), in one ``trio.run``.
+  design.md "ws post, HTTP fallback") and over HTTP (``httpx``), in one ``trio.run``. Its rate
+  limiter gets a budget this run never reaches (the SDK paces nothing), so both sides time the
+  round trip only.
 
 Rounds alternate SDK / hip3-ws / hip3-http so that machine noise hits all alike; each side's
 figure is the median per-call wall time over every call (a round trip is I/O plus CPU in
@@ -107,12 +109,17 @@ def _sdk_side(url: str) -> tuple[Callable[[float], float], Callable[[], None]]:
 
 
 async def _measure(sim: SimProcess, rounds: int, per_round: int) -> dict[str, list[float]]:
-    from hip3.clients import ExchangeClient, InfoClient, OrderRequest, open_ws_client
+    from hip3.clients import ExchangeClient, InfoClient, OrderRequest, RateLimiter, open_ws_client
     from hip3.signing import PrivateKey
 
     key = PrivateKey.from_hex(KEY)
     times: dict[str, list[float]] = {"sdk": [], "hip3_ws": [], "hip3_http": []}
-    async with InfoClient(sim.url) as info, open_ws_client(sim.ws_url) as ws:
+    # The SDK paces nothing; hip3's limiter (the venue's budgets) would only add waits here.
+    unlimited = RateLimiter(rest_weight_per_minute=10**9, ws_messages_per_minute=10**9)
+    async with (
+        InfoClient(sim.url, limiter=unlimited) as info,
+        open_ws_client(sim.ws_url, limiter=unlimited) as ws,
+    ):
         universe = await info.universe([""])
         market = universe.market(COIN)
         # The SDK signs with the testnet source against a local URL; so does hip3 here.
