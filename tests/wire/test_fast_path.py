@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hip3.errors import WireError
 from hip3.wire import converter as c
 from hip3.wire import models as m
 from hip3.wire.ws import parse_ws_message
@@ -112,3 +113,22 @@ def test_builders_add_no_state_of_their_own() -> None:
         assert not hasattr(builder, "__dict__") or "__dict__" not in builder.__dict__
         (storage,) = builder.__bases__
         assert builder.__basicsize__ == storage.__basicsize__
+
+
+class _CountingDict(dict[str, Any]):
+    reads = 0
+
+    def __getitem__(self, key: str) -> Any:
+        _CountingDict.reads += 1
+        return super().__getitem__(key)
+
+
+def test_a_huge_array_of_bad_items_is_rejected_at_the_first_one() -> None:
+    # Only the first failure is reported, so neither the fast path nor the diagnostic pass may
+    # look at the rest: a hostile frame of many bad objects costs as little as one.
+    bad = [_CountingDict(coin="BTC") for _ in range(10_000)]  # no px, sz, ...
+    _CountingDict.reads = 0
+    with pytest.raises(WireError) as caught:
+        c.structure({"user": "0xab", "fills": bad}, m.WsUserFills)
+    assert caught.value.field == "fills[0].px"
+    assert _CountingDict.reads < 50
