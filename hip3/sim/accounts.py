@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from collections import deque
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,7 @@ _PX = Decimal("0.0000000001")
 _ZERO = Decimal(0)
 
 FILL_HISTORY = 10_000  # the venue serves only the 10000 most recent fills (api doc §1.8)
+DONE_ORDER_HISTORY = 50_000  # finished orders remembered per user (orderStatus); memory stays flat
 
 
 def usd(value: Decimal) -> Decimal:
@@ -231,6 +233,7 @@ class Account:
         "cloids",
         "cum_volume",
         "dexes",
+        "done_orders",
         "fill_times",
         "fills",
         "fundings",
@@ -247,6 +250,7 @@ class Account:
         self.orders: dict[int, Order] = {}  # every order placed, by oid
         self.open_orders: dict[int, Order] = {}  # resting or waiting for their trigger
         self.cloids: dict[str, int] = {}  # cloid -> oid
+        self.done_orders: deque[int] = deque()  # oids of finished orders, oldest first
         self.fills: list[dict[str, Any]] = []  # wire fills, oldest first
         self.fill_times: list[int] = []
         self.fundings: list[dict[str, Any]] = []  # userFunding entries, oldest first
@@ -254,6 +258,14 @@ class Account:
         self.schedule_triggers: dict[int, int] = {}  # UTC day -> triggers (max 10 a day)
         self.cum_volume = _ZERO
         self.n_actions = 0
+
+    def retire(self, order: Order) -> None:
+        """Note a finished order; the oldest finished ones are forgotten past the history cap."""
+        self.done_orders.append(order.oid)
+        while len(self.done_orders) > DONE_ORDER_HISTORY:
+            old = self.orders.pop(self.done_orders.popleft(), None)
+            if old is not None and old.cloid is not None and self.cloids.get(old.cloid) == old.oid:
+                del self.cloids[old.cloid]
 
     def add_fill(self, fill: dict[str, Any]) -> None:
         self.fills.append(fill)

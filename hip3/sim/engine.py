@@ -1455,6 +1455,8 @@ class SimExchange:
         order.sz_at_status = order.sz
         if order.is_lp:
             return
+        if status not in ("open", "triggered"):
+            self._accounts[order.user].retire(order)
         if order.children and status != "open":
             children, order.children = order.children, ()
             if status == "filled":

@@ -609,3 +609,19 @@ def test_funding_can_be_turned_off() -> None:
     before = long.balance()
     venue.tick(2 * 3_600_000)
     assert long.balance() == before and long.info("userFunding", startTime=0) == []
+
+
+def test_only_the_most_recent_finished_orders_are_remembered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("hip3.sim.accounts.DONE_ORDER_HISTORY", 3)
+    venue = Venue()
+    trader = venue.trader(0)
+    cloids = [f"0x{i:032x}" for i in range(1, 6)]
+    oids = [oid_of(trader.order(BTC, True, "59000", "0.001", cloid=c)) for c in cloids]
+    for oid in oids:
+        trader.cancel(BTC, oid)
+    assert trader.info("orderStatus", oid=oids[0]) == {"status": "unknownOid"}
+    assert trader.info("orderStatus", oid=cloids[1]) == {"status": "unknownOid"}
+    assert trader.info("orderStatus", oid=oids[4])["order"]["status"] == "canceled"
+    assert len(trader.info("historicalOrders")) == 3
