@@ -91,6 +91,7 @@ _USER_SIGNED = frozenset({"usdSend", "withdraw3", "approveAgent", "approveBuilde
 _BOOK_DEPTH = 20
 _FILLS_LIMIT = 2000
 _FUNDING_LIMIT = 500
+_FUNDING_HISTORY = 10_000
 _BATCHED = frozenset({"cancel", "cancelByCloid", "batchModify"})
 _REJECTED = frozenset(
     {
@@ -1576,6 +1577,8 @@ class SimExchange:
                         "nSamples": None,
                     }
                     account.fundings.append({"time": at, "hash": "0x" + "0" * 64, "delta": delta})
+                    if len(account.fundings) > 2 * _FUNDING_HISTORY:
+                        del account.fundings[:-_FUNDING_HISTORY]
                     event = {key: value for key, value in delta.items() if key != "type"}
                     self._emit("userEvents", account.address, {"funding": {"time": at, **event}})
 
