@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from hip3.sim.accounts import DexAccount, usd
+from hip3.sim.accounts import DexAccount, direction, usd
 from hip3.sim.book import Order
 from hip3.types import wire_decimal
 
 __all__ = [
+    "aggregate_by_time",
     "basic_order",
     "clearinghouse_state",
     "frontend_order",
@@ -27,6 +28,42 @@ _RATIO = Decimal("0.000001")
 def tx_hash(coin: str, oid: int, now: int) -> str:
     """A stand-in transaction hash (0x + 64 hex): shared by every fill of one taker order."""
     return "0x" + hashlib.sha256(f"{coin}:{oid}:{now}".encode()).hexdigest()
+
+
+def aggregate_by_time(fills: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``aggregateByTime``: the fills of one order in one block (same oid, time and side of
+    the book) become one fill — size summed, price size-weighted, fees and pnl summed, the
+    earliest fill's ``startPosition`` and ``tid``. Works on either time order."""
+    groups: list[list[dict[str, Any]]] = []
+    for fill in fills:
+        last = groups[-1][0] if groups else None
+        if last is not None and (last["oid"], last["time"], last["crossed"]) == (
+            fill["oid"],
+            fill["time"],
+            fill["crossed"],
+        ):
+            groups[-1].append(fill)
+        else:
+            groups.append([fill])
+    return [group[0] if len(group) == 1 else _merge(group) for group in groups]
+
+
+def _merge(group: list[dict[str, Any]]) -> dict[str, Any]:
+    first = min(group, key=lambda fill: fill["tid"])
+    size = sum((Decimal(fill["sz"]) for fill in group), _ZERO)
+    notional = sum((Decimal(fill["px"]) * Decimal(fill["sz"]) for fill in group), _ZERO)
+    start = Decimal(first["startPosition"])
+    is_buy = first["side"] == "B"
+    merged = dict(first)
+    merged["sz"] = wire_decimal(size)
+    merged["px"] = wire_decimal((notional / size).quantize(Decimal("0.00000001")))
+    merged["fee"] = wire_decimal(sum((Decimal(fill["fee"]) for fill in group), _ZERO))
+    merged["closedPnl"] = wire_decimal(sum((Decimal(f["closedPnl"]) for f in group), _ZERO))
+    merged["dir"] = direction(start, is_buy, start + (size if is_buy else -size))
+    if any("builderFee" in fill for fill in group):
+        builder_fee = sum((Decimal(f.get("builderFee", "0")) for f in group), _ZERO)
+        merged["builderFee"] = wire_decimal(builder_fee)
+    return merged
 
 
 def resting(order: Order) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from hip3.sim.book import Order
 
-__all__ = ["Account", "DexAccount", "FillResult", "NonceSet", "Position"]
+__all__ = ["Account", "DexAccount", "FillResult", "NonceSet", "Position", "direction", "usd"]
 
 _USD = Decimal("0.000001")
 _PX = Decimal("0.0000000001")
@@ -60,7 +60,8 @@ class FillResult:
         self.closed_pnl = closed_pnl
 
 
-def _direction(start: Decimal, is_buy: bool, end: Decimal) -> str:
+def direction(start: Decimal, is_buy: bool, end: Decimal) -> str:
+    """The fill's ``dir`` label from the position before and after it (api doc §6)."""
     if start == 0 or (start > 0) == is_buy:
         return "Open Long" if is_buy else "Open Short"
     if end == 0 or (end > 0) == (start > 0):
@@ -136,7 +137,7 @@ class DexAccount:
         if end == 0:
             self.balance += position.iso_margin
             del self.positions[coin]
-        return FillResult(start, _direction(start, is_buy, end), closed_pnl)
+        return FillResult(start, direction(start, is_buy, end), closed_pnl)
 
     def apply_funding(self, coin: str, oracle: Decimal, rate: Decimal, is_cross: bool) -> Decimal:
         """Settle one funding period: longs pay ``szi * oracle * rate`` when the rate is

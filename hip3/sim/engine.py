@@ -29,8 +29,8 @@ the LP included) but its fills and order updates are not streamed.
 Funding is settled on every ``funding_interval_ms`` boundary of exchange time (during
 :meth:`SimExchange.tick`) into balances, never into positions.
 
-Deliberate simplifications: no liquidations, no TWAP; ``aggregateByTime`` and ``mantissa``
-are accepted but not applied; builder fees are charged but need no ``approveBuilderFee``;
+Deliberate simplifications: no liquidations, no TWAP; ``mantissa`` is accepted but not
+applied; builder fees are charged but need no ``approveBuilderFee``;
 ``grouping`` ``normalTpsl`` places its TP/SL children (one-cancels-other) when the parent
 fills, ``positionTpsl`` and priority fees are refused; a new account (any signer, with
 ``auto_accounts``) is funded with ``starting_balance`` on every dex.
@@ -59,6 +59,7 @@ from hip3.sim._engine_parse import (
     reject,
 )
 from hip3.sim._engine_wire import (
+    aggregate_by_time,
     basic_order,
     clearinghouse_state,
     frontend_order,
@@ -536,24 +537,27 @@ class SimExchange:
 
     def _info_user_fills(self, request: Mapping[str, Any]) -> Json:
         account = self._req_user(request)
-        self._req_aggregate(request)
+        aggregate = self._req_aggregate(request)
         self._observe_time()
-        return account.recent_fills(_FILLS_LIMIT)
+        fills = account.recent_fills(_FILLS_LIMIT)
+        return aggregate_by_time(fills) if aggregate else fills
 
     def _info_user_fills_by_time(self, request: Mapping[str, Any]) -> Json:
         account = self._req_user(request)
-        self._req_aggregate(request)
+        aggregate = self._req_aggregate(request)
         start = self._req_time(request, "startTime", optional=False)
         end = self._req_time(request, "endTime", optional=True)
         now = self._observe_time()
         assert start is not None
-        return account.fills_between(start, now if end is None else end, _FILLS_LIMIT)
+        fills = account.fills_between(start, now if end is None else end, _FILLS_LIMIT)
+        return aggregate_by_time(fills) if aggregate else fills
 
     @staticmethod
-    def _req_aggregate(request: Mapping[str, Any]) -> None:
+    def _req_aggregate(request: Mapping[str, Any]) -> bool:
         value = request.get("aggregateByTime")
         if value is not None and type(value) is not bool:
             raise SimBadRequest("aggregateByTime: expected true or false")
+        return bool(value)
 
     def _info_order_status(self, request: Mapping[str, Any]) -> Json:
         account = self._req_user(request)

@@ -296,3 +296,31 @@ def test_normal_tpsl_needs_a_parent_and_reduce_only_trigger_children() -> None:
     action["orders"] = action["orders"][:1]  # type: ignore[index]
     answer = trader.act(action)
     assert answer["status"] == "err" and "TP/SL" in answer["response"]
+
+
+def test_aggregate_by_time_combines_one_orders_fills_in_a_block() -> None:
+    venue = Venue()
+    maker_a, maker_b, taker = venue.trader(0), venue.trader(1), venue.trader(2)
+    maker_a.order(BTC, False, "60000", "0.001")
+    maker_b.order(BTC, False, "60003", "0.003")
+    venue.clock.advance(10)
+    taker.order(BTC, True, "60003", "0.004", tif="Ioc")
+    venue.clock.advance(10)
+    maker_b.order(BTC, True, "59000", "0.001")
+    taker.order(BTC, False, "59000", "0.001", tif="Ioc")
+    raw = taker.info("userFills")
+    assert len(raw) == 3
+    [later, merged] = taker.info("userFills", aggregateByTime=True)
+    assert later == raw[0]
+    assert (merged["sz"], merged["px"], merged["dir"], merged["startPosition"]) == (
+        "0.004",
+        "60002.25",
+        "Open Long",
+        "0",
+    )
+    assert Decimal(merged["fee"]) == Decimal(raw[1]["fee"]) + Decimal(raw[2]["fee"])
+    assert merged["tid"] == min(raw[1]["tid"], raw[2]["tid"])
+    by_time = taker.info("userFillsByTime", startTime=0, aggregateByTime=True)
+    assert [f["sz"] for f in by_time] == ["0.004", "0.001"]
+    # Each maker's single fill stays as it is.
+    assert maker_b.info("userFills", aggregateByTime=True) == maker_b.info("userFills")
