@@ -16,7 +16,11 @@ Accounting rules (design.md, "Where it comes from"):
   recent), plus a time watermark per dex: the newest time ever evicted. A fill
   at or before the last adopted snapshot's time T is already in that snapshot
   and never moves a position (this covers a replay of an evicted trade, which
-  is older than everything remembered).
+  is older than everything remembered). A fill after T that is not remembered
+  but no newer than the newest forgotten trade is taken for a replay of the
+  forgotten stretch and dropped (``beyond_memory``): counting it could count a
+  trade twice, dropping it at worst defers one late trade to the next adopted
+  snapshot, which names the cause.
 * A post response ``filled {totalSz, oid}`` is a provisional fill of that
   order. Per order the position counts ``max(provisional, confirmed trades)``,
   never both, in whatever order the two arrive; later trades of the order
@@ -150,8 +154,11 @@ class TrackerStats:
     * ``fills_received``: every fill handed in; ``fills_applied`` of them
       moved (or confirmed) a position; ``duplicates_dropped`` had a known
       identity; ``covered_by_snapshot`` were new but at or before the adopted
-      snapshot's time (already in it); ``history_fills`` came in the first
-      subscribe snapshot before any baseline.
+      snapshot's time (already in it); ``beyond_memory`` were new to the dedup
+      memory but no newer than a trade it had already forgotten (taken for
+      replays and dropped: size ``dedup_capacity`` above the fills that can
+      arrive between two adopted snapshots, the venue's 2000 at least);
+      ``history_fills`` came in the first subscribe snapshot before any baseline.
     * ``fills_without_tid``: identities derived from (hash, oid, time, px, sz, side).
     * ``provisional_fills`` applied from post answers; ``provisional_skipped``
       not applied because a snapshot was adopted since the order was sent;
@@ -174,6 +181,7 @@ class TrackerStats:
     fills_applied: int = 0
     duplicates_dropped: int = 0
     covered_by_snapshot: int = 0
+    beyond_memory: int = 0
     history_fills: int = 0
     fills_without_tid: int = 0
     provisional_fills: int = 0
@@ -284,6 +292,7 @@ class TrackerState:
         # must not bring it back as an open order.
         self._forgotten: OrderedDict[int, None] = OrderedDict()
         self._liquidated_coins: set[str] = set()
+        self._beyond_memory_coins: set[str] = set()
         self.drift: deque[DriftEvent] = deque(maxlen=_HISTORY_LEN)
         self._open_drift: dict[str, list[_OpenDrift]] = {}
         self.overfills: deque[OverfillEvent] = deque(maxlen=_HISTORY_LEN)
@@ -339,17 +348,20 @@ class TrackerState:
         stats = self._stats
         stats.fills_received += 1
         self._history_pending = False
+        coin = fill.coin
+        dex = self._dex(coin)
+        # The newest trade time this dex's dedup memory has forgotten, before this
+        # fill can push anything out.
+        watermark = self._evicted_max_ms.get(dex, -1)
         if not self._remember(fill):
             stats.duplicates_dropped += 1
             return
-        coin = fill.coin
         sz = fill.sz
         order = self._by_cloid.get(fill.cloid) if fill.cloid is not None else None
         if order is None:
             order = self._by_oid.get(fill.oid)
         if order is not None and order.oid is None:
             self._bind_oid(order, fill.oid)
-        dex = self._dex(coin)
         if dex is not None:
             adopted_ms = self._adopted_ms.get(dex)
             if adopted_ms is not None and fill.time_ms <= adopted_ms:
@@ -361,6 +373,15 @@ class TrackerState:
                     # Newer than anything forgotten: a late delivery, not a replay.
                     self._explain(coin, fill)
                 return
+        if fill.time_ms <= watermark:
+            # Not remembered, yet no newer than a trade already forgotten: most likely a
+            # replay of that forgotten stretch (a reconnect snapshot or a backfill longer
+            # than the dedup memory). Counting it could count it twice; dropping it
+            # loses, at worst, one late trade until the next snapshot (whose adoption
+            # waits until the memory covers its time, and names the cause).
+            stats.beyond_memory += 1
+            self._beyond_memory_coins.add(coin)
+            return
         if order is not None:
             order.rep_conf += sz
             self._after_fill(order)
@@ -667,6 +688,7 @@ class TrackerState:
         self._adopted_ms[dex] = t_ms
         self._history_pending = False
         self._liquidated_coins = {c for c in self._liquidated_coins if self._dex(c) != dex}
+        self._beyond_memory_coins = {c for c in self._beyond_memory_coins if self._dex(c) != dex}
         stats = self._stats
         stats.snapshots_adopted += 1
         for event in events:
@@ -745,6 +767,8 @@ class TrackerState:
     def _drift_cause(self, coin: str) -> str | None:
         if coin in self._liquidated_coins:
             return "liquidation"
+        if coin in self._beyond_memory_coins:
+            return "fills older than the dedup memory dropped (dedup_capacity too small)"
         if self._stats.fills_without_tid:
             return "fills without tid"
         return None

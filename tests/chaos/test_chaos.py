@@ -152,7 +152,15 @@ RATES = {"rare": 0.02, "moderate": 0.1, "hostile": 0.25}
 async def test_long_each_fault_alone(
     fault: str, rate: str, seed: int, autojump_clock: trio.testing.MockClock
 ) -> None:
-    await chaos_run(faults(RATES[rate], fault), seed=seed, secs=12, min_fills=10)
+    # A rare fault may not fire at all in a short run (most traffic is ws, not HTTP);
+    # the run must still keep every promise.
+    await chaos_run(
+        faults(RATES[rate], fault),
+        seed=seed,
+        secs=12,
+        min_fills=10,
+        min_kinds_fired=0 if rate == "rare" else None,
+    )
 
 
 @pytest.mark.slow

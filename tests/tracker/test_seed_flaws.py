@@ -183,3 +183,28 @@ def test_snapshot_racing_fills_loses_nothing_and_counts_nothing_twice() -> None:
     seed.snapshot(snapshot("", 2_000, BTC="1"))
     seed.fills([early])
     assert seed.position("BTC") == 2  # lost `late`, counted `early` twice
+
+
+def test_replay_of_forgotten_trades_newer_than_the_snapshot_is_not_counted_again() -> None:
+    """More trades between two snapshots than the dedup memory holds, then a replay of them.
+
+    They are newer than the adopted snapshot, so "covered by the snapshot" cannot
+    drop them; the seed's cleared set recounts them too.
+    """
+    hip3 = TrackerState(dedup_capacity=4)
+    hip3.apply_fills([], is_snapshot=True)
+    assert hip3.adopt_snapshot(snapshot("", 999, BTC="0")).adopted
+    trades = [fill(i, "1", oid=i, time_ms=1_000 + i) for i in range(10)]
+    hip3.apply_fills(trades)
+    hip3.apply_fills(list(reversed(trades)), is_snapshot=True)  # reconnect: newest first
+    assert hip3.position("BTC") == 10
+    stats = hip3.stats()
+    assert stats.beyond_memory == 6 and stats.duplicates_dropped == 4 and stats.overfills == 0
+    # The next snapshot after the forgotten stretch is adopted without drift.
+    assert hip3.adopt_snapshot(snapshot("", 1_009, BTC="10")).adopted
+    assert hip3.stats().drift_events == 0
+
+    seed = SeedTracker(clear_at=4)
+    seed.fills(trades)
+    seed.fills(list(reversed(trades)))
+    assert seed.position("BTC") == 20
