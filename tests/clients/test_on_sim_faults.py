@@ -33,7 +33,7 @@ from hip3.sim.config import FaultConfig
 from hip3.sim.server import open_simulator
 from hip3.universe import Universe
 
-from .simkit import ACCOUNT, DEXES, Venue, next_data, running_venue, sim_config, tids
+from .simkit import ACCOUNT, DEXES, FAST, Venue, next_data, running_venue, sim_config, tids
 
 
 async def consume_into(sub: Any, events: list[WsEvent]) -> None:
@@ -74,14 +74,17 @@ async def test_disconnects_mid_stream_lose_no_fill_from_the_consumers_view() -> 
     assert ws.stats.reconnects >= 2 and venue.truth()["faults"]["ws_disconnect"] >= 2
     # After every reconnect notice, the first data the consumer sees is the flagged snapshot.
     notices = [i for i, e in enumerate(events) if e.kind == "reconnected"]
-    assert len(notices) == ws.stats.reconnects
+    # (The last cut may come after the consumer stopped, before its reconnect.)
+    assert ws.stats.reconnects - 1 <= len(notices) <= ws.stats.reconnects
     for i in notices:
         following = [e for e in events[i + 1 :] if e.kind == "data"]
         assert not following or following[0].is_snapshot
 
 
-async def test_duplicated_and_reordered_messages_dedup_by_tid_to_exactly_the_venues_fills() -> None:
-    faults = FaultConfig(ws_duplicate=0.4, ws_reorder=0.3, channels=("userFills",))
+async def test_duplicated_reordered_delayed_messages_dedup_by_tid_to_the_venues_fills() -> None:
+    faults = FaultConfig(
+        ws_duplicate=0.4, ws_reorder=0.3, ws_delay=0.2, ws_delay_ms=150, channels=("userFills",)
+    )
     async with running_venue(faults) as venue, venue.ws() as ws:
         sub = await ws.subscribe({"type": "userFills", "user": ACCOUNT})
         ex = venue.exchange()
@@ -101,7 +104,7 @@ async def test_duplicated_and_reordered_messages_dedup_by_tid_to_exactly_the_ven
         truth = await fill_tids(venue)
     delivered = [f["tid"] for e in events if e.kind == "data" for f in e.data["fills"]]
     faults = venue.truth()["faults"]
-    assert faults["ws_duplicate"] > 0 and faults["ws_reorder"] > 0
+    assert faults["ws_duplicate"] > 0 and faults["ws_reorder"] > 0 and faults["ws_delay"] > 0
     assert len(delivered) > len(set(delivered))  # the duplicates reached the consumer ...
     assert before_flush <= set(delivered) <= truth  # ... and dedup by tid leaves the truth
 
@@ -340,3 +343,22 @@ async def test_exchange_429_is_retried_with_the_same_signed_request(
     assert len(seen) > 1 and all(body == seen[0] for body in seen)  # same nonce, same signature
     assert venue.truth()["orders"] == 1
     assert Decimal(seen[0]["action"]["orders"][0]["p"]) > 0
+
+
+async def test_slow_http_answers_time_out_info_retries_and_orders_resolve() -> None:
+    faults = FaultConfig(http_delay=0.5, http_delay_ms=400)
+    async with (
+        open_simulator(sim_config(faults)) as sim,
+        InfoClient(sim.url, backoff=FAST, timeout_secs=0.2, rng=random.Random(8)) as info,
+    ):
+        universe = await info.universe(DEXES)  # timed-out info requests are simply retried
+        venue = Venue(sim, info, universe)
+        assert set(await info.all_mids("flx")) == {"flx:GOLD"}
+        ex = venue.exchange(resolve_window_secs=1.5)
+        results = [r for _ in range(6) for r in await ex.place_orders([venue.maker("ETH", True)])]
+        assert info.retries > 0 and sim.truth()["faults"]["http_delay"] > 0
+        # A timed-out /exchange may still execute (here it does, 400 ms later): it is resolved
+        # by cloid, and found; nothing is posted twice.
+        late = [r for r in results if isinstance(r, Resolved)]
+        assert late and all(r.found and r.status is OrderStatus.RESTING for r in late)
+        assert sim.truth()["orders"] == 6
