@@ -211,6 +211,7 @@ class Bot:
         self.ws_post_timeout_secs = ws_post_timeout_secs
         self._backfilled = 0  # fills handed to the tracker by resync backfills
         self._exchange_client: ExchangeClient | None = None
+        self._resync_scope = trio.CancelScope()
         self.startup_timeout_secs = startup_timeout_secs
         self.final_resync_timeout_secs = final_resync_timeout_secs
         self.kill_switch = KillSwitch()
@@ -353,24 +354,23 @@ class Bot:
 
         adopted_ms: dict[str, int] = {}
 
-        async def fetch_with_fills(dex: str) -> AccountSnapshot:
-            """The snapshot at T, then every fill since the last adoption (REST userFills).
+        async def backfill(snapshots: Sequence[AccountSnapshot]) -> None:
+            """Every fill since the last adoption (REST), handed over before the snapshots.
 
             A userFills message lost on the way (the venue resends only on resubscribe)
             would otherwise show up as drift at T, and an IOC's provisional fill left
-            unconfirmed would defer every snapshot. Fetched after the snapshot, the fills
-            cover everything up to T; known ones are dropped by tid. Only the baseline
-            goes without (the userFills subscribe snapshot follows it).
+            unconfirmed would defer every snapshot. Fetched after the snapshots, the fills
+            cover everything up to their T; known ones are dropped by tid. The baseline
+            goes without (no adoption yet: the userFills subscribe snapshot follows it).
             """
-            snapshot = await fetch_snapshot(dex)
-            since = adopted_ms.get(dex)
-            if self.resync_backfill and since is not None:
-                wire_fills = await info.user_fills_by_time(self.user, since)
-                fills = fills_to_domain(wire_fills)
-                if fills:
-                    await tracker.fills(fills)
-                    self._backfilled += len(fills)
-            return snapshot
+            since = [adopted_ms.get(s.dex) for s in snapshots]
+            if not self.resync_backfill or any(t is None for t in since):
+                return
+            start = min(t for t in since if t is not None)
+            fills = fills_to_domain(await info.user_fills_by_time(self.user, start))
+            if fills:
+                await tracker.fills(fills)
+                self._backfilled += len(fills)
 
         async def deliver(snapshot: AccountSnapshot) -> object:
             outcome = await tracker.snapshot(snapshot)
@@ -381,8 +381,9 @@ class Bot:
         self._resync = resync = ResyncTimer(
             interval_secs=self.position_resync_interval_secs if self.mode is Mode.TRADING else 0,
             dexes=self.dexes,
-            fetch=fetch_with_fills,
+            fetch=fetch_snapshot,
             deliver=deliver,
+            backfill=backfill,
         )
         feeds = FeedRouter(self, tracker, to_strategy, converters, paper)
         if self.mode is not Mode.PAPER:
@@ -432,7 +433,7 @@ class Bot:
                 parts.start_soon(self._refuse_all, intents_recv, outcomes_send, executor_done)
             parts.start_soon(self._collect_outcomes, outcomes_recv)
             if self.mode is Mode.TRADING:
-                await parts.start(resync.run)
+                await parts.start(self._run_resync_timer, resync)
                 if self.dead_mans_switch_secs is not None and venue is not None:
                     window = self.dead_mans_switch_secs
                     await parts.start(
@@ -459,6 +460,7 @@ class Bot:
                     assert venue is not None
                     await disarm_dead_mans_switch(venue)
             if self.mode is Mode.TRADING:
+                self._resync_scope.cancel()  # the periodic ticks; the final round follows
                 # Adopted only once no order is in flight and every provisional fill is
                 # confirmed by userFills: waiting for that replaces waiting for luck.
                 self._final_resync = await resync.resync_until_adopted(
@@ -476,6 +478,12 @@ class Bot:
             summary = await self._build_summary(tracker, exchange_positions)
             parts.cancel_scope.cancel()
         return summary
+
+    async def _run_resync_timer(
+        self, resync: ResyncTimer, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        with self._resync_scope:
+            await resync.run(task_status=task_status)
 
     async def _refuse_all(
         self,

@@ -11,6 +11,11 @@ so a slow fetch does not make the schedule drift; ticks missed while a fetch
 overran are skipped, never fired in a burst. A failed or timed-out fetch is
 logged and counted and the dex is tried again at the next tick. An interval
 of 0 turns the timer off.
+
+With a ``backfill`` callback, each round fetches every dex's snapshot first,
+then calls it once with them (the bot hands the tracker the account's fills
+since the last adoption, so a fill lost on the ws cannot show up as drift),
+then delivers; a failed backfill skips the round like a failed fetch.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ __all__ = ["ResyncStats", "ResyncTimer"]
 log = logging.getLogger(__name__)
 
 FetchSnapshot = Callable[[str], Awaitable[AccountSnapshot]]
+#: Called once per round with the round's snapshots, before any is delivered (the bot
+#: fetches the fills since the last adoption there); raising skips the round.
+Backfill = Callable[[Sequence[AccountSnapshot]], Awaitable[None]]
 #: Returns something falsy when the tracker deferred the snapshot (the tracker's
 #: ``SnapshotOutcome`` is truthy only when adopted), truthy when it took it.
 DeliverSnapshot = Callable[[AccountSnapshot], Awaitable[object]]
@@ -54,6 +62,7 @@ class ResyncTimer:
         fetch: FetchSnapshot,
         deliver: DeliverSnapshot,
         fetch_timeout_secs: float = 10.0,
+        backfill: Backfill | None = None,
     ) -> None:
         if interval_secs < 0:
             raise ValueError(f"interval_secs must be >= 0, got {interval_secs}")
@@ -61,6 +70,7 @@ class ResyncTimer:
         self.dexes = tuple(dict.fromkeys(dexes))  # each dex once, in order
         self._fetch = fetch
         self._deliver = deliver
+        self._backfill = backfill
         self.fetch_timeout_secs = fetch_timeout_secs
         self.stats = ResyncStats()
 
@@ -75,10 +85,15 @@ class ResyncTimer:
         deferred by the tracker (counted); either way the next tick tries it again.
         """
         adopted: list[str] = []
+        snapshots: list[AccountSnapshot] = []
         for dex in self.dexes if dexes is None else dexes:
             snapshot = await self._fetch_logged(dex)
-            if snapshot is None:
-                continue
+            if snapshot is not None:
+                snapshots.append(snapshot)
+        if snapshots and self._backfill is not None and not await self._backfill_logged(snapshots):
+            return adopted
+        for snapshot in snapshots:
+            dex = snapshot.dex
             result = await self._deliver(snapshot)
             self.stats.snapshots_delivered += 1
             if not result:
@@ -91,23 +106,45 @@ class ResyncTimer:
             adopted.append(dex)
         return adopted
 
-    async def resync_until_adopted(self, *, timeout_secs: float, retry_secs: float = 0.1) -> bool:
+    async def resync_until_adopted(
+        self, *, timeout_secs: float, retry_secs: float = 0.1, max_retry_secs: float = 1.0
+    ) -> bool:
         """Offer snapshots until every dex's was adopted once, or ``timeout_secs`` pass.
 
         Used for the start-up baseline and the final resync: a failed fetch or a
-        deferral (orders still in flight) is retried after ``retry_secs``. Returns
+        deferral (orders still in flight) is retried after ``retry_secs``, doubling
+        up to ``max_retry_secs`` (each round costs rate-limit weight). Returns
         whether every dex was adopted.
         """
         pending = list(self.dexes)
+        delay = retry_secs
         with trio.move_on_after(timeout_secs):
             while True:
                 adopted = await self.resync_once(pending)
                 pending = [dex for dex in pending if dex not in adopted]
                 if not pending:
                     return True
-                await trio.sleep(retry_secs)
+                await trio.sleep(delay)
+                delay = min(delay * 2, max_retry_secs)
         log.warning("no snapshot adopted for dex(es) %s within %gs", pending, timeout_secs)
         return False
+
+    async def _backfill_logged(self, snapshots: Sequence[AccountSnapshot]) -> bool:
+        assert self._backfill is not None
+        try:
+            with trio.move_on_after(self.fetch_timeout_secs) as scope:
+                await self._backfill(snapshots)
+        except Exception as exc:  # as for a fetch: logged, counted, retried next round
+            self.stats.fetch_failures += 1
+            self.stats.last_error = f"backfill: {exc}"
+            log.warning("resync backfill failed, retrying next tick: %s", exc)
+            return False
+        if scope.cancelled_caught:
+            self.stats.fetch_failures += 1
+            self.stats.last_error = f"backfill: timed out after {self.fetch_timeout_secs:g}s"
+            log.warning("resync backfill timed out, retrying next tick")
+            return False
+        return True
 
     async def _fetch_logged(self, dex: str) -> AccountSnapshot | None:
         label = dex or "main"

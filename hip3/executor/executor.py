@@ -31,6 +31,7 @@ ends the intent as rejected with the error's text; nothing is dropped.
 
 from __future__ import annotations
 
+import collections
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -39,8 +40,15 @@ from decimal import Decimal
 import attrs
 import trio
 
+from hip3.clients.outcome import SentNoAnswerError
 from hip3.domain import OrderState, OrderStatus, OrderUpdate
-from hip3.errors import Hip3Error, UnknownOutcomeError
+from hip3.errors import (
+    ExchangeError,
+    Hip3Error,
+    SigningError,
+    TransportError,
+    ValidationError,
+)
 from hip3.executor.intents import (
     Cancel,
     CancelAll,
@@ -52,6 +60,7 @@ from hip3.executor.intents import (
 )
 from hip3.executor.ports import CancelTarget, ExecutorTracker, OrderResult, OrderVenue
 from hip3.risk.gates import KillSwitch, MarketData, RiskGates, RiskView
+from hip3.types import Cloid
 
 __all__ = ["Executor", "ExecutorStats"]
 
@@ -102,6 +111,10 @@ class Executor:
         self.resolve_poll_secs = resolve_poll_secs
         self.stats = ExecutorStats()
         self._turn = trio.Lock()  # one intent at a time, kill included
+        # Cloids of orders that certainly never rested (refused by a gate, by the venue,
+        # or lost), with why: a later Cancel of one ends here instead of costing a round
+        # trip to the venue. Bounded; an old cloid forgotten is merely sent.
+        self._never_rested: collections.OrderedDict[Cloid, str] = collections.OrderedDict()
 
     async def run(
         self,
@@ -163,15 +176,18 @@ class Executor:
         if rejection is not None:
             self.stats.gate_rejections += 1
             log.info("order %s refused by gate %s", order.cloid, rejection)
+            self._note_never_rested(order.cloid, f"refused by gate {rejection.gate}")
             return Outcome.rejected(order, rejection.reason, gate=rejection.gate)
         await self.tracker.order_sent(order)
         self.stats.placed += 1
         try:
             results = await self.venue.place_orders([order])
-        except UnknownOutcomeError as exc:
+        except SentNoAnswerError as exc:
             return await self._resolve(order, order, str(exc))
-        except Hip3Error as exc:  # not sent, refused whole, or invalid before sending
+        except _NOT_PLACED as exc:  # invalid before sending, not sent, or refused whole
             return await self._reject(order, order, f"not placed: {exc}")
+        except Hip3Error as exc:  # lost answer, or one that could not be read: ask
+            return await self._resolve(order, order, str(exc))
         if len(results) != 1:
             # One status per order is the venue's contract; anything else leaves the
             # outcome unknown, so ask rather than guess.
@@ -182,6 +198,7 @@ class Executor:
         rejection = self.gates.check(modify, await self._view())
         if rejection is not None:
             self.stats.gate_rejections += 1
+            self._note_never_rested(modify.new_cloid, f"refused by gate {rejection.gate}")
             return Outcome.rejected(modify, rejection.reason, gate=rejection.gate)
         # The replacement is a new order for the tracker, under the new cloid; the
         # venue reports the old one cancelled on orderUpdates.
@@ -198,10 +215,12 @@ class Executor:
         self.stats.placed += 1
         try:
             result = await self.venue.modify_order(modify)
-        except UnknownOutcomeError as exc:
+        except SentNoAnswerError as exc:
             return await self._resolve(modify, replacement, str(exc))
-        except Hip3Error as exc:
+        except _NOT_PLACED as exc:
             return await self._reject(modify, replacement, f"not modified: {exc}")
+        except Hip3Error as exc:
+            return await self._resolve(modify, replacement, str(exc))
         return await self._apply_result(modify, replacement, result)
 
     async def _apply_result(
@@ -241,7 +260,13 @@ class Executor:
 
     async def _reject(self, intent: Intent, order: PlaceOrder, reason: str) -> Outcome:
         await self.tracker.order_rejected(order.cloid, reason)
+        self._note_never_rested(order.cloid, reason)
         return Outcome.rejected(intent, reason)
+
+    def _note_never_rested(self, cloid: Cloid, why: str) -> None:
+        self._never_rested[cloid] = why
+        if len(self._never_rested) > _NEVER_RESTED_MEMORY:
+            self._never_rested.popitem(last=False)
 
     async def _resolve(self, intent: PlaceOrder | Modify, order: PlaceOrder, why: str) -> Outcome:
         """Learn a sent order's fate from ``orderStatus`` by cloid; never re-post it."""
@@ -289,6 +314,13 @@ class Executor:
     # -- cancels ---------------------------------------------------------------
 
     async def _cancel_one(self, cancel: Cancel) -> Outcome:
+        never = self._never_rested.get(cancel.cloid) if cancel.cloid is not None else None
+        if never is not None:
+            # Nothing to cancel, and no reason to ask the venue (a round trip that, with
+            # answers being lost, can stall this one-at-a-time executor for seconds).
+            return Outcome.rejected(
+                cancel, f"not sent: order {cancel.cloid} never rested ({never})"
+            )
         target = CancelTarget(cancel.coin, cloid=cancel.cloid, oid=cancel.oid)
         (outcome,) = await self._send_cancels([(cancel, target)])
         return outcome
@@ -405,6 +437,15 @@ class Executor:
             stats.cancel_failures += 1
         else:
             stats.rejected += 1
+
+
+_NEVER_RESTED_MEMORY = 10_000
+
+#: Errors that mean the order certainly did not reach the book: refused before sending
+#: (invalid, unsignable), never sent, or the whole request refused by the venue. Any other
+#: hip3 error from a post (an unknown outcome, an answer that could not be read) may hide
+#: an executed order, so the order is looked up rather than called rejected.
+_NOT_PLACED = (ValidationError, SigningError, ExchangeError, TransportError)
 
 
 def _cancellable(orders: Sequence[OrderState], coin: str | None) -> list[OrderState]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
@@ -192,7 +193,7 @@ async def test_resync_until_adopted_gives_up_after_its_timeout(
     exchange.defer = True
     timer = ResyncTimer(interval_secs=0, dexes=[""], fetch=exchange.fetch, deliver=exchange.deliver)
     start = trio.current_time()
-    assert not await timer.resync_until_adopted(timeout_secs=2, retry_secs=0.5)
+    assert not await timer.resync_until_adopted(timeout_secs=2, retry_secs=0.5, max_retry_secs=0.5)
     assert trio.current_time() - start == pytest.approx(2)
     assert timer.stats.deferrals == 4
 
@@ -201,3 +202,47 @@ def test_bot_resync_interval_defaults_to_60s() -> None:
     params = inspect.signature(Bot).parameters
     assert params["position_resync_interval_secs"].default == 60.0
     assert params["mode"].default is Mode.OBSERVE
+
+
+async def test_backfill_runs_once_per_round_before_any_delivery(
+    mock_clock: trio.testing.MockClock,
+) -> None:
+    exchange = Exchange()
+    order: list[str] = []
+
+    async def backfill(snapshots: Sequence[AccountSnapshot]) -> None:
+        order.append("backfill " + ",".join(s.dex for s in snapshots))
+
+    async def deliver(snapshot: AccountSnapshot) -> bool:
+        order.append("deliver " + snapshot.dex)
+        return True
+
+    timer = ResyncTimer(
+        interval_secs=1, dexes=["", "xyz"], fetch=exchange.fetch, deliver=deliver, backfill=backfill
+    )
+    assert await timer.resync_once() == ["", "xyz"]
+    assert order == ["backfill ,xyz", "deliver ", "deliver xyz"]
+
+
+async def test_a_failed_backfill_skips_the_round_and_is_retried(
+    mock_clock: trio.testing.MockClock,
+) -> None:
+    exchange = Exchange()
+    calls = [0]
+
+    async def backfill(snapshots: Sequence[AccountSnapshot]) -> None:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise TransportError("userFillsByTime: 429")
+
+    timer = ResyncTimer(
+        interval_secs=1,
+        dexes=[""],
+        fetch=exchange.fetch,
+        deliver=exchange.deliver,
+        backfill=backfill,
+    )
+    assert await timer.resync_once() == [] and exchange.delivered == []
+    assert timer.stats.fetch_failures == 1 and "backfill" in str(timer.stats.last_error)
+    assert await timer.resync_until_adopted(timeout_secs=5)
+    assert len(exchange.delivered) == 1

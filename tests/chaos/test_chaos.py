@@ -71,6 +71,7 @@ async def chaos_run(
         until=lambda bot: fills_seen(bot) >= min_fills,
         until_timeout_secs=120,
         ws_post_timeout_secs=2.0,
+        final_resync_timeout_secs=60,  # 429 storms drain the client's rate budget
         **params,
     )
     check_accounting(run)

@@ -24,6 +24,7 @@ from hip3.clients import WsEvent
 from hip3.domain import AccountSnapshot, Fill, OrderUpdate, PositionSnapshot
 from hip3.errors import ValidationError, WireError
 from hip3.executor import (
+    Cancel,
     CancelTarget,
     Executor,
     Modify,
@@ -33,7 +34,7 @@ from hip3.executor import (
     Tif,
     run_dead_mans_switch,
 )
-from hip3.risk import RiskGates, RiskLimits
+from hip3.risk import MarketLimits, RiskGates, RiskLimits
 from hip3.tracker import PositionTracker, TrackerHandle
 from hip3.types import Cloid, Side
 
@@ -73,6 +74,7 @@ class ScriptedVenue:
         self.cancelled: list[Cloid] = []
         self.raise_on_post: Exception | None = None
         self.scheduled: list[int | None] = []
+        self.cancel_calls = 0
 
     async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderResult]:
         (order,) = orders
@@ -92,6 +94,7 @@ class ScriptedVenue:
         raise AssertionError("not used")
 
     async def cancel_orders(self, targets: Sequence[CancelTarget]) -> Sequence[str | None]:
+        self.cancel_calls += 1
         out: list[str | None] = []
         for target in targets:
             if target.cloid is not None and target.cloid in self.open:
@@ -310,19 +313,49 @@ async def test_baseline_snapshot_makes_positions_from_before_the_run_known() -> 
 # -- every intent ends with an outcome; the kill switch -------------------------------------
 
 
-async def test_any_hip3_error_from_the_venue_ends_the_intent_rejected_with_its_text() -> None:
+async def test_any_hip3_error_from_the_venue_ends_the_intent_with_an_outcome(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """Refused before sending: rejected at once. An unreadable answer: looked up, not guessed."""
     async with trio.open_nursery() as nursery:
         tracker = await start_tracker(nursery)
         venue = ScriptedVenue()
         executor = executor_for(venue, tracker)
-        for error in (ValidationError("too many decimals", field="px"), WireError("bad status")):
-            venue.raise_on_post = error
-            order = PlaceOrder(BTC, Side.BUY, "100", "1")
-            (outcome,) = await executor.execute(order)
-            assert outcome.status is OutcomeStatus.REJECTED and str(error) in str(outcome.reason)
+        venue.raise_on_post = ValidationError("too many decimals", field="px")
+        invalid = PlaceOrder(BTC, Side.BUY, "100", "1")
+        (outcome,) = await executor.execute(invalid)
+        assert outcome.status is OutcomeStatus.REJECTED
+        assert outcome.reason == "not placed: px: too many decimals"
+        # The answer could not be read: the order may have executed, so orderStatus is
+        # asked (here it never knows the cloid: lost once the window passed).
+        venue.raise_on_post = WireError("bad status")
+        unreadable = PlaceOrder(BTC, Side.BUY, "100", "1")
+        (outcome,) = await executor.execute(unreadable)
+        assert outcome.status is OutcomeStatus.REJECTED and str(outcome.reason).startswith("lost")
+        assert executor.stats.unknown_outcomes == 1
+        for order in (invalid, unreadable):
             state = await tracker.order(order.cloid)
             assert state is not None and state.status.is_terminal
         assert await tracker.open_orders() == []
+        nursery.cancel_scope.cancel()
+
+
+async def test_cancel_of_an_order_that_never_rested_is_not_sent() -> None:
+    async with trio.open_nursery() as nursery:
+        tracker = await start_tracker(nursery)
+        venue = ScriptedVenue()
+        executor = Executor(
+            venue=venue,
+            tracker=tracker,
+            gates=RiskGates(RiskLimits(default=MarketLimits(max_position_sz=D(1)))),
+        )
+        refused = PlaceOrder(BTC, Side.BUY, "100", "5")
+        (placed,) = await executor.execute(refused)
+        assert placed.gate == "max_position"
+        (cancel,) = await executor.execute(Cancel(BTC, cloid=refused.cloid))
+        assert cancel.status is OutcomeStatus.REJECTED
+        assert "never rested (refused by gate max_position)" in str(cancel.reason)
+        assert venue.cancelled == [] and venue.cancel_calls == 0
         nursery.cancel_scope.cancel()
 
 

@@ -99,8 +99,12 @@ async def test_short_soak_dedup_memory_reaches_its_bound_and_accounting_holds(
 
 @pytest.mark.slow
 async def test_soak_memory_flat_and_dedup_at_its_bound() -> None:
-    """Real time, ``HIP3_SOAK_SECS`` long; the simulator in a child process."""
-    capacity = 500
+    """Real time, ``HIP3_SOAK_SECS`` long; the simulator in a child process.
+
+    The noise trader makes about 6 fills a second, so the dedup memory (200) is
+    full within a minute and evicts from then on.
+    """
+    capacity = 200
     script = Path(__file__).with_name("sim_process.py")
     child = subprocess.Popen(
         [sys.executable, str(script), "7"],
@@ -166,7 +170,7 @@ async def _soak(url: str, ws_url: str, capacity: int) -> list[Sample]:
                 done.set()
 
         await nursery.start(run_bot)
-        await nursery.start(sample_every, bot, max(1.0, SOAK_SECS / 200))
+        await nursery.start(sample_every, bot, max(1.0, SOAK_SECS / 200), samples)
         await trio.sleep(SOAK_SECS)
         bot.stop()
         await done.wait()
