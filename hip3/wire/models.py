@@ -20,24 +20,27 @@ the identity:
   :data:`ABSENT`, a falsy sentinel that is omitted on output.
 
 FAST PATH. The classes of the hot ws channels (:class:`WsUserFills`,
-:class:`WireFill`, :class:`L2Book`, :class:`L2Level`, :class:`WsBasicOrder`,
-:class:`WsOrder`, :class:`WsTrade`) are frozen subclasses of a private mutable slotted class holding their
-fields. attrs' frozen ``__init__`` stores each field through
+:class:`WireFill`, :class:`L2Book`, :class:`WsBasicOrder`, :class:`WsOrder`,
+:class:`WsTrade`) are frozen subclasses of a private mutable slotted class
+holding their fields. attrs' frozen ``__init__`` stores each field through
 ``object.__setattr__`` (about 3x the cost of a plain slot store), which made
 a typed fill slower to build than ``json.loads`` of it; the converter instead
 builds the mutable storage object and then sets its ``__class__`` to the
 frozen subclass (same slots, no new ones, so CPython allows it). The result
 is an ordinary frozen instance: equal, hashable and immutable like one made
-by the constructor.
+by the constructor. :class:`L2Level`, forty to a book message, is the one
+``typing.NamedTuple``: even that builder costs a Python call per object,
+while the converter makes a level with ``tuple.__new__`` straight from C.
 
-Unknown keys are ignored (the venue adds fields over time). All classes are
-``attrs.frozen`` (slotted, immutable, hashable when their fields are).
+Unknown keys are ignored (the venue adds fields over time). All classes except
+:class:`L2Level` (an immutable tuple) are ``attrs.frozen`` (slotted,
+immutable, hashable when their fields are).
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, NamedTuple, TypeAlias
 
 import attrs
 
@@ -425,18 +428,20 @@ class UserRateLimit:
     n_requests_surplus: int | None = None
 
 
-@attrs.define
-class _L2LevelSlots:
-    """Storage of :class:`L2Level`; only the converter's fast path instantiates it (see FAST PATH)."""
+class L2Level(NamedTuple):
+    """One book level: ``{"px", "sz", "n"}`` (price, total size, number of orders).
+
+    A typed immutable tuple rather than an attrs class: a book message is forty
+    of these, and a tuple subclass is the cheapest immutable object CPython
+    builds (see FAST PATH). ``level.px`` etc. read like an attrs class; being a
+    tuple, a level also unpacks (``px, sz, n = level``) and compares equal to a
+    plain ``(px, sz, n)`` tuple. The converter maps it to and from the venue's
+    JSON object.
+    """
 
     px: str
     sz: str
     n: int
-
-
-@attrs.frozen
-class L2Level(_L2LevelSlots):
-    pass
 
 
 @attrs.define

@@ -176,3 +176,45 @@ def test_loads_rejects_invalid_json_with_wire_error() -> None:
     with pytest.raises(WireError):
         converter.loads(b"{nope")
     assert converter.loads('{"a": 1}') == {"a": 1}
+
+
+def _book_frame(bids: list[Any], asks: list[Any]) -> bytes:
+    data = {"coin": "BTC", "time": 1, "levels": [bids, asks]}
+    return orjson.dumps({"channel": "l2Book", "data": data})
+
+
+_LEVEL: dict[str, Any] = {"px": "95000.0", "sz": "1.5", "n": 3}
+
+
+@pytest.mark.parametrize(
+    ("bad", "field", "words"),
+    [
+        ({**_LEVEL, "n": True}, "levels[1][1].n", "expected an integer"),
+        ({**_LEVEL, "n": 3.0}, "levels[1][1].n", "expected an integer"),
+        ({**_LEVEL, "n": "3"}, "levels[1][1].n", "expected an integer"),
+        ({**_LEVEL, "px": 95000.0}, "levels[1][1].px", "expected a string"),
+        ({**_LEVEL, "sz": None}, "levels[1][1].sz", "expected a string"),
+        ({"px": "1", "n": 3}, "levels[1][1].sz", "required field is missing"),
+        (["95000.0", "1.5", 3], "levels[1][1]", "expected an object"),
+        ("95000.0", "levels[1][1]", "expected an object"),
+    ],
+)
+def test_bad_book_level_names_its_side_index_and_field(bad: Any, field: str, words: str) -> None:
+    # The fast path builds levels in bulk: a bad one anywhere is still found and located.
+    frame = _book_frame([_LEVEL, _LEVEL], [_LEVEL, bad, _LEVEL])
+    with pytest.raises(WireError) as info:
+        parse_ws_message(frame)
+    assert info.value.kind == "l2Book"
+    assert info.value.field == field
+    assert words in str(info.value)
+    with pytest.raises(WireError) as direct:
+        converter.structure(orjson.loads(frame)["data"], m.L2Book)
+    assert direct.value.field == field
+
+
+def test_a_book_side_that_is_not_an_array_is_located() -> None:
+    frame = orjson.dumps({"channel": "l2Book", "data": {"coin": "BTC", "time": 1,
+                                                        "levels": [[_LEVEL], {"px": "1"}]}})  # fmt: skip
+    with pytest.raises(WireError) as info:
+        parse_ws_message(frame)
+    assert info.value.field == "levels[1]"

@@ -1,6 +1,8 @@
 """The converter's fast path (builders of the hot classes) gives exactly what cattrs' generated,
 constructor-calling hooks give: equal values, the same concrete classes all the way down, frozen
-and hashable instances. Any JSON the builders accept, the generated hooks accept too."""
+and hashable instances (book levels: immutable NamedTuples made by their constructor on the slow
+path, by ``tuple.__new__`` on the fast one). Any JSON the builders accept, the generated hooks
+accept too."""
 
 from __future__ import annotations
 
@@ -33,13 +35,30 @@ trades = st.fixed_dictionaries(
     }
 )
 
-HOT = (m.WireFill, m.WsUserFills, m.L2Book, m.L2Level, m.WsOrder, m.WsBasicOrder, m.WsTrade)
+HOT = (m.WireFill, m.WsUserFills, m.L2Book, m.WsOrder, m.WsBasicOrder, m.WsTrade)
+
+
+def assert_immutable_level(level: m.L2Level) -> None:
+    assert not hasattr(level, "__dict__")  # a NamedTuple has no per-instance state to change
+    for name in m.L2Level._fields:
+        with pytest.raises(AttributeError):
+            setattr(level, name, None)
+    with pytest.raises(TypeError):
+        level[0] = None  # type: ignore[index]
 
 
 def assert_same(fast: Any, slow: Any) -> None:
     """Equal, and of the very same classes recursively (lists/tuples element by element)."""
     assert type(fast) is type(slow), (type(fast), type(slow))
-    if isinstance(fast, list | tuple):
+    if isinstance(fast, m.L2Level):
+        assert m.L2Level._fields == ("px", "sz", "n")
+        assert len(fast) == 3
+        for name in m.L2Level._fields:
+            assert_same(getattr(fast, name), getattr(slow, name))
+        assert (type(fast.px), type(fast.sz), type(fast.n)) == (str, str, int)
+        assert fast == slow and hash(fast) == hash(slow)
+        assert_immutable_level(fast)
+    elif isinstance(fast, list | tuple):
         assert len(fast) == len(slow)
         for a, b in zip(fast, slow, strict=True):
             assert_same(a, b)
@@ -103,7 +122,6 @@ def test_builders_add_no_state_of_their_own() -> None:
     for builder in (
         c._FillBuilder,
         c._UserFillsBuilder,
-        c._LevelBuilder,
         c._BookBuilder,
         c._BasicOrderBuilder,
         c._OrderBuilder,

@@ -129,3 +129,19 @@ def test_fast_path_objects_are_ordinary_frozen_instances() -> None:
 
 
 WS_SAMPLES_BY_NAME = [(name, text) for name, text, _ in WS_SAMPLES]
+
+
+def test_book_level_is_a_typed_immutable_tuple_with_the_venues_json() -> None:
+    level = m.L2Level("94995.0", "1.2", 4)
+    assert (level.px, level.sz, level.n) == ("94995.0", "1.2", 4)
+    px, sz, n = level
+    assert (px, sz, n) == tuple(level)
+    assert m.L2Level._fields == ("px", "sz", "n")
+    with pytest.raises(AttributeError):
+        level.n = 5  # type: ignore[misc]
+    as_json = {"px": "94995.0", "sz": "1.2", "n": 4}
+    assert converter.unstructure(level) == as_json
+    assert list(converter.unstructure(level)) == ["px", "sz", "n"]  # the venue's key order
+    structured: Any = converter.structure(as_json, m.L2Level)
+    assert structured == level and type(structured) is m.L2Level
+    assert converter.structure([as_json], list[m.L2Level]) == [level]
