@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import trio
@@ -17,9 +18,11 @@ import trio.testing
 from hip3.bot import Bot, Mode
 from hip3.clients import InfoClient
 from hip3.executor import OutcomeStatus, PlaceOrder
+from hip3.journal import CaptureWriter
+from hip3.journal.replay import replay_async
 from hip3.sim import SimConfig, SimServer
 
-from .harness import BOT_KEY, check_accounting, fills_seen, run_bot_on_sim, trade_as
+from .harness import BOT_KEY, MakerTaker, check_accounting, fills_seen, run_bot_on_sim, trade_as
 
 D = Decimal
 
@@ -168,3 +171,44 @@ async def test_kill_switch_cancels_every_order_on_the_venue_and_stops_quoting(
     assert later_orders, "the strategy kept asking"
     assert all(o.gate == "kill_switch" for o in later_orders)
     assert run.bot.kill_switch.engaged
+
+
+async def test_replay_of_the_bots_own_capture_ends_where_the_bot_did(
+    autojump_clock: trio.testing.MockClock, tmp_path: Path
+) -> None:
+    """``hip3 replay`` on a capture the bot recorded: same positions as the bot, as the truth."""
+    capture = tmp_path / "run.jsonl"
+    with CaptureWriter(capture) as journal:
+        run = await run_bot_on_sim(
+            SimConfig(seed=15),
+            secs=4,
+            journal=journal,
+            until=lambda bot: _resting_orders_filled(bot) and fills_seen(bot) >= 6,
+        )
+    check_accounting(run)
+    result = await replay_async(capture)
+    assert result.positions == run.summary.positions == run.truth_positions()
+    assert [e for e in result.drift_events if not e.baseline] == []
+    assert result.malformed_lines == 0 and result.malformed_messages == 0
+    assert result.stats.fills_applied > 0 and result.stats.overfills == 0
+
+
+async def test_orders_left_resting_without_cancel_on_shutdown_match_the_venue(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    class KeepQuotes(MakerTaker):
+        def on_stop(self, ctx: Any) -> list[Any]:
+            return []  # leave the quotes resting
+
+    run = await run_bot_on_sim(
+        SimConfig(seed=16),
+        secs=2,
+        noise=False,
+        strategy=KeepQuotes(take_every=0),
+        cancel_on_shutdown=False,
+        until=lambda bot: bot.outcome_counts[OutcomeStatus.RESTING] >= 2,
+    )
+    check_accounting(run)  # tracker's open orders == the venue's, order by order
+    assert run.venue_open_orders and run.summary.tracker_stats.open_orders == len(
+        run.venue_open_orders
+    )
