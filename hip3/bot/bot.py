@@ -456,9 +456,11 @@ class Bot:
             await executor_done.wait()
             if self._executor is not None and self.cancel_on_shutdown:
                 self._record(await self._executor.execute(CancelAll()))
-                if self.mode is Mode.TRADING and self.dead_mans_switch_secs is not None:
-                    assert venue is not None
-                    await disarm_dead_mans_switch(venue)
+            if self.mode is Mode.TRADING and self.dead_mans_switch_secs is not None:
+                # A clean stop: whatever is still resting is meant to (cancel_on_shutdown
+                # off), so the venue must not cancel it later.
+                assert venue is not None
+                await disarm_dead_mans_switch(venue)
             if self.mode is Mode.TRADING:
                 self._resync_scope.cancel()  # the periodic ticks; the final round follows
                 # Adopted only once no order is in flight and every provisional fill is

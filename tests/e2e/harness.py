@@ -251,6 +251,7 @@ async def run_bot_on_sim(
     until_timeout_secs: float = 60.0,
     before: Callable[[SimServer, Callable[[], int]], Any] | None = None,
     during: Callable[[SimServer, Bot], Any] | None = None,
+    linger_secs: float = 0.0,
     **bot_params: Any,
 ) -> Run:
     """Run the bot on a fresh simulator for ``secs`` of trio time, then stop it cleanly.
@@ -259,7 +260,8 @@ async def run_bot_on_sim(
     ``secs`` (at most ``until_timeout_secs``): a run that must contain some
     event (fills, a reconnect) waits for it instead of hoping a fixed time sufficed.
     ``before(sim, clock_ms)`` runs once before the bot starts (e.g. to open a
-    position it must find); ``during(sim, bot)`` runs alongside it.
+    position it must find); ``during(sim, bot)`` runs alongside it. The venue's open
+    orders are read ``linger_secs`` after the bot stopped.
     """
     async with open_simulator(config) as sim:
         clock_ms = trio_clock_ms()
@@ -326,6 +328,7 @@ async def run_bot_on_sim(
             while trio.lowlevel.current_statistics().tasks_living > tasks_before:
                 await trio.sleep(0.01)
         tasks_after = trio.lowlevel.current_statistics().tasks_living
+        await trio.sleep(linger_secs)
         truth = sim.truth()
         open_orders: list[Any] = []
         async with InfoClient(sim.url) as info:

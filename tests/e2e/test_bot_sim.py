@@ -16,6 +16,7 @@ import trio
 import trio.testing
 
 from hip3.bot import Bot, Mode
+from hip3.bot.strategies import MarketMaker, MarketMakerParams
 from hip3.clients import InfoClient
 from hip3.executor import OutcomeStatus, PlaceOrder
 from hip3.journal import CaptureWriter
@@ -204,8 +205,14 @@ async def test_orders_left_resting_without_cancel_on_shutdown_match_the_venue(
         SimConfig(seed=16),
         secs=2,
         noise=False,
-        strategy=KeepQuotes(take_every=0),
+        # Quoted 2% away, so nothing fills while the orders rest on after the run.
+        strategy=KeepQuotes(
+            MarketMaker(MarketMakerParams(half_spread_bps=D(200), skew_bps=D(0))), take_every=0
+        ),
         cancel_on_shutdown=False,
+        # Longer than the dead-man's switch window (30 s here): a clean stop disarmed it,
+        # so the venue has not cancelled the orders meant to stay.
+        linger_secs=45,
         until=lambda bot: bot.outcome_counts[OutcomeStatus.RESTING] >= 2,
     )
     check_accounting(run)  # tracker's open orders == the venue's, order by order
