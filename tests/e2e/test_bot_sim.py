@@ -21,9 +21,17 @@ from hip3.clients import InfoClient
 from hip3.executor import OutcomeStatus, PlaceOrder
 from hip3.journal import CaptureWriter
 from hip3.journal.replay import replay_async
-from hip3.sim import SimConfig, SimServer
+from hip3.sim import SimConfig, SimServer, open_simulator
 
-from .harness import BOT_KEY, MakerTaker, check_accounting, fills_seen, run_bot_on_sim, trade_as
+from .harness import (
+    BOT_KEY,
+    MakerTaker,
+    check_accounting,
+    fills_seen,
+    run_bot_on_sim,
+    trade_as,
+    trio_clock_ms,
+)
 
 D = Decimal
 
@@ -219,3 +227,39 @@ async def test_orders_left_resting_without_cancel_on_shutdown_match_the_venue(
     assert run.venue_open_orders and run.summary.tracker_stats.open_orders == len(
         run.venue_open_orders
     )
+
+
+async def test_a_cancelled_bot_leaves_the_dead_mans_switch_to_cancel_its_quotes(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """No clean stop (a crash, a cancelled task): nothing more is sent, the switch fires."""
+    async with open_simulator(SimConfig(seed=17)) as sim:
+        bot = Bot(
+            base_url=sim.url,
+            ws_url=sim.ws_url,
+            account=BOT_KEY.address,
+            markets=["BTC", "xyz:TSLA"],
+            strategy=MakerTaker(
+                MarketMaker(MarketMakerParams(half_spread_bps=D(200), skew_bps=D(0))),
+                take_every=0,
+            ),
+            mode=Mode.TRADING,
+            key=BOT_KEY,
+            mainnet=False,
+            clock_ms=trio_clock_ms(),
+            dead_mans_switch_secs=10,
+            strategy_interval_secs=0.2,
+        )
+        with trio.CancelScope() as scope:
+            async with trio.open_nursery() as nursery:
+                await nursery.start(bot.run)
+                with trio.fail_after(30):
+                    while bot.outcome_counts[OutcomeStatus.RESTING] < 2:
+                        await trio.sleep(0.05)
+                scope.cancel()
+        async with InfoClient(sim.url) as info:
+            resting = [o for dex in bot.dexes for o in await info.open_orders(bot.user, dex)]
+            assert resting  # the bot was cancelled mid-run: its quotes are still there
+            await trio.sleep(12)  # past the 10 s window
+            left = [o for dex in bot.dexes for o in await info.open_orders(bot.user, dex)]
+        assert left == []
