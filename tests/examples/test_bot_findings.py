@@ -1,8 +1,12 @@
-"""Findings from running the bot end to end on the simulator, for the bot's owners.
+"""Behaviours the app relies on, found by running the bot end to end on the simulator.
 
-Each test states a behaviour the app relies on and is marked xfail(strict=True) while
-hip3.bot/hip3.executor do not have it yet; once fixed, the strict xfail fails and the
-marker comes off. They run the real Bot against the embedded simulator, no faults.
+Each began as a strict xfail filed against hip3.bot/hip3.executor and stays as a
+regression test once fixed. They run the real Bot against the embedded simulator, no
+faults.
+
+- A Cancel of an order that never went out (refused by a gate) is not posted: under lost
+  post answers each needless round trip stalled the one-at-a-time executor for seconds,
+  which made chaos runs' shutdowns take minutes.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-import pytest
 import trio
 
 from hip3.bot import Book, Bot, StrategyContext
@@ -78,14 +81,6 @@ class Recorder:
             self.actions.append(str(action.get("type")))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/executor: a Cancel of a cloid whose PlaceOrder the gates refused (never sent) "
-    "is posted to the venue ('Order was never placed, already canceled, or filled.'). Under "
-    "chaos (lost post answers) each such round trip can stall the one-at-a-time executor "
-    "~10-20 s; with 5% of post answers lost `hip3 trade --config examples/chaos.toml "
-    "--duration 30` ran 65-146 s, most of it shutting down.",
-)
 async def test_cancel_of_an_order_the_gates_refused_is_not_sent() -> None:
     strategy = CancelOfARefusedOrder()
     recorder = Recorder()
