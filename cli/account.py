@@ -31,6 +31,7 @@ from hip3_cli._common import (
     json_option,
     user_errors,
 )
+from hip3_cli._table import Column, echo_table, side_style, signed_style
 
 __all__ = ["cancel_all_cmd", "fills_cmd", "orders_cmd", "positions_cmd"]
 
@@ -155,12 +156,26 @@ def positions_cmd(
     if not details:
         click.echo(f"{account}: no open positions")
         return
-    click.echo(f"{'coin':<14}{'size':>14}{'entry':>14}{'unrealized pnl':>16}{'liq px':>14}")
-    for r in details:
-        click.echo(
-            f"{r['coin']:<14}{r['size']:>14}{r['entry_px'] or '-':>14}"
-            f"{r['unrealized_pnl'] or '-':>16}{r['liquidation_px'] or '-':>14}"
-        )
+    echo_table(
+        [
+            Column("coin"),
+            Column("size", right=True, style=signed_style),
+            Column("entry", right=True),
+            Column("unrealized pnl", right=True, style=signed_style),
+            Column("liq px", right=True),
+        ],
+        [
+            [
+                r["coin"],
+                r["size"],
+                r["entry_px"] or "-",
+                r["unrealized_pnl"] or "-",
+                r["liquidation_px"] or "-",
+            ]
+            for r in details
+        ],
+        title=f"{account} positions",
+    )
 
 
 async def _positions(
@@ -205,12 +220,21 @@ def orders_cmd(
     if not orders:
         click.echo(f"{account}: no open orders")
         return
-    click.echo(f"{'coin':<14}{'side':<6}{'price':>14}{'size':>14}{'oid':>14}  cloid")
-    for o in orders:
-        click.echo(
-            f"{o['coin']:<14}{o['side']:<6}{o['limit_px']:>14}{o['sz']:>14}{o['oid']:>14}"
-            f"  {o['cloid'] or '-'}"
-        )
+    echo_table(
+        [
+            Column("coin"),
+            Column("side", style=side_style),
+            Column("price", right=True),
+            Column("size", right=True),
+            Column("oid", right=True),
+            Column("cloid"),
+        ],
+        [
+            [o["coin"], o["side"], o["limit_px"], o["sz"], str(o["oid"]), o["cloid"] or "-"]
+            for o in orders
+        ],
+        title=f"{account} open orders",
+    )
 
 
 async def _orders(
@@ -280,13 +304,28 @@ def fills_cmd(
     if not fills:
         click.echo(f"{account}: no fills")
         return
-    click.echo(f"{'time':<10}{'coin':<14}{'side':<6}{'price':>14}{'size':>14}{'closed pnl':>14}")
-    for f in fills:
-        stamp = time.strftime("%H:%M:%S", time.localtime((f["time_ms"] or 0) / 1000))
-        click.echo(
-            f"{stamp:<10}{f['coin']:<14}{f['side']:<6}{f['px']:>14}{f['sz']:>14}"
-            f"{f['closed_pnl'] or '-':>14}"
-        )
+    echo_table(
+        [
+            Column("time"),
+            Column("coin"),
+            Column("side", style=side_style),
+            Column("price", right=True),
+            Column("size", right=True),
+            Column("closed pnl", right=True, style=signed_style),
+        ],
+        [
+            [
+                time.strftime("%H:%M:%S", time.localtime((f["time_ms"] or 0) / 1000)),
+                f["coin"],
+                f["side"],
+                f["px"],
+                f["sz"],
+                f["closed_pnl"] or "-",
+            ]
+            for f in fills
+        ],
+        title=f"{account} fills",
+    )
 
 
 async def _fills(
