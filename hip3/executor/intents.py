@@ -25,6 +25,7 @@ __all__ = [
     "OutcomeStatus",
     "PlaceOrder",
     "Tif",
+    "to_tif",
 ]
 
 
@@ -34,6 +35,24 @@ class Tif(enum.Enum):
     GTC = "Gtc"
     IOC = "Ioc"
     ALO = "Alo"  # add-liquidity-only: the venue rejects it if it would cross
+
+
+def to_tif(value: Tif | str) -> Tif:
+    """A :class:`Tif`, or its venue spelling in any case (``"Gtc"``, ``"ioc"``, ``"ALO"``).
+
+    The attrs converter of every ``tif`` field: a plain string is turned into the enum
+    at construction, so nothing downstream meets a str where a Tif belongs.
+    """
+    if isinstance(value, Tif):
+        return value
+    if isinstance(value, str):
+        for tif in Tif:
+            if value.strip().lower() == tif.value.lower():
+                return tif
+    raise ValidationError(
+        f"expected one of {', '.join(t.value for t in Tif)} (any case), got {value!r}",
+        field="tif",
+    )
 
 
 def _price(value: Decimal | str | int | float) -> Decimal:
@@ -57,7 +76,7 @@ class PlaceOrder:
     side: Side
     px: Decimal = attrs.field(converter=_price, validator=_positive)
     sz: Decimal = attrs.field(converter=_size, validator=_positive)
-    tif: Tif = Tif.GTC
+    tif: Tif = attrs.field(default=Tif.GTC, converter=to_tif)
     reduce_only: bool = False
     cloid: Cloid = attrs.field(factory=Cloid.random)
 
@@ -100,7 +119,7 @@ class Modify:
     sz: Decimal = attrs.field(converter=_size, validator=_positive)
     cloid: Cloid | None = None
     oid: int | None = None
-    tif: Tif = Tif.GTC
+    tif: Tif = attrs.field(default=Tif.GTC, converter=to_tif)
     reduce_only: bool = False
     new_cloid: Cloid = attrs.field(factory=Cloid.random)
 

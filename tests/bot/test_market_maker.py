@@ -11,7 +11,8 @@ from hip3.bot.book import Book, Level
 from hip3.bot.strategies import MarketMaker, MarketMakerParams
 from hip3.bot.strategy import MarketRules, Strategy, StrategyContext
 from hip3.domain import Fill, OrderState, OrderStatus
-from hip3.executor import Cancel, PlaceOrder, Tif
+from hip3.errors import ValidationError
+from hip3.executor import Cancel, Modify, PlaceOrder, Tif
 from hip3.risk import MarketData, MarketLimits, RiskGates, RiskLimits, RiskView
 from hip3.types import Side, validate_price, validate_size
 
@@ -185,3 +186,32 @@ def test_partly_filled_quote_is_cancelled_and_requoted() -> None:
     after = maker.on_fill(part, ctx(5, books={"BTC": b}, positions={"BTC": bid.sz / 2}))
     assert bid.cloid in {i.cloid for i in after if isinstance(i, Cancel)}
     assert Side.BUY in places(after)
+
+
+@pytest.mark.parametrize(
+    ("text", "tif"),
+    [("Gtc", Tif.GTC), ("ioc", Tif.IOC), ("ALO", Tif.ALO), (Tif.IOC, Tif.IOC)],
+)
+def test_tif_given_as_text_becomes_the_enum_the_venue_adapter_reads(
+    text: str | Tif, tif: Tif
+) -> None:
+    maker = MarketMaker(MarketMakerParams(tif=text))  # type: ignore[arg-type]
+    quotes = places(maker.on_book(book("BTC", "97123.4", "97125.6"), ctx()))
+    assert {order.tif for order in quotes.values()} == {tif}
+    # what the exchange adapter writes into t.limit.tif
+    assert {order.tif.value for order in quotes.values()} == {tif.value}
+
+
+@pytest.mark.parametrize("bad", ["Day", "", 3, None])
+def test_unknown_tif_is_refused_at_construction_naming_the_field(bad: object) -> None:
+    with pytest.raises(ValidationError, match=r"^tif: expected one of Gtc, Ioc, Alo") as info:
+        MarketMakerParams(tif=bad)  # type: ignore[arg-type]
+    assert info.value.field == "tif"
+    with pytest.raises(ValidationError, match=r"^tif: "):
+        PlaceOrder("BTC", Side.BUY, "1", "1", tif=bad)  # type: ignore[arg-type]
+
+
+def test_place_order_and_modify_accept_tif_text() -> None:
+    assert PlaceOrder("BTC", Side.BUY, "1", "1", tif="ioc").tif is Tif.IOC
+    modify = Modify("BTC", Side.SELL, "1", "1", oid=7, tif="Alo")
+    assert modify.tif is Tif.ALO

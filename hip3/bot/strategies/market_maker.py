@@ -25,7 +25,7 @@ from hip3.bot.book import Book
 from hip3.bot.strategy import MarketRules, StrategyContext
 from hip3.domain import Fill
 from hip3.errors import ValidationError
-from hip3.executor.intents import Cancel, Intent, PlaceOrder, Tif
+from hip3.executor.intents import Cancel, Intent, PlaceOrder, Tif, to_tif
 from hip3.types import Cloid, Side, round_price, round_size
 
 __all__ = ["MarketMaker", "MarketMakerParams"]
@@ -46,7 +46,8 @@ class MarketMakerParams:
     #: how long a just-sent quote may be missing from the open orders before it is
     #: presumed gone (the tracker learns of it only once the executor sends it)
     forget_after_ms: int = 5_000
-    tif: Tif = Tif.ALO
+    #: ``Tif`` or its spelling in any case (``"Gtc"``, ``"ioc"``)
+    tif: Tif = attrs.field(default=Tif.ALO, converter=to_tif)
 
 
 @attrs.frozen(slots=True)
