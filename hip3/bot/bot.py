@@ -60,7 +60,7 @@ from hip3.clients import (
     WsEvent,
 )
 from hip3.domain import AccountSnapshot, Fill
-from hip3.errors import Hip3Error
+from hip3.errors import Hip3Error, SigningError
 from hip3.executor import (
     CancelAll,
     Executor,
@@ -74,6 +74,7 @@ from hip3.executor import (
 from hip3.executor.exchange_venue import ExchangeVenue
 from hip3.executor.ports import OrderVenue
 from hip3.risk import KillSwitch, RiskGates, RiskLimits
+from hip3.signing import PrivateKey
 from hip3.types import Coin
 from hip3.wire.convert import fills_to_domain
 
@@ -132,12 +133,30 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def _signing_key(key: PrivateKey | str | bytes | None) -> PrivateKey | None:
+    """``key`` as a :class:`PrivateKey` (hex text or 32 bytes parsed once), or None.
+
+    A key that cannot be parsed raises :class:`~hip3.errors.SigningError` naming ``key``
+    and saying what is wrong with it, never echoing it.
+    """
+    if key is None:
+        return None
+    try:
+        return PrivateKey.coerce(key)
+    except SigningError as exc:
+        reason = str(exc).removeprefix("private_key: ")
+        raise SigningError(f"key: not a usable signing key: {reason}") from None
+
+
 class Bot:
     """One trading bot. Parameters are explicit (no config file format here).
 
     ``markets`` are coins (``"BTC"``, ``"xyz:GOLD"`` for a HIP-3 dex); ``key``
     signs orders (the account's or an approved agent's; needed in trading mode
-    only); ``account`` is whose fills and positions are followed.
+    only): a :class:`~hip3.signing.PrivateKey`, hex text or 32 bytes, parsed once
+    here (an unusable one raises :class:`~hip3.errors.SigningError` naming ``key``,
+    never echoing it) so no plain-text copy is kept; ``account`` is whose fills and
+    positions are followed.
 
     ``resync_backfill``: before each periodic or final snapshot is offered, the
     account's fills since the dex's last adopted snapshot are fetched over REST
@@ -161,7 +180,7 @@ class Bot:
         markets: Sequence[str],
         strategy: Strategy,
         mode: Mode | str = Mode.OBSERVE,
-        key: Any = None,
+        key: PrivateKey | str | bytes | None = None,
         vault_address: str | None = None,
         mainnet: bool = True,
         risk_limits: RiskLimits | None = None,
@@ -193,7 +212,7 @@ class Bot:
         self.vault_address = vault_address.lower() if vault_address else None
         self.markets = [Coin(m) for m in markets]
         self.strategy = strategy
-        self._key = key  # never logged or shown
+        self._key = _signing_key(key)  # parsed once, never kept as text; never logged or shown
         self.mainnet = mainnet
         self.risk_limits = risk_limits or RiskLimits()
         self.position_resync_interval_secs = position_resync_interval_secs
@@ -330,6 +349,7 @@ class Bot:
         self.paper = paper = PaperVenue(now_ms=self.clock_ms) if self.mode is Mode.PAPER else None
         venue: OrderVenue | None = paper
         if self.mode is Mode.TRADING:
+            assert self._key is not None  # __init__ refuses trading mode without one
             self._exchange_client = client = ExchangeClient(
                 self.base_url,
                 self._key,
