@@ -200,8 +200,8 @@ def render_line(state: LiveState) -> str:
     o = state.orders
     return (
         f"[{state.elapsed_secs:6.1f}s] fills={state.fills} "
-        f"orders placed={o.placed} filled={o.filled} rejected={o.rejected} "
-        f"cancelled={o.cancelled} open={len(state.open_orders)} | "
+        f"orders placed={o.placed} filled={o.filled} resting={o.resting} "
+        f"cancelled={o.cancelled} rejected={o.rejected} open={len(state.open_orders)} | "
         f"pos {positions or 'flat'} | pnl realized={decimal_text(state.realized_pnl)} "
         f"fees={decimal_text(state.fees)} | resync adopted={state.snapshots_adopted} "
         f"deferred={state.snapshots_deferred} drift={state.drift_events} "
@@ -253,8 +253,8 @@ def render_live(state: LiveState, config: Config) -> Any:
         )
     o = state.orders
     counters = Text(
-        f"orders placed {o.placed}  filled {o.filled}  rejected {o.rejected}  "
-        f"cancelled {o.cancelled}\n"
+        f"orders placed {o.placed}  filled {o.filled}  resting {o.resting}  "
+        f"cancelled {o.cancelled}  rejected {o.rejected}\n"
         f"pnl realized {decimal_text(state.realized_pnl)}  fees {decimal_text(state.fees)}\n"
         f"resync adopted {state.snapshots_adopted}  deferred {state.snapshots_deferred}  "
         f"drift events {state.drift_events}  duplicates dropped {state.duplicates_dropped}"
@@ -281,8 +281,19 @@ def render_summary(summary: TradeSummary) -> str:
     o = data["orders"]
     lines.append(
         f"orders: placed {o['placed']}, filled {o['filled']}, resting {o['resting']}, "
-        f"rejected {o['rejected']}, cancelled {o['cancelled']}"
+        f"cancelled {o['cancelled']}, rejected {o['rejected']} "
+        f"(venue {o['venue_rejections']}, gates {o['gate_rejections']})"
     )
+    intents = data.get("intents") or {}
+    if intents:
+        lines.append(
+            "intents: "
+            + "; ".join(
+                f"{kind} " + ", ".join(f"{status} {n}" for status, n in counts.items() if n)
+                for kind, counts in intents.items()
+                if any(counts.values())
+            )
+        )
     pnl = data["pnl"]
     lines.append(
         f"pnl: realized {pnl['realized']}, fees {pnl['fees']}, "

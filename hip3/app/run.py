@@ -162,11 +162,11 @@ class RunningBot:
         positions = {c: sz for c, sz in (await tracker.positions()).items() if sz != 0}
         open_orders = [o for o in await tracker.open_orders() if not o.status.is_terminal]
         stats = await tracker.stats()
-        counts = getattr(self.bot, "outcome_counts", None)
-        if counts is None:  # an older Bot: count its outcome list
-            counts = {}
-            for outcome in self.bot.outcomes:
-                counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        # The same per-order counts the final summary reports (not outcomes by status).
+        orders = OrderCounts.from_tally(
+            await self.bot.order_tally(),
+            unknown_outcomes=self.bot.executor_stats.unknown_outcomes,
+        )
         return LiveState(
             elapsed_secs=time.monotonic() - self.started_at,
             mode=self.bot.mode.value,
@@ -180,7 +180,7 @@ class RunningBot:
             ),
             realized_pnl=self.monitor.realized_pnl,
             fees=self.monitor.fees,
-            orders=OrderCounts.live(counts),
+            orders=orders,
             drift_events=_stat(stats, "drift_events") - _stat(stats, "drift_explained"),
             snapshots_adopted=_stat(stats, "snapshots_adopted"),
             snapshots_deferred=_stat(stats, "snapshots_deferred"),
@@ -499,4 +499,5 @@ def _summary(
         sim=sim_json,
         errors=list(bot_summary.errors),
         bot=bot_summary,
+        intents=dict(bot_summary.intents),
     )

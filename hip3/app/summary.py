@@ -9,9 +9,8 @@ from typing import Any
 import attrs
 
 from hip3.app.monitor import FillRecord
-from hip3.bot import BotSummary
+from hip3.bot import BotSummary, OrderTally
 from hip3.domain import OrderState
-from hip3.executor import OutcomeStatus
 from hip3.types import Side
 
 __all__ = ["LiveState", "OrderCounts", "TradeSummary", "decimal_text"]
@@ -31,40 +30,48 @@ def _positions_json(positions: Mapping[str, Decimal] | None) -> dict[str, str] |
 
 @attrs.frozen
 class OrderCounts:
-    """How the intents of a run ended, plus what the executor saw."""
+    """The run's orders, each counted once by its latest known state (not intents).
+
+    ``placed`` orders were sent; each is then one of ``filled`` (including quotes that
+    rested first and were filled by the stream), ``cancelled``, ``venue_rejections``,
+    ``resting`` (still open) or ``untracked`` (ended, end forgotten). ``rejected`` is
+    ``venue_rejections + gate_rejections`` (gate-refused orders were never sent);
+    ``partially_filled`` counts cancelled or resting orders that filled in part;
+    ``unknown_outcomes`` orders whose post answer was lost (resolved by cloid). How the
+    intents themselves ended (a Cancel refused because its order had filled, ...) is
+    :attr:`TradeSummary.intents`, not here. The live view and the final summary both
+    come from :class:`~hip3.bot.OrderTally`, so they count the same way.
+    """
 
     placed: int = 0
     filled: int = 0
+    partially_filled: int = 0
     resting: int = 0
-    rejected: int = 0
     cancelled: int = 0
+    rejected: int = 0
+    venue_rejections: int = 0
     gate_rejections: int = 0
+    untracked: int = 0
     unknown_outcomes: int = 0
 
     @classmethod
-    def live(cls, counts: Mapping[OutcomeStatus, int]) -> OrderCounts:
-        """From outcome counts by status while the bot runs (placed = rested or filled)."""
-        filled = counts.get(OutcomeStatus.FILLED, 0)
-        resting = counts.get(OutcomeStatus.RESTING, 0)
+    def from_tally(cls, tally: OrderTally, *, unknown_outcomes: int = 0) -> OrderCounts:
         return cls(
-            placed=filled + resting,
-            filled=filled,
-            resting=resting,
-            rejected=counts.get(OutcomeStatus.REJECTED, 0),
-            cancelled=counts.get(OutcomeStatus.CANCELLED, 0),
+            placed=tally.placed,
+            filled=tally.filled,
+            partially_filled=tally.partially_filled,
+            resting=tally.resting,
+            cancelled=tally.cancelled,
+            rejected=tally.rejected,
+            venue_rejections=tally.venue_rejections,
+            gate_rejections=tally.gate_rejections,
+            untracked=tally.untracked,
+            unknown_outcomes=unknown_outcomes,
         )
 
     @classmethod
     def final(cls, summary: BotSummary) -> OrderCounts:
-        return cls(
-            placed=summary.orders_placed,
-            filled=summary.orders_filled,
-            resting=summary.orders_resting,
-            rejected=summary.orders_rejected,
-            cancelled=summary.orders_cancelled,
-            gate_rejections=summary.gate_rejections,
-            unknown_outcomes=summary.unknown_outcomes,
-        )
+        return cls.from_tally(summary.orders, unknown_outcomes=summary.unknown_outcomes)
 
     def to_json(self) -> dict[str, int]:
         return attrs.asdict(self)
@@ -153,6 +160,8 @@ class TradeSummary:
     unrealized_pnl: Decimal | None
     sim: dict[str, Any] | None = None
     errors: list[str] = attrs.field(factory=list)
+    #: how each intent ended, by kind and outcome status ({"place": {"filled": n, ...}})
+    intents: dict[str, dict[str, int]] = attrs.field(factory=dict)
     bot: BotSummary | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
@@ -183,6 +192,7 @@ class TradeSummary:
             "drift": [_drift_json(event) for event in self.drift],
             "drift_explained": self.drift_explained,
             "orders": self.orders.to_json(),
+            "intents": {kind: dict(counts) for kind, counts in self.intents.items()},
             "resync": self.resync,
             "dedup": self.dedup,
             "pnl": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hip3.bot.book import Book, Level, book_from_l2
 from hip3.bot.bot import Bot, BotSummary, Mode, run_bot
+from hip3.bot.orders import OrderLedger, OrderTally
 from hip3.bot.paper import PaperVenue
 from hip3.bot.resync import ResyncStats, ResyncTimer
 from hip3.bot.runner import StrategyRunner
@@ -16,6 +17,8 @@ __all__ = [
     "Level",
     "MarketRules",
     "Mode",
+    "OrderLedger",
+    "OrderTally",
     "PaperVenue",
     "ResyncStats",
     "ResyncTimer",

@@ -28,8 +28,13 @@ nothing more: the scheduleCancel stays armed and cancels the bot's orders
 within ``dead_mans_switch_secs``.
 
 Every intent ends in an :class:`~hip3.executor.Outcome`; the bot counts them
-by status (:attr:`Bot.outcome_counts`) and keeps the most recent
-``outcome_history`` of them in :attr:`Bot.outcomes` (bounded, for long runs).
+by status (:attr:`Bot.outcome_counts`, and per intent kind in
+:attr:`Bot.ledger` ``.intents``) and keeps the most recent ``outcome_history``
+of them in :attr:`Bot.outcomes` (bounded, for long runs). What became of each
+order sent is counted apart, per order, from the tracker's order states
+(:meth:`Bot.order_tally`, :mod:`hip3.bot.orders`): a resting quote the stream
+later fills is a filled order, a Cancel refused because its order had filled
+is not a rejected order.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ import attrs
 import trio
 
 from hip3.bot.book import Book, book_from_l2
+from hip3.bot.orders import OrderLedger, OrderTally
 from hip3.bot.paper import PaperVenue
 from hip3.bot.ports import BotTracker, MarketUniverse, TrackerService, WireConverters
 from hip3.bot.resync import ResyncStats, ResyncTimer
@@ -95,9 +101,14 @@ class Mode(enum.Enum):
 class BotSummary:
     """What a run did. Positions are signed sizes by coin (flat ones left out).
 
+    ``orders`` counts orders, each once by its final state (:class:`OrderTally`);
+    ``intents`` how each intent ended, by kind (``place`` / ``modify`` /
+    ``cancel``) and outcome status -- a Cancel of a quote that had just filled ends
+    ``rejected`` there, not in ``orders``.
+
     ``intents_sent`` counts what the strategy asked for, ``intents_executed``
     what the executor finished (the strategy's plus the bot's own CancelAll at
-    shutdown and on kill); ``orders_*`` count outcomes by status. ``baseline``
+    shutdown and on kill). ``baseline``
     says whether every traded dex's start-up snapshot was adopted and
     ``final_resync`` whether the closing one was. ``backfilled_fills`` counts
     fills fetched over REST before resync snapshots (most are duplicates the
@@ -110,12 +121,8 @@ class BotSummary:
     positions: dict[str, Decimal]
     exchange_positions: dict[str, Decimal] | None
     drift_events: list[Any]
-    orders_placed: int
-    orders_filled: int
-    orders_resting: int
-    orders_rejected: int
-    orders_cancelled: int
-    gate_rejections: int
+    orders: OrderTally
+    intents: dict[str, dict[str, int]]
     unknown_outcomes: int
     resync: ResyncStats
     executor: ExecutorStats
@@ -247,6 +254,7 @@ class Bot:
         self._refused = 0  # intents ended by observe mode
         self.outcomes: collections.deque[Outcome] = collections.deque(maxlen=outcome_history)
         self.outcome_counts: dict[OutcomeStatus, int] = {status: 0 for status in OutcomeStatus}
+        self.ledger = OrderLedger()  # per-order counts and per-intent-kind outcome counts
         self.paper: PaperVenue | None = None  # the simulated venue, in paper mode
 
     def __repr__(self) -> str:
@@ -282,10 +290,22 @@ class Bot:
         if self._executor is not None:
             self._record(await self._executor.kill(reason))
 
+    @property
+    def executor_stats(self) -> ExecutorStats:
+        """The executor's counters so far (zeros before it starts, or in observe mode)."""
+        return self._executor.stats if self._executor is not None else ExecutorStats()
+
+    async def order_tally(self) -> OrderTally:
+        """The orders sent so far, each counted once by its current state in the tracker."""
+        cloids = self.ledger.pending_cloids()  # before asking: see OrderLedger
+        orders = await self.tracker.orders() if cloids else ()
+        return self.ledger.settle(cloids, orders)
+
     def _record(self, outcomes: Sequence[Outcome]) -> None:
         for outcome in outcomes:
             self.outcomes.append(outcome)
             self.outcome_counts[outcome.status] += 1
+            self.ledger.record(outcome, sent=self.mode is not Mode.OBSERVE)
             if outcome.status is OutcomeStatus.REJECTED:
                 log.info("intent rejected: %s (%s)", outcome.reason, outcome.gate or "venue")
 
@@ -523,6 +543,10 @@ class Bot:
         async with outcomes:
             async for outcome in outcomes:
                 self._record([outcome])
+                if self.ledger.needs_settling():
+                    # Read ended orders before the tracker forgets them (it keeps the
+                    # most recent finished ones only).
+                    await self.order_tally()
 
     async def _exchange_positions(
         self, fetch: Any, *, attempts: int = 5, retry_secs: float = 0.2
@@ -550,23 +574,19 @@ class Bot:
         executor_stats = self._executor.stats if self._executor is not None else ExecutorStats()
         resync_stats = self._resync.stats if self._resync is not None else ResyncStats()
         positions = {c: sz for c, sz in (await tracker.positions()).items() if sz != 0}
-        counts = self.outcome_counts
+        tracker_stats = await tracker.stats()
         return BotSummary(
             mode=self.mode,
             fills=self._fills_seen,
             positions=positions,
             exchange_positions=exchange_positions,
             drift_events=list(await tracker.drift_events()),
-            orders_placed=executor_stats.placed,
-            orders_filled=counts[OutcomeStatus.FILLED],
-            orders_resting=counts[OutcomeStatus.RESTING],
-            orders_rejected=counts[OutcomeStatus.REJECTED],
-            orders_cancelled=counts[OutcomeStatus.CANCELLED],
-            gate_rejections=executor_stats.gate_rejections,
+            orders=await self.order_tally(),
+            intents=self.ledger.intents_json(),
             unknown_outcomes=executor_stats.unknown_outcomes,
             resync=resync_stats,
             executor=executor_stats,
-            tracker_stats=await tracker.stats(),
+            tracker_stats=tracker_stats,
             errors=list(self._errors),
             intents_sent=self._runner.intents_sent if self._runner is not None else 0,
             intents_executed=executor_stats.intents + self._refused,

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import trio
 
 from hip3.bot.strategy import MarketRules
-from hip3.domain import AccountSnapshot, Fill, OrderUpdate
+from hip3.domain import AccountSnapshot, Fill, OrderState, OrderUpdate
 from hip3.executor.ports import ExecutorTracker
 
 __all__ = ["BotTracker", "MarketUniverse", "TrackerService", "WireConverters"]
@@ -29,6 +29,10 @@ class BotTracker(ExecutorTracker, Protocol):
         ...
 
     async def drift_events(self) -> Sequence[Any]: ...
+
+    async def orders(self) -> Sequence[OrderState]:
+        """Open orders and the recently finished ones still remembered (by cloid)."""
+        ...
 
     async def stats(self) -> Any: ...
 

@@ -135,9 +135,18 @@ async def test_paper_bot_quotes_main_and_hip3_markets_fills_and_shuts_down_clean
     assert not bot.paper.resting  # every quote cancelled at shutdown
     # No placement was refused; a cancel may race its quote's fill (the venue then says
     # "already filled"), exactly as it can live.
-    assert summary.executor.rejected == 0 and summary.gate_rejections == 0
-    assert summary.orders_cancelled >= 2
-    assert summary.orders_rejected == summary.executor.cancel_failures
+    assert summary.executor.rejected == 0 and summary.orders.gate_rejections == 0
+    assert summary.orders.rejected == summary.orders.venue_rejections == 0
+    # Per order: the two quotes the book traded through rested first and were filled by
+    # the paper venue's events (no post answer said "filled"); every other quote was
+    # cancelled, nothing is left open.
+    orders = summary.orders
+    assert orders.filled == 2 and bot.outcome_counts[OutcomeStatus.FILLED] == 0
+    assert orders.placed == summary.executor.placed == orders.filled + orders.cancelled
+    assert orders.cancelled >= 2 and orders.resting == 0 and orders.untracked == 0
+    # Per intent: a cancel that raced its quote's fill ends rejected there, not in orders.
+    assert summary.intents["cancel"]["rejected"] == summary.executor.cancel_failures
+    assert summary.intents["place"]["resting"] == orders.placed
     assert summary.exchange_positions is None and summary.drift_events == []
 
 

@@ -35,21 +35,21 @@ class Tracker:
     """Minimal accounting for this test: positions by tid, orders by cloid."""
 
     def __init__(self) -> None:
-        self.orders: dict[Cloid, OrderState] = {}
+        self.by_cloid: dict[Cloid, OrderState] = {}
         self.position: dict[str, Decimal] = {}
         self.tids: set[int] = set()
         self.provisional: dict[int, Decimal] = {}
 
     async def order_sent(self, order: PlaceOrder) -> None:
-        self.orders[order.cloid] = OrderState(
+        self.by_cloid[order.cloid] = OrderState(
             order.coin, order.side, order.px, order.sz, OrderStatus.PENDING, cloid=order.cloid
         )
 
     def _set(self, cloid: Cloid, status: OrderStatus, oid: int | None) -> None:
-        self.orders[cloid] = attrs.evolve(self.orders[cloid], status=status, oid=oid)
+        self.by_cloid[cloid] = attrs.evolve(self.by_cloid[cloid], status=status, oid=oid)
 
     async def order_resting(self, cloid: Cloid, oid: int) -> None:
-        if not self.orders[cloid].status.is_terminal:
+        if not self.by_cloid[cloid].status.is_terminal:
             self._set(cloid, OrderStatus.RESTING, oid)
 
     async def order_filled(
@@ -61,7 +61,7 @@ class Tracker:
         self._set(cloid, OrderStatus.REJECTED, None)
 
     async def order_update(self, update: OrderUpdate) -> None:
-        if update.cloid in self.orders:
+        if update.cloid in self.by_cloid:
             self._set(update.cloid, update.order_status, update.oid)
 
     async def fill(self, fill: Fill) -> None:
@@ -75,7 +75,10 @@ class Tracker:
         return dict(self.position)
 
     async def open_orders(self) -> Sequence[OrderState]:
-        return [o for o in self.orders.values() if not o.status.is_terminal]
+        return [o for o in self.by_cloid.values() if not o.status.is_terminal]
+
+    async def orders(self) -> Sequence[OrderState]:
+        return list(self.by_cloid.values())
 
 
 def book(bid: str, ask: str) -> Book:

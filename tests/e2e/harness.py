@@ -33,9 +33,9 @@ from hip3.bot.book import Book
 from hip3.bot.strategies import MarketMaker, MarketMakerParams
 from hip3.bot.strategy import StrategyContext
 from hip3.clients import ExchangeClient, InfoClient, NonceGenerator, OrderRequest
-from hip3.domain import Fill
+from hip3.domain import Fill, OrderStatus
 from hip3.errors import Hip3Error
-from hip3.executor import Intent, OutcomeStatus, PlaceOrder, Tif
+from hip3.executor import Intent, Modify, OutcomeStatus, PlaceOrder, Tif
 from hip3.signing import PrivateKey
 from hip3.sim import SimConfig, SimServer, open_simulator
 from hip3.tracker import PositionTracker
@@ -405,6 +405,32 @@ def check_accounting(
         assert all(o.intent.cloid in ended for o in placed if o.oid is not None)
     if run.bot.cancel_on_shutdown and summary.mode is Mode.TRADING:
         assert run.venue_open_orders == []
+    # Orders, counted per order: each sent one ends in exactly one state.
+    o = summary.orders
+    assert o.placed == summary.executor.placed, (o, summary.executor)
+    assert o.placed == o.filled + o.cancelled + o.venue_rejections + o.resting + o.untracked, o
+    assert o.rejected == o.venue_rejections + o.gate_rejections
+    assert o.gate_rejections == summary.executor.gate_rejections
+    if summary.mode is Mode.TRADING and orders_remembered:
+        # Filled orders are those the tracker has filled, however they got there (post
+        # answer, or resting then filled by userFills), never the outcomes' count.
+        sent = {
+            (o.intent.cloid if isinstance(o.intent, PlaceOrder) else o.intent.new_cloid)
+            for o in outcomes
+            if isinstance(o.intent, (PlaceOrder, Modify)) and o.gate is None
+        }
+        if complete:
+            ended = [t for t in tracked if t.cloid in sent]
+            assert o.untracked == 0
+            assert o.filled == sum(t.status is OrderStatus.FILLED for t in ended), o
+            assert o.cancelled == sum(t.status is OrderStatus.CANCELLED for t in ended), o
+            assert o.resting == sum(not t.status.is_terminal for t in ended), o
+    if run.bot.cancel_on_shutdown and summary.mode is Mode.TRADING:
+        assert o.resting == 0, o
+    # Intents, counted apart by kind: every outcome recorded once.
+    assert sum(sum(c.values()) for c in summary.intents.values()) == sum(
+        run.bot.outcome_counts.values()
+    )
     assert stats.overfills == 0 and stats.errors == 0
     # Drift: none, or explained.
     drift = unexplained_drift(summary)

@@ -64,7 +64,7 @@ async def test_trading_bot_market_makes_btc_and_hip3_tsla_and_ends_equal_to_trut
     assert set(run.truth_positions()) <= {"BTC", "xyz:TSLA"}
     # Both paths of accounting were exercised: IOC fills answered "filled" (provisional,
     # then confirmed by userFills) and resting quotes filled later.
-    assert s.tracker_stats.provisional_fills > 0 and s.orders_resting > 0
+    assert s.tracker_stats.provisional_fills > 0 and s.intents["place"]["resting"] > 0
     assert s.tracker_stats.fills_applied > s.tracker_stats.provisional_fills
     # Periodic resyncs ran (interval 1 s here) and found nothing to correct.
     assert s.resync.ticks >= 4 and s.resync.snapshots_adopted > 2 * s.resync.ticks // 2
@@ -122,7 +122,7 @@ async def test_observe_bot_follows_an_account_trading_elsewhere(
     check_accounting(run)
     s = run.summary
     assert run.truth_positions()  # the positions opened before the run are still there
-    assert s.baseline and s.orders_placed == 0
+    assert s.baseline and s.orders.placed == 0 and s.orders.rejected == 0
     # The strategy ran; nothing it asked for was sent.
     assert s.intents_sent > 0 and run.bot.outcome_counts[OutcomeStatus.REJECTED] == s.intents_sent
     assert all(o.reason == "observe mode: no orders are sent" for o in run.bot.outcomes)
