@@ -500,4 +500,5 @@ def _summary(
         errors=list(bot_summary.errors),
         bot=bot_summary,
         intents=dict(bot_summary.intents),
+        fill_deliveries=bot_summary.fill_deliveries,
     )

@@ -162,6 +162,8 @@ class TradeSummary:
     errors: list[str] = attrs.field(factory=list)
     #: how each intent ended, by kind and outcome status ({"place": {"filled": n, ...}})
     intents: dict[str, dict[str, int]] = attrs.field(factory=dict)
+    #: fills the feeds delivered, duplicates and snapshot replays included
+    fill_deliveries: int = 0
     bot: BotSummary | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
@@ -193,6 +195,7 @@ class TradeSummary:
             "drift_explained": self.drift_explained,
             "orders": self.orders.to_json(),
             "intents": {kind: dict(counts) for kind, counts in self.intents.items()},
+            "fill_deliveries": self.fill_deliveries,
             "resync": self.resync,
             "dedup": self.dedup,
             "pnl": {

@@ -101,6 +101,11 @@ class Mode(enum.Enum):
 class BotSummary:
     """What a run did. Positions are signed sizes by coin (flat ones left out).
 
+    ``fills`` counts distinct trades the tracker applied (its ``fills_applied``:
+    duplicates, subscribe snapshots' history and trades already inside an adopted
+    snapshot left out); ``fill_deliveries`` every fill the feeds handed over,
+    duplicates and snapshot replays included.
+
     ``orders`` counts orders, each once by its final state (:class:`OrderTally`);
     ``intents`` how each intent ended, by kind (``place`` / ``modify`` /
     ``cancel``) and outcome status -- a Cancel of a quote that had just filled ends
@@ -134,6 +139,7 @@ class BotSummary:
     final_resync: bool = False
     backfilled_fills: int = 0
     post_answers_lost: int = 0
+    fill_deliveries: int = 0
 
 
 def _now_ms() -> int:
@@ -242,7 +248,7 @@ class Bot:
         self.final_resync_timeout_secs = final_resync_timeout_secs
         self.kill_switch = KillSwitch()
         self._stop = trio.Event()
-        self._fills_seen = 0
+        self._fills_seen = 0  # fills delivered by the feeds, duplicates included
         self._summary: BotSummary | None = None
         self._errors: list[str] = []
         self._executor: Executor | None = None
@@ -294,6 +300,11 @@ class Bot:
     def executor_stats(self) -> ExecutorStats:
         """The executor's counters so far (zeros before it starts, or in observe mode)."""
         return self._executor.stats if self._executor is not None else ExecutorStats()
+
+    @property
+    def fill_deliveries(self) -> int:
+        """Fills handed over by the feeds so far, duplicates and snapshot replays included."""
+        return self._fills_seen
 
     async def order_tally(self) -> OrderTally:
         """The orders sent so far, each counted once by its current state in the tracker."""
@@ -577,7 +588,7 @@ class Bot:
         tracker_stats = await tracker.stats()
         return BotSummary(
             mode=self.mode,
-            fills=self._fills_seen,
+            fills=_stat(tracker_stats, "fills_applied"),
             positions=positions,
             exchange_positions=exchange_positions,
             drift_events=list(await tracker.drift_events()),
@@ -596,7 +607,14 @@ class Bot:
             post_answers_lost=(
                 self._exchange_client.unknown_outcomes if self._exchange_client is not None else 0
             ),
+            fill_deliveries=self._fills_seen,
         )
+
+
+def _stat(stats: Any, name: str) -> int:
+    """A tracker counter from its stats (a TrackerStats, or a plain mapping)."""
+    value = stats.get(name, 0) if isinstance(stats, Mapping) else getattr(stats, name, 0)
+    return value if isinstance(value, int) else 0
 
 
 class FeedRouter:

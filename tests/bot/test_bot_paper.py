@@ -66,7 +66,7 @@ class TrackerService(Tracker):
         return []
 
     async def stats(self) -> Any:
-        return {"tids": len(self.tids)}
+        return {"fills_applied": len(self.tids)}
 
 
 class NoConverters:
@@ -147,6 +147,7 @@ async def test_paper_bot_quotes_main_and_hip3_markets_fills_and_shuts_down_clean
     # Per intent: a cancel that raced its quote's fill ends rejected there, not in orders.
     assert summary.intents["cancel"]["rejected"] == summary.executor.cancel_failures
     assert summary.intents["place"]["resting"] == orders.placed
+    assert summary.fills == 2 == summary.fill_deliveries
     assert summary.exchange_positions is None and summary.drift_events == []
 
 

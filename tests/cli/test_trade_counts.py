@@ -51,6 +51,8 @@ async def test_orders_are_per_order_live_and_final_and_intents_are_apart(
     assert sum(place.values()) == orders["placed"] + orders["gate_rejections"]
     assert orders["filled"] >= place["filled"]  # plus quotes filled after resting
     assert sum(intents["cancel"].values()) > 0
+    # Fills: distinct trades; deliveries (duplicates, snapshots) apart.
+    assert isinstance(data["fills"], int) and data["fill_deliveries"] >= data["fills"]
     # The live view counts the same way: per order, never decreasing, at most the end's.
     assert len(updates) >= 3
     keys = ("placed", "filled", "cancelled", "rejected", "venue_rejections", "gate_rejections")
@@ -88,7 +90,7 @@ def test_summary_text_names_rejections_by_source_and_intents_apart() -> None:
     assert "intents: place resting 9, rejected 3; cancel rejected 4" in text
     data = summary.to_json()
     assert data["intents"]["cancel"] == {"filled": 0, "resting": 0, "cancelled": 0, "rejected": 4}
-    assert data["orders"]["rejected"] == 3
+    assert data["orders"]["rejected"] == 3 and data["fill_deliveries"] == 9
 
 
 def _summary_with(counts: OrderCounts) -> TradeSummary:
@@ -105,4 +107,5 @@ def _summary_with(counts: OrderCounts) -> TradeSummary:
             "modify": dict(zero),
             "cancel": {**zero, "rejected": 4},
         },
+        fill_deliveries=9,
     )  # fmt: skip

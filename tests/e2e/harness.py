@@ -431,6 +431,9 @@ def check_accounting(
     assert sum(sum(c.values()) for c in summary.intents.values()) == sum(
         run.bot.outcome_counts.values()
     )
+    # Fills: distinct trades the tracker applied; deliveries count every copy.
+    assert summary.fills == stats.fills_applied <= stats.fills_received
+    assert summary.fill_deliveries + summary.backfilled_fills == stats.fills_received
     assert stats.overfills == 0 and stats.errors == 0
     # Drift: none, or explained.
     drift = unexplained_drift(summary)
