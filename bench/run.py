@@ -66,14 +66,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results, sort_keys=True))
     else:
-        print(f"\n{'measure':<28}{'ratio':>10}{'target':>10}")
-        for key in sorted(results):
+        # Headline ratios with their targets first, then the details behind them.
+        keys = [k for k in TARGETS if k in results]
+        keys += sorted(k for k in results if k not in TARGETS)
+        width = max(len("measure"), *(len(k) for k in keys)) + 2
+        print(f"\n{'measure':<{width}}{'value':>12}{'target':>10}")
+        for key in keys:
             target = TARGETS.get(key)
-            mark = (
-                "" if target is None else ("  ok" if results[key] >= target else "  BELOW TARGET")
-            )
-            shown = "" if target is None else f"{target:>10.2f}"
-            print(f"{key:<28}{results[key]:>10.2f}{shown}{mark}")
+            if target is None:
+                print(f"{key:<{width}}{results[key]:>12.2f}")
+                continue
+            verdict = "ok" if results[key] >= target else "BELOW TARGET"
+            print(f"{key:<{width}}{results[key]:>12.2f}{target:>10.2f}  {verdict}")
         print(f"\n({elapsed:.1f} s)")
     return 1 if failed else 0
 
