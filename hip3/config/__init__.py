@@ -13,6 +13,7 @@ throwaway key at start (:func:`resolve_private_key` returns None then).
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 import warnings
 from pathlib import Path
@@ -55,7 +56,27 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         raise ConfigError("cannot read: not UTF-8 text", file=str(p)) from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"invalid TOML: {e}", file=str(p)) from None
-    return build_config(data, str(p))
+    config = build_config(data, str(p))
+    _warn_if_others_can_change(p)
+    return config
+
+
+def _warn_if_others_can_change(path: Path) -> None:
+    """A config others can write can redirect the bot: its network, limits and key file.
+
+    Reading it is harmless (it never holds the key: a key in the file is refused), so only
+    group/other write permission on the file is warned about.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if os.name == "posix" and mode & (stat.S_IWGRP | stat.S_IWOTH):
+        warnings.warn(
+            f"config file {path} can be changed by others (chmod go-w it): it decides the "
+            "network, the risk limits and where the key is read from",
+            stacklevel=3,
+        )
 
 
 def resolve_private_key(config: Config) -> str | None:

@@ -1,6 +1,7 @@
-"""A key file any group/other permission bit is set on gets a warning (naming the file, never
-its content); a private one does not. The config file itself holds no secret (a key in it is refused, see
-tests/config), so only the key file's mode matters."""
+"""File permissions: a key file any group/other permission bit is set on gets a warning
+(naming the file, never its content); a private one does not. The config file holds no secret
+(a key in it is refused, see tests/config), so reading it is harmless, but one that others can
+write could redirect the bot (network, limits, key path) and gets a warning too."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hip3.config import Config, resolve_private_key
+from hip3.config import Config, load_config, resolve_private_key
 
 KEY = "0x" + "3d" * 32
 
@@ -55,3 +56,28 @@ def test_a_key_file_others_can_write_or_execute_is_warned_about(tmp_path: Path, 
     texts = _warnings_for(tmp_path, mode)
     assert len(texts) == 1, texts
     assert "chmod 600" in texts[0]
+
+
+CONFIG_TEXT = 'mode = "paper"\nnetwork = "sim"\nmarkets = ["BTC"]\n'
+
+
+def _config_warnings(tmp_path: Path, mode: int) -> list[str]:
+    path = tmp_path / f"bot-{mode:o}.toml"
+    path.write_text(CONFIG_TEXT)
+    path.chmod(mode)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_config(path)
+    return [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("mode", [0o664, 0o646, 0o666, 0o620])
+def test_a_config_file_others_can_change_is_warned_about(tmp_path: Path, mode: int) -> None:
+    texts = _config_warnings(tmp_path, mode)
+    assert len(texts) == 1, texts
+    assert f"bot-{mode:o}.toml" in texts[0] and "chmod go-w" in texts[0]
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o600, 0o444])
+def test_a_config_file_others_can_only_read_is_not_warned_about(tmp_path: Path, mode: int) -> None:
+    assert _config_warnings(tmp_path, mode) == []
