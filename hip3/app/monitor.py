@@ -5,7 +5,9 @@ message still reaches the capture file unchanged, and the account's ``userFills`
 pushes are read on the way past. Fills are counted once per ``tid`` (the venue's
 trade id), so a duplicated or replayed push (chaos runs do that on purpose) does not
 inflate the counts; the subscribe snapshot (``isSnapshot``) is history from before the
-run and only marks its trades as seen.
+run and only marks its trades as seen. The bot's REST backfills (``userFillsByTime``
+answers, fetched before each resync) are read too: a fill whose push was lost on the
+websocket still reaches the counts, PnL and fees, once.
 
 Position accounting stays the tracker's job; this only feeds what people look at.
 """
@@ -66,6 +68,8 @@ class FillMonitor:
         self.realized_pnl = Decimal(0)
         self.fees = Decimal(0)
         self._tids: OrderedDict[Any, None] = OrderedDict()
+        # ids of the account's userFillsByTime requests whose answers are still to come
+        self._backfills: set[int] = set()
 
     def record(
         self,
@@ -78,6 +82,15 @@ class FillMonitor:
     ) -> None:
         if self.downstream is not None:
             self.downstream.record(direction, via, msg, id=id, path=path)
+        if via == "http" and id is not None:
+            if direction == "out" and isinstance(msg, dict):
+                if msg.get("type") == "userFillsByTime":
+                    self._backfills.add(id)
+            elif id in self._backfills:
+                self._backfills.discard(id)
+                if isinstance(msg, list):
+                    self._fills(msg, history=False)
+            return
         if (
             direction == "in"
             and via == "ws"
@@ -88,10 +101,12 @@ class FillMonitor:
             self._user_fills(msg["data"])
 
     def _user_fills(self, data: dict[str, Any]) -> None:
-        snapshot = bool(data.get("isSnapshot"))
         fills = data.get("fills")
-        if not isinstance(fills, list):
-            return
+        if isinstance(fills, list):
+            self._fills(fills, history=bool(data.get("isSnapshot")))
+
+    def _fills(self, fills: list[Any], *, history: bool) -> None:
+        """Count each trade once; ``history`` trades (a subscribe snapshot) are only marked."""
         for raw in fills:
             if not isinstance(raw, dict):
                 continue
@@ -104,7 +119,7 @@ class FillMonitor:
             self._tids[identity] = None
             if len(self._tids) > _TIDS_REMEMBERED:
                 self._tids.popitem(last=False)
-            if snapshot:
+            if history:
                 continue
             record = _record(raw)
             if record is None:
