@@ -13,7 +13,9 @@ Exit codes: 0 replayed (even with malformed lines, which are counted),
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 
 import click
 import orjson
@@ -35,7 +37,8 @@ from hip3.tracker import DEFAULT_DEDUP_CAPACITY
 def replay_cmd(capture: str, as_json: bool, dedup_capacity: int) -> None:
     """Replay CAPTURE (a journal file) through the tracker and print positions and counts."""
     try:
-        result = replay(capture, dedup_capacity=dedup_capacity)
+        with _progress_bar(capture) as progress:
+            result = replay(capture, dedup_capacity=dedup_capacity, progress=progress)
     except OSError as exc:
         click.echo(f"error: cannot read {capture}: {exc.strerror or exc}", err=True)
         sys.exit(2)
@@ -43,6 +46,34 @@ def replay_cmd(capture: str, as_json: bool, dedup_capacity: int) -> None:
         click.echo(orjson.dumps(result.to_json()).decode())
         return
     click.echo(render_table(result))
+
+
+@contextlib.contextmanager
+def _progress_bar(capture: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar over the capture's bytes on stderr, when stderr is a terminal.
+
+    Pipes and ``--json`` consumers see nothing extra: stdout carries only the result.
+    """
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "replaying",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("replay", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def render_table(result: ReplayResult) -> str:

@@ -175,13 +175,16 @@ class CaptureReader:
         self.malformed = 0
         self.malformed_samples: list[MalformedLine] = []
         self.lines_read = 0
+        self.bytes_read = 0  # of the file, blank and malformed lines included (for progress)
 
     def __iter__(self) -> Iterator[CaptureLine]:
         self.malformed = 0
         self.malformed_samples = []
         self.lines_read = 0
+        self.bytes_read = 0
         with open(self.path, "rb") as file:
             for line_no, raw in enumerate(file, start=1):
+                self.bytes_read += len(raw)
                 stripped = raw.strip()
                 if not stripped:
                     continue

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -425,13 +425,25 @@ class _Replayer:
         return unanswered
 
 
+#: how often (in capture lines) a replay reports its progress
+PROGRESS_EVERY_LINES = 5000
+
+
 async def replay_async(
-    path: str | os.PathLike[str], *, dedup_capacity: int = DEFAULT_DEDUP_CAPACITY
+    path: str | os.PathLike[str],
+    *,
+    dedup_capacity: int = DEFAULT_DEDUP_CAPACITY,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReplayResult:
-    """Replay ``path`` through a fresh tracker (inside a running trio loop)."""
+    """Replay ``path`` through a fresh tracker (inside a running trio loop).
+
+    ``progress(bytes_read, total_bytes)`` is called every :data:`PROGRESS_EVERY_LINES`
+    lines and once at the end, for a progress bar over long captures.
+    """
     reader = read_capture(path)
     # An unreadable file raises OSError here, not from inside the nursery.
     await (await trio.open_file(path, "rb")).aclose()
+    total_bytes = (await trio.Path(path).stat()).st_size
     tracker = PositionTracker(dedup_capacity=dedup_capacity)
     async with trio.open_nursery() as nursery:
         handle: TrackerHandle = await nursery.start(tracker.run)
@@ -441,6 +453,10 @@ async def replay_async(
             for line in reader:
                 lines += 1
                 await replayer.line(line)
+                if progress is not None and lines % PROGRESS_EVERY_LINES == 0:
+                    progress(reader.bytes_read, total_bytes)
+            if progress is not None:
+                progress(reader.bytes_read, total_bytes)
             unanswered = await replayer.finish()
             positions = await handle.positions()
             open_orders = await handle.open_orders()
@@ -461,7 +477,10 @@ async def replay_async(
 
 
 def replay(
-    path: str | os.PathLike[str], *, dedup_capacity: int = DEFAULT_DEDUP_CAPACITY
+    path: str | os.PathLike[str],
+    *,
+    dedup_capacity: int = DEFAULT_DEDUP_CAPACITY,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReplayResult:
     """Replay a capture file and return what the tracker ends with (runs its own trio loop)."""
-    return trio.run(lambda: replay_async(path, dedup_capacity=dedup_capacity))
+    return trio.run(lambda: replay_async(path, dedup_capacity=dedup_capacity, progress=progress))
