@@ -17,12 +17,28 @@ Order of operations for a placement, and why:
    resolution window passes -- it is never posted again, which could double
    the position.
 
-Intents are executed one at a time, in order: a strategy's cancel followed by
-a placement must reach the venue in that order. :meth:`Executor.kill` takes
-the same turn: it engages the kill switch (so every intent still queued is
-refused by the gates), waits for the intent being executed to finish (a
+Intents run in per-market lanes. :meth:`Executor.run` routes each intent by
+coin to its market's lane (a task in the nursery ``run`` owns, fed by a bounded
+channel, so a full lane holds the dispatcher back); a lane executes its intents
+one at a time, in order -- a strategy's cancel followed by a placement reaches
+the venue in that order -- while lanes of different markets run concurrently,
+so one market's unknown outcome (a lost answer resolved by ``orderStatus`` for
+up to the resolution window) does not stall the others. :meth:`execute`, called
+directly, takes the same per-market turn. Outcomes of one market come in its
+intents' order; those of different markets interleave as they end.
+
+A CancelAll of every market is a barrier across lanes: ``run`` starts it only
+after every intent routed before it has ended, and reads nothing new meanwhile.
+:meth:`Executor.kill` engages the kill switch (so every intent still queued is
+refused by the gates), waits until no intent is in flight in any lane (a
 placement in flight could otherwise rest after the cancels went out), then
-cancels every open order.
+cancels every open order; intents arriving meanwhile wait for it.
+
+The gates see a fresh view taken under one lock shared by all lanes, held until
+the tracker has been told ``order_sent``: an order passed in one lane is open
+(pending) in the view of the next, so concurrent placements cannot overshoot
+``max_open_orders``, and the rate budget is reduced by the posts still in
+flight in other lanes.
 
 Every intent ends in exactly one :class:`Outcome` (a CancelAll in one per
 order it cancels): whatever a venue call raises within hip3's error hierarchy
@@ -34,8 +50,10 @@ from __future__ import annotations
 import collections
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from decimal import Decimal
+from typing import TypeVar
 
 import attrs
 import trio
@@ -59,12 +77,14 @@ from hip3.executor.intents import (
     PlaceOrder,
 )
 from hip3.executor.ports import CancelTarget, ExecutorTracker, OrderResult, OrderVenue
-from hip3.risk.gates import KillSwitch, MarketData, RiskGates, RiskView
+from hip3.risk.gates import KillSwitch, MarketData, RiskGates, RiskRejection, RiskView
 from hip3.types import Cloid
 
 __all__ = ["Executor", "ExecutorStats"]
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 
 @attrs.define
@@ -99,6 +119,7 @@ class Executor:
         now_ms: Callable[[], int] | None = None,
         resolve_window_secs: float = 10.0,
         resolve_poll_secs: float = 0.5,
+        lane_capacity: int = 16,
     ) -> None:
         self.venue = venue
         self.tracker = tracker
@@ -110,7 +131,11 @@ class Executor:
         self.resolve_window_secs = resolve_window_secs
         self.resolve_poll_secs = resolve_poll_secs
         self.stats = ExecutorStats()
-        self._turn = trio.Lock()  # one intent at a time, kill included
+        self.lane_capacity = lane_capacity
+        self._lanes = _Lanes()
+        # Gate check and order_sent are one step across lanes (see the module docstring).
+        self._gate_lock = trio.Lock()
+        self._posting = 0  # placements past the gates whose post has not returned
         # Cloids of orders that certainly never rested (refused by a gate, by the venue,
         # or lost), with why: a later Cancel of one ends here instead of costing a round
         # trip to the venue. Bounded; an old cloid forgotten is merely sent.
@@ -123,19 +148,67 @@ class Executor:
         *,
         task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:
-        """Execute intents until the channel closes; each outcome goes to ``outcomes``."""
-        task_status.started()
-        async with intents:
-            async for intent in intents:
-                for outcome in await self.execute(intent):
-                    if outcomes is not None:
-                        await outcomes.send(outcome)
-        if outcomes is not None:
-            await outcomes.aclose()
+        """Execute intents until the channel closes; each outcome goes to ``outcomes``.
+
+        Intents are routed by coin to per-market lanes (see the module docstring);
+        ``outcomes`` is closed once every lane has finished.
+        """
+        lanes: dict[str, trio.MemorySendChannel[Intent]] = {}
+        routed = _Pending()
+
+        async def publish(found: list[Outcome]) -> None:
+            if outcomes is not None:
+                for outcome in found:
+                    await outcomes.send(outcome)
+
+        async def lane(receive: trio.MemoryReceiveChannel[Intent]) -> None:
+            async with receive:
+                async for intent in receive:
+                    try:
+                        found = await self.execute(intent)
+                    finally:
+                        routed.done()
+                    await publish(found)
+
+        try:
+            task_status.started()
+            async with trio.open_nursery() as nursery:
+                try:
+                    async with intents:
+                        async for intent in intents:
+                            coin = intent.coin
+                            if coin is None:  # a CancelAll of every market: a barrier
+                                await routed.idle()
+                                await publish(await self.execute(intent))
+                                continue
+                            send = lanes.get(coin)
+                            if send is None:
+                                send, receive = trio.open_memory_channel[Intent](self.lane_capacity)
+                                lanes[coin] = send
+                                nursery.start_soon(lane, receive, name=f"executor lane {coin}")
+                            routed.add()
+                            try:
+                                await send.send(intent)  # waits while the lane is full
+                            except BaseException:
+                                routed.done()
+                                raise
+                finally:
+                    for send in lanes.values():
+                        send.close()
+        finally:
+            if outcomes is not None:
+                await outcomes.aclose()
 
     async def execute(self, intent: Intent) -> list[Outcome]:
-        """Carry out one intent; a CancelAll yields one outcome per order it cancels."""
-        async with self._turn:
+        """Carry out one intent; a CancelAll yields one outcome per order it cancels.
+
+        Intents of one coin take turns; a CancelAll of every market waits until no
+        intent is in flight in any market, and holds back those arriving meanwhile.
+        """
+        if intent.coin is None:
+            async with self._lanes.exclusive():
+                return await self._execute(intent)
+        async with self._lanes.shared(intent.coin):
             return await self._execute(intent)
 
     async def _execute(self, intent: Intent) -> list[Outcome]:
@@ -156,7 +229,8 @@ class Executor:
         """Engage the kill switch (no new orders pass) and cancel every open order."""
         self.kill_switch.engage(reason)
         log.warning("kill switch engaged: %s; cancelling all open orders", reason)
-        async with self._turn:  # after the intent in progress, before any queued one
+        # After the intents in flight in every lane, before any still queued.
+        async with self._lanes.exclusive():
             return await self._execute(CancelAll())
 
     # -- placement -------------------------------------------------------------
@@ -167,21 +241,31 @@ class Executor:
             positions=await self.tracker.positions(),
             open_orders=await self.tracker.open_orders(),
             market_data=self._market_data(),
-            rate_budget=self._rate_budget(),
+            # Posts in flight in other lanes have not drawn on the budget yet.
+            rate_budget=self._rate_budget() - self._posting,
             kill_reason=self.kill_switch.reason,
         )
 
+    async def _admit(self, intent: PlaceOrder | Modify, order: PlaceOrder) -> RiskRejection | None:
+        """The gates, then ``order_sent`` -- one step across lanes; None when admitted."""
+        async with self._gate_lock:
+            rejection = self.gates.check(intent, await self._view())
+            if rejection is not None:
+                return rejection
+            await self.tracker.order_sent(order)
+            self._posting += 1
+            self.stats.placed += 1
+            return None
+
     async def _place(self, order: PlaceOrder) -> Outcome:
-        rejection = self.gates.check(order, await self._view())
+        rejection = await self._admit(order, order)
         if rejection is not None:
             self.stats.gate_rejections += 1
             log.info("order %s refused by gate %s", order.cloid, rejection)
             self._note_never_rested(order.cloid, f"refused by gate {rejection.gate}")
             return Outcome.rejected(order, rejection.reason, gate=rejection.gate)
-        await self.tracker.order_sent(order)
-        self.stats.placed += 1
         try:
-            results = await self.venue.place_orders([order])
+            results = await self._posted(self.venue.place_orders([order]))
         except SentNoAnswerError as exc:
             return await self._resolve(order, order, str(exc))
         except _NOT_PLACED as exc:  # invalid before sending, not sent, or refused whole
@@ -195,11 +279,6 @@ class Executor:
         return await self._apply_result(order, order, results[0])
 
     async def _modify(self, modify: Modify) -> Outcome:
-        rejection = self.gates.check(modify, await self._view())
-        if rejection is not None:
-            self.stats.gate_rejections += 1
-            self._note_never_rested(modify.new_cloid, f"refused by gate {rejection.gate}")
-            return Outcome.rejected(modify, rejection.reason, gate=rejection.gate)
         # The replacement is a new order for the tracker, under the new cloid; the
         # venue reports the old one cancelled on orderUpdates.
         replacement = PlaceOrder(
@@ -211,10 +290,13 @@ class Executor:
             reduce_only=modify.reduce_only,
             cloid=modify.new_cloid,
         )
-        await self.tracker.order_sent(replacement)
-        self.stats.placed += 1
+        rejection = await self._admit(modify, replacement)
+        if rejection is not None:
+            self.stats.gate_rejections += 1
+            self._note_never_rested(modify.new_cloid, f"refused by gate {rejection.gate}")
+            return Outcome.rejected(modify, rejection.reason, gate=rejection.gate)
         try:
-            result = await self.venue.modify_order(modify)
+            result = await self._posted(self.venue.modify_order(modify))
         except SentNoAnswerError as exc:
             return await self._resolve(modify, replacement, str(exc))
         except _NOT_PLACED as exc:
@@ -222,6 +304,12 @@ class Executor:
         except Hip3Error as exc:
             return await self._resolve(modify, replacement, str(exc))
         return await self._apply_result(modify, replacement, result)
+
+    async def _posted(self, post: Awaitable[_T]) -> _T:
+        try:
+            return await post
+        finally:
+            self._posting -= 1
 
     async def _apply_result(
         self, intent: PlaceOrder | Modify, order: PlaceOrder, result: OrderResult
@@ -317,7 +405,7 @@ class Executor:
         never = self._never_rested.get(cancel.cloid) if cancel.cloid is not None else None
         if never is not None:
             # Nothing to cancel, and no reason to ask the venue (a round trip that, with
-            # answers being lost, can stall this one-at-a-time executor for seconds).
+            # answers being lost, can stall this market's lane for seconds).
             return Outcome.rejected(
                 cancel, f"not sent: order {cancel.cloid} never rested ({never})"
             )
@@ -440,6 +528,68 @@ class Executor:
 
 
 _NEVER_RESTED_MEMORY = 10_000
+
+
+class _Lanes:
+    """Turns for intents: one at a time per coin, or everything at once exclusively."""
+
+    def __init__(self) -> None:
+        self._coin_locks: dict[str, trio.Lock] = {}
+        self._active = 0  # intents in flight (holding their coin's turn)
+        self._idle: trio.Event | None = None  # set when ``_active`` drops to zero
+        self._barrier: trio.Event | None = None  # set when the exclusive turn ends
+        self._exclusive_lock = trio.Lock()
+
+    @asynccontextmanager
+    async def shared(self, coin: str) -> AsyncIterator[None]:
+        lock = self._coin_locks.setdefault(coin, trio.Lock())
+        async with lock:
+            while self._barrier is not None:
+                await self._barrier.wait()
+            self._active += 1
+            try:
+                yield
+            finally:
+                self._active -= 1
+                if self._active == 0 and self._idle is not None:
+                    self._idle.set()
+
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        async with self._exclusive_lock:
+            barrier = trio.Event()
+            self._barrier = barrier
+            try:
+                while self._active:
+                    self._idle = trio.Event()
+                    await self._idle.wait()
+                yield
+            finally:
+                self._idle = None
+                self._barrier = None
+                barrier.set()
+
+
+class _Pending:
+    """Intents routed to lanes and not yet ended, so a barrier can wait for all of them."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle: trio.Event | None = None
+
+    def add(self) -> None:
+        self._count += 1
+
+    def done(self) -> None:
+        self._count -= 1
+        if self._count == 0 and self._idle is not None:
+            self._idle.set()
+
+    async def idle(self) -> None:
+        while self._count:
+            self._idle = trio.Event()
+            await self._idle.wait()
+
 
 #: Errors that mean the order certainly did not reach the book: refused before sending
 #: (invalid, unsignable), never sent, or the whole request refused by the venue. Any other
