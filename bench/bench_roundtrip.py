@@ -37,7 +37,11 @@ from typing import Any
 
 import trio
 
-KEY = "0x" + "7c" * 32  # a throwaway simulator account
+# Throwaway simulator accounts, one per side: nonces are per signer, and two clients
+# signing for one account with millisecond nonces can collide ("duplicate nonce"), as
+# they would on the venue (which is why each process should have its own API wallet).
+SDK_KEY = "0x" + "7c" * 32
+HIP3_KEY = "0x" + "7d" * 32
 COIN = "BTC"
 SIM_SCRIPT = """
 import json, sys, trio
@@ -88,7 +92,7 @@ def _sdk_side(url: str) -> tuple[Callable[[float], float], Callable[[], None]]:
     from eth_account import Account
     from hyperliquid.exchange import Exchange
 
-    exchange = Exchange(Account.from_key(KEY), url, perp_dexs=[""])
+    exchange = Exchange(Account.from_key(SDK_KEY), url, perp_dexs=[""])
     placed: list[int] = []
 
     def place(px: float) -> float:
@@ -112,7 +116,7 @@ async def _measure(sim: SimProcess, rounds: int, per_round: int) -> dict[str, li
     from hip3.clients import ExchangeClient, InfoClient, OrderRequest, RateLimiter, open_ws_client
     from hip3.signing import PrivateKey
 
-    key = PrivateKey.from_hex(KEY)
+    key = PrivateKey.from_hex(HIP3_KEY)
     times: dict[str, list[float]] = {"sdk": [], "hip3_ws": [], "hip3_http": []}
     # The SDK paces nothing; hip3's limiter (the venue's budgets) would only add waits here.
     unlimited = RateLimiter(rest_weight_per_minute=10**9, ws_messages_per_minute=10**9)

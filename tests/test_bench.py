@@ -24,7 +24,8 @@ def test_quick_run_reports_the_headline_ratios_as_numbers() -> None:
         timeout=300,
         cwd=ROOT,
     )
-    assert proc.returncode in (0, 1), proc.stderr  # 1 = a target missed on this machine
+    # 0 = every target met, 1 = one missed on this machine; either way one JSON line last
+    assert proc.returncode in (0, 1) and proc.stdout.strip(), proc.stderr[-4000:]
     results = json.loads(proc.stdout.strip().splitlines()[-1])
     for key in HEADLINES:
         value = results[key]

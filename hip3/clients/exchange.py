@@ -133,8 +133,9 @@ OrderOutcome: TypeAlias = Resting | Filled | Rejected | Waiting | Resolved
 
 class ExchangeClient:
     """Signs and sends actions for ``account_address`` (or ``vault_address``) with ``key`` (the
-    account's key or an approved agent's). Share ``limiter``/``nonces`` with every other client of
-    the same signer so nonces stay unique and strictly increasing across all of them."""
+    account's key or an approved agent's). Without ``nonces`` the client takes its signer's
+    process-wide generator (:meth:`NonceGenerator.for_signer`), so every client of one signer
+    in this process sends unique, strictly increasing nonces; share ``limiter`` likewise."""
 
     def __init__(
         self,
@@ -163,7 +164,7 @@ class ExchangeClient:
         self.vault_address = vault_address.lower() if vault_address else None
         self.mainnet = mainnet
         self.universe = universe
-        self.nonces = nonces or NonceGenerator()
+        self.nonces = nonces or NonceGenerator.for_signer(self._key.address)
         self.backoff = backoff or Backoff(max_attempts=5)
         self.expires_after_ms = expires_after_ms
         self.resolve_window_secs = resolve_window_secs

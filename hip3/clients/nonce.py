@@ -33,3 +33,21 @@ class NonceGenerator:
     @property
     def last(self) -> int:
         return self._last
+
+    @classmethod
+    def for_signer(cls, address: str) -> NonceGenerator:
+        """The process-wide generator of ``address`` (created on first use).
+
+        Every client that signs with one key and is given no generator of its own takes this
+        one, so two clients of the same signer in one process (an HTTP and a ws client, a bot
+        and a notebook session) can never send the same nonce. Separate processes signing
+        with one key can still collide: give each its own API wallet, as the venue advises.
+        """
+        key = address.lower()
+        generator = _BY_SIGNER.get(key)
+        if generator is None:
+            generator = _BY_SIGNER[key] = cls()
+        return generator
+
+
+_BY_SIGNER: dict[str, NonceGenerator] = {}

@@ -304,3 +304,35 @@ async def test_unsubscribe_ends_iteration_and_a_reconnect_does_not_resubscribe_i
         again = await ws.subscribe({"type": "l2Book", "coin": "ETH"})
         assert (await next_data(again)).data["coin"] == "ETH"
         assert ws.stats.errors == 0
+
+
+async def test_two_clients_of_one_signer_never_send_the_same_nonce() -> None:
+    """An HTTP and a second client of the same key, no generator given: placements interleaved
+    as fast as they go are all accepted (the venue refuses a duplicate nonce)."""
+    from hip3.clients import ExchangeClient, InfoClient, OrderRequest
+    from hip3.clients.nonce import NonceGenerator
+    from hip3.signing import PrivateKey
+    from hip3.sim import SimConfig, open_simulator
+
+    key = PrivateKey.from_hex("0x" + "5e" * 32)
+    async with open_simulator(SimConfig(seed=3)) as sim, InfoClient(sim.url) as info:
+        sim.credit(key.address, Decimal(10_000))
+        universe = await info.universe([""])
+        first, second = (
+            ExchangeClient(sim.url, key, key.address, universe=universe, info=info, mainnet=False)
+            for _ in range(2)
+        )
+        assert first.nonces is second.nonces is NonceGenerator.for_signer(key.address)
+        bid = Decimal(30_000)  # far under the market: every order rests
+        results = []
+        async with trio.open_nursery() as nursery:
+
+            async def place(client: ExchangeClient) -> None:
+                for _ in range(10):
+                    order = OrderRequest("BTC", True, Decimal("0.001"), bid, tif="Alo")
+                    results.extend(await client.place_orders([order]))
+
+            nursery.start_soon(place, first)
+            nursery.start_soon(place, second)
+    assert len(results) == 20
+    assert all(type(r).__name__ == "Resting" for r in results), results
