@@ -769,11 +769,9 @@ class SimExchange:
 
     def _parse_orders(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         fields = Fields(action, "")
-        raw_orders = fields.get_list("orders")
+        raw_orders = self._batch(fields, "orders")
         if not raw_orders:
             reject("Invalid action: orders: empty order batch")
-        if len(raw_orders) > self.config.max_batch:
-            reject(f"Too many orders in one action: {len(raw_orders)} > {self.config.max_batch}")
         specs = [parse_order(raw, f"orders[{index}]") for index, raw in enumerate(raw_orders)]
         grouping = action.get("grouping")
         if grouping not in ("na", "normalTpsl"):
@@ -854,11 +852,16 @@ class SimExchange:
                 statuses.append(status)
         return statuses
 
+    def _batch(self, fields: Fields, name: str) -> list[Any]:
+        """The action's list ``name`` (orders, cancels, modifies), at most ``max_batch`` long."""
+        items = fields.get_list(name)
+        if len(items) > self.config.max_batch:
+            reject(f"Too many {name} in one action: {len(items)} > {self.config.max_batch}")
+        return items
+
     def _parse_cancel(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         fields = Fields(action, "")
-        raw = fields.get_list("cancels")
-        if len(raw) > self.config.max_batch:
-            reject(f"Too many cancels in one action: {len(raw)} > {self.config.max_batch}")
+        raw = self._batch(fields, "cancels")
         cancels = []
         for index, item in enumerate(raw):
             entry = Fields(item, f"cancels[{index}]")
@@ -882,9 +885,7 @@ class SimExchange:
 
     def _parse_cancel_by_cloid(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         fields = Fields(action, "")
-        raw = fields.get_list("cancels")
-        if len(raw) > self.config.max_batch:
-            reject(f"Too many cancels in one action: {len(raw)} > {self.config.max_batch}")
+        raw = self._batch(fields, "cancels")
         cancels = []
         for index, item in enumerate(raw):
             entry = Fields(item, f"cancels[{index}]")
@@ -942,9 +943,7 @@ class SimExchange:
         return {"type": "default"}
 
     def _parse_batch_modify(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
-        raw = Fields(action, "").get_list("modifies")
-        if len(raw) > self.config.max_batch:
-            reject(f"Too many modifies in one action: {len(raw)} > {self.config.max_batch}")
+        raw = self._batch(Fields(action, ""), "modifies")
         modifies = []
         for index, item in enumerate(raw):
             entry = Fields(item, f"modifies[{index}]")
