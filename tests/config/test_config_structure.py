@@ -73,7 +73,11 @@ def test_error_names_file_and_key_once() -> None:
         ({"markets": ["BTC", "BTC"]}, "markets[1]", "twice"),
         ({"markets": ["not a coin"]}, "markets[0]", "dex:COIN"),
         ({"account": {"address": "0x12"}}, "account.address", "40 hex digits"),
-        ({"network": {"http_url": "ftp://x", "ws_url": "ws://x"}}, "network.http_url", "http"),
+        (
+            {"network": {"http_url": "ftp://127.0.0.1:3001", "ws_url": "ws://127.0.0.1:3001/ws"}},
+            "network.http_url",
+            "http",
+        ),
         ({"dedup_capacity": "5"}, "dedup_capacity", "integer"),
     ],
 )
