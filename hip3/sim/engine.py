@@ -1235,26 +1235,9 @@ class SimExchange:
                 "Order could not immediately match against any resting orders.",
                 "iocCancelRejected",
             )
-        order = Order(
-            oid=self._new_oid(),
-            user=context.user,
-            coin=market.coin,
-            asset=market.asset,
-            is_buy=spec.is_buy,
-            limit_px=spec.px,
-            sz=spec.sz,
-            orig_sz=spec.sz,
-            timestamp=now,
-            tif=spec.tif,
-            reduce_only=spec.reduce_only,
-            cloid=spec.cloid,
-            trigger=spec.trigger,
-            status_timestamp=now,
-            sz_at_status=spec.sz,
-        )
-        account.orders[order.oid] = order
-        if order.cloid is not None:
-            account.cloids[order.cloid] = order.oid
+        order = self._new_order(account, market, spec, spec.sz, now)
+        order.status_timestamp = now
+        order.sz_at_status = spec.sz
         if order.trigger is not None:
             market.triggers[order.oid] = order
             account.open_orders[order.oid] = order
@@ -1286,6 +1269,13 @@ class SimExchange:
             previous = account.cloids.get(spec.cloid)
             if previous is not None and account.orders[previous].status not in _REJECTED:
                 return
+        order = self._new_order(account, market, spec, max(spec.sz, _ZERO), now)
+        self._set_status(order, status, now)
+
+    def _new_order(
+        self, account: Account, market: MarketState, spec: OrderSpec, sz: Decimal, now: int
+    ) -> Order:
+        """A new order of ``account`` from ``spec`` with a fresh oid, findable by oid and cloid."""
         order = Order(
             oid=self._new_oid(),
             user=account.address,
@@ -1293,8 +1283,8 @@ class SimExchange:
             asset=market.asset,
             is_buy=spec.is_buy,
             limit_px=spec.px,
-            sz=spec.sz if spec.sz > 0 else _ZERO,
-            orig_sz=spec.sz if spec.sz > 0 else _ZERO,
+            sz=sz,
+            orig_sz=sz,
             timestamp=now,
             tif=spec.tif,
             reduce_only=spec.reduce_only,
@@ -1302,9 +1292,9 @@ class SimExchange:
             trigger=spec.trigger,
         )
         account.orders[order.oid] = order
-        if spec.cloid is not None:
-            account.cloids[spec.cloid] = order.oid
-        self._set_status(order, status, now)
+        if order.cloid is not None:
+            account.cloids[order.cloid] = order.oid
+        return order
 
     def _execute(
         self, market: MarketState, order: Order, now: int, builder: tuple[str, int] | None
