@@ -25,6 +25,7 @@ from hip3.clients import MessageRecorder
 __all__ = ["FillMonitor", "FillRecord"]
 
 _TIDS_REMEMBERED = 100_000
+_BACKFILLS_PENDING = 64
 
 
 @attrs.frozen
@@ -68,8 +69,9 @@ class FillMonitor:
         self.realized_pnl = Decimal(0)
         self.fees = Decimal(0)
         self._tids: OrderedDict[Any, None] = OrderedDict()
-        # ids of the account's userFillsByTime requests whose answers are still to come
-        self._backfills: set[int] = set()
+        # ids of the account's userFillsByTime requests whose answers are still to come;
+        # bounded, since a request that failed never gets an answer line
+        self._backfills: OrderedDict[int, None] = OrderedDict()
 
     def record(
         self,
@@ -85,9 +87,11 @@ class FillMonitor:
         if via == "http" and id is not None:
             if direction == "out" and isinstance(msg, dict):
                 if msg.get("type") == "userFillsByTime":
-                    self._backfills.add(id)
-            elif id in self._backfills:
-                self._backfills.discard(id)
+                    self._backfills[id] = None
+                    if len(self._backfills) > _BACKFILLS_PENDING:
+                        self._backfills.popitem(last=False)
+            elif direction == "in" and id in self._backfills:
+                del self._backfills[id]
                 if isinstance(msg, list):
                     self._fills(msg, history=False)
             return

@@ -78,3 +78,13 @@ def test_the_journal_downstream_still_gets_every_message() -> None:
         ("in", "http", 3),
         ("in", "ws", None),
     ]
+
+
+def test_backfills_that_never_got_an_answer_are_not_remembered_forever() -> None:
+    monitor = FillMonitor()
+    for request_id in range(1, 1001):  # every one failed: no answer line ever comes
+        monitor.record("out", "http", {"type": "userFillsByTime"}, id=request_id, path="/info")
+    assert len(monitor._backfills) <= 64
+    monitor.record("out", "http", {"type": "userFillsByTime"}, id=5000, path="/info")
+    monitor.record("in", "http", [_fill(9)], id=5000)  # the newest is still recognised
+    assert monitor.fills == 1
