@@ -185,3 +185,6 @@ class OrderState:
     filled_sz: Decimal = Decimal(0)
     reason: str | None = None
     reduce_only: bool = False
+    #: Sent by this bot (announced to the tracker before posting); False for
+    #: orders of anyone else on the account (a person trading by hand).
+    own: bool = False

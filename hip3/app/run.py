@@ -181,7 +181,8 @@ class RunningBot:
             realized_pnl=self.monitor.realized_pnl,
             fees=self.monitor.fees,
             orders=orders,
-            drift_events=_stat(stats, "drift_events") - _stat(stats, "drift_explained"),
+            # The tracker's count is already net of drift later explained.
+            drift_events=_stat(stats, "drift_events"),
             snapshots_adopted=_stat(stats, "snapshots_adopted"),
             snapshots_deferred=_stat(stats, "snapshots_deferred"),
             duplicates_dropped=_stat(stats, "duplicates_dropped"),
@@ -458,7 +459,11 @@ def _summary(
         for event in bot_summary.drift_events
         if not getattr(event, "baseline", False) and not getattr(event, "explained", False)
     ]
-    explained = sum(1 for event in bot_summary.drift_events if getattr(event, "explained", False))
+    explained = sum(
+        1
+        for event in bot_summary.drift_events
+        if getattr(event, "explained", False) and not getattr(event, "baseline", False)
+    )
     resync = bot_summary.resync
     exchange_positions = bot_summary.exchange_positions
     if exchange_positions is None and fetched is not None:

@@ -15,18 +15,24 @@ from hip3.tracker.actor import (
 )
 from hip3.tracker.state import (
     DEFAULT_DEDUP_CAPACITY,
+    Blocker,
     DriftEvent,
+    MarketKind,
     OverfillEvent,
     SnapshotOutcome,
     TrackerState,
     TrackerStats,
+    Unconfirmed,
     dex_of,
+    market_kind,
 )
 
 __all__ = [
     "DEFAULT_CHANNEL_SIZE",
     "DEFAULT_DEDUP_CAPACITY",
+    "Blocker",
     "DriftEvent",
+    "MarketKind",
     "OrderToSend",
     "OverfillEvent",
     "PositionTracker",
@@ -35,5 +41,7 @@ __all__ = [
     "TrackerState",
     "TrackerStats",
     "TrackerStopped",
+    "Unconfirmed",
     "dex_of",
+    "market_kind",
 ]

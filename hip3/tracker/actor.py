@@ -67,6 +67,7 @@ from hip3.tracker.state import (
     SnapshotOutcome,
     TrackerState,
     TrackerStats,
+    Unconfirmed,
 )
 from hip3.types import Cloid, Side
 
@@ -160,6 +161,7 @@ class _Reply:
 class SnapshotMessage:
     snapshot: AccountSnapshot
     reply: _Reply
+    force_cause: str | None = None
 
 
 @attrs.frozen(slots=True)
@@ -171,6 +173,11 @@ class Query:
 
 
 # -- the actor ----------------------------------------------------------------
+
+
+def _trio_clock_ms() -> int:
+    """The tracker's clock: trio's, so MockClock drives it in tests."""
+    return int(trio.current_time() * 1000)
 
 
 class PositionTracker:
@@ -193,6 +200,7 @@ class PositionTracker:
         self.state = TrackerState(
             dedup_capacity=dedup_capacity,
             initial_snapshot_is_history=initial_snapshot_is_history,
+            clock_ms=_trio_clock_ms,
         )
 
     async def run(
@@ -257,7 +265,9 @@ class PositionTracker:
                 self._apply_answer(message)
             elif kind is SnapshotMessage:
                 try:
-                    message.reply.value = state.adopt_snapshot(message.snapshot)
+                    message.reply.value = state.adopt_snapshot(
+                        message.snapshot, force_cause=message.force_cause
+                    )
                 except Exception as exc:
                     message.reply.error = exc
                     raise
@@ -314,6 +324,18 @@ class TrackerHandle:
         self._send_channel = send
 
     async def _send(self, message: object) -> None:
+        # Fast path: while the channel has room, hand the message over without a
+        # trip through the scheduler (a checkpoint per fill was most of the
+        # actor's cost). The caller still checkpoints whenever the channel is
+        # full (backpressure), and the feeds that call this await the network
+        # between batches, so no task can starve the loop through it.
+        try:
+            self._send_channel.send_nowait(message)
+            return
+        except trio.WouldBlock:
+            pass
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            raise TrackerStopped("the tracker is not running") from None
         try:
             await self._send_channel.send(message)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
@@ -408,9 +430,13 @@ class TrackerHandle:
 
     # resync
 
-    async def snapshot(self, snapshot: AccountSnapshot) -> SnapshotOutcome:
+    async def snapshot(
+        self, snapshot: AccountSnapshot, *, force_cause: str | None = None
+    ) -> SnapshotOutcome:
+        """Offer a resync snapshot; ``force_cause`` adopts it despite blockers
+        (see :meth:`TrackerState.adopt_snapshot`)."""
         reply = _Reply()
-        await self._send(SnapshotMessage(snapshot, reply))
+        await self._send(SnapshotMessage(snapshot, reply, force_cause))
         outcome: SnapshotOutcome = await reply.wait()
         return outcome
 
@@ -426,6 +452,26 @@ class TrackerHandle:
 
     async def open_orders(self) -> list[OrderState]:
         result: list[OrderState] = await self._ask(TrackerState.open_orders)
+        return result
+
+    async def own_open_orders(self) -> list[OrderState]:
+        result: list[OrderState] = await self._ask(TrackerState.own_open_orders)
+        return result
+
+    async def foreign_open_orders(self) -> list[OrderState]:
+        result: list[OrderState] = await self._ask(TrackerState.foreign_open_orders)
+        return result
+
+    async def non_perp_fills(self) -> dict[str, Decimal]:
+        result: dict[str, Decimal] = await self._ask(TrackerState.non_perp_fills)
+        return result
+
+    async def unconfirmed(self) -> list[Unconfirmed]:
+        result: list[Unconfirmed] = await self._ask(TrackerState.unconfirmed)
+        return result
+
+    async def oldest_unconfirmed_age_ms(self) -> int | None:
+        result: int | None = await self._ask(lambda s: s.oldest_unconfirmed_age_ms())
         return result
 
     async def orders(self) -> list[OrderState]:

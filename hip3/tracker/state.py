@@ -45,13 +45,15 @@ drift and overfill histories keep the most recent 1000 entries.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import logging
+import time
 from collections import OrderedDict, deque
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -60,12 +62,16 @@ from hip3.types import Cloid, Side
 
 __all__ = [
     "DEFAULT_DEDUP_CAPACITY",
+    "Blocker",
     "DriftEvent",
+    "MarketKind",
     "OverfillEvent",
     "SnapshotOutcome",
     "TrackerState",
     "TrackerStats",
+    "Unconfirmed",
     "dex_of",
+    "market_kind",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,16 +79,35 @@ log = logging.getLogger(__name__)
 #: The venue's userFills snapshot holds the 2000 most recent fills (hyperliquid-api.md §1.8).
 DEFAULT_DEDUP_CAPACITY = 2000
 _HISTORY_LEN = 1000
+# Open (unexplained) drifts kept per coin: only a memory bound, far above what a
+# dedup window can hold; older ones are dropped once no fill can explain them.
+_OPEN_DRIFT_PER_COIN = 10_000
 _ZERO = Decimal(0)
+
+MarketKind = Literal["perp", "spot", "outcome"]
+
+
+def market_kind(coin: str) -> MarketKind:
+    """What a coin name denotes on the venue (hyperliquid-api.md §0.1).
+
+    ``"PURR/USDC"`` and ``"@107"`` are spot pairs, ``"#20"`` and ``"+5"`` HIP-4
+    outcome coins; everything else (``"BTC"``, ``"xyz:TSLA"``) is a perp.
+    """
+    first = coin[:1]
+    if first == "@" or "/" in coin:
+        return "spot"
+    if first == "#" or first == "+":
+        return "outcome"
+    return "perp"
 
 
 def dex_of(coin: str) -> str | None:
     """The perp dex a coin trades on (``""`` main, ``"xyz"`` for ``"xyz:TSLA"``).
 
-    Spot coins (``"PURR/USDC"``, ``"@107"``) return None: clearinghouseState
-    snapshots do not cover them, so resyncs leave them alone.
+    Spot and outcome coins return None: they are no perp position, so
+    clearinghouseState snapshots do not cover them and resyncs leave them alone.
     """
-    if coin.startswith("@") or "/" in coin:
+    if market_kind(coin) != "perp":
         return None
     head, sep, _ = coin.partition(":")
     return head if sep else ""
@@ -97,6 +122,8 @@ class DriftEvent:
     ``delta = exchange - local``. ``explained`` turns true when fills
     delivered after the snapshot, with times inside the window it covered,
     account for the whole delta (the snapshot merely overtook userFills).
+    ``forced`` marks an adoption made despite blockers (see
+    :meth:`TrackerState.adopt_snapshot`); its ``cause`` names them.
     """
 
     coin: str
@@ -108,6 +135,7 @@ class DriftEvent:
     cause: str | None = None
     baseline: bool = False
     explained: bool = False
+    forced: bool = False
 
 
 @attrs.define(slots=True, eq=False)
@@ -130,11 +158,60 @@ class OverfillEvent:
     filled_sz: Decimal
 
 
+BlockerKind = Literal["in_flight", "unconfirmed_provisional", "dedup_memory"]
+
+
+@attrs.frozen(slots=True)
+class Blocker:
+    """Why a snapshot of ``dex`` cannot be adopted yet.
+
+    ``in_flight``: an order was posted and its answer is unknown;
+    ``unconfirmed_provisional``: a ``filled`` post answer counted more than the
+    order's trades have confirmed; ``dedup_memory``: the dedup memory forgot a
+    fill newer than the snapshot. ``since_ms`` is the tracker clock's time when
+    the order started blocking (for ``dedup_memory``, the snapshot's time).
+    """
+
+    coin: str
+    dex: str
+    cloid: Cloid | None
+    oid: int | None
+    kind: BlockerKind
+    since_ms: int
+    detail: str
+
+
+@attrs.frozen(slots=True)
+class Unconfirmed:
+    """An order the venue says filled further than the trades the tracker has.
+
+    ``expected_sz`` is the most the venue reported filled (``source``:
+    ``"post"`` for a ``filled`` post answer, ``"venue"`` for an orderUpdate or
+    orderStatus), ``confirmed_sz`` what its trades add up to, ``since_ms`` when
+    the tracker first learned of the gap (tracker clock). Its missing trades
+    were probably lost on the way: a targeted ``userFillsByTime`` finds them.
+    """
+
+    coin: str
+    dex: str | None
+    cloid: Cloid | None
+    oid: int | None
+    expected_sz: Decimal
+    confirmed_sz: Decimal
+    since_ms: int
+    source: Literal["post", "venue"]
+    own: bool
+
+
 @attrs.frozen(slots=True)
 class SnapshotOutcome:
     """What became of a snapshot: adopted (with its drift events) or deferred, and why.
 
     Truthy when adopted, so ``if await handle.snapshot(s):`` reads naturally.
+    A deferred outcome lists its ``blockers`` and ``deferred_since_ms``, the
+    exchange time of the first snapshot of this dex deferred without an
+    adoption since (so ``time_ms - deferred_since_ms`` is how long the dex has
+    been stuck, in exchange time). ``forced`` when adopted despite blockers.
     """
 
     adopted: bool
@@ -142,6 +219,9 @@ class SnapshotOutcome:
     time_ms: int
     reason: str | None = None
     drift: tuple[DriftEvent, ...] = ()
+    blockers: tuple[Blocker, ...] = ()
+    deferred_since_ms: int | None = None
+    forced: bool = False
 
     def __bool__(self) -> bool:
         return self.adopted
@@ -159,21 +239,28 @@ class TrackerStats:
       replays and dropped: size ``dedup_capacity`` above the fills that can
       arrive between two adopted snapshots, the venue's 2000 at least);
       ``history_fills`` came in the first subscribe snapshot before any baseline.
+    * ``own_fills`` / ``foreign_fills``: new trades of the bot's own orders
+      (announced with ``order_sent``) / of anyone else on the account.
+      ``spot_fills`` / ``outcome_fills``: new trades of spot pairs and HIP-4
+      outcome coins, kept out of the perp positions.
     * ``fills_without_tid``: identities derived from (hash, oid, time, px, sz, side).
     * ``provisional_fills`` applied from post answers; ``provisional_skipped``
       not applied because a snapshot was adopted since the order was sent;
       ``orphan_responses`` answers for orders the tracker does not know;
       ``stale_updates`` orderUpdates for orders already forgotten.
-    * ``snapshots_adopted`` / ``snapshots_deferred`` (orders in flight,
-      unconfirmed provisional fills, dedup memory too short) /
-      ``snapshots_stale`` (older than the adopted one).
-    * ``drift_events``: unexplained disagreements at adoption (target 0);
-      ``drift_explained`` later accounted for by late userFills;
-      ``baseline_adjustments``: differences at a dex's first adoption.
+    * ``snapshots_adopted`` (``snapshots_forced`` of them despite blockers) /
+      ``snapshots_deferred`` (orders in flight, unconfirmed provisional fills,
+      dedup memory too short) / ``snapshots_stale`` (older than the adopted one).
+    * ``drift_events``: unexplained disagreements at adoption, net of those
+      later explained (target 0); ``drift_explained`` drift events later
+      accounted for by late userFills; ``baseline_adjustments``: differences
+      at a dex's first adoption (a position the bot found, not drift), net of
+      those later explained.
     * ``overfills``: orders filled beyond their size.
     * ``dedup_size`` / ``dedup_capacity`` / ``dedup_evictions``; ``open_orders``,
-      ``tracked_orders`` (open plus remembered finished ones); ``messages``
-      handled by the actor and ``errors`` raised while applying them.
+      ``tracked_orders`` (open plus remembered finished ones); ``unconfirmed_orders``
+      (see :class:`Unconfirmed`); ``messages`` handled by the actor and ``errors``
+      raised while applying them.
     """
 
     messages: int = 0
@@ -183,12 +270,17 @@ class TrackerStats:
     covered_by_snapshot: int = 0
     beyond_memory: int = 0
     history_fills: int = 0
+    own_fills: int = 0
+    foreign_fills: int = 0
+    spot_fills: int = 0
+    outcome_fills: int = 0
     fills_without_tid: int = 0
     provisional_fills: int = 0
     provisional_skipped: int = 0
     orphan_responses: int = 0
     stale_updates: int = 0
     snapshots_adopted: int = 0
+    snapshots_forced: int = 0
     snapshots_deferred: int = 0
     snapshots_stale: int = 0
     drift_events: int = 0
@@ -200,6 +292,7 @@ class TrackerStats:
     dedup_evictions: int = 0
     open_orders: int = 0
     tracked_orders: int = 0
+    unconfirmed_orders: int = 0
     errors: int = 0
 
 
@@ -215,26 +308,37 @@ class _Order:
     oid: int | None = None
     tif: str | None = None
     reduce_only: bool = False
+    own: bool = False
     in_flight: bool = False
     answered: bool = False
+    # The dex's adoption epoch when the order was sent: a provisional answer is
+    # applied only if no snapshot was adopted on the dex since.
     epoch: int = 0
-    # Accounting since the last adoption on the dex (what the position holds for it).
+    # Accounting since the last adoption on the dex (what the position holds for
+    # it), valid only while acct_epoch is the dex's current epoch: adoption resets
+    # every order of the dex by moving the epoch on, in O(1).
+    acct_epoch: int = 0
     acct_prov: Decimal = _ZERO
     acct_conf: Decimal = _ZERO
     # Reporting, never reset: what the order has filled as far as we know.
     rep_prov: Decimal = _ZERO
     rep_conf: Decimal = _ZERO
     venue_filled: Decimal = _ZERO
+    # For an order first heard of from the venue: what it had filled before,
+    # beyond the trades credited to it, counts as confirmed history.
+    conf_extra: Decimal = _ZERO
     reason: str | None = None
     overfilled: bool = False
+    # Index bookkeeping (see TrackerState._refresh).
+    blocking: bool = False
+    block_since_ms: int = 0
+    expecting: bool = False
+    expect_since_ms: int = 0
+    held: bool = False
 
     @property
     def filled_sz(self) -> Decimal:
         return max(self.rep_prov, self.rep_conf, self.venue_filled)
-
-    @property
-    def unconfirmed(self) -> bool:
-        return self.acct_prov > self.acct_conf
 
     def view(self) -> OrderState:
         return OrderState(
@@ -248,53 +352,115 @@ class _Order:
             filled_sz=self.filled_sz,
             reason=self.reason,
             reduce_only=self.reduce_only,
+            own=self.own,
         )
 
 
 # A remembered trade: (dex, coin, signed size, exchange time ms).
 _Seen = tuple[str | None, str, Decimal, int]
+# An entry of a dex's time-ordered index: (time ms, arrival sequence, identity).
+_Timed = tuple[int, int, Hashable]
+
+
+def _wall_clock_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class _DexTimeline:
+    """One dex's remembered trades in exchange-time order.
+
+    Evictions always take the globally oldest trade, which is also the oldest
+    of its dex, so they pop from the front (``head`` moves on; the list is
+    compacted now and then). Fills mostly arrive in time order, so inserts are
+    appends; a late one is a bisect insert.
+    """
+
+    __slots__ = ("entries", "head")
+
+    def __init__(self) -> None:
+        self.entries: list[_Timed] = []
+        self.head = 0
+
+    def add(self, entry: _Timed) -> None:
+        entries = self.entries
+        if not entries or entries[-1] <= entry:
+            entries.append(entry)
+        else:
+            bisect.insort(entries, entry, lo=self.head)
+
+    def pop_oldest(self) -> None:
+        self.head += 1
+        if self.head > 1024 and self.head * 2 > len(self.entries):
+            del self.entries[: self.head]
+            self.head = 0
+
+    def after(self, t_ms: int) -> list[_Timed]:
+        entries = self.entries
+        start = bisect.bisect_right(entries, (t_ms, float("inf")), lo=self.head)
+        return entries[start:]
 
 
 class TrackerState:
-    """Positions and orders, with the exactly-once rules in the module docstring."""
+    """Positions and orders, with the exactly-once rules in the module docstring.
+
+    ``clock_ms`` timestamps what the tracker learns (when an order started
+    blocking snapshots, when the venue first said an order filled beyond its
+    trades); the actor gives it trio's clock so MockClock tests drive it.
+    """
 
     def __init__(
         self,
         *,
         dedup_capacity: int = DEFAULT_DEDUP_CAPACITY,
         initial_snapshot_is_history: bool = True,
+        clock_ms: Callable[[], int] | None = None,
     ) -> None:
         if dedup_capacity < 1:
             raise ValueError(f"dedup_capacity must be >= 1, got {dedup_capacity}")
         self.dedup_capacity = dedup_capacity
+        self._clock_ms = clock_ms or _wall_clock_ms
         # The first userFills snapshot, before any order is sent or any
         # snapshot adopted, is the account's history: already in the
         # positions a baseline snapshot will report.
         self._history_pending = initial_snapshot_is_history
         self._positions: dict[str, Decimal] = {}
+        self._non_perp: dict[str, Decimal] = {}
         # Dedup memory: the newest `dedup_capacity` trades by exchange time.
         # Evicting by time rather than by arrival matters: the venue's userFills
         # snapshot lists fills newest first, so arrival order would keep the
         # oldest of them and forget the newest, which the next snapshot repeats.
         self._seen: dict[Hashable, _Seen] = {}
-        self._by_time: list[tuple[int, int, Hashable]] = []
+        self._by_time: list[_Timed] = []
+        self._timelines: dict[str | None, _DexTimeline] = {}
         self._sequence = itertools.count()
         self._evicted_max_ms: dict[str | None, int] = {}
         self._adopted_ms: dict[str, int] = {}
+        self._deferred_since: dict[str, int] = {}
         self._epoch: dict[str | None, int] = {}
         self._dex_cache: dict[str, str | None] = {}
         self._by_cloid: dict[Cloid, _Order] = {}
         self._by_oid: dict[int, _Order] = {}
         self._open: dict[int, _Order] = {}  # id(order) -> order, non-terminal
+        # Finished orders, oldest first, forgotten beyond capacity; finished orders
+        # that still block a snapshot are held apart until they stop blocking
+        # (forgetting one would let its confirming trades count a second time).
         self._terminal: OrderedDict[int, _Order] = OrderedDict()
+        self._held: dict[int, _Order] = {}
         self._terminal_capacity = max(100, dedup_capacity)
+        # Per dex, the orders blocking a snapshot (in flight or unconfirmed provisional).
+        self._blocking: dict[str | None, dict[int, _Order]] = {}
+        # Orders the venue said filled beyond their trades (see Unconfirmed).
+        self._expecting: dict[int, _Order] = {}
         # oids of finished orders already dropped: a late update for one of them
         # must not bring it back as an open order.
         self._forgotten: OrderedDict[int, None] = OrderedDict()
+        # Trade sizes by oid for orders not (yet) known: credited to the order when
+        # its first orderUpdate arrives after its trades.
+        self._unclaimed: OrderedDict[int, Decimal] = OrderedDict()
         self._liquidated_coins: set[str] = set()
         self._beyond_memory_coins: set[str] = set()
         self.drift: deque[DriftEvent] = deque(maxlen=_HISTORY_LEN)
-        self._open_drift: dict[str, list[_OpenDrift]] = {}
+        self._open_drift: dict[str, deque[_OpenDrift]] = {}
         self.overfills: deque[OverfillEvent] = deque(maxlen=_HISTORY_LEN)
         self._stats = TrackerStats(dedup_capacity=dedup_capacity)
 
@@ -314,7 +480,8 @@ class TrackerState:
             for fill in fills:
                 self._stats.fills_received += 1
                 self._stats.history_fills += 1
-                self._remember(fill)
+                if self._remember(fill):
+                    self._credit_unclaimed(fill)
             return
         for fill in fills:
             self.apply_fill(fill)
@@ -334,14 +501,27 @@ class TrackerState:
         time_ms = fill.time_ms
         dex = self._dex(fill.coin)
         seen[key] = (dex, fill.coin, fill.sz if fill.side is Side.BUY else -fill.sz, time_ms)
-        heapq.heappush(self._by_time, (time_ms, next(self._sequence), key))
+        entry = (time_ms, next(self._sequence), key)
+        heapq.heappush(self._by_time, entry)
+        timeline = self._timelines.get(dex)
+        if timeline is None:
+            timeline = self._timelines[dex] = _DexTimeline()
+        timeline.add(entry)
         if len(seen) > self.dedup_capacity:
             old_ms, _, old_key = heapq.heappop(self._by_time)
             old_dex = seen.pop(old_key)[0]
+            self._timelines[old_dex].pop_oldest()
             self._stats.dedup_evictions += 1
             if old_ms > self._evicted_max_ms.get(old_dex, -1):
                 self._evicted_max_ms[old_dex] = old_ms
         return True
+
+    def _credit_unclaimed(self, fill: Fill) -> None:
+        unclaimed = self._unclaimed
+        oid = fill.oid
+        unclaimed[oid] = unclaimed.pop(oid, _ZERO) + fill.sz
+        if len(unclaimed) > self._terminal_capacity:
+            unclaimed.popitem(last=False)
 
     def apply_fill(self, fill: Fill) -> None:
         """Account one trade exactly once."""
@@ -362,17 +542,42 @@ class TrackerState:
             order = self._by_oid.get(fill.oid)
         if order is not None and order.oid is None:
             self._bind_oid(order, fill.oid)
-        if dex is not None:
-            adopted_ms = self._adopted_ms.get(dex)
-            if adopted_ms is not None and fill.time_ms <= adopted_ms:
-                # Already in the adopted snapshot (a late delivery, or a replay of
-                # a trade no longer remembered: which one is unknowable, so
-                # the order's filled size is left to orderUpdates).
-                stats.covered_by_snapshot += 1
-                if self._open_drift and fill.time_ms > self._evicted_max_ms.get(dex, -1):
-                    # Newer than anything forgotten: a late delivery, not a replay.
+        if order is not None and order.own:
+            stats.own_fills += 1
+        else:
+            stats.foreign_fills += 1
+            if order is None:
+                self._credit_unclaimed(fill)
+        if dex is None:
+            # A spot or outcome trade: no perp position, no snapshot covers it.
+            if market_kind(coin) == "spot":
+                stats.spot_fills += 1
+            else:
+                stats.outcome_fills += 1
+            if order is not None:
+                order.rep_conf += sz
+                self._after_fill(order)
+                self._refresh(order)
+            signed = sz if fill.side is Side.BUY else -sz
+            self._non_perp[coin] = self._non_perp.get(coin, _ZERO) + signed
+            stats.fills_applied += 1
+            return
+        adopted_ms = self._adopted_ms.get(dex)
+        if adopted_ms is not None and fill.time_ms <= adopted_ms:
+            # Already in the adopted snapshot (a late delivery, or a replay of
+            # a trade no longer remembered: which one is unknowable unless it is
+            # newer than everything forgotten).
+            stats.covered_by_snapshot += 1
+            if fill.time_ms > watermark:
+                # A late delivery, not a replay: it confirms its order's fill and
+                # may explain a drift.
+                if order is not None:
+                    order.rep_conf += sz
+                    self._after_fill(order)
+                    self._refresh(order)
+                if self._open_drift:
                     self._explain(coin, fill)
-                return
+            return
         if fill.time_ms <= watermark:
             # Not remembered, yet no newer than a trade already forgotten: most likely a
             # replay of that forgotten stretch (a reconnect snapshot or a backfill longer
@@ -382,16 +587,17 @@ class TrackerState:
             stats.beyond_memory += 1
             self._beyond_memory_coins.add(coin)
             return
-        if order is not None:
-            order.rep_conf += sz
-            self._after_fill(order)
         if fill.liquidation:
             self._liquidated_coins.add(coin)
         if order is not None:
+            order.rep_conf += sz
+            self._after_fill(order)
+            self._sync_acct(order)
             prov = order.acct_prov
             before = prov if prov > order.acct_conf else order.acct_conf
             order.acct_conf += sz
             after = prov if prov > order.acct_conf else order.acct_conf
+            self._refresh(order)
             sz = after - before
             if not sz:
                 stats.fills_applied += 1
@@ -421,6 +627,54 @@ class TrackerState:
         self.overfills.append(event)
         log.warning("overfill: %s", event)
 
+    # -- order indexes -------------------------------------------------------
+
+    def _sync_acct(self, order: _Order) -> None:
+        """Zero the order's accounting if a snapshot was adopted on its dex since."""
+        epoch = self._epoch.get(order.dex, 0)
+        if order.acct_epoch != epoch:
+            order.acct_epoch = epoch
+            order.acct_prov = _ZERO
+            order.acct_conf = _ZERO
+
+    def _refresh(self, order: _Order) -> None:
+        """Keep the per-dex blocking index, the unconfirmed index and the held set right.
+
+        Called after anything that changes an order's ``in_flight`` or its
+        fill amounts; O(1).
+        """
+        self._sync_acct(order)
+        blocking = order.in_flight or order.acct_prov > order.acct_conf
+        key = id(order)
+        if blocking != order.blocking:
+            order.blocking = blocking
+            if blocking:
+                order.block_since_ms = self._clock_ms()
+                self._blocking.setdefault(order.dex, {})[key] = order
+            else:
+                by_dex = self._blocking.get(order.dex)
+                if by_dex is not None:
+                    by_dex.pop(key, None)
+        expected = order.rep_prov if order.rep_prov > order.venue_filled else order.venue_filled
+        expecting = expected > order.rep_conf + order.conf_extra
+        if expecting != order.expecting:
+            order.expecting = expecting
+            if expecting:
+                order.expect_since_ms = self._clock_ms()
+                self._expecting[key] = order
+            else:
+                self._expecting.pop(key, None)
+        if order.status.is_terminal:
+            if blocking and not order.held:
+                self._terminal.pop(key, None)
+                self._held[key] = order
+                order.held = True
+            elif not blocking and order.held:
+                del self._held[key]
+                order.held = False
+                self._terminal[key] = order
+                self._prune_terminal()
+
     # -- orders ------------------------------------------------------------
 
     def _set_status(self, order: _Order, status: OrderStatus) -> None:
@@ -429,38 +683,44 @@ class TrackerState:
             return
         order.status = status
         if status.is_terminal:
-            self._open.pop(id(order), None)
-            self._terminal[id(order)] = order
-            self._prune_terminal()
+            key = id(order)
+            self._open.pop(key, None)
+            if order.blocking:
+                self._held[key] = order
+                order.held = True
+            else:
+                self._terminal[key] = order
+                self._prune_terminal()
 
     def _prune_terminal(self) -> None:
-        # An unconfirmed provisional keeps its order: forgetting it would let the
-        # confirming trades count a second time.
-        rotations = 0
-        while len(self._terminal) > self._terminal_capacity and rotations < len(self._terminal):
-            key, order = self._terminal.popitem(last=False)
-            if order.unconfirmed or order.in_flight:
-                self._terminal[key] = order
-                rotations += 1
-                continue
-            if order.cloid is not None and self._by_cloid.get(order.cloid) is order:
-                del self._by_cloid[order.cloid]
-            if order.oid is not None and self._by_oid.get(order.oid) is order:
-                del self._by_oid[order.oid]
-                self._forgotten[order.oid] = None
-                if len(self._forgotten) > self._terminal_capacity:
-                    self._forgotten.popitem(last=False)
+        terminal = self._terminal
+        while len(terminal) > self._terminal_capacity:
+            key, order = terminal.popitem(last=False)
+            self._forget(key, order)
+
+    def _forget(self, key: int, order: _Order) -> None:
+        self._expecting.pop(key, None)
+        if order.cloid is not None and self._by_cloid.get(order.cloid) is order:
+            del self._by_cloid[order.cloid]
+        if order.oid is not None and self._by_oid.get(order.oid) is order:
+            del self._by_oid[order.oid]
+            self._forgotten[order.oid] = None
+            if len(self._forgotten) > self._terminal_capacity:
+                self._forgotten.popitem(last=False)
 
     def _new_order(self, order: _Order) -> None:
+        order.acct_epoch = self._epoch.get(order.dex, 0)
         if order.cloid is not None:
             self._by_cloid[order.cloid] = order
         if order.oid is not None:
             self._by_oid[order.oid] = order
         if order.status.is_terminal:
             self._terminal[id(order)] = order
+            self._refresh(order)
             self._prune_terminal()
         else:
             self._open[id(order)] = order
+            self._refresh(order)
 
     def _find(self, cloid: Cloid | None, oid: int | None) -> _Order | None:
         order = self._by_cloid.get(cloid) if cloid is not None else None
@@ -484,7 +744,7 @@ class TrackerState:
         reduce_only: bool = False,
         tif: str | None = None,
     ) -> None:
-        """An order is about to be posted: pending and in flight until answered."""
+        """An order of the bot's is about to be posted: pending and in flight until answered."""
         if cloid in self._by_cloid:
             return  # the same order announced twice (a replayed capture line)
         self._history_pending = False
@@ -500,6 +760,7 @@ class TrackerState:
                 cloid=cloid,
                 tif=tif,
                 reduce_only=reduce_only,
+                own=True,
                 in_flight=True,
                 epoch=self._epoch.get(dex, 0),
             )
@@ -522,6 +783,7 @@ class TrackerState:
             return
         order.answered = True
         self._set_status(order, OrderStatus.RESTING)
+        self._refresh(order)
 
     def order_filled(
         self, cloid: Cloid, oid: int, total_sz: Decimal, avg_px: Decimal | None = None
@@ -535,14 +797,18 @@ class TrackerState:
         if total_sz > order.rep_prov:
             order.rep_prov = total_sz
         if first_answer and order.epoch == self._epoch.get(order.dex, 0):
+            self._sync_acct(order)
             before = max(order.acct_prov, order.acct_conf)
             order.acct_prov = max(order.acct_prov, total_sz)
             after = max(order.acct_prov, order.acct_conf)
             delta = after - before
             if delta:
-                positions = self._positions
                 signed = delta if order.side is Side.BUY else -delta
-                positions[order.coin] = positions.get(order.coin, _ZERO) + signed
+                if order.dex is None:
+                    self._non_perp[order.coin] = self._non_perp.get(order.coin, _ZERO) + signed
+                else:
+                    positions = self._positions
+                    positions[order.coin] = positions.get(order.coin, _ZERO) + signed
             self._stats.provisional_fills += 1
         else:
             # A snapshot adopted since the order was sent may already hold these
@@ -560,6 +826,7 @@ class TrackerState:
             # An Ioc's unmatched remainder is cancelled with no separate status.
             order.reason = order.reason or "remainder not resting"
             self._set_status(order, OrderStatus.CANCELLED)
+        self._refresh(order)
 
     def order_rejected(self, cloid: Cloid, reason: str) -> None:
         order = self._answered(cloid, None)
@@ -568,6 +835,7 @@ class TrackerState:
         order.answered = True
         order.reason = reason
         self._set_status(order, OrderStatus.REJECTED)
+        self._refresh(order)
 
     def order_cancelled(
         self, cloid: Cloid | None = None, oid: int | None = None, reason: str | None = None
@@ -580,6 +848,7 @@ class TrackerState:
         if reason:
             order.reason = reason
         self._set_status(order, OrderStatus.CANCELLED)
+        self._refresh(order)
 
     def order_outcome_unknown(self, cloid: Cloid) -> None:
         """The post's answer was lost: the order stays in flight until resolved."""
@@ -588,6 +857,7 @@ class TrackerState:
             self._stats.orphan_responses += 1
             return
         order.in_flight = True
+        self._refresh(order)
 
     def order_update(self, update: OrderUpdate) -> None:
         """orderUpdates / orderStatus: lifecycle from the venue (quantities come from fills)."""
@@ -611,7 +881,11 @@ class TrackerState:
                 answered=True,
                 epoch=self._epoch.get(dex, 0),
             )
+            # Someone else's order (no order_sent): what it filled before the
+            # tracker heard of it is history, already in the positions.
             order.venue_filled = max(_ZERO, update.orig_sz - update.sz)
+            order.rep_conf = self._unclaimed.pop(update.oid, _ZERO)
+            order.conf_extra = max(_ZERO, order.venue_filled - order.rep_conf)
             self._new_order(order)
             return
         self._bind_oid(order, update.oid)
@@ -628,36 +902,121 @@ class TrackerState:
         self._set_status(order, status)
         if order.filled_sz > order.orig_sz:
             self._report_overfill(order)
+        self._refresh(order)
 
     # -- snapshots -----------------------------------------------------------
 
-    def adopt_snapshot(self, snapshot: AccountSnapshot) -> SnapshotOutcome:
-        """Adopt a resync snapshot if nothing about its dex is ambiguous; else defer."""
+    def adopt_snapshot(
+        self, snapshot: AccountSnapshot, *, force_cause: str | None = None
+    ) -> SnapshotOutcome:
+        """Adopt a resync snapshot if nothing about its dex is ambiguous; else defer.
+
+        With ``force_cause`` (the caller tried to resolve the blockers and could
+        not), the snapshot is adopted despite them, unless it is stale: the
+        blocking orders are settled (no longer in flight, their provisional
+        fills replaced by the snapshot) and every drift event of the adoption
+        names them and the cause.
+        """
         dex = snapshot.dex
         t_ms = snapshot.time_ms
-        reason = self._defer_reason(dex, t_ms)
-        if reason is not None:
-            if reason.startswith("stale"):
-                self._stats.snapshots_stale += 1
-            else:
-                self._stats.snapshots_deferred += 1
-            log.info("snapshot of dex %r at %d deferred: %s", dex, t_ms, reason)
+        last = self._adopted_ms.get(dex)
+        if last is not None and t_ms < last:
+            self._stats.snapshots_stale += 1
+            reason = f"stale: older than the snapshot adopted at {last}"
+            log.info("snapshot of dex %r at %d refused: %s", dex, t_ms, reason)
             return SnapshotOutcome(False, dex, t_ms, reason)
+        blockers = self.blockers(dex, t_ms)
+        forced = False
+        if blockers:
+            if force_cause is None:
+                since = self._deferred_since.setdefault(dex, t_ms)
+                self._stats.snapshots_deferred += 1
+                reason = blockers[0].detail
+                log.info("snapshot of dex %r at %d deferred: %s", dex, t_ms, reason)
+                return SnapshotOutcome(False, dex, t_ms, reason, (), tuple(blockers), since)
+            forced = True
+        return self._adopt(snapshot, blockers, force_cause if forced else None)
 
+    def blockers(self, dex: str, t_ms: int | None = None) -> list[Blocker]:
+        """What keeps a snapshot of ``dex`` (at exchange time ``t_ms``) from adoption."""
+        found: list[Blocker] = []
+        for order in self._blocking.get(dex, {}).values():
+            name = order.cloid or order.oid
+            if order.in_flight:
+                found.append(
+                    Blocker(
+                        order.coin,
+                        dex,
+                        order.cloid,
+                        order.oid,
+                        "in_flight",
+                        order.block_since_ms,
+                        f"order {name} in flight",
+                    )
+                )
+            else:
+                found.append(
+                    Blocker(
+                        order.coin,
+                        dex,
+                        order.cloid,
+                        order.oid,
+                        "unconfirmed_provisional",
+                        order.block_since_ms,
+                        f"provisional fill of order {order.oid} unconfirmed",
+                    )
+                )
+        if t_ms is not None and self._evicted_max_ms.get(dex, -1) > t_ms:
+            # A fill after T was forgotten: snapshot + remembered fills would miss it.
+            found.append(
+                Blocker(
+                    "",
+                    dex,
+                    None,
+                    None,
+                    "dedup_memory",
+                    t_ms,
+                    "dedup memory shorter than the snapshot's age",
+                )
+            )
+        return found
+
+    def _adopt(
+        self, snapshot: AccountSnapshot, blockers: Sequence[Blocker], force_cause: str | None
+    ) -> SnapshotOutcome:
+        dex = snapshot.dex
+        t_ms = snapshot.time_ms
         after_t: dict[str, Decimal] = {}
-        for seen_dex, coin, signed, time_ms in self._seen.values():
-            if seen_dex == dex and time_ms > t_ms:
+        timeline = self._timelines.get(dex)
+        if timeline is not None:
+            seen = self._seen
+            for _, _, key in timeline.after(t_ms):
+                _, coin, signed, _ = seen[key]
                 after_t[coin] = after_t.get(coin, _ZERO) + signed
         positions = self._positions
         local_coins = [c for c in positions if self._dex(c) == dex]
         baseline = dex not in self._adopted_ms
+        forced_text = None
+        if force_cause is not None:
+            names = ", ".join(
+                b.detail if b.kind == "dedup_memory" else f"{b.coin} order {b.cloid or b.oid}"
+                for b in blockers
+            )
+            forced_text = f"adopted despite blockers ({names}): {force_cause}"
         events: list[DriftEvent] = []
         for coin in sorted(set(local_coins) | set(snapshot.positions)):
             after = after_t.get(coin, _ZERO)
             local_at_t = positions.get(coin, _ZERO) - after
             exchange = snapshot.szi(coin)
             if local_at_t != exchange:
-                cause = "baseline" if baseline else self._drift_cause(coin)
+                if baseline:
+                    cause: str | None = "baseline"
+                    if forced_text is not None:
+                        cause = f"baseline, {forced_text}"
+                elif forced_text is not None:
+                    cause = forced_text
+                else:
+                    cause = self._drift_cause(coin)
                 events.append(
                     DriftEvent(
                         coin=coin,
@@ -668,6 +1027,7 @@ class TrackerState:
                         time_ms=t_ms,
                         cause=cause,
                         baseline=baseline,
+                        forced=forced_text is not None,
                     )
                 )
         for coin in local_coins:
@@ -677,25 +1037,35 @@ class TrackerState:
             if value:
                 positions[coin] = value
         # Accounting restarts on this dex: the snapshot holds every order's past.
-        # An order sent before now keeps its older epoch, so a provisional
-        # answer arriving later is not applied on top of this snapshot.
+        # Moving the epoch on zeroes every order's accounting lazily; an order sent
+        # before now keeps its older epoch, so a provisional answer arriving later
+        # is not applied on top of this snapshot.
         self._epoch[dex] = self._epoch.get(dex, 0) + 1
-        for order in (*self._open.values(), *self._terminal.values()):
-            if order.dex == dex:
-                order.acct_prov = _ZERO
-                order.acct_conf = _ZERO
+        blocking = self._blocking.pop(dex, None)
+        if blocking:
+            # Only a forced adoption gets here with blockers: settle them.
+            for order in blocking.values():
+                order.in_flight = False
+                order.blocking = False  # already out of the index
+                self._refresh(order)
         previous_ms = self._adopted_ms.get(dex, -1)
         self._adopted_ms[dex] = t_ms
+        self._deferred_since.pop(dex, None)
         self._history_pending = False
         self._liquidated_coins = {c for c in self._liquidated_coins if self._dex(c) != dex}
         self._beyond_memory_coins = {c for c in self._beyond_memory_coins if self._dex(c) != dex}
         stats = self._stats
         stats.snapshots_adopted += 1
+        if forced_text is not None:
+            stats.snapshots_forced += 1
+            log.warning("snapshot of dex %r at %d %s", dex, t_ms, forced_text)
+        self._drop_unexplainable_drifts(dex)
         for event in events:
             self.drift.append(event)
-            pending = self._open_drift.setdefault(event.coin, [])
+            pending = self._open_drift.get(event.coin)
+            if pending is None:
+                pending = self._open_drift[event.coin] = deque(maxlen=_OPEN_DRIFT_PER_COIN)
             pending.append(_OpenDrift(event, previous_ms, event.delta))
-            del pending[:-8]
             if event.baseline:
                 stats.baseline_adjustments += 1
                 log.info(
@@ -714,37 +1084,36 @@ class TrackerState:
                     event.delta,
                     event.cause or "unknown",
                 )
-        return SnapshotOutcome(True, dex, t_ms, None, tuple(events))
+        return SnapshotOutcome(
+            True, dex, t_ms, None, tuple(events), tuple(blockers), None, forced_text is not None
+        )
 
-    def _defer_reason(self, dex: str, t_ms: int) -> str | None:
-        last = self._adopted_ms.get(dex)
-        if last is not None and t_ms < last:
-            return f"stale: older than the snapshot adopted at {last}"
-        for order in self._open.values():
-            if order.dex == dex and order.in_flight:
-                return f"order {order.cloid or order.oid} in flight"
-            if order.dex == dex and order.unconfirmed:
-                return f"provisional fill of order {order.oid} unconfirmed"
-        for order in self._terminal.values():
-            if order.dex == dex and (order.in_flight or order.unconfirmed):
-                return f"provisional fill of order {order.oid} unconfirmed"
-        if self._evicted_max_ms.get(dex, -1) > t_ms:
-            # A fill after T was forgotten: snapshot + remembered fills would miss it.
-            return "dedup memory shorter than the snapshot's age"
-        return None
+    def _drop_unexplainable_drifts(self, dex: str) -> None:
+        """Open drifts whose window ends before everything the dedup memory still
+        distinguishes can never be explained (a late fill is only recognised as
+        late when newer than the newest forgotten trade): drop them."""
+        watermark = self._evicted_max_ms.get(dex, -1)
+        if watermark < 0:
+            return
+        for coin in [c for c in self._open_drift if self._dex(c) == dex]:
+            pending = self._open_drift[coin]
+            while pending and pending[0].event.time_ms <= watermark:
+                pending.popleft()
+            if not pending:
+                del self._open_drift[coin]
 
     def _explain(self, coin: str, fill: Fill) -> None:
         """A fill the snapshot already held arrived late: does it explain a drift?"""
         pending = self._open_drift.get(coin)
         if not pending:
             return
-        for index, open_drift in enumerate(pending):
+        for open_drift in pending:
             event = open_drift.event
             if open_drift.after_ms < fill.time_ms <= event.time_ms:
                 open_drift.remaining -= fill.sz if fill.side is Side.BUY else -fill.sz
                 if open_drift.remaining:
                     return
-                del pending[index]
+                pending.remove(open_drift)
                 if not pending:
                     del self._open_drift[coin]
                 self._mark_explained(event)
@@ -758,9 +1127,11 @@ class TrackerState:
                 break
         stats = self._stats
         if event.baseline:
+            # The history fills behind a baseline difference arrived: no drift either way.
             stats.baseline_adjustments -= 1
-        else:
-            stats.drift_events -= 1
+            log.info("baseline difference on %s explained by late fills", event.coin)
+            return
+        stats.drift_events -= 1
         stats.drift_explained += 1
         log.info("drift on %s explained by late fills", event.coin)
 
@@ -779,25 +1150,75 @@ class TrackerState:
         return self._positions.get(coin, _ZERO)
 
     def positions(self) -> dict[str, Decimal]:
-        """Every non-flat position, signed."""
+        """Every non-flat perp position, signed."""
         return {coin: sz for coin, sz in self._positions.items() if sz}
+
+    def non_perp_fills(self) -> dict[str, Decimal]:
+        """Spot pairs and outcome coins: the signed net size of their trades seen.
+
+        Not a balance (the account's spot balances come from
+        ``spotClearinghouseState``); kept apart so they never read as perp positions.
+        """
+        return {coin: sz for coin, sz in self._non_perp.items() if sz}
 
     def open_orders(self) -> list[OrderState]:
         return [order.view() for order in self._open.values()]
 
+    def own_open_orders(self) -> list[OrderState]:
+        """Open orders the bot sent."""
+        return [order.view() for order in self._open.values() if order.own]
+
+    def foreign_open_orders(self) -> list[OrderState]:
+        """Open orders of anyone else on the account (a person trading by hand)."""
+        return [order.view() for order in self._open.values() if not order.own]
+
     def orders(self) -> list[OrderState]:
         """Open orders and the recently finished ones the tracker still remembers."""
-        return [order.view() for order in (*self._open.values(), *self._terminal.values())]
+        return [
+            order.view()
+            for order in (*self._open.values(), *self._held.values(), *self._terminal.values())
+        ]
 
     def order(self, cloid: Cloid | None = None, oid: int | None = None) -> OrderState | None:
         found = self._find(cloid, oid)
         return found.view() if found is not None else None
 
+    def unconfirmed(self) -> list[Unconfirmed]:
+        """Orders the venue said filled beyond the trades received, oldest first."""
+        found = []
+        for order in self._expecting.values():
+            post = order.rep_prov >= order.venue_filled
+            found.append(
+                Unconfirmed(
+                    coin=order.coin,
+                    dex=order.dex,
+                    cloid=order.cloid,
+                    oid=order.oid,
+                    expected_sz=order.rep_prov if post else order.venue_filled,
+                    confirmed_sz=order.rep_conf + order.conf_extra,
+                    since_ms=order.expect_since_ms,
+                    source="post" if post else "venue",
+                    own=order.own,
+                )
+            )
+        found.sort(key=lambda u: u.since_ms)
+        return found
+
+    def oldest_unconfirmed_age_ms(self, now_ms: int | None = None) -> int | None:
+        """How long the oldest gap between what the venue said filled and the trades
+        received has lasted (tracker clock), or None when there is none."""
+        if not self._expecting:
+            return None
+        oldest = min(order.expect_since_ms for order in self._expecting.values())
+        now = self._clock_ms() if now_ms is None else now_ms
+        return max(0, now - oldest)
+
     def stats(self) -> TrackerStats:
         stats = attrs.evolve(self._stats)
         stats.dedup_size = len(self._seen)
         stats.open_orders = len(self._open)
-        stats.tracked_orders = len(self._open) + len(self._terminal)
+        stats.tracked_orders = len(self._open) + len(self._held) + len(self._terminal)
+        stats.unconfirmed_orders = len(self._expecting)
         return stats
 
     def drift_events(self) -> list[DriftEvent]:
@@ -821,4 +1242,4 @@ class TrackerState:
 
     def dedup_state(self) -> Sequence[Any]:
         """The dedup memory itself (for memory measurements)."""
-        return (self._seen, self._by_time, self._evicted_max_ms)
+        return (self._seen, self._by_time, self._evicted_max_ms, self._timelines)

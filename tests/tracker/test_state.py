@@ -129,7 +129,8 @@ def test_snapshot_of_one_dex_ignores_orders_and_positions_of_another() -> None:
     state.apply_fill(fill(2, "1", coin="@107"))  # spot: no perp snapshot covers it
     assert state.adopt_snapshot(snapshot("", 5_000, ETH="2")).adopted
     assert not state.adopt_snapshot(snapshot("xyz", 5_000)).adopted
-    assert state.positions() == {"ETH": 2, "@107": 1}
+    assert state.positions() == {"ETH": 2}
+    assert state.non_perp_fills() == {"@107": 1}  # kept apart, never a perp position
 
 
 def test_snapshot_deferred_when_a_fill_after_it_was_forgotten() -> None:
