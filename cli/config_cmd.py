@@ -88,7 +88,8 @@ level = "info"                       # debug | info | warning | error
 format = "text"                      # text | json
 
 [shutdown]
-cancel_open_orders = true
+cancel_open_orders = true            # false: open orders stay (on_stop's cancels too)
+cancel_scope = "own"                 # own: the bot's orders only | account: every order
 
 [sim]                                # the embedded simulator (network = "sim"); see
 seed = 1                             # hip3.sim.SimConfig: dexes, tick_ms, faults...

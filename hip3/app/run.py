@@ -254,6 +254,7 @@ def build_bot(
         strategy_interval_secs=config.strategy.interval_secs,
         dedup_capacity=config.dedup_capacity,
         cancel_on_shutdown=config.shutdown.cancel_open_orders,
+        cancel_scope="account" if config.shutdown.cancel_scope == "account" else "own",
         dead_mans_switch_secs=config.risk.dead_man_switch_secs or None,
         journal=journal,
         universe=universe,

@@ -43,7 +43,7 @@ import collections
 import enum
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -78,11 +78,13 @@ from hip3.executor import (
     run_dead_mans_switch,
 )
 from hip3.executor.exchange_venue import ExchangeVenue
+from hip3.executor.intents import CancelScope
 from hip3.executor.ports import OrderVenue
 from hip3.risk import KillSwitch, RiskGates, RiskLimits
 from hip3.signing import PrivateKey
+from hip3.tracker.state import dex_of
 from hip3.types import Coin
-from hip3.wire.convert import fills_to_domain
+from hip3.wire.convert import fills_to_domain, open_order_to_update
 
 __all__ = ["Bot", "BotSummary", "Mode", "run_bot"]
 
@@ -201,6 +203,7 @@ class Bot:
         strategy_interval_secs: float = 1.0,
         dedup_capacity: int = 2000,
         cancel_on_shutdown: bool = True,
+        cancel_scope: CancelScope = "own",
         dead_mans_switch_secs: float | None = 60.0,
         journal: MessageRecorder | None = None,
         universe: MarketUniverse | None = None,
@@ -232,6 +235,12 @@ class Bot:
         self.strategy_interval_secs = strategy_interval_secs
         self.dedup_capacity = dedup_capacity
         self.cancel_on_shutdown = cancel_on_shutdown
+        if cancel_scope not in ("own", "account"):
+            raise Hip3Error(f"cancel_scope must be 'own' or 'account', got {cancel_scope!r}")
+        self.cancel_scope: CancelScope = cancel_scope
+        # Every perp dex the account is on (traded, holding a position, or seen in a
+        # fill): baseline, resync and the exchange's positions cover all of them.
+        self.account_dexes: list[str] = list(dict.fromkeys(Coin(m).dex for m in markets))
         self.dead_mans_switch_secs = dead_mans_switch_secs
         self.journal = journal
         self._universe = universe
@@ -273,7 +282,50 @@ class Bot:
 
     @property
     def dexes(self) -> list[str]:
+        """The dexes of the markets the bot trades."""
         return list(dict.fromkeys(m.dex for m in self.markets))
+
+    def note_dex(self, dex: str) -> None:
+        """A fill showed the account on ``dex``: resync it from now on."""
+        if dex not in self.account_dexes:
+            log.info("the account trades on dex %r too: resyncing it from now on", dex or "main")
+            self.account_dexes.append(dex)
+            if self._resync is not None:
+                self._resync.add_dex(dex)
+
+    async def _discover_dexes(
+        self, info: InfoClient, fetch: Callable[[str], Awaitable[AccountSnapshot]]
+    ) -> None:
+        """Add every perp dex where the account holds a position (``perpDexs``, then one
+        ``clearinghouseState`` per dex not traded): a person's position on another dex, or
+        one opened before the bot started, is then baselined and resynced like the bot's.
+
+        One request per dex at start; a dex whose state cannot be read is kept under
+        watch (resynced) rather than assumed empty.
+        """
+        try:
+            perp_dexs = await info.perp_dexs()
+        except Hip3Error as exc:
+            self._errors.append(f"perpDexs: {exc} (only the traded dexes are resynced)")
+            log.warning("perpDexs failed, resyncing only the traded dexes: %s", exc)
+            return
+        names = ["" if entry is None else entry.name for entry in perp_dexs]
+        for dex in names:
+            if dex in self.account_dexes:
+                continue
+            try:
+                snapshot = await fetch(dex)
+            except Hip3Error as exc:
+                log.warning("clearinghouseState of dex %r failed, watching it: %s", dex, exc)
+                self.account_dexes.append(dex)
+                continue
+            if snapshot.positions:
+                log.info(
+                    "the account holds %s on dex %r, which the bot does not trade",
+                    ", ".join(sorted(snapshot.positions)),
+                    dex,
+                )
+                self.account_dexes.append(dex)
 
     @property
     def tracker(self) -> BotTracker:
@@ -376,6 +428,7 @@ class Bot:
             intents=intents_send,
             timer_interval_secs=self.strategy_interval_secs,
             now_ms=self.clock_ms,
+            cancel_on_stop=self.cancel_on_shutdown,
         )
         self.paper = paper = PaperVenue(now_ms=self.clock_ms) if self.mode is Mode.PAPER else None
         venue: OrderVenue | None = paper
@@ -429,9 +482,11 @@ class Bot:
                 adopted_ms[snapshot.dex] = snapshot.time_ms
             return outcome
 
+        if self.mode is not Mode.PAPER:
+            await self._discover_dexes(info, fetch_snapshot)
         self._resync = resync = ResyncTimer(
             interval_secs=self.position_resync_interval_secs if self.mode is Mode.TRADING else 0,
-            dexes=self.dexes,
+            dexes=self.account_dexes,
             fetch=fetch_snapshot,
             deliver=deliver,
             backfill=backfill,
@@ -460,6 +515,10 @@ class Bot:
                 parts.start_soon(feeds.user_fills, fills_sub)
                 orders_sub = await ws.subscribe({"type": "orderUpdates", "user": self.user})
                 parts.start_soon(feeds.order_updates, orders_sub)
+                # orderUpdates has no snapshot: the orders already resting on the account
+                # (a person's, a previous run's) come from openOrders, read after the
+                # subscription so none can end unseen in between.
+                await self._load_open_orders(info, tracker)
             if paper is not None:
                 parts.start_soon(feeds.paper_events, paper)
             executor_done = trio.Event()
@@ -473,6 +532,7 @@ class Bot:
                     rate_budget=lambda: info.limiter.rest.available,
                     now_ms=self.clock_ms,
                     resolve_window_secs=(self.expires_after_ms or 10_000) / 1000 + 1,
+                    cancel_scope=self.cancel_scope,
                 )
 
                 async def execute_all() -> None:
@@ -506,7 +566,7 @@ class Bot:
             await to_strategy.aclose()
             await executor_done.wait()
             if self._executor is not None and self.cancel_on_shutdown:
-                self._record(await self._executor.execute(CancelAll()))
+                self._record(await self._executor.execute(CancelAll(scope=self.cancel_scope)))
             if self.mode is Mode.TRADING and self.dead_mans_switch_secs is not None:
                 # A clean stop: whatever is still resting is meant to (cancel_on_shutdown
                 # off), so the venue must not cancel it later.
@@ -531,6 +591,17 @@ class Bot:
             summary = await self._build_summary(tracker, exchange_positions)
             parts.cancel_scope.cancel()
         return summary
+
+    async def _load_open_orders(self, info: InfoClient, tracker: BotTracker) -> None:
+        for dex in list(self.account_dexes):
+            try:
+                orders = await info.open_orders(self.user, dex)
+            except Hip3Error as exc:
+                self._errors.append(f"openOrders of dex {dex!r} at start: {exc}")
+                log.warning("openOrders of dex %r at start failed: %s", dex or "main", exc)
+                continue
+            for order in orders:
+                await tracker.order_update(open_order_to_update(order))
 
     async def _run_resync_timer(
         self, resync: ResyncTimer, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
@@ -563,7 +634,7 @@ class Bot:
         self, fetch: Any, *, attempts: int = 5, retry_secs: float = 0.2
     ) -> dict[str, Decimal] | None:
         positions: dict[str, Decimal] = {}
-        for dex in self.dexes:
+        for dex in list(self.account_dexes):
             for attempt in range(attempts):
                 try:
                     snapshot: AccountSnapshot = await fetch(dex)
@@ -635,6 +706,7 @@ class FeedRouter:
         self.converters = converters
         self.paper = paper
         self.malformed = 0
+        self._dexes_seen: set[str] = set()
 
     def close_strategy_feed(self) -> None:
         self._strategy_open = False
@@ -669,6 +741,11 @@ class FeedRouter:
             except Hip3Error as exc:
                 self._malformed("userFills", exc)
                 continue
+            for fill in fills:
+                dex = dex_of(fill.coin)
+                if dex is not None and dex not in self._dexes_seen:
+                    self._dexes_seen.add(dex)
+                    self.bot.note_dex(dex)
             await self.tracker.fills(fills, is_snapshot=event.is_snapshot)
             self.bot._fills_seen += len(fills)
             if not event.is_snapshot:

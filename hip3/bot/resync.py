@@ -67,12 +67,17 @@ class ResyncTimer:
         if interval_secs < 0:
             raise ValueError(f"interval_secs must be >= 0, got {interval_secs}")
         self.interval_secs = interval_secs
-        self.dexes = tuple(dict.fromkeys(dexes))  # each dex once, in order
+        self.dexes = list(dict.fromkeys(dexes))  # each dex once, in order
         self._fetch = fetch
         self._deliver = deliver
         self._backfill = backfill
         self.fetch_timeout_secs = fetch_timeout_secs
         self.stats = ResyncStats()
+
+    def add_dex(self, dex: str) -> None:
+        """Resync ``dex`` too from the next round on."""
+        if dex not in self.dexes:
+            self.dexes.append(dex)
 
     @property
     def enabled(self) -> bool:
@@ -86,7 +91,7 @@ class ResyncTimer:
         """
         adopted: list[str] = []
         snapshots: list[AccountSnapshot] = []
-        for dex in self.dexes if dexes is None else dexes:
+        for dex in list(self.dexes) if dexes is None else dexes:
             snapshot = await self._fetch_logged(dex)
             if snapshot is not None:
                 snapshots.append(snapshot)

@@ -13,6 +13,7 @@ for the risk gates' price band and staleness checks.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -23,8 +24,10 @@ import trio
 from hip3.bot.book import Book
 from hip3.bot.strategy import MarketRules, Strategy, StrategyContext
 from hip3.domain import Fill, OrderState
-from hip3.executor.intents import Intent
+from hip3.executor.intents import Cancel, CancelAll, Intent
 from hip3.risk.gates import MarketData
+
+log = logging.getLogger(__name__)
 
 __all__ = ["StrategyRunner", "TrackerView"]
 
@@ -45,8 +48,14 @@ class StrategyRunner:
         intents: trio.MemorySendChannel[Intent],
         timer_interval_secs: float = 1.0,
         now_ms: Callable[[], int] | None = None,
+        cancel_on_stop: bool = True,
     ) -> None:
         self.strategy = strategy
+        # False when the user configured open orders to stay after shutdown
+        # (cancel_open_orders = false): on_stop's cancels are then dropped, whatever
+        # the strategy asks.
+        self.cancel_on_stop = cancel_on_stop
+        self.cancels_withheld = 0
         self.markets = dict(markets)
         self.tracker = tracker
         self._intents = intents
@@ -55,6 +64,19 @@ class StrategyRunner:
         self.books: dict[str, Book] = {}
         self._market_data: dict[str, MarketData] = {}
         self.intents_sent = 0
+
+    def _stop_intents(self, intents: Sequence[Intent]) -> Sequence[Intent]:
+        if self.cancel_on_stop:
+            return intents
+        kept = [i for i in intents if not isinstance(i, Cancel | CancelAll)]
+        withheld = len(intents) - len(kept)
+        if withheld:
+            self.cancels_withheld += withheld
+            log.info(
+                "on_stop: %d cancel(s) withheld: open orders stay (cancel_open_orders = false)",
+                withheld,
+            )
+        return kept
 
     def market_data(self) -> Mapping[str, MarketData]:
         """Latest prices per market, stamped with local receive time (for the gates)."""
@@ -113,4 +135,4 @@ class StrategyRunner:
                     await self.on_book(event)
                 else:
                     await self.on_fill(event)
-            await self._send(self.strategy.on_stop(await self._context()))
+            await self._send(self._stop_intents(self.strategy.on_stop(await self._context())))

@@ -48,6 +48,8 @@ from hip3.errors import ConfigError
 
 __all__ = ["build_config", "converter"]
 
+#: The venue's userFills snapshot size (hyperliquid-api.md §1.8).
+VENUE_FILLS_SNAPSHOT = 2000
 KEY_RE = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 _ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _MARKET_RE = re.compile(r"^([a-z0-9]{1,16}:)?[A-Za-z0-9@/_-]{1,32}$")
@@ -97,6 +99,21 @@ def _num(v: Any, key: str, source: str, *, integer: bool, minimum: float = 0) ->
     if not v >= minimum or math.isinf(v):  # also rejects NaN
         raise _err(source, key, f"must be a finite number >= {minimum}, got {v}")
     return v
+
+
+def _dedup_capacity(v: Any, source: str) -> int:
+    # Every (re)subscribe replays the venue's 2000 most recent fills: a dedup memory
+    # smaller than that forgets trades the next replay brings back, which the tracker
+    # must then drop as "beyond memory" -- new trades among them included.
+    value: int = _num(v, "dedup_capacity", source, integer=True, minimum=1)
+    if value < VENUE_FILLS_SNAPSHOT:
+        raise _err(
+            source,
+            "dedup_capacity",
+            f"must be at least {VENUE_FILLS_SNAPSHOT} (the fills the venue replays on every "
+            f"subscribe), got {value}",
+        )
+    return value
 
 
 def _str(v: Any, key: str, source: str, choices: tuple[str, ...] | None = None) -> str:
@@ -275,9 +292,7 @@ def build_config(data: Mapping[str, Any], source: str) -> Config:
                 integer=False,
             )
         ),
-        "dedup_capacity": _num(
-            data.get("dedup_capacity", 2000), "dedup_capacity", source, integer=True, minimum=1
-        ),
+        "dedup_capacity": _dedup_capacity(data.get("dedup_capacity", 2000), source),
         "strategy": _strategy(_table(data, "strategy", source), source),
         "risk": _risk(_table(data, "risk", source), source),
         "source": source,
@@ -294,11 +309,14 @@ def build_config(data: Mapping[str, Any], source: str) -> Config:
         "format": _str(log.get("format", "text"), "log.format", source, LOG_FORMATS),
     }
     shutdown = _table(data, "shutdown", source)
-    _check_keys(shutdown, {"cancel_open_orders"}, "shutdown.", source)
+    _check_keys(shutdown, {"cancel_open_orders", "cancel_scope"}, "shutdown.", source)
     cancel = shutdown.get("cancel_open_orders", True)
     if not isinstance(cancel, bool):
         raise _err(source, "shutdown.cancel_open_orders", "must be true or false")
-    doc["shutdown"] = {"cancel_open_orders": cancel}
+    scope = _str(
+        shutdown.get("cancel_scope", "own"), "shutdown.cancel_scope", source, ("own", "account")
+    )
+    doc["shutdown"] = {"cancel_open_orders": cancel, "cancel_scope": scope}
     sim_raw = _table(data, "sim", source)
     sim = _sim(sim_raw, source)
     if doc["network"]["name"] == "sim":

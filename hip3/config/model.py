@@ -120,7 +120,13 @@ class LogConfig:
 
 @attrs.frozen
 class ShutdownConfig:
+    """``cancel_open_orders``: cancel open orders at shutdown (and let the strategy's
+    ``on_stop`` cancel); ``cancel_scope``: whose orders shutdown and the kill switch
+    cancel -- ``"own"`` (the bot's, the default: a person trading by hand on the same
+    account keeps theirs) or ``"account"`` (every open order of the account)."""
+
     cancel_open_orders: bool = True
+    cancel_scope: str = "own"
 
 
 @attrs.frozen

@@ -70,6 +70,7 @@ from hip3.errors import (
 from hip3.executor.intents import (
     Cancel,
     CancelAll,
+    CancelScope,
     Intent,
     Modify,
     Outcome,
@@ -120,8 +121,10 @@ class Executor:
         resolve_window_secs: float = 10.0,
         resolve_poll_secs: float = 0.5,
         lane_capacity: int = 16,
+        cancel_scope: CancelScope = "own",
     ) -> None:
         self.venue = venue
+        self.cancel_scope: CancelScope = cancel_scope
         self.tracker = tracker
         self.gates = gates
         self.kill_switch = kill_switch if kill_switch is not None else KillSwitch()
@@ -226,12 +229,13 @@ class Executor:
         return outcomes
 
     async def kill(self, reason: str) -> list[Outcome]:
-        """Engage the kill switch (no new orders pass) and cancel every open order."""
+        """Engage the kill switch (no new orders pass) and cancel the open orders in
+        ``cancel_scope`` (the bot's own, unless configured ``"account"``)."""
         self.kill_switch.engage(reason)
         log.warning("kill switch engaged: %s; cancelling all open orders", reason)
         # After the intents in flight in every lane, before any still queued.
         async with self._lanes.exclusive():
-            return await self._execute(CancelAll())
+            return await self._execute(CancelAll(scope=self.cancel_scope))
 
     # -- placement -------------------------------------------------------------
 
@@ -298,12 +302,18 @@ class Executor:
         try:
             result = await self._posted(self.venue.modify_order(modify))
         except SentNoAnswerError as exc:
-            return await self._resolve(modify, replacement, str(exc))
+            outcome = await self._resolve(modify, replacement, str(exc))
         except _NOT_PLACED as exc:
             return await self._reject(modify, replacement, f"not modified: {exc}")
         except Hip3Error as exc:
-            return await self._resolve(modify, replacement, str(exc))
-        return await self._apply_result(modify, replacement, result)
+            outcome = await self._resolve(modify, replacement, str(exc))
+        else:
+            outcome = await self._apply_result(modify, replacement, result)
+        if outcome.status is not OutcomeStatus.REJECTED:
+            # The venue replaced the target: it is over, whether or not its own
+            # orderUpdate ever arrives (that channel has no snapshot to recover it).
+            await self.tracker.order_cancelled(modify.cloid, modify.oid, "modified")
+        return outcome
 
     async def _posted(self, post: Awaitable[_T]) -> _T:
         try:
@@ -416,7 +426,7 @@ class Executor:
     async def _cancel_all(self, cancel_all: CancelAll) -> list[Outcome]:
         orders = await self.tracker.open_orders()
         pairs: list[tuple[Intent, CancelTarget]] = []
-        for order in _cancellable(orders, cancel_all.coin):
+        for order in _cancellable(orders, cancel_all.coin, cancel_all.scope):
             # Prefer the cloid: it is known even before the venue's oid comes back.
             cancel = (
                 Cancel(order.coin, cloid=order.cloid)
@@ -598,12 +608,15 @@ class _Pending:
 _NOT_PLACED = (ValidationError, SigningError, ExchangeError, TransportError)
 
 
-def _cancellable(orders: Sequence[OrderState], coin: str | None) -> list[OrderState]:
+def _cancellable(
+    orders: Sequence[OrderState], coin: str | None, scope: CancelScope = "own"
+) -> list[OrderState]:
     return [
         o
         for o in orders
         if not o.status.is_terminal
         and (coin is None or o.coin == coin)
+        and (scope == "account" or o.own)
         and (o.cloid is not None or o.oid is not None)
     ]
 

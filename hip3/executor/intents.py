@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
+from typing import Literal
 
 import attrs
 
@@ -19,6 +20,7 @@ from hip3.types import Cloid, Side, to_decimal
 __all__ = [
     "Cancel",
     "CancelAll",
+    "CancelScope",
     "Intent",
     "Modify",
     "Outcome",
@@ -98,11 +100,24 @@ class Cancel:
         _one_target(self)
 
 
+#: Whose orders a CancelAll cancels: the bot's own (the orders it sent), or every
+#: open order of the account (a person's resting orders and stop-losses included).
+CancelScope = Literal["own", "account"]
+
+
 @attrs.frozen(slots=True)
 class CancelAll:
-    """Cancel every open order of ``coin``, or of every market when ``coin`` is None."""
+    """Cancel every open order of ``coin``, or of every market when ``coin`` is None.
+
+    ``scope="own"`` (the default) touches only the bot's own orders; an account is
+    often shared with a person trading by hand, whose orders are not the bot's to
+    cancel. ``scope="account"`` cancels every open order the tracker knows.
+    """
 
     coin: str | None = None
+    scope: CancelScope = attrs.field(
+        default="own", validator=attrs.validators.in_(("own", "account"))
+    )
 
 
 @attrs.frozen(slots=True)

@@ -39,6 +39,7 @@ __all__ = [
     "fill_to_domain",
     "fills_from_json",
     "fills_to_domain",
+    "open_order_to_update",
     "order_results",
     "order_status_to_update",
     "order_update_to_domain",
@@ -141,6 +142,25 @@ def order_updates_from_json(data: Any) -> list[OrderUpdate]:
     """An ``orderUpdates`` message's data (a JSON array of WsOrder)."""
     updates: m.WsOrderUpdates = structure(data, m.WsOrderUpdates, kind="orderUpdates")
     return [order_update_to_domain(u) for u in updates.orders]
+
+
+def open_order_to_update(order: m.OpenOrder) -> OrderUpdate:
+    """An ``openOrders`` entry as an ``"open"`` OrderUpdate (the order as it rests now)."""
+    kind = "openOrders"
+    sz = _dec(order.sz, kind, "sz")
+    return OrderUpdate(
+        coin=order.coin,
+        oid=order.oid,
+        side=_side(order.side, kind),
+        limit_px=_dec(order.limit_px, kind, "limitPx"),
+        sz=sz,
+        orig_sz=sz if order.orig_sz is None else _dec(order.orig_sz, kind, "origSz"),
+        status="open",
+        status_time_ms=order.timestamp,
+        timestamp_ms=order.timestamp,
+        cloid=_cloid(order.cloid, kind),
+        reduce_only=bool(order.reduce_only),
+    )
 
 
 def order_status_to_update(response: m.OrderStatusResponse) -> OrderUpdate | None:

@@ -42,7 +42,13 @@ class Tracker:
 
     async def order_sent(self, order: PlaceOrder) -> None:
         self.by_cloid[order.cloid] = OrderState(
-            order.coin, order.side, order.px, order.sz, OrderStatus.PENDING, cloid=order.cloid
+            order.coin,
+            order.side,
+            order.px,
+            order.sz,
+            OrderStatus.PENDING,
+            cloid=order.cloid,
+            own=True,
         )
 
     def _set(self, cloid: Cloid, status: OrderStatus, oid: int | None) -> None:
@@ -59,6 +65,12 @@ class Tracker:
 
     async def order_rejected(self, cloid: Cloid, reason: str) -> None:
         self._set(cloid, OrderStatus.REJECTED, None)
+
+    async def order_cancelled(
+        self, cloid: Cloid | None = None, oid: int | None = None, reason: str | None = None
+    ) -> None:
+        if cloid is not None and cloid in self.by_cloid:
+            self._set(cloid, OrderStatus.CANCELLED, self.by_cloid[cloid].oid)
 
     async def order_update(self, update: OrderUpdate) -> None:
         if update.cloid in self.by_cloid:

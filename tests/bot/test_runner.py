@@ -99,3 +99,23 @@ async def test_runner_calls_strategy_in_order_with_timer_and_closes_intents_afte
     assert received == [Cancel("BTC", oid=7)]
     assert runner.market_data()["BTC"].mid == Decimal(100)
     assert "ETH" not in runner.market_data()
+
+
+async def test_on_stop_cancels_are_withheld_when_open_orders_must_stay() -> None:
+    # cancel_open_orders = false: whatever the strategy's on_stop asks, its cancels are
+    # not sent (the market maker's on_stop cancels every quote, for instance).
+    events_send, events_recv = trio.open_memory_channel[Book | Fill](4)
+    intents_send, intents_recv = trio.open_memory_channel[Intent](4)
+    runner = StrategyRunner(
+        Recorder(),
+        markets={"BTC": Market("BTC")},
+        tracker=Positions(),
+        intents=intents_send,
+        timer_interval_secs=60,
+        cancel_on_stop=False,
+    )
+    async with trio.open_nursery() as nursery:
+        await nursery.start(runner.run, events_recv)
+        await events_send.aclose()
+        received = [intent async for intent in intents_recv]
+    assert received == [] and runner.cancels_withheld == 1

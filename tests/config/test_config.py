@@ -63,3 +63,18 @@ def test_nan_and_infinite_limits_are_rejected() -> None:
     for bad in (float("nan"), float("inf")):
         with pytest.raises(ConfigError, match=r"risk\.max_notional"):
             Config.from_dict({"risk": {"max_notional": bad}})
+
+
+def test_dedup_capacity_below_the_venues_fills_snapshot_is_an_error() -> None:
+    with pytest.raises(ConfigError, match=r"dedup_capacity.*at least 2000"):
+        Config.from_dict({"dedup_capacity": 100})
+    assert Config.from_dict({"dedup_capacity": 2000}).dedup_capacity == 2000
+
+
+def test_cancel_scope_is_own_by_default_and_checked() -> None:
+    assert Config.from_dict({}).shutdown.cancel_scope == "own"
+    assert Config.from_dict({"shutdown": {"cancel_scope": "account"}}).shutdown.cancel_scope == (
+        "account"
+    )
+    with pytest.raises(ConfigError, match=r"shutdown\.cancel_scope"):
+        Config.from_dict({"shutdown": {"cancel_scope": "everyone"}})

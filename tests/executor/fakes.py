@@ -115,7 +115,13 @@ class Tracker:
     async def order_sent(self, order: PlaceOrder) -> None:
         self.log.append(("sent", order.cloid))
         self.orders[order.cloid] = OrderState(
-            order.coin, order.side, order.px, order.sz, OrderStatus.PENDING, cloid=order.cloid
+            order.coin,
+            order.side,
+            order.px,
+            order.sz,
+            OrderStatus.PENDING,
+            cloid=order.cloid,
+            own=True,
         )
 
     async def order_resting(self, cloid: Cloid, oid: int) -> None:
@@ -134,6 +140,14 @@ class Tracker:
         self.log.append(("rejected", reason))
         self.orders[cloid] = _evolve(self.orders[cloid], OrderStatus.REJECTED, None)
 
+    async def order_cancelled(
+        self, cloid: Cloid | None = None, oid: int | None = None, reason: str | None = None
+    ) -> None:
+        self.log.append(("cancelled", reason))
+        for key, order in self.orders.items():
+            if (cloid is not None and key == cloid) or (oid is not None and order.oid == oid):
+                self.orders[key] = _evolve(order, OrderStatus.CANCELLED, order.oid)
+
     async def order_update(self, update: OrderUpdate) -> None:
         self.log.append(("update", update.status))
         if update.cloid in self.orders:
@@ -150,5 +164,12 @@ class Tracker:
 
 def _evolve(order: OrderState, status: OrderStatus, oid: int | None) -> OrderState:
     return OrderState(
-        order.coin, order.side, order.limit_px, order.orig_sz, status, oid=oid, cloid=order.cloid
+        order.coin,
+        order.side,
+        order.limit_px,
+        order.orig_sz,
+        status,
+        oid=oid,
+        cloid=order.cloid,
+        own=order.own,
     )

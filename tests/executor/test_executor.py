@@ -207,3 +207,37 @@ async def test_refused_cancel_learns_the_orders_end_from_order_status() -> None:
     calls = venue.status_calls
     await executor.execute(Cancel("xyz:GOLD", cloid=order.cloid))
     assert venue.status_calls == calls
+
+
+async def test_modify_ends_its_target_in_the_tracker_without_waiting_for_order_updates() -> None:
+    executor, _venue, tracker = make()
+    order = buy("97")
+    await executor.execute(order)
+    modify = Modify("xyz:GOLD", Side.BUY, "98", "1", cloid=order.cloid)
+    await executor.execute(modify)
+    assert ("cancelled", "modified") in tracker.log
+    assert tracker.orders[order.cloid].status is OrderStatus.CANCELLED
+    assert [o.cloid for o in await tracker.open_orders()] == [modify.new_cloid]
+
+
+async def test_cancel_all_and_kill_leave_someone_elses_orders_on_the_account() -> None:
+    executor, venue, tracker = make()
+    mine = buy("97")
+    await executor.execute(mine)
+    # A person's order on the same account, known to the tracker but not the bot's.
+    theirs = buy("96")
+    await venue.place_orders([theirs])
+    tracker.orders[theirs.cloid] = attrs.evolve(
+        tracker.orders[mine.cloid], cloid=theirs.cloid, oid=99, own=False
+    )
+    cancelled = await executor.kill("stop")
+    assert [o.intent.cloid for o in cancelled] == [mine.cloid]  # type: ignore[union-attr]
+    assert tracker.orders[theirs.cloid].status is OrderStatus.RESTING
+    everything = await executor.execute(CancelAll(scope="account"))
+    assert [o.intent.cloid for o in everything] == [theirs.cloid]  # type: ignore[union-attr]
+
+
+def test_cancel_all_scope_is_own_or_account() -> None:
+    assert CancelAll().scope == "own"
+    with pytest.raises(ValueError, match="scope"):
+        CancelAll(scope="everyone")  # type: ignore[arg-type]

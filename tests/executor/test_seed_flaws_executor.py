@@ -214,6 +214,9 @@ async def feed(tracker: TrackerHandle, events: Sequence[WsEvent]) -> None:
 class _BotStub:
     _fills_seen = 0
 
+    def note_dex(self, dex: str) -> None:
+        pass
+
 
 async def test_no_cloid_fills_replayed_by_the_reconnect_snapshot_count_once() -> None:
     liquidation = no_cloid(30, "2", Side.SELL, liquidation=True)
