@@ -33,6 +33,7 @@ from typing import Any
 import attrs
 import trio
 
+from hip3.app.divergence import DivergenceMeter, sample_divergence
 from hip3.app.monitor import FillMonitor
 from hip3.app.summary import LiveState, OrderCounts, TradeSummary
 from hip3.bot import Book, Bot, BotSummary, Mode, Strategy, StrategyContext
@@ -146,6 +147,8 @@ class RunningBot:
         self.started_at = time.monotonic()
         self.stop_requested = trio.Event()
         self.interrupted = False
+        #: how long the tracker differed from the venue's truth (embedded simulator only)
+        self.divergence: DivergenceMeter | None = None
 
     @property
     def account(self) -> str:
@@ -183,11 +186,22 @@ class RunningBot:
             orders=orders,
             # The tracker's count is already net of drift later explained.
             drift_events=_stat(stats, "drift_events"),
+            own_fills=_stat(stats, "own_fills"),
+            foreign_fills=_stat(stats, "foreign_fills"),
+            foreign_open_orders=sum(1 for o in open_orders if not o.own),
+            unconfirmed_age_secs=_secs(await self.bot.oldest_unconfirmed_age_ms()),
+            max_divergence_secs=(
+                None if self.divergence is None else self.divergence.report().max_divergence_secs
+            ),
             snapshots_adopted=_stat(stats, "snapshots_adopted"),
             snapshots_deferred=_stat(stats, "snapshots_deferred"),
             duplicates_dropped=_stat(stats, "duplicates_dropped"),
             stopping=self.stop_requested.is_set(),
         )
+
+
+def _secs(ms: int | None) -> float | None:
+    return None if ms is None else ms / 1000
 
 
 def _stat(stats: Any, name: str) -> int:
@@ -381,12 +395,28 @@ async def _run(
     async with trio.open_nursery() as nursery:
         await nursery.start(run_bot)
         running.started_at = time.monotonic()
+        sampling = trio.CancelScope()
+        exchange = getattr(running.sim, "exchange", None)
+        if exchange is not None and hasattr(exchange, "positions_of"):
+            # On the simulator the venue's truth is at hand: measure how long the tracker
+            # differs from it (hip3.app.divergence).
+            running.divergence = meter = DivergenceMeter()
+            tracker = bot.tracker
+
+            async def sample() -> None:
+                with sampling:
+                    await sample_divergence(
+                        meter, tracker.positions, lambda: exchange.positions_of(bot.user)
+                    )
+
+            nursery.start_soon(sample)
         task_status.started(running)
         if on_update is not None:
             nursery.start_soon(_updates, running, on_update, update_interval_secs, finished)
         with trio.move_on_after(math.inf if duration is None else duration):
             await running.stop_requested.wait()
         running.stop_requested.set()
+        sampling.cancel()
         log.info("stopping: cancelling open orders, final resync")
         # Nothing new is placed while the bot winds down: intents the strategy queued
         # before the stop would otherwise still go out (cancels always pass the gates).
@@ -424,7 +454,7 @@ async def _final_account(
     unrealized = Decimal(0)
     positions: dict[str, Decimal] = {}
     try:
-        for dex in bot.dexes:
+        for dex in bot.account_dexes:
             snapshot: AccountSnapshot = await info.account_snapshot(bot.user, dex)
             for coin, pos in snapshot.positions.items():
                 if pos.szi != 0:
@@ -507,4 +537,21 @@ def _summary(
         bot=bot_summary,
         intents=dict(bot_summary.intents),
         fill_deliveries=bot_summary.fill_deliveries,
+        whole_account={
+            "dexes": list(bot_summary.account_dexes),
+            "own_fills": _stat(stats, "own_fills"),
+            "foreign_fills": _stat(stats, "foreign_fills"),
+            "foreign_open_orders": bot_summary.foreign_open_orders,
+            "spot_and_outcome_fills": {
+                coin: str(sz) for coin, sz in sorted(bot_summary.non_perp_fills.items())
+            },
+        },
+        unconfirmed={
+            "oldest_age_secs": _secs(bot_summary.oldest_unconfirmed_age_ms),
+            "snapshots_forced": _stat(stats, "snapshots_forced"),
+            "fill_watch": (
+                None if bot_summary.fill_watch is None else attrs.asdict(bot_summary.fill_watch)
+            ),
+        },
+        divergence=None if running.divergence is None else running.divergence.report(),
     )

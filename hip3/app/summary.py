@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from hip3.app.divergence import DivergenceReport
 from hip3.app.monitor import FillRecord
 from hip3.bot import BotSummary, OrderTally
 from hip3.domain import OrderState
@@ -96,6 +97,15 @@ class LiveState:
     snapshots_deferred: int
     duplicates_dropped: int
     stopping: bool = False
+    #: new trades of the bot's own orders / of anyone else's on the account
+    own_fills: int = 0
+    foreign_fills: int = 0
+    #: open orders on the account that the bot did not send (a person's)
+    foreign_open_orders: int = 0
+    #: how long the oldest fill the venue reported has been missing (None: none is)
+    unconfirmed_age_secs: float | None = None
+    #: the longest the tracker has differed from the simulator's truth (sim only)
+    max_divergence_secs: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,6 +123,11 @@ class LiveState:
             "snapshots_adopted": self.snapshots_adopted,
             "snapshots_deferred": self.snapshots_deferred,
             "duplicates_dropped": self.duplicates_dropped,
+            "own_fills": self.own_fills,
+            "foreign_fills": self.foreign_fills,
+            "foreign_open_orders": self.foreign_open_orders,
+            "unconfirmed_age_secs": self.unconfirmed_age_secs,
+            "max_divergence_secs": self.max_divergence_secs,
         }
 
 
@@ -164,6 +179,14 @@ class TradeSummary:
     intents: dict[str, dict[str, int]] = attrs.field(factory=dict)
     #: fills the feeds delivered, duplicates and snapshot replays included
     fill_deliveries: int = 0
+    #: the account beyond the bot's markets: dexes followed, own vs foreign fills,
+    #: a person's open orders left alone, spot and outcome trades kept apart
+    whole_account: dict[str, Any] = attrs.field(factory=dict)
+    #: fills the venue reported but the stream had not delivered: the oldest gap at the
+    #: end, snapshots adopted despite blockers, the FillWatch's counters
+    unconfirmed: dict[str, Any] = attrs.field(factory=dict)
+    #: how long the tracker differed from the venue's truth (embedded simulator only)
+    divergence: DivergenceReport | None = None
     bot: BotSummary | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
@@ -205,6 +228,15 @@ class TradeSummary:
                     None if self.unrealized_pnl is None else decimal_text(self.unrealized_pnl)
                 ),
             },
+            "whole_account": self.whole_account,
+            "unconfirmed": self.unconfirmed,
+            "max_divergence_secs": (
+                None if self.divergence is None else round(self.divergence.max_divergence_secs, 3)
+            ),
+            "divergence_fraction": (
+                None if self.divergence is None else round(self.divergence.divergence_fraction, 4)
+            ),
+            "divergence": None if self.divergence is None else self.divergence.to_json(),
             "sim": self.sim,
             "errors": list(self.errors),
         }

@@ -51,6 +51,7 @@ import attrs
 import trio
 
 from hip3.bot.book import Book, book_from_l2
+from hip3.bot.fillwatch import FillWatch, FillWatchStats
 from hip3.bot.orders import OrderLedger, OrderTally
 from hip3.bot.paper import PaperVenue
 from hip3.bot.ports import BotTracker, MarketUniverse, TrackerService, WireConverters
@@ -140,6 +141,15 @@ class BotSummary:
     baseline: bool = False
     final_resync: bool = False
     backfilled_fills: int = 0
+    #: every perp dex followed (traded, holding a position, or seen in a fill)
+    account_dexes: list[str] = attrs.field(factory=list)
+    #: spot and outcome coins: net size of their trades (never perp positions)
+    non_perp_fills: dict[str, Decimal] = attrs.field(factory=dict)
+    #: open orders on the account that the bot did not send, at the end
+    foreign_open_orders: int = 0
+    #: how long the oldest fill the venue reported had been missing at the end
+    oldest_unconfirmed_age_ms: int | None = None
+    fill_watch: FillWatchStats | None = None
     post_answers_lost: int = 0
     fill_deliveries: int = 0
 
@@ -216,6 +226,7 @@ class Bot:
         clock_ms: Callable[[], int] | None = None,
         resync_backfill: bool = True,
         ws_post_timeout_secs: float = 10.0,
+        fill_watch: bool = True,
     ) -> None:
         self.mode = Mode(mode)
         if self.mode is Mode.TRADING and key is None:
@@ -249,6 +260,9 @@ class Bot:
         self.expires_after_ms = expires_after_ms
         self.clock_ms = clock_ms if clock_ms is not None else _now_ms
         self.resync_backfill = resync_backfill
+        self.fill_watch_enabled = fill_watch
+        self._fill_watch: FillWatch | None = None
+        self._last_unconfirmed_age_ms: int | None = None
         self.ws_post_timeout_secs = ws_post_timeout_secs
         self._backfilled = 0  # fills handed to the tracker by resync backfills
         self._exchange_client: ExchangeClient | None = None
@@ -476,11 +490,38 @@ class Bot:
                 await tracker.fills(fills)
                 self._backfilled += len(fills)
 
-        async def deliver(snapshot: AccountSnapshot) -> object:
-            outcome = await tracker.snapshot(snapshot)
+        async def deliver(snapshot: AccountSnapshot, force_cause: str | None = None) -> object:
+            outcome = await tracker.snapshot(snapshot, force_cause=force_cause)
             if outcome:
                 adopted_ms[snapshot.dex] = snapshot.time_ms
             return outcome
+
+        async def fetch_fills(start_ms: int) -> list[Fill]:
+            return fills_to_domain(await info.user_fills_by_time(self.user, start_ms))
+
+        async def deliver_backfill(fills: Sequence[Fill]) -> None:
+            await tracker.fills(fills)
+            self._backfilled += len(fills)
+
+        async def resolve(blockers: Sequence[Any]) -> None:
+            """Ask the venue about each order blocking a snapshot, then fetch its trades."""
+            now_ms = int(trio.current_time() * 1000)
+            oldest_ms = now_ms
+            for blocker in blockers:
+                refs = [r for r in (blocker.oid, blocker.cloid) if r is not None]
+                for ref in refs:
+                    try:
+                        update = await info.order_update(self.user, ref)
+                    except Hip3Error as exc:
+                        log.info("orderStatus of %s while resolving failed: %s", ref, exc)
+                        continue
+                    if update is not None:
+                        await tracker.order_update(update)
+                        break
+                oldest_ms = min(oldest_ms, blocker.since_ms)
+            if self.resync_backfill:
+                start_ms = self.clock_ms() - (now_ms - oldest_ms) - 10_000
+                await deliver_backfill(await fetch_fills(start_ms))
 
         if self.mode is not Mode.PAPER:
             await self._discover_dexes(info, fetch_snapshot)
@@ -490,7 +531,15 @@ class Bot:
             fetch=fetch_snapshot,
             deliver=deliver,
             backfill=backfill,
+            resolve=resolve,
         )
+        if self.mode is not Mode.PAPER and self.fill_watch_enabled:
+            self._fill_watch = FillWatch(
+                unconfirmed=tracker.unconfirmed,
+                fetch=fetch_fills,
+                deliver=deliver_backfill,
+                wall_clock_ms=self.clock_ms,
+            )
         feeds = FeedRouter(self, tracker, to_strategy, converters, paper)
         if self.mode is not Mode.PAPER:
             # Before the account's streams: positions opened before this run are in the
@@ -543,6 +592,8 @@ class Bot:
             else:
                 parts.start_soon(self._refuse_all, intents_recv, outcomes_send, executor_done)
             parts.start_soon(self._collect_outcomes, outcomes_recv)
+            if self._fill_watch is not None:
+                await parts.start(self._fill_watch.run)
             if self.mode is Mode.TRADING:
                 await parts.start(self._run_resync_timer, resync)
                 if self.dead_mans_switch_secs is not None and venue is not None:
@@ -591,6 +642,18 @@ class Bot:
             summary = await self._build_summary(tracker, exchange_positions)
             parts.cancel_scope.cancel()
         return summary
+
+    def on_reconnect(self, channel: str) -> None:
+        """A feed's websocket came back: messages may have been lost meanwhile."""
+        if self._fill_watch is not None:
+            self._fill_watch.request(f"{channel} reconnected")
+
+    async def oldest_unconfirmed_age_ms(self) -> int | None:
+        """How long the oldest fill the venue reported and the bot has not received has
+        been missing (None when nothing is missing)."""
+        age: int | None = await self.tracker.oldest_unconfirmed_age_ms()
+        self._last_unconfirmed_age_ms = age
+        return age
 
     async def _load_open_orders(self, info: InfoClient, tracker: BotTracker) -> None:
         for dex in list(self.account_dexes):
@@ -679,6 +742,11 @@ class Bot:
                 self._exchange_client.unknown_outcomes if self._exchange_client is not None else 0
             ),
             fill_deliveries=self._fills_seen,
+            account_dexes=list(self.account_dexes),
+            non_perp_fills=dict(await tracker.non_perp_fills()),
+            foreign_open_orders=len(await tracker.foreign_open_orders()),
+            oldest_unconfirmed_age_ms=await tracker.oldest_unconfirmed_age_ms(),
+            fill_watch=self._fill_watch.stats if self._fill_watch is not None else None,
         )
 
 
@@ -735,7 +803,10 @@ class FeedRouter:
     async def user_fills(self, sub: Any) -> None:
         async for event in sub:
             if not _is_data(event):
-                continue  # reconnect notice: the fresh ack snapshot follows and is deduplicated
+                # A reconnect notice: the fresh ack snapshot follows (deduplicated); the
+                # bot looks for fills lost meanwhile too.
+                self.bot.on_reconnect("userFills")
+                continue
             try:
                 fills = self.converters.fills(event.data)
             except Hip3Error as exc:
@@ -755,6 +826,7 @@ class FeedRouter:
     async def order_updates(self, sub: Any) -> None:
         async for event in sub:
             if not _is_data(event):
+                self.bot.on_reconnect("orderUpdates")  # that channel replays nothing
                 continue
             try:
                 updates = self.converters.order_updates(event.data)

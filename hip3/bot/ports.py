@@ -8,6 +8,7 @@ hip3's own implementations (``hip3.tracker``, ``hip3.universe``,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Protocol
 
 import trio
@@ -15,6 +16,7 @@ import trio
 from hip3.bot.strategy import MarketRules
 from hip3.domain import AccountSnapshot, Fill, OrderState, OrderUpdate
 from hip3.executor.ports import ExecutorTracker
+from hip3.tracker.state import Unconfirmed
 
 __all__ = ["BotTracker", "MarketUniverse", "TrackerService", "WireConverters"]
 
@@ -24,9 +26,22 @@ class BotTracker(ExecutorTracker, Protocol):
 
     async def fills(self, fills: Sequence[Fill], *, is_snapshot: bool = False) -> None: ...
 
-    async def snapshot(self, snapshot: AccountSnapshot) -> object:
-        """Offer a resync snapshot; returns False when the tracker deferred it."""
+    async def snapshot(
+        self, snapshot: AccountSnapshot, *, force_cause: str | None = None
+    ) -> object:
+        """Offer a resync snapshot; returns False when the tracker deferred it. With
+        ``force_cause``, adopt it despite its blockers (drift then names them)."""
         ...
+
+    async def unconfirmed(self) -> Sequence[Unconfirmed]:
+        """Orders the venue said filled beyond the trades received (see FillWatch)."""
+        ...
+
+    async def oldest_unconfirmed_age_ms(self) -> int | None: ...
+
+    async def non_perp_fills(self) -> Mapping[str, Decimal]: ...
+
+    async def foreign_open_orders(self) -> Sequence[OrderState]: ...
 
     async def drift_events(self) -> Sequence[Any]: ...
 

@@ -16,6 +16,14 @@ With a ``backfill`` callback, each round fetches every dex's snapshot first,
 then calls it once with them (the bot hands the tracker the account's fills
 since the last adoption, so a fill lost on the ws cannot show up as drift),
 then delivers; a failed backfill skips the round like a failed fetch.
+
+No silent stall: a dex whose snapshots the tracker has deferred for longer than
+``stall_after_secs`` of exchange time (three intervals by default) gets its
+blockers resolved with the ``resolve`` callback (the bot asks ``orderStatus`` by
+oid and cloid and fetches ``userFillsByTime`` for the orders' window), the same
+snapshot is offered again, and if it is still deferred it is adopted with a
+``force_cause``: the position is the venue's again and every disagreement is a
+drift event naming the blocking orders.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import attrs
 import trio
@@ -38,8 +47,11 @@ FetchSnapshot = Callable[[str], Awaitable[AccountSnapshot]]
 #: fetches the fills since the last adoption there); raising skips the round.
 Backfill = Callable[[Sequence[AccountSnapshot]], Awaitable[None]]
 #: Returns something falsy when the tracker deferred the snapshot (the tracker's
-#: ``SnapshotOutcome`` is truthy only when adopted), truthy when it took it.
-DeliverSnapshot = Callable[[AccountSnapshot], Awaitable[object]]
+#: ``SnapshotOutcome`` is truthy only when adopted), truthy when it took it. With a
+#: ``force_cause`` the tracker adopts it despite its blockers (never a stale one).
+DeliverSnapshot = Callable[..., Awaitable[object]]
+#: Tries to clear what blocks a dex's snapshot (orderStatus, userFillsByTime).
+ResolveBlockers = Callable[[Sequence[Any]], Awaitable[None]]
 
 
 @attrs.define
@@ -50,6 +62,8 @@ class ResyncStats:
     deferrals: int = 0
     fetch_failures: int = 0
     missed_ticks: int = 0
+    stalls_resolved: int = 0
+    snapshots_forced: int = 0
     last_error: str | None = None
 
 
@@ -63,6 +77,8 @@ class ResyncTimer:
         deliver: DeliverSnapshot,
         fetch_timeout_secs: float = 10.0,
         backfill: Backfill | None = None,
+        resolve: ResolveBlockers | None = None,
+        stall_after_secs: float | None = None,
     ) -> None:
         if interval_secs < 0:
             raise ValueError(f"interval_secs must be >= 0, got {interval_secs}")
@@ -71,6 +87,13 @@ class ResyncTimer:
         self._fetch = fetch
         self._deliver = deliver
         self._backfill = backfill
+        self._resolve = resolve
+        # A dex deferred for longer than this (exchange time) is resolved actively, then
+        # adopted anyway with drift naming its blockers: no silent stall. Default: three
+        # intervals.
+        if stall_after_secs is None and interval_secs > 0:
+            stall_after_secs = 3 * interval_secs
+        self.stall_after_ms = None if stall_after_secs is None else int(stall_after_secs * 1000)
         self.fetch_timeout_secs = fetch_timeout_secs
         self.stats = ResyncStats()
 
@@ -101,6 +124,8 @@ class ResyncTimer:
             dex = snapshot.dex
             result = await self._deliver(snapshot)
             self.stats.snapshots_delivered += 1
+            if not result and self._stalled(snapshot, result):
+                result = await self._unstall(snapshot, result)
             if not result:
                 # The tracker's SnapshotOutcome is falsy when deferred (never `is False`).
                 self.stats.deferrals += 1
@@ -133,6 +158,48 @@ class ResyncTimer:
                 delay = min(delay * 2, max_retry_secs)
         log.warning("no snapshot adopted for dex(es) %s within %gs", pending, timeout_secs)
         return False
+
+    def _stalled(self, snapshot: AccountSnapshot, result: object) -> bool:
+        since = getattr(result, "deferred_since_ms", None)
+        if self.stall_after_ms is None or since is None:
+            return False
+        if str(getattr(result, "reason", "")).startswith("stale"):
+            return False
+        return bool(snapshot.time_ms - since >= self.stall_after_ms)
+
+    async def _unstall(self, snapshot: AccountSnapshot, result: object) -> object:
+        """Resolve the blockers of a dex deferred too long; adopt anyway if they stay."""
+        dex = snapshot.dex or "main"
+        blockers = tuple(getattr(result, "blockers", ()))
+        since = getattr(result, "deferred_since_ms", None)
+        stuck_secs = (snapshot.time_ms - since) / 1000 if since is not None else 0.0
+        log.warning(
+            "resync of dex %s deferred for %.0fs (%s): resolving",
+            dex,
+            stuck_secs,
+            getattr(result, "reason", None),
+        )
+        if self._resolve is not None and blockers:
+            try:
+                with trio.move_on_after(self.fetch_timeout_secs):
+                    await self._resolve(blockers)
+            except Exception as exc:  # logged and counted; the forced adoption follows
+                self.stats.fetch_failures += 1
+                self.stats.last_error = f"resolving blockers: {exc}"
+                log.warning("resolving the blockers of dex %s failed: %s", dex, exc)
+            result = await self._deliver(snapshot)
+            if result:
+                self.stats.stalls_resolved += 1
+                return result
+        cause = (
+            f"deferred {stuck_secs:.0f}s; orderStatus and userFillsByTime did not clear it"
+            if self._resolve is not None
+            else f"deferred {stuck_secs:.0f}s"
+        )
+        result = await self._deliver(snapshot, force_cause=cause)
+        if result:
+            self.stats.snapshots_forced += 1
+        return result
 
     async def _backfill_logged(self, snapshots: Sequence[AccountSnapshot]) -> bool:
         assert self._backfill is not None

@@ -252,6 +252,18 @@ class SimExchange:
             "time": max(self._clock(), self._time),
         }
 
+    def positions_of(self, address: str) -> dict[str, Decimal]:
+        """``address``'s non-zero perp positions on every dex, now (the venue's truth)."""
+        account = self._accounts.get(address.lower())
+        if account is None:
+            return {}
+        return {
+            coin: position.szi
+            for dex_account in account.dexes.values()
+            for coin, position in dex_account.positions.items()
+            if position.szi != 0
+        }
+
     # -- time ------------------------------------------------------------------
 
     def _event_time(self) -> int:

@@ -58,7 +58,9 @@ class TrackerService(Tracker):
         for fill in fills:
             await self.fill(fill)
 
-    async def snapshot(self, snapshot: AccountSnapshot) -> object:
+    async def snapshot(
+        self, snapshot: AccountSnapshot, *, force_cause: str | None = None
+    ) -> object:
         self.snapshots_seen += 1
         return True
 

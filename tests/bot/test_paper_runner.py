@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import trio
@@ -88,6 +89,18 @@ class Tracker:
 
     async def open_orders(self) -> Sequence[OrderState]:
         return [o for o in self.by_cloid.values() if not o.status.is_terminal]
+
+    async def unconfirmed(self) -> list[Any]:
+        return []  # paper fills arrive with the answer: nothing is ever missing
+
+    async def oldest_unconfirmed_age_ms(self) -> int | None:
+        return None
+
+    async def non_perp_fills(self) -> dict[str, Decimal]:
+        return {}
+
+    async def foreign_open_orders(self) -> Sequence[OrderState]:
+        return []
 
     async def orders(self) -> Sequence[OrderState]:
         return list(self.by_cloid.values())

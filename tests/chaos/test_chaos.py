@@ -118,7 +118,7 @@ async def test_lost_post_answers_of_orders_that_filled(
 async def test_without_the_backfill_lost_userfills_surface_as_drift(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
-    """What the resync backfill is for: the same faults with it off.
+    """What the resync backfill and the FillWatch are for: the same faults with both off.
 
     A dropped userFills message is a fill the bot never sees until a snapshot
     shows it -- an unexplained drift at adoption -- or, for an IOC whose
@@ -133,6 +133,7 @@ async def test_without_the_backfill_lost_userfills_surface_as_drift(
         until=lambda bot: fills_seen(bot) >= 4,
         ws_post_timeout_secs=2.0,
         resync_backfill=False,
+        fill_watch=False,
         final_resync_timeout_secs=3,
     )
     s = run.summary
@@ -188,3 +189,45 @@ async def test_long_lost_userfills_healed_by_the_backfill(
     config = FaultConfig(ws_drop=0.3, channels=("userFills",))
     run = await chaos_run(config, seed=seed, secs=10)
     assert run.summary.drift_events == []
+
+
+#: The fault rates of examples/chaos.toml (5% drops where the issue asked for them).
+CHAOS_TOML = FaultConfig(
+    ws_drop=0.05,
+    ws_duplicate=0.05,
+    ws_reorder=0.05,
+    ws_delay=0.05,
+    ws_delay_ms=300,
+    disconnect_every_secs=10,
+    post_drop=0.02,
+    http_429=0.15,
+    http_5xx=0.05,
+)
+
+
+#: Only lost and late messages: no reconnect brings a userFills snapshot to heal them.
+DROPS_ONLY = FaultConfig(ws_drop=0.1, ws_delay=0.05, ws_delay_ms=300)
+
+
+@pytest.mark.parametrize(
+    ("faults_on", "seed"),
+    [(CHAOS_TOML, 31), (CHAOS_TOML, 32), (CHAOS_TOML, 33), (DROPS_ONLY, 34), (DROPS_ONLY, 35)],
+    ids=["chaos.toml-31", "chaos.toml-32", "chaos.toml-33", "drops-34", "drops-35"],
+)
+async def test_a_lost_fill_is_found_in_seconds_not_at_the_next_resync(
+    autojump_clock: trio.testing.MockClock, faults_on: FaultConfig, seed: int
+) -> None:
+    # With the faults on and a resync only every 60 s, the longest stretch in which the
+    # tracker differs from the venue's truth (sampled every 0.1 s) stays within 10 s:
+    # lost fills are looked for as soon as the venue says an order filled and its trades
+    # are late, not at the next resync or reconnect.
+    run = await chaos_run(
+        faults_on,
+        seed=seed,
+        secs=65,
+        min_kinds_fired=2,
+        position_resync_interval_secs=60.0,
+    )
+    report = run.divergence
+    assert report.samples > 600
+    assert report.max_divergence_secs <= 10.0, report

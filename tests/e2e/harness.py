@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 import trio
 
+from hip3.app.divergence import DivergenceMeter, DivergenceReport, sample_divergence
 from hip3.bot import Bot, BotSummary, Mode
 from hip3.bot.book import Book
 from hip3.bot.strategies import MarketMaker, MarketMakerParams
@@ -228,6 +229,7 @@ class Run:
     tasks_before: int
     tasks_after: int
     noise: NoiseStats
+    divergence: DivergenceReport
 
     @property
     def user(self) -> str:
@@ -312,6 +314,20 @@ async def run_bot_on_sim(
                     done.set()
 
             await nursery.start(run_bot)
+            # Until the bot is asked to stop: how long the tracker differs from the truth.
+            meter = DivergenceMeter()
+            sampling = trio.CancelScope()
+
+            async def sample() -> None:
+                with sampling:
+                    await sample_divergence(
+                        meter,
+                        bot.tracker.positions,
+                        lambda: sim.exchange.positions_of(bot.user),
+                        every_secs=0.1,
+                    )
+
+            nursery.start_soon(sample)
             if during is not None:
                 nursery.start_soon(during, sim, bot)
             await trio.sleep(secs)
@@ -319,6 +335,7 @@ async def run_bot_on_sim(
                 with trio.fail_after(until_timeout_secs):
                     while not until(bot):
                         await trio.sleep(0.05)
+            sampling.cancel()
             bot.stop()
             await done.wait()
             nursery.cancel_scope.cancel()
@@ -344,6 +361,7 @@ async def run_bot_on_sim(
             tasks_before,
             tasks_after,
             noise_stats,
+            meter.report(),
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from hip3.domain import OrderState, OrderStatus, OrderUpdate
 from hip3.errors import TransportError, UnknownOutcomeError
@@ -160,6 +161,20 @@ class Tracker:
 
     async def open_orders(self) -> Sequence[OrderState]:
         return [o for o in self.orders.values() if not o.status.is_terminal]
+
+    # The bot's reports (this fake never misses a fill nor sees someone else's order).
+
+    async def unconfirmed(self) -> list[Any]:
+        return []
+
+    async def oldest_unconfirmed_age_ms(self) -> int | None:
+        return None
+
+    async def non_perp_fills(self) -> dict[str, Decimal]:
+        return {}
+
+    async def foreign_open_orders(self) -> Sequence[OrderState]:
+        return [o for o in await self.open_orders() if not o.own]
 
 
 def _evolve(order: OrderState, status: OrderStatus, oid: int | None) -> OrderState:

@@ -217,6 +217,9 @@ class _BotStub:
     def note_dex(self, dex: str) -> None:
         pass
 
+    def on_reconnect(self, channel: str) -> None:
+        pass
+
 
 async def test_no_cloid_fills_replayed_by_the_reconnect_snapshot_count_once() -> None:
     liquidation = no_cloid(30, "2", Side.SELL, liquidation=True)
