@@ -85,7 +85,7 @@ from hip3.risk import KillSwitch, RiskGates, RiskLimits
 from hip3.signing import PrivateKey
 from hip3.tracker.state import dex_of
 from hip3.types import Coin
-from hip3.wire.convert import fills_to_domain, open_order_to_update
+from hip3.wire.convert import open_order_to_update
 
 __all__ = ["Bot", "BotSummary", "Mode", "run_bot"]
 
@@ -307,6 +307,28 @@ class Bot:
             if self._resync is not None:
                 self._resync.add_dex(dex)
 
+    async def _check_signer(self, info: InfoClient) -> None:
+        """Refuse to trade with a key the venue would refuse: one that is neither the
+        account's own nor one of its (unexpired) agents. Every order would otherwise be
+        rejected, every snapshot stay deferred on orders that never happen, silently."""
+        assert self._key is not None
+        signer = self._key.address.lower()
+        if signer == self.account:
+            return
+        try:
+            role, master = await info.user_role(signer)
+        except Hip3Error as exc:
+            log.warning("userRole of the signing key failed, not checked: %s", exc)
+            return
+        if role == "agent" and master == self.account:
+            return
+        what = f"an agent of {master}" if role == "agent" else f"role {role!r}"
+        raise Hip3Error(
+            f"the signing key's address {signer} is not an agent of account {self.account} "
+            f"(the venue says {what}): approve it as an API wallet of the account, or use "
+            "the account's key"
+        )
+
     async def _discover_dexes(
         self, info: InfoClient, fetch: Callable[[str], Awaitable[AccountSnapshot]]
     ) -> None:
@@ -400,6 +422,8 @@ class Bot:
 
         converters = self._converters or defaults.converters()
         async with InfoClient(self.base_url, recorder=self.journal) as info:
+            if self.mode is Mode.TRADING:
+                await self._check_signer(info)  # before any task starts: a plain error
             universe = self._universe or await defaults.load_universe(info, self.dexes)
             markets = {str(coin): universe.market(coin) for coin in self.markets}
             service = self._tracker_service or defaults.tracker(self.dedup_capacity)
@@ -485,7 +509,7 @@ class Bot:
             if not self.resync_backfill or any(t is None for t in since):
                 return
             start = min(t for t in since if t is not None)
-            fills = fills_to_domain(await info.user_fills_by_time(self.user, start))
+            fills = await info.fills_since(self.user, start)
             if fills:
                 await tracker.fills(fills)
                 self._backfilled += len(fills)
@@ -497,7 +521,7 @@ class Bot:
             return outcome
 
         async def fetch_fills(start_ms: int) -> list[Fill]:
-            return fills_to_domain(await info.user_fills_by_time(self.user, start_ms))
+            return await info.fills_since(self.user, start_ms)
 
         async def deliver_backfill(fills: Sequence[Fill]) -> None:
             await tracker.fills(fills)

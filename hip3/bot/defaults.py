@@ -7,6 +7,7 @@ type-checks on its own and a caller can pass replacements for any of them.
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -16,6 +17,8 @@ from hip3.domain import AccountSnapshot, Fill, OrderUpdate
 from hip3.errors import WireError
 
 __all__ = ["converters", "load_universe", "tracker"]
+
+log = logging.getLogger(__name__)
 
 
 def tracker(dedup_capacity: int) -> TrackerService:
@@ -32,13 +35,23 @@ class _WireConverters:
     def __init__(self) -> None:
         self._convert: Any = importlib.import_module("hip3.wire.convert")
         self._models: Any = importlib.import_module("hip3.wire.models")
+        self.skipped_fills = 0
 
     def fills(self, data: Mapping[str, Any]) -> list[Fill]:
         # Raw ws data: anything may arrive; what is not a userFills object is a WireError (the
         # feeds count it as malformed and go on), never an AttributeError ending the feed.
         if not isinstance(data, Mapping):
             raise WireError(f"expected an object, got {data!r:.60}", kind="userFills")
-        return list(self._convert.fills_from_json(data.get("fills", [])))
+        decoded = self._convert.decode_fills(data.get("fills", []), kind="userFills")
+        if decoded.skipped:
+            self.skipped_fills += decoded.skipped
+            log.warning(
+                "userFills: %d malformed fill(s) skipped, the rest kept (%d so far): %s",
+                decoded.skipped,
+                self.skipped_fills,
+                decoded.first_error,
+            )
+        return list(decoded.fills)
 
     def order_updates(self, data: Any) -> list[OrderUpdate]:
         return list(self._convert.order_updates_from_json(data))

@@ -31,7 +31,7 @@ from hip3.clients.backoff import Backoff
 from hip3.clients.journal import MessageRecorder
 from hip3.clients.outcome import NotSentError, SentNoAnswerError
 from hip3.clients.ratelimit import RateLimiter
-from hip3.domain import AccountSnapshot, OrderUpdate
+from hip3.domain import AccountSnapshot, Fill, OrderUpdate
 from hip3.errors import ExchangeError, RateLimitedError, TransportError, WireError
 from hip3.types import Cloid
 from hip3.universe import Universe
@@ -95,6 +95,8 @@ class InfoClient:
         self.recorder = recorder
         self._rng = rng or random.Random()
         self.retries = 0
+        #: fill elements refused and skipped (their batch kept): see :meth:`fills_since`
+        self.malformed_fills = 0
 
     async def __aenter__(self) -> InfoClient:
         return self
@@ -265,9 +267,9 @@ class InfoClient:
                 "endTime": end,
                 "aggregateByTime": aggregate_by_time,
             }
-            page: list[m.WireFill] = await self._typed(body, list[m.WireFill])
+            page, size = await self._fill_page(body)
             pages.append(page)
-            if len(page) < FILLS_PAGE_LIMIT:
+            if size < FILLS_PAGE_LIMIT:
                 break
             times = [f.time for f in page]
             oldest_first = times[0] <= times[-1]
@@ -280,6 +282,41 @@ class InfoClient:
                 # loop forever (more than 2000 fills in one ms is not something the venue emits).
                 break
         return merge_fills(pages)
+
+    async def _fill_page(self, body: Mapping[str, Any]) -> tuple[list[m.WireFill], int]:
+        """One page of fills, element by element: a malformed fill is counted in
+        :attr:`malformed_fills` and skipped, never the page (whose window would then never
+        move on). Returns the good fills and the page's size as sent."""
+        data = await self.post_info(body)
+        kind = str(body["type"])
+        try:
+            return structure(data, list[m.WireFill], kind=kind), len(data)
+        except WireError:
+            if not isinstance(data, list):
+                raise
+        good: list[m.WireFill] = []
+        for index, element in enumerate(data):
+            try:
+                good.append(structure(element, m.WireFill, kind=kind))
+            except WireError as exc:
+                self._malformed_fill(f"{kind}[{index}]: {exc}")
+        return good, len(data)
+
+    def _malformed_fill(self, what: str) -> None:
+        self.malformed_fills += 1
+        if self.malformed_fills == 1 or self.malformed_fills % 1000 == 0:
+            log.warning("malformed fill skipped (%d so far): %s", self.malformed_fills, what)
+
+    async def fills_since(self, user: str, start_time_ms: int) -> list[Fill]:
+        """:meth:`user_fills_by_time` from ``start_time_ms`` as domain fills; an element
+        the domain refuses (a non-positive size, a bad decimal) is counted and skipped."""
+        fills: list[Fill] = []
+        for wire in await self.user_fills_by_time(user, start_time_ms):
+            try:
+                fills.append(convert.fill_to_domain(wire))
+            except WireError as exc:
+                self._malformed_fill(str(exc))
+        return fills
 
     async def order_status(
         self, user: str, oid_or_cloid: int | Cloid | str
@@ -294,6 +331,19 @@ class InfoClient:
         """:meth:`order_status` as a domain :class:`~hip3.domain.OrderUpdate`; None when the
         venue does not know the order."""
         return convert.order_status_to_update(await self.order_status(user, oid_or_cloid))
+
+    async def user_role(self, user: str) -> tuple[str, str | None]:
+        """What ``user`` is to the venue: ``("agent", master)``, ``("user", None)``,
+        ``("vault", None)``, ``("subAccount", master)`` or ``("missing", None)``."""
+        answer = await self.post_info({"type": "userRole", "user": user})
+        if not isinstance(answer, Mapping) or not isinstance(answer.get("role"), str):
+            raise WireError(f"expected an object with a role, got {answer!r:.80}", kind="userRole")
+        data = answer.get("data")
+        related = None
+        if isinstance(data, Mapping):
+            found = data.get("user", data.get("master"))
+            related = found.lower() if isinstance(found, str) else None
+        return str(answer["role"]), related
 
     async def user_rate_limit(self, user: str) -> m.UserRateLimit:
         limit: m.UserRateLimit = await self._typed(

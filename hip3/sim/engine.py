@@ -612,6 +612,37 @@ class SimExchange:
             "nRequestsSurplus": 0,
         }
 
+    def _req_address(self, request: Mapping[str, Any]) -> str:
+        """The request's ``user`` address, lower-cased, without opening an account."""
+        user = request.get("user")
+        if not is_address(user):
+            raise SimBadRequest("user: expected an address (0x + 40 hex digits)")
+        assert isinstance(user, str)
+        return user.lower()
+
+    def _info_user_role(self, request: Mapping[str, Any]) -> Json:
+        """What an address is to the venue: an agent (with its master), a vault, a user
+        with an account, or missing."""
+        address = self._req_address(request)
+        master = self._agent_master(address, self._clock())
+        if master is not None:
+            return {"role": "agent", "data": {"user": master}}
+        if address in self._vault_leaders:
+            return {"role": "vault"}
+        if address in self._accounts:
+            return {"role": "user"}
+        return {"role": "missing"}
+
+    def _info_extra_agents(self, request: Mapping[str, Any]) -> Json:
+        """The agents a user approved that are still valid."""
+        address = self._req_address(request)
+        now = self._clock()
+        return [
+            {"name": name, "address": agent, "validUntil": valid_until}
+            for agent, (master, name, valid_until) in self._agents.items()
+            if master == address and (valid_until is None or valid_until > now)
+        ]
+
     # =========================================================================
     # /exchange
     # =========================================================================
@@ -1637,6 +1668,8 @@ _INFO_HANDLERS: dict[str, _InfoHandler] = {
     "orderStatus": SimExchange._info_order_status,
     "historicalOrders": SimExchange._info_historical_orders,
     "userRateLimit": SimExchange._info_user_rate_limit,
+    "userRole": SimExchange._info_user_role,
+    "extraAgents": SimExchange._info_extra_agents,
     "userFunding": SimExchange._info_user_funding,
 }
 

@@ -28,6 +28,7 @@ from hip3.wire.converter import structure
 __all__ = [
     "CancelResult",
     "CancelSuccess",
+    "DecodedFills",
     "Filled",
     "OrderResult",
     "Rejected",
@@ -36,6 +37,7 @@ __all__ = [
     "account_snapshot",
     "account_snapshot_from_json",
     "cancel_results",
+    "decode_fills",
     "fill_to_domain",
     "fills_from_json",
     "fills_to_domain",
@@ -115,8 +117,46 @@ def fills_to_domain(fills: Iterable[m.WireFill]) -> list[Fill]:
 
 
 def fills_from_json(fills: Any) -> list[Fill]:
-    """A JSON array of venue fills (``userFills`` data's ``fills``, or an info answer)."""
+    """A JSON array of venue fills (``userFills`` data's ``fills``, or an info answer).
+
+    Strict: one bad element refuses the batch. The bot's feeds and backfills use
+    :func:`decode_fills`, which keeps the good ones.
+    """
     return fills_to_domain(structure(fills, list[m.WireFill], kind="fills"))
+
+
+@attrs.frozen
+class DecodedFills:
+    """The good fills of a batch, and how many elements were refused (``first_error``
+    names the first: its index and the field)."""
+
+    fills: list[Fill]
+    skipped: int = 0
+    first_error: str | None = None
+
+
+def decode_fills(data: Any, *, kind: str = "fills") -> DecodedFills:
+    """A JSON array of venue fills, element by element: a malformed fill (a missing
+    ``startPosition``, ``hash: null``, ``sz "0.0"``...) is skipped and counted, never
+    the batch -- one bad element must not hide the others, nor stall a backfill window
+    that would otherwise start before it forever."""
+    if not isinstance(data, list):
+        raise WireError(f"expected an array of fills, got {type(data).__name__}", kind=kind)
+    try:
+        return DecodedFills(fills_from_json(data))  # the fast path: every element good
+    except WireError:
+        pass
+    fills: list[Fill] = []
+    skipped = 0
+    first_error: str | None = None
+    for index, element in enumerate(data):
+        try:
+            fills.append(fill_to_domain(structure(element, m.WireFill, kind=kind)))
+        except WireError as exc:
+            skipped += 1
+            if first_error is None:
+                first_error = f"[{index}]: {exc}"
+    return DecodedFills(fills, skipped, first_error)
 
 
 def order_update_to_domain(update: m.WsOrder) -> OrderUpdate:

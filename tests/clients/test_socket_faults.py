@@ -115,3 +115,18 @@ async def test_exchange_5xx_after_send_is_resolved_not_reposted(venue: Venue) ->
         [r] = await ex.place_orders([OrderRequest("BTC", True, Decimal("1"), Decimal("100"))])
         assert isinstance(r, Resolved) and r.status is OrderStatus.RESTING
         assert venue.order_posts == 1
+
+
+async def test_a_malformed_fill_in_a_page_is_skipped_and_the_window_moves_on(
+    venue: Venue,
+) -> None:
+    # 2100 fills over loopback, one of them refused by the wire model (hash null) and one
+    # by the domain (size 0): the page keeps its other 1999, paging continues past it.
+    venue.fills = [fill(tid, time_ms=tid) for tid in range(1, 2101)]
+    venue.fills[10]["hash"] = None
+    venue.fills[20]["sz"] = "0.0"
+    async with InfoClient(venue.url, backoff=FAST) as info:
+        fills = await info.fills_since(USER, 0)
+        assert info.malformed_fills == 2
+    tids = [f.tid for f in fills]
+    assert len(tids) == 2098 and 11 not in tids and 21 not in tids and tids[-1] == 2100
