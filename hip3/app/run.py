@@ -346,7 +346,9 @@ async def run_from_config(
         journal = None
         if config.journal.path is not None:
             try:
-                journal = stack.enter_context(CaptureWriter(config.journal.path))
+                journal = stack.enter_context(CaptureWriter(config.journal.path, new_file=True))
+                if journal.previous is not None:
+                    log.info("the previous run's journal is kept as %s", journal.previous)
             except OSError as exc:
                 raise ConfigError(
                     f"cannot open {config.journal.path}: {exc.strerror or exc}",
@@ -354,7 +356,9 @@ async def run_from_config(
                     key="journal.path",
                 ) from None
         monitor = FillMonitor(downstream=journal)
-        info = await stack.enter_async_context(InfoClient(endpoint.http_url))
+        # Recorded: the journal starts with the universe it was read with (perpDexs, meta per
+        # dex), so a replay can map the asset ids of the orders that follow.
+        info = await stack.enter_async_context(InfoClient(endpoint.http_url, recorder=monitor))
         await probe(info, endpoint)
         universe = await load_checked_universe(info, config)
         bot = build_bot(

@@ -412,10 +412,12 @@ class WsClient:
     async def _send(self, conn: trio_websocket.WebSocketConnection, msg: dict[str, Any]) -> None:
         await self.limiter.acquire_ws_message()
         async with self._send_lock:
+            # Journal the message before it leaves: once sent, its answer can be read (and
+            # journaled) by the reader task before this task runs again.
+            if self.recorder is not None:
+                self.recorder.record("out", "ws", msg)
             await conn.send_message(orjson.dumps(msg).decode())
         self.stats.messages_out += 1
-        if self.recorder is not None:
-            self.recorder.record("out", "ws", msg)
 
     async def _send_subscribe(
         self, conn: trio_websocket.WebSocketConnection, sub: Subscription

@@ -40,6 +40,24 @@ _VIAS = ("ws", "http")
 _MAX_SAMPLES = 20
 
 
+def _set_aside(path: Path) -> Path | None:
+    """Rename a non-empty ``path`` out of the way (named by its mtime); the new name."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    if info.st_size == 0:
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(info.st_mtime))
+    target = path.with_name(f"{path.stem}.{stamp}{path.suffix}")
+    counter = 1
+    while target.exists():
+        target = path.with_name(f"{path.stem}.{stamp}-{counter}{path.suffix}")
+        counter += 1
+    path.rename(target)
+    return target
+
+
 def _wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -72,12 +90,24 @@ class CaptureWriter:
     ``record`` matches the ``MessageRecorder`` hook of :mod:`hip3.clients`.
     Usable as a context manager; ``close`` is idempotent. ``now_ms`` can be
     injected for deterministic captures in tests.
+
+    ``new_file=True`` (what ``hip3 trade`` uses) gives every run a file of its own: a
+    non-empty file already at ``path`` is renamed first to
+    ``<stem>.<its last-modified time><suffix>`` (``capture.20261203-061500.jsonl``), kept
+    in :attr:`previous`, so two runs never mix in one capture.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, now_ms: Callable[[], int] = _wall_ms
+        self,
+        path: str | os.PathLike[str],
+        *,
+        now_ms: Callable[[], int] = _wall_ms,
+        new_file: bool = False,
     ) -> None:
         self.path = Path(path)
+        self.previous: Path | None = None
+        if new_file:
+            self.previous = _set_aside(self.path)
         self._now_ms = now_ms
         # buffering=0: each record is one write(2) of a whole line, so what the
         # OS has is always whole lines except possibly the last.

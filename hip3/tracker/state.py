@@ -457,6 +457,10 @@ class TrackerState:
         # Trade sizes by oid for orders not (yet) known: credited to the order when
         # its first orderUpdate arrives after its trades.
         self._unclaimed: OrderedDict[int, Decimal] = OrderedDict()
+        # The same by cloid: a trade that arrives before its order is announced (a
+        # capture replayed in an order where the fill precedes the post) is credited to
+        # the order when order_sent comes, so its post answer cannot count it again.
+        self._unclaimed_cloids: OrderedDict[Cloid, Decimal] = OrderedDict()
         self._liquidated_coins: set[str] = set()
         self._beyond_memory_coins: set[str] = set()
         self.drift: deque[DriftEvent] = deque(maxlen=_HISTORY_LEN)
@@ -522,6 +526,12 @@ class TrackerState:
         unclaimed[oid] = unclaimed.pop(oid, _ZERO) + fill.sz
         if len(unclaimed) > self._terminal_capacity:
             unclaimed.popitem(last=False)
+        cloid = fill.cloid
+        if cloid is not None:
+            by_cloid = self._unclaimed_cloids
+            by_cloid[cloid] = by_cloid.pop(cloid, _ZERO) + fill.sz
+            if len(by_cloid) > self._terminal_capacity:
+                by_cloid.popitem(last=False)
 
     def apply_fill(self, fill: Fill) -> None:
         """Account one trade exactly once."""
@@ -749,22 +759,28 @@ class TrackerState:
             return  # the same order announced twice (a replayed capture line)
         self._history_pending = False
         dex = self._dex(coin)
-        self._new_order(
-            _Order(
-                coin=coin,
-                dex=dex,
-                side=side,
-                limit_px=limit_px,
-                orig_sz=sz,
-                status=OrderStatus.PENDING,
-                cloid=cloid,
-                tif=tif,
-                reduce_only=reduce_only,
-                own=True,
-                in_flight=True,
-                epoch=self._epoch.get(dex, 0),
-            )
+        order = _Order(
+            coin=coin,
+            dex=dex,
+            side=side,
+            limit_px=limit_px,
+            orig_sz=sz,
+            status=OrderStatus.PENDING,
+            cloid=cloid,
+            tif=tif,
+            reduce_only=reduce_only,
+            own=True,
+            in_flight=True,
+            epoch=self._epoch.get(dex, 0),
         )
+        early = self._unclaimed_cloids.pop(cloid, None)
+        if early is not None:
+            # Its trades were applied already (the position holds them): the order's
+            # post answer must not add them a second time.
+            order.rep_conf = early
+            order.acct_conf = early
+            order.acct_epoch = self._epoch.get(dex, 0)
+        self._new_order(order)
 
     def _answered(self, cloid: Cloid, oid: int | None) -> _Order | None:
         order = self._find(cloid, oid)

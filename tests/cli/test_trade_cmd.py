@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from hip3.app import LiveState, run_from_config
 from hip3.config import load_config
+from hip3.journal.replay import replay_async
 from hip3_cli.trade import trade_cmd
 
 KEY = "0x" + "5a" * 32
@@ -41,6 +42,12 @@ def test_trade_json_summary_has_tracker_equal_to_exchange(
     assert summary["orders"]["placed"] > 0  # type: ignore[index]
     assert {"duplicates_dropped", "capacity"} <= set(summary["dedup"])  # type: ignore[arg-type]
     assert summary["resync"]["snapshots_adopted"] > 0  # type: ignore[index]
+    # Measured against the simulator's truth, and the account beyond the bot's markets.
+    assert isinstance(summary["max_divergence_secs"], float)
+    assert 0 <= summary["divergence_fraction"] <= 1  # type: ignore[operator]
+    assert summary["whole_account"]["dexes"] == ["", "xyz"]  # type: ignore[index]
+    assert summary["whole_account"]["foreign_fills"] == 0  # type: ignore[index]
+    assert "oldest_age_secs" in summary["unconfirmed"]  # type: ignore[operator]
     # the key signs, and is never shown
     assert KEY[2:] not in result.output and KEY[2:].upper() not in result.output
     assert "Traceback" not in result.output
@@ -122,3 +129,24 @@ def test_a_venue_that_does_not_answer_exits_1(tmp_path: Path) -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"error: cannot reach the venue at http://127.0.0.1:{port}")
     assert "Traceback" not in result.output
+
+
+async def test_each_run_journals_to_a_file_of_its_own_that_replays_to_its_positions(
+    fast_sim_config: Path, tmp_path: Path
+) -> None:
+    journal = tmp_path / "capture.jsonl"
+    with fast_sim_config.open("a") as f:
+        f.write(f'\n[journal]\npath = "{journal}"\n')
+    config = load_config(fast_sim_config)
+    first = await run_from_config(config, duration=1.5)
+    second = await run_from_config(config, duration=1.5)
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("capture.") and p != journal]
+    assert len(kept) == 1  # the first run's journal, set aside, not appended to
+    for path, summary in ((kept[0], first), (journal, second)):
+        lines = [json.loads(line) for line in path.read_text().splitlines()]
+        # It starts with the universe the run used: asset ids map back to coins.
+        types = [line["msg"].get("type") for line in lines[:12] if line["dir"] == "out"]
+        assert "perpDexs" in types and "meta" in types
+        result = await replay_async(path)
+        assert result.unmapped_orders == 0
+        assert result.positions == summary.positions

@@ -336,3 +336,26 @@ async def test_two_clients_of_one_signer_never_send_the_same_nonce() -> None:
             nursery.start_soon(place, second)
     assert len(results) == 20
     assert all(type(r).__name__ == "Resting" for r in results), results
+
+
+async def test_a_ws_post_is_journaled_before_its_answer_can_be() -> None:
+    # The out line is written before the message leaves, so the reader task cannot
+    # journal the answer first (replay would then see the fill before the order).
+    lines: list[tuple[str, Any]] = []
+
+    class Recorder:
+        def record(self, direction: str, via: str, msg: Any, **_: Any) -> None:
+            lines.append((direction, msg))
+
+    async with running_venue() as venue, venue.ws(recorder=Recorder()) as ws:
+        for _ in range(20):
+            await ws.post("info", {"type": "l2Book", "coin": "BTC"})
+    posts = [
+        (direction, msg["id"] if direction == "out" else msg["data"]["id"])
+        for direction, msg in lines
+        if msg.get("method") == "post" or msg.get("channel") == "post"
+    ]
+    assert len(posts) == 40
+    for index, (direction, post_id) in enumerate(posts):
+        if direction == "in":
+            assert ("out", post_id) in posts[:index]

@@ -229,3 +229,15 @@ def test_finished_orders_that_still_block_are_held_apart_from_pruning() -> None:
     state.apply_fill(fill(1, "1", oid=1, cloid=C1))
     assert state.position("BTC") == 1  # confirmed once, not twice
     assert state.stats().tracked_orders <= 101
+
+
+def test_a_trade_applied_before_its_order_is_announced_counts_once() -> None:
+    # A capture whose fill line precedes the order's post line (written after the send,
+    # by older journals): the post answer must not count the trade again.
+    state = fresh()
+    state.apply_fill(fill(1, "2", oid=7, cloid=C1, time_ms=1_000))
+    state.order_sent(C1, "BTC", Side.BUY, Decimal(100), Decimal(2), tif="Ioc")
+    state.order_filled(C1, 7, Decimal(2))
+    assert state.position("BTC") == 2
+    assert state.unconfirmed() == []
+    assert state.order(cloid=C1).status is OrderStatus.FILLED  # type: ignore[union-attr]
