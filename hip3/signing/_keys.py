@@ -9,8 +9,10 @@ to disk or sent over a pipe by accident).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
+from collections import OrderedDict
 from typing import Any, NoReturn
 
 import coincurve
@@ -22,6 +24,11 @@ from hip3.signing._native import keccak256, sign_digest, wire_signature
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 _HEX64 = re.compile(r"(?:0[xX])?([0-9a-fA-F]{64})")
+
+# Keys parsed from text, by a digest of the text (never the text itself): signing with a
+# ``str`` key would otherwise validate the secret and derive its address on every call.
+_PARSED: OrderedDict[bytes, PrivateKey] = OrderedDict()
+_PARSED_MAX = 16
 
 
 def address_from_public_key(public_key: coincurve.PublicKey) -> str:
@@ -69,7 +76,13 @@ class PrivateKey:
         if isinstance(key, PrivateKey):
             return key
         if isinstance(key, str):
-            return cls.from_hex(key)
+            tag = hashlib.blake2b(key.encode(), digest_size=20).digest()
+            found = _PARSED.get(tag)
+            if found is None:
+                found = _PARSED[tag] = cls.from_hex(key)
+                if len(_PARSED) > _PARSED_MAX:
+                    _PARSED.popitem(last=False)
+            return found
         if isinstance(key, (bytes, bytearray)):
             return cls(bytes(key))
         raise signing_error(
