@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADLINES = ("sign_vs_sdk", "parse_vs_json_loads", "tracker_vs_bare_channel", "roundtrip_vs_sdk")
+HEADLINES = (
+    "sign_vs_sdk",
+    "sign_vs_floor",
+    "help_vs_version",
+    "parse_vs_json_loads",
+    "tracker_vs_bare_channel",
+    "roundtrip_vs_sdk",
+)
 
 
 def test_quick_run_reports_the_headline_ratios_as_numbers() -> None:
@@ -32,3 +39,11 @@ def test_quick_run_reports_the_headline_ratios_as_numbers() -> None:
         assert isinstance(value, float | int) and not isinstance(value, bool), key
         assert math.isfinite(value) and value > 0, (key, value)
     assert results["tracker_memory_mb_10k"] > 0
+    # Every key of the contract that this run measured is a finite positive number.
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from run import TARGETS
+    finally:
+        sys.path.pop(0)
+    for key in set(TARGETS) & set(results):
+        assert math.isfinite(results[key]) and results[key] > 0, (key, results[key])
