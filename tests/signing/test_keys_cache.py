@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from hip3.signing import PrivateKey, sign_l1_action
-from hip3.signing import _keys
+from hip3.signing import PrivateKey, _keys, sign_l1_action
 
 TEXT = "0x" + "4c" * 32
 
