@@ -205,8 +205,22 @@ def render_line(state: LiveState) -> str:
         f"pos {positions or 'flat'} | pnl realized={decimal_text(state.realized_pnl)} "
         f"fees={decimal_text(state.fees)} | resync adopted={state.snapshots_adopted} "
         f"deferred={state.snapshots_deferred} drift={state.drift_events} "
-        f"dups={state.duplicates_dropped}" + (" (stopping)" if state.stopping else "")
+        f"dups={state.duplicates_dropped} | fills own={state.own_fills} "
+        f"foreign={state.foreign_fills} foreign orders={state.foreign_open_orders}"
+        + _missing(state)
+        + (" (stopping)" if state.stopping else "")
     )
+
+
+def _missing(state: LiveState) -> str:
+    """The age of the oldest fill the venue reported and the bot has not received, and
+    (on the simulator) the longest the tracker has differed from the truth."""
+    text = ""
+    if state.unconfirmed_age_secs is not None:
+        text += f" | fill missing for {state.unconfirmed_age_secs:.1f}s"
+    if state.max_divergence_secs is not None:
+        text += f" | max divergence {state.max_divergence_secs:.1f}s"
+    return text
 
 
 def render_live(state: LiveState, config: Config) -> Any:
@@ -223,7 +237,8 @@ def render_live(state: LiveState, config: Config) -> Any:
     positions = Table(title="positions", title_justify="left", expand=False)
     positions.add_column("coin")
     positions.add_column("size", justify="right")
-    for coin in config.markets:
+    # The bot's markets, then whatever else the account holds (a person's positions).
+    for coin in [*config.markets, *sorted(set(state.positions) - set(config.markets))]:
         positions.add_row(coin, decimal_text(state.positions.get(coin, Decimal(0))))
     orders = Table(title=f"open orders ({len(state.open_orders)})", title_justify="left")
     for name in ("coin", "side", "price", "size", "filled", "status"):
@@ -257,7 +272,9 @@ def render_live(state: LiveState, config: Config) -> Any:
         f"cancelled {o.cancelled}  rejected {o.rejected}\n"
         f"pnl realized {decimal_text(state.realized_pnl)}  fees {decimal_text(state.fees)}\n"
         f"resync adopted {state.snapshots_adopted}  deferred {state.snapshots_deferred}  "
-        f"drift events {state.drift_events}  duplicates dropped {state.duplicates_dropped}"
+        f"drift events {state.drift_events}  duplicates dropped {state.duplicates_dropped}\n"
+        f"fills own {state.own_fills}  foreign {state.foreign_fills}  "
+        f"foreign open orders {state.foreign_open_orders}" + _missing(state)
     )
     return Group(header, positions, orders, fills, counters)
 
@@ -314,6 +331,29 @@ def render_summary(summary: TradeSummary) -> str:
         lines.append(
             f"  drift {event['coin']}: local {event['local']} exchange {event['exchange']} "
             f"({event['cause'] or 'cause unknown'})"
+        )
+    account = data.get("whole_account") or {}
+    if account:
+        lines.append(
+            f"account: dexes {', '.join(d or 'main' for d in account['dexes'])}; fills own "
+            f"{account['own_fills']}, foreign {account['foreign_fills']}; foreign open orders "
+            f"{account['foreign_open_orders']} (left alone)"
+        )
+        if account["spot_and_outcome_fills"]:
+            lines.append(
+                "spot and outcome fills (not perp positions): "
+                + ", ".join(f"{c} {sz}" for c, sz in account["spot_and_outcome_fills"].items())
+            )
+    missing = data.get("unconfirmed") or {}
+    if missing.get("oldest_age_secs") is not None or missing.get("snapshots_forced"):
+        lines.append(
+            f"unconfirmed: oldest missing fill {missing.get('oldest_age_secs')}s, "
+            f"snapshots adopted despite blockers {missing.get('snapshots_forced', 0)}"
+        )
+    if data.get("max_divergence_secs") is not None:
+        lines.append(
+            f"divergence from the simulator's truth: longest {data['max_divergence_secs']}s, "
+            f"{data['divergence_fraction'] * 100:.1f}% of the run"
         )
     for error in data["errors"]:
         lines.append(f"warning: {error}")

@@ -160,3 +160,36 @@ def test_a_terminal_gets_the_rich_view(fast_sim_config: Path, tmp_path: Path) ->
     assert proc.returncode == 0, err
     for part in ("open orders", "recent fills", "positions (tracker | exchange)", "xyz:TSLA"):
         assert part in screen
+
+
+def test_views_show_the_whole_account_and_what_is_missing() -> None:
+    state = attrs.evolve(
+        _state(),
+        positions={"BTC": D("0.003"), "flx:GOLD": D("0.1")},  # a person's, not a market
+        own_fills=5,
+        foreign_fills=2,
+        foreign_open_orders=1,
+        unconfirmed_age_secs=2.5,
+        max_divergence_secs=3.0,
+    )
+    line = render_line(state)
+    assert "own=5 foreign=2 foreign orders=1" in line
+    assert "fill missing for 2.5s" in line and "max divergence 3.0s" in line
+    console = Console(record=True, width=120)
+    console.print(render_live(state, Config.from_dict({"markets": ["BTC"]})))
+    assert "flx:GOLD" in console.export_text()
+    summary = TradeSummary(
+        mode="trading", network="sim", account="0x" + "ab" * 20, markets=("BTC",),
+        duration_secs=3.0, interrupted=False, fills=2,
+        positions={"BTC": D("0.002")}, exchange_positions={"BTC": D("0.002")},
+        drift=[], drift_explained=0, orders=OrderCounts(), resync={
+            "snapshots_adopted": 1, "deferrals": 0, "fetch_failures": 0},
+        dedup={"duplicates_dropped": 0, "capacity": 10}, realized_pnl=D(0), fees=D(0),
+        unrealized_pnl=None,
+        whole_account={"dexes": ["", "flx"], "own_fills": 5, "foreign_fills": 2,
+                       "foreign_open_orders": 1, "spot_and_outcome_fills": {"@107": "3"}},
+        unconfirmed={"oldest_age_secs": None, "snapshots_forced": 1},
+    )  # fmt: skip
+    text = render_summary(summary)
+    assert "dexes main, flx" in text and "foreign open orders 1 (left alone)" in text
+    assert "@107 3" in text and "snapshots adopted despite blockers 1" in text
