@@ -150,3 +150,59 @@ async def test_each_run_journals_to_a_file_of_its_own_that_replays_to_its_positi
         result = await replay_async(path)
         assert result.unmapped_orders == 0
         assert result.positions == summary.positions
+
+
+async def test_trade_on_an_account_a_person_also_trades_ends_on_the_venues_truth(
+    fast_sim_config: Path,
+) -> None:
+    # `hip3 trade`'s library path with a person on the same account: a position on a dex
+    # the bot does not trade (held before and changed during the run) and a resting order.
+    import time
+    from decimal import Decimal
+
+    import trio
+
+    from hip3.clients import ExchangeClient, InfoClient, NonceGenerator, OrderRequest
+    from hip3.signing import PrivateKey
+    from hip3.sim import SimConfig, open_simulator
+    from hip3_cli.trade import disagreement
+
+    key = PrivateKey.coerce(KEY)
+    async with open_simulator(SimConfig(seed=9)) as sim:
+
+        async def person(coin: str, is_buy: bool, px: str, sz: str, tif: str) -> object:
+            async with InfoClient(sim.url) as info:
+                client = ExchangeClient(
+                    sim.url,
+                    key,
+                    key.address,
+                    universe=await info.universe(["", "flx"]),
+                    info=info,
+                    mainnet=False,
+                    nonces=NonceGenerator(lambda: int(time.time() * 1000) + 3_600_000),
+                )
+                [result] = await client.place_orders(
+                    [OrderRequest(coin, is_buy, Decimal(sz), Decimal(px), tif=tif)]
+                )
+                return result
+
+        await person("flx:GOLD", True, "2600", "0.1", "Ioc")  # before the bot starts
+        resting = await person("flx:GOLD", False, "2900", "0.05", "Alo")
+        config = load_config(fast_sim_config)
+
+        async with trio.open_nursery() as nursery:
+            result: list[object] = []
+
+            async def trade() -> None:
+                result.append(await run_from_config(config, duration=3, sim=sim, key=key))
+
+            nursery.start_soon(trade)
+            await trio.sleep(1.5)
+            await person("flx:GOLD", False, "2200", "0.04", "Ioc")  # during the run
+        [summary] = result
+        async with InfoClient(sim.url) as info:
+            still_open = {o.oid for o in await info.open_orders(key.address, "flx")}
+    assert disagreement(summary) is None  # type: ignore[arg-type]
+    assert summary.positions["flx:GOLD"] == Decimal("0.06")  # type: ignore[attr-defined]
+    assert summary.positions == summary.exchange_positions  # type: ignore[attr-defined]
+    assert resting.oid in still_open  # type: ignore[attr-defined]
