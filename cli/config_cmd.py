@@ -11,6 +11,7 @@ import click
 import orjson
 
 from hip3.config import load_config
+from hip3.config.examples import NAMES, example_text
 from hip3.errors import ConfigError
 
 
@@ -44,7 +45,8 @@ def check(file: str, as_json: bool) -> None:
 
 EXAMPLE_CONFIG = """\
 # hip3 configuration (TOML). Unknown keys are errors; `hip3 config check FILE` validates.
-mode = "paper"                       # observe | paper | trading
+# As printed it trades on the embedded simulator: hip3 trade --config FILE --duration 20
+mode = "trading"                     # observe | paper | trading
 network = "sim"                      # sim | testnet | mainnet, or
                                      # {http_url = "http://...", ws_url = "ws://...", mainnet = false}
 markets = ["BTC", "xyz:TSLA"]        # "dex:COIN" for HIP-3 markets
@@ -54,7 +56,7 @@ dedup_capacity = 2000                # fills remembered by tid (bounded LRU)
 [account]
 # address = "0x..."                  # the account traded (needed with an agent wallet's key)
 # vault = "0x..."                    # trade for this vault
-key_env = "HIP3_PRIVATE_KEY"         # env var holding the key; or key_file = "~/.hip3/key"
+# key_env = "HIP3_PRIVATE_KEY"       # env var holding the key; or key_file = "~/.hip3/key"
                                      # never put the key itself here; with network = "sim"
                                      # and no key, a throwaway key is generated
 
@@ -63,13 +65,13 @@ name = "market_maker"                # the example market maker (one bid, one as
 interval_secs = 1.0                  # strategy timer period
 
 [strategy.params]
-half_spread_bps = 10                 # quotes this far either side of the reservation price
+half_spread_bps = 1                  # quotes this far either side of the reservation price
 skew_bps = 10                        # shift against inventory at a full position
 order_notional_usd = 50              # size of one quote, in USD
 max_position_usd = 500               # the maker stops adding beyond this
 requote_bps = 5                      # requote when the mid moves this much
 quote_ttl_ms = 30000                 # requote quotes older than this
-tif = "Alo"                          # Alo (post-only) | Gtc | Ioc
+tif = "Gtc"                          # Alo (post-only) | Gtc | Ioc
 
 [risk]                               # checked before any order leaves the process
 max_position_default = 1.0           # coin units, every market not listed below
@@ -81,7 +83,8 @@ stale_data_secs = 10                 # refuse orders priced from older books
 dead_man_switch_secs = 30            # venue cancels everything if hip3 goes silent; 0 = off
 
 [journal]
-path = "capture.jsonl"               # every message in and out; `hip3 replay capture.jsonl`
+# path = "capture.jsonl"             # every message in and out; `hip3 replay capture.jsonl`
+                                     # (each run gets its own file; an older one is renamed)
 
 [log]
 level = "info"                       # debug | info | warning | error
@@ -97,6 +100,13 @@ seed = 1                             # hip3.sim.SimConfig: dexes, tick_ms, fault
 
 
 @config_group.command("example")
-def example() -> None:
-    """Print a commented full config (valid as printed)."""
-    click.echo(EXAMPLE_CONFIG, nl=False)
+@click.option(
+    "--name",
+    type=click.Choice(["full", *NAMES]),
+    default="full",
+    show_default=True,
+    help="full: every key, commented; sim / chaos / testnet: the packaged examples.",
+)
+def example(name: str) -> None:
+    """Print an example config; `full` and `sim` trade on the simulator as printed."""
+    click.echo(EXAMPLE_CONFIG if name == "full" else example_text(name), nl=False)

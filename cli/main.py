@@ -80,7 +80,10 @@ def main() -> None:
 
     Start with the embedded simulator, no account needed:
 
-        hip3 trade --config examples/sim.toml --duration 20
+        hip3 trade --duration 20
+
+    (`hip3 config example --name sim` prints the config it runs; edit it and pass it
+    with --config.)
 
     Every command takes --help; most take --json for output meant for programs.
     """

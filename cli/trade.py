@@ -20,7 +20,7 @@ import click
 import trio
 
 from hip3.app import LiveState, RunningBot, TradeSummary, decimal_text, run_from_config
-from hip3.config import Config, load_config
+from hip3.config import Config, load_config, load_example_config
 from hip3.types import Side
 from hip3_cli._common import (
     EXIT_CODES_HELP,
@@ -39,16 +39,17 @@ __all__ = ["disagreement", "render_live", "render_summary", "trade_cmd"]
 
 @click.command(
     "trade",
-    epilog="Example: hip3 trade --config examples/sim.toml --duration 20 --json\n\n"
+    epilog="Example: hip3 trade --duration 20 --json   (the embedded simulator)\n\n"
     + EXIT_CODES_HELP,
 )
 @click.option(
     "--config",
     "-c",
     "config_path",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False),
-    help="TOML config file (`hip3 config example` prints a full one).",
+    help="TOML config file (default: the packaged simulator example, "
+    "`hip3 config example --name sim`).",
 )
 @click.option(
     "--duration",
@@ -76,7 +77,7 @@ __all__ = ["disagreement", "render_live", "render_summary", "trade_cmd"]
 )
 @debug_option
 def trade_cmd(
-    config_path: str,
+    config_path: str | None,
     duration: float | None,
     as_json: bool,
     interval: float,
@@ -85,14 +86,15 @@ def trade_cmd(
 ) -> None:
     """Run the bot described by a config file until Ctrl-C or --duration.
 
-    With network = "sim" the simulator runs inside this process on a free loopback
+    Without --config it runs the packaged example: the market maker on the embedded
+    simulator, fills within seconds, no account and no network needed. With network = "sim" the simulator runs inside this process on a free loopback
     port and a throwaway key is generated: nothing leaves the machine. On exit the
     tracker's positions are printed beside the exchange's (clearinghouseState) and
     the drift events found by resyncs (the target is zero). A run that ends with the
     two disagreeing, or with unexplained drift, exits 1 after its summary.
     """
     with user_errors(debug):
-        config = load_config(config_path)
+        config = load_config(config_path) if config_path else load_example_config("sim")
         if config.network.name == "mainnet" and config.mode == "trading" and not live_mainnet:
             fail(
                 f"{config.source}: mode = trading on mainnet sends real orders; "

@@ -41,6 +41,7 @@ __all__ = [
     "ShutdownConfig",
     "StrategyConfig",
     "load_config",
+    "load_example_config",
     "resolve_private_key",
 ]
 
@@ -59,6 +60,19 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     config = build_config(data, str(p))
     _warn_if_others_can_change(p)
     return config
+
+
+def load_example_config(name: str = "sim") -> Config:
+    """A config shipped in the package (``sim``, ``chaos``, ``testnet``): what
+    ``hip3 trade`` runs with no ``--config``."""
+    from hip3.config.examples import example_text
+
+    source = f"<packaged example {name}.toml>"
+    try:
+        text = example_text(name)
+    except ValueError as exc:
+        raise ConfigError(str(exc), file=source) from None
+    return build_config(tomllib.loads(text), source)
 
 
 def _warn_if_others_can_change(path: Path) -> None:

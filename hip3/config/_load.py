@@ -271,6 +271,24 @@ def _sim_markets(sim: Any) -> list[str] | None:
     return [market.name for dex in dexes for market in dex.markets]
 
 
+def _limits_name_traded_markets(risk: Mapping[str, Any], markets: Any, source: str) -> None:
+    """A limit for a coin the bot does not trade is a typo that fails open (``btc`` for
+    ``BTC`` leaves BTC with no limit at all): refuse it, suggesting the market meant."""
+    traded = [str(m) for m in markets]
+    for coin in risk.get("max_position", {}):
+        if coin in traded:
+            continue
+        close = difflib.get_close_matches(coin, traded, n=1, cutoff=0.5) or [
+            m for m in traded if m.lower() == coin.lower()
+        ]
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise _err(
+            source,
+            f"risk.max_position.{coin}",
+            f"{coin!r} is not a traded market (markets: {', '.join(traded) or 'none'}){hint}",
+        )
+
+
 def build_config(data: Mapping[str, Any], source: str) -> Config:
     """Validate ``data`` (a parsed TOML document) and structure it into a Config."""
     if not isinstance(data, Mapping):
@@ -297,6 +315,8 @@ def build_config(data: Mapping[str, Any], source: str) -> Config:
         "risk": _risk(_table(data, "risk", source), source),
         "source": source,
     }
+    if doc["markets"]:
+        _limits_name_traded_markets(doc["risk"], doc["markets"], source)
     journal = _table(data, "journal", source)
     _check_keys(journal, {"path"}, "journal.", source)
     doc["journal"] = (
