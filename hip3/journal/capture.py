@@ -200,8 +200,22 @@ class CaptureReader:
     silently. Iterating again re-reads the file from the start.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        keep_channels: frozenset[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+        progress_every_lines: int = 5000,
+    ) -> None:
         self.path = Path(path)
+        #: ``progress(bytes_read)`` every ``progress_every_lines`` lines (skipped ones too)
+        self._progress = progress
+        self._progress_every = progress_every_lines
+        #: with ``keep_channels``, ws lines of any other channel are skipped unparsed
+        #: (counted in :attr:`skipped`): a cheap look at the raw bytes, not a JSON parse
+        self.keep_channels = keep_channels
+        self.skipped = 0
         self.malformed = 0
         self.malformed_samples: list[MalformedLine] = []
         self.lines_read = 0
@@ -212,12 +226,22 @@ class CaptureReader:
         self.malformed_samples = []
         self.lines_read = 0
         self.bytes_read = 0
+        self.skipped = 0
+        keep = self.keep_channels
+        progress, every = self._progress, self._progress_every
         with open(self.path, "rb") as file:
             for line_no, raw in enumerate(file, start=1):
                 self.bytes_read += len(raw)
+                if progress is not None and line_no % every == 0:
+                    progress(self.bytes_read)
                 stripped = raw.strip()
                 if not stripped:
                     continue
+                if keep is not None:
+                    channel = _ws_channel(stripped)
+                    if channel is not None and channel not in keep:
+                        self.skipped += 1
+                        continue
                 parsed = _parse_line(stripped, line_no)
                 if isinstance(parsed, str):
                     self.malformed += 1
@@ -229,6 +253,34 @@ class CaptureReader:
                 yield parsed
 
 
-def read_capture(path: str | os.PathLike[str]) -> CaptureReader:
+_CHANNEL_MARK = b'"msg":{"channel":"'
+
+
+def _ws_channel(raw: bytes) -> str | None:
+    """The ws channel of a journal line as :class:`CaptureWriter` writes it (``msg`` a
+    venue frame whose first key is ``channel``), read off the bytes; None when the line
+    does not have that shape (it is then parsed like any other)."""
+    start = raw.find(_CHANNEL_MARK, 0, 96)
+    if start < 0:
+        return None
+    start += len(_CHANNEL_MARK)
+    end = raw.find(b'"', start, start + 64)
+    if end < 0:
+        return None
+    return raw[start:end].decode("ascii", errors="replace")
+
+
+def read_capture(
+    path: str | os.PathLike[str],
+    *,
+    keep_channels: frozenset[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+    progress_every_lines: int = 5000,
+) -> CaptureReader:
     """A :class:`CaptureReader` over ``path`` (iterate it for :class:`CaptureLine` records)."""
-    return CaptureReader(path)
+    return CaptureReader(
+        path,
+        keep_channels=keep_channels,
+        progress=progress,
+        progress_every_lines=progress_every_lines,
+    )
