@@ -72,7 +72,9 @@ def main() -> None:
 
     Start with the embedded simulator, no account needed:
 
-        hip3 trade --config examples/sim.toml --duration 20
+        hip3 trade --duration 20
+
+    `hip3 config example --name sim` prints that config, to copy and edit.
 
     Every command takes --help; most take --json for output meant for programs.
     """

@@ -20,7 +20,7 @@ import click
 import trio
 
 from hip3.app import LiveState, RunningBot, TradeSummary, decimal_text, run_from_config
-from hip3.config import Config, load_config
+from hip3.config import Config, check_runnable, example_text, load_config
 from hip3.types import Side
 from hip3_cli._common import (
     EXIT_CODES_HELP,
@@ -39,16 +39,17 @@ __all__ = ["disagreement", "render_live", "render_summary", "trade_cmd"]
 
 @click.command(
     "trade",
-    epilog="Example: hip3 trade --config examples/sim.toml --duration 20 --json\n\n"
+    epilog="Example: hip3 trade --duration 20 --json   (the built-in simulator config)\n\n"
     + EXIT_CODES_HELP,
 )
 @click.option(
     "--config",
     "-c",
     "config_path",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False),
-    help="TOML config file (`hip3 config example` prints a full one).",
+    help="TOML config file (default: the built-in simulator example, "
+    "`hip3 config example --name sim`).",
 )
 @click.option(
     "--duration",
@@ -76,7 +77,7 @@ __all__ = ["disagreement", "render_live", "render_summary", "trade_cmd"]
 )
 @debug_option
 def trade_cmd(
-    config_path: str,
+    config_path: str | None,
     duration: float | None,
     as_json: bool,
     interval: float,
@@ -85,6 +86,8 @@ def trade_cmd(
 ) -> None:
     """Run the bot described by a config file until Ctrl-C or --duration.
 
+    Without --config it runs the built-in simulator example: the market maker on BTC and
+    xyz:TSLA, with fills within seconds.
     With network = "sim" the simulator runs inside this process on a free loopback
     port and a throwaway key is generated: nothing leaves the machine. On exit the
     tracker's positions are printed beside the exchange's (clearinghouseState) and
@@ -92,13 +95,14 @@ def trade_cmd(
     two disagreeing, or with unexplained drift, exits 1 after its summary.
     """
     with user_errors(debug):
-        config = load_config(config_path)
+        config = load_config(config_path) if config_path is not None else builtin_config("sim")
         if config.network.name == "mainnet" and config.mode == "trading" and not live_mainnet:
             fail(
                 f"{config.source}: mode = trading on mainnet sends real orders; "
                 "add --live-mainnet if you mean it",
                 EXIT_USAGE,
             )
+        check_runnable(config)  # what `hip3 config check` checks, before connecting
         tty = sys.stdout.isatty() and not as_json
         view = _TerminalView() if tty else _PlainView(interval, to_stderr=as_json)
         with logging_to_stderr(config.log.level, config.log.format, debug=debug):
@@ -112,6 +116,13 @@ def trade_cmd(
         problem = disagreement(summary)
         if problem is not None:
             fail(problem, EXIT_FAILURE)
+
+
+def builtin_config(name: str) -> Config:
+    """One of the example configs shipped in the package, loaded as ``hip3 trade`` would."""
+    import tomllib
+
+    return Config.from_dict(tomllib.loads(example_text(name)), source=f"<built-in {name} example>")
 
 
 def disagreement(summary: TradeSummary) -> str | None:

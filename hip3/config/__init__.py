@@ -40,6 +40,9 @@ __all__ = [
     "RiskConfig",
     "ShutdownConfig",
     "StrategyConfig",
+    "check_runnable",
+    "example_names",
+    "example_text",
     "load_config",
     "resolve_private_key",
 ]
@@ -59,6 +62,44 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     config = build_config(data, str(p))
     _warn_if_others_can_change(p)
     return config
+
+
+def check_runnable(config: Config, *, need_key: bool = True) -> None:
+    """Everything a run checks before it connects: what a valid file can still lack.
+
+    ``hip3 config check`` and :func:`hip3.app.run_from_config` both call this, so a config
+    that passes the check fails at run time only for reasons that need the venue (a market
+    it does not list, a key it does not know). ``need_key=False`` when the caller brings
+    its own key. Raises :class:`ConfigError` naming the key.
+    """
+    if not config.markets:
+        raise ConfigError("list at least one market to trade", file=config.source, key="markets")
+    if not need_key:
+        return
+    acct = config.account
+    if config.mode != "trading" and acct.address and not (acct.key_env or acct.key_file):
+        return  # observing an account needs no key
+    resolve_private_key(config)
+
+
+def example_names() -> tuple[str, ...]:
+    """The example configs shipped inside the package (``hip3 config example --name``)."""
+    from importlib import resources
+
+    folder = resources.files("hip3.config") / "examples"
+    return tuple(
+        sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    )
+
+
+def example_text(name: str) -> str:
+    """The text of the packaged example config ``name`` (see :func:`example_names`)."""
+    from importlib import resources
+
+    names = example_names()
+    if name not in names:
+        raise ConfigError(f"no example named {name!r}; there are: {', '.join(names)}")
+    return (resources.files("hip3.config") / "examples" / f"{name}.toml").read_text("utf-8")
 
 
 def _warn_if_others_can_change(path: Path) -> None:

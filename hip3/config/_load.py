@@ -45,6 +45,8 @@ from hip3.config.model import (
     Config,
 )
 from hip3.errors import ConfigError
+from hip3.executor.deadman import MIN_WINDOW_SECS
+from hip3.tracker.state import DEFAULT_DEDUP_CAPACITY
 
 __all__ = ["build_config", "converter"]
 
@@ -231,12 +233,49 @@ def _risk(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
         out["max_open_orders"] = _num(
             raw["max_open_orders"], "risk.max_open_orders", source, integer=True, minimum=1
         )
+    dms = out.get("dead_man_switch_secs")
+    if dms is not None and 0 < dms < MIN_WINDOW_SECS:
+        raise _err(
+            source,
+            "risk.dead_man_switch_secs",
+            f"must be 0 (off) or >= {MIN_WINDOW_SECS:g} (the venue's shortest window), got {dms}",
+        )
     per_market = _table(raw, "max_position", source, "risk.")
     out["max_position"] = {
         str(coin): _num(size, f"risk.max_position.{coin}", source, integer=False)
         for coin, size in per_market.items()
     }
     return out
+
+
+def _check_limit_coins(limits: Mapping[str, Any], markets: list[str], source: str) -> None:
+    """A limit for a coin that is not traded would be ignored: a typo must not fail open."""
+    for coin in limits:
+        if coin in markets:
+            continue
+        same_but_case = [m for m in markets if m.lower() == coin.lower()]
+        close = same_but_case or difflib.get_close_matches(coin, markets, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        traded = ", ".join(markets) or "none (markets is empty)"
+        raise _err(
+            source,
+            f"risk.max_position.{coin}",
+            f"{coin} is not in markets, so this limit would never apply{hint}; "
+            f"markets traded: {traded}",
+        )
+
+
+def _dedup_capacity(raw: Any, source: str) -> int:
+    value: int = _num(raw, "dedup_capacity", source, integer=True, minimum=1)
+    if value < DEFAULT_DEDUP_CAPACITY:
+        raise _err(
+            source,
+            "dedup_capacity",
+            f"must be >= {DEFAULT_DEDUP_CAPACITY}, got {value}: the venue's userFills snapshot "
+            f"holds the {DEFAULT_DEDUP_CAPACITY} most recent fills, and a smaller memory lets "
+            "a resync count fills it has forgotten twice",
+        )
+    return value
 
 
 def _sim(raw: Mapping[str, Any], source: str) -> Any:
@@ -275,13 +314,14 @@ def build_config(data: Mapping[str, Any], source: str) -> Config:
                 integer=False,
             )
         ),
-        "dedup_capacity": _num(
-            data.get("dedup_capacity", 2000), "dedup_capacity", source, integer=True, minimum=1
+        "dedup_capacity": _dedup_capacity(
+            data.get("dedup_capacity", DEFAULT_DEDUP_CAPACITY), source
         ),
         "strategy": _strategy(_table(data, "strategy", source), source),
         "risk": _risk(_table(data, "risk", source), source),
         "source": source,
     }
+    _check_limit_coins(doc["risk"]["max_position"], doc["markets"], source)
     journal = _table(data, "journal", source)
     _check_keys(journal, {"path"}, "journal.", source)
     doc["journal"] = (

@@ -122,3 +122,17 @@ def test_a_venue_that_does_not_answer_exits_1(tmp_path: Path) -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"error: cannot reach the venue at http://127.0.0.1:{port}")
     assert "Traceback" not in result.output
+
+
+def test_trade_without_config_runs_the_builtin_sim_example_with_fills(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HIP3_PRIVATE_KEY", raising=False)
+    result = CliRunner().invoke(trade_cmd, ["--duration", "8", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = _last_json(result.stdout)
+    assert summary["network"] == "sim" and summary["markets"] == ["BTC", "xyz:TSLA"]
+    assert summary["fills"] > 0  # type: ignore[operator]
+    assert summary["positions_match"] is True
+    assert list(tmp_path.iterdir()) == []  # no capture file dropped in the current folder

@@ -95,7 +95,7 @@ def test_summary_flags_a_mismatch() -> None:
 def test_help_teaches_the_command() -> None:
     result = CliRunner().invoke(trade_cmd, ["--help"])
     assert result.exit_code == 0
-    for part in ("--config", "--duration", "--json", "examples/sim.toml", "Exit codes", "130"):
+    for part in ("--config", "--duration", "--json", "built-in simulator", "Exit codes", "130"):
         assert part in result.output
 
 
