@@ -59,8 +59,13 @@ class UsageProblem(Exception):
     """A usage mistake found deep inside a command (exit 2, one line)."""
 
 
-def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+def fail(message: str, code: int = EXIT_FAILURE, *, as_json: bool = False) -> NoReturn:
+    """One ``error: ...`` line on stderr and exit ``code``; with ``as_json`` also the
+    ``{"error": ..., "exit_code": ...}`` object on stdout, so a program reading stdout
+    always gets one JSON object."""
     click.echo(f"error: {message}", err=True)
+    if as_json:
+        echo_json({"error": message, "exit_code": code})
     sys.exit(code)
 
 
@@ -93,8 +98,9 @@ def _one_line(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def user_errors(debug: bool) -> Iterator[None]:
-    """Turn any failure into one line and the documented exit code."""
+def user_errors(debug: bool, *, as_json: bool = False) -> Iterator[None]:
+    """Turn any failure into one line and the documented exit code (and, for a ``--json``
+    command, an ``{"error": ...}`` object on stdout: see :func:`fail`)."""
     try:
         yield
     except SystemExit:
@@ -109,16 +115,19 @@ def user_errors(debug: bool) -> Iterator[None]:
             raise
         if isinstance(leaf, KeyboardInterrupt | trio_cancelled()):
             click.echo("interrupted", err=True)
+            if as_json:
+                echo_json({"error": "interrupted", "exit_code": EXIT_INTERRUPTED})
             sys.exit(EXIT_INTERRUPTED)
         if isinstance(leaf, ConfigError | UsageProblem):
-            fail(_one_line(leaf), EXIT_USAGE)
+            fail(_one_line(leaf), EXIT_USAGE, as_json=as_json)
         if isinstance(leaf, Hip3Error | OSError):
-            fail(_one_line(leaf), EXIT_FAILURE)
+            fail(_one_line(leaf), EXIT_FAILURE, as_json=as_json)
         if isinstance(leaf, Exception):
             fail(
                 f"unexpected {type(leaf).__name__}: {_one_line(leaf)} "
                 "(run with --debug for the traceback)",
                 EXIT_FAILURE,
+                as_json=as_json,
             )
         raise
 

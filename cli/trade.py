@@ -94,13 +94,14 @@ def trade_cmd(
     the drift events found by resyncs (the target is zero). A run that ends with the
     two disagreeing, or with unexplained drift, exits 1 after its summary.
     """
-    with user_errors(debug):
+    with user_errors(debug, as_json=as_json):
         config = load_config(config_path) if config_path is not None else builtin_config("sim")
         if config.network.name == "mainnet" and config.mode == "trading" and not live_mainnet:
             fail(
                 f"{config.source}: mode = trading on mainnet sends real orders; "
                 "add --live-mainnet if you mean it",
                 EXIT_USAGE,
+                as_json=as_json,
             )
         check_runnable(config)  # what `hip3 config check` checks, before connecting
         tty = sys.stdout.isatty() and not as_json

@@ -136,3 +136,12 @@ def test_trade_without_config_runs_the_builtin_sim_example_with_fills(
     assert summary["fills"] > 0  # type: ignore[operator]
     assert summary["positions_match"] is True
     assert list(tmp_path.iterdir()) == []  # no capture file dropped in the current folder
+
+
+def test_trade_json_prints_an_error_object_on_a_config_error(tmp_path: Path) -> None:
+    p = tmp_path / "c.toml"
+    p.write_text("markets = []\n")
+    result = CliRunner().invoke(trade_cmd, ["--config", str(p), "--json"])
+    assert result.exit_code == 2
+    data = _last_json(result.stdout)
+    assert data["exit_code"] == 2 and "markets" in data["error"]  # type: ignore[operator]
