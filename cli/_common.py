@@ -55,6 +55,23 @@ def json_option(fn: F) -> F:
     )(fn)
 
 
+class Interrupted(KeyboardInterrupt):
+    """A Ctrl-C whose consequences the user must be told (its str says what to do)."""
+
+
+def report_interrupt(exc: BaseException | None = None, *, as_json: bool = False) -> NoReturn:
+    """Exit 130 after Ctrl-C: whatever stdout holds is flushed first, then one line on
+    stderr (what was left undone, if anything)."""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    detail = str(exc) if isinstance(exc, Interrupted) else ""
+    message = f"interrupted: {detail}" if detail else "interrupted"
+    click.echo(message, err=True)
+    if as_json:
+        echo_json({"error": message, "exit_code": EXIT_INTERRUPTED})
+    sys.exit(EXIT_INTERRUPTED)
+
+
 class UsageProblem(Exception):
     """A usage mistake found deep inside a command (exit 2, one line)."""
 
@@ -85,7 +102,7 @@ def leaf_error(exc: BaseException) -> BaseException:
             leaves.append(e)
 
     walk(exc)
-    for kind in (KeyboardInterrupt, UsageProblem, ConfigError, Hip3Error):
+    for kind in (Interrupted, KeyboardInterrupt, UsageProblem, ConfigError, Hip3Error):
         for leaf in leaves:
             if isinstance(leaf, kind):
                 return leaf
@@ -114,10 +131,7 @@ def user_errors(debug: bool, *, as_json: bool = False) -> Iterator[None]:
         if debug and not isinstance(leaf, KeyboardInterrupt):
             raise
         if isinstance(leaf, KeyboardInterrupt | trio_cancelled()):
-            click.echo("interrupted", err=True)
-            if as_json:
-                echo_json({"error": "interrupted", "exit_code": EXIT_INTERRUPTED})
-            sys.exit(EXIT_INTERRUPTED)
+            report_interrupt(leaf, as_json=as_json)
         if isinstance(leaf, ConfigError | UsageProblem):
             fail(_one_line(leaf), EXIT_USAGE, as_json=as_json)
         if isinstance(leaf, Hip3Error | OSError):

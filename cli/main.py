@@ -28,6 +28,16 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
 
 
 class _LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        # Ctrl-C while a subcommand is still being imported (the first second of
+        # `hip3 trade`) is an interrupt like any other: exit 130, not click's "Aborted!".
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            from hip3_cli._common import report_interrupt
+
+            report_interrupt(exc)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in _COMMANDS if self._load(name) is not None)
 

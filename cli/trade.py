@@ -27,6 +27,7 @@ from hip3_cli._common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    Interrupted,
     debug_option,
     echo_json,
     fail,
@@ -165,11 +166,24 @@ async def _trade(config: Config, duration: float | None, on_update: Any) -> Trad
                         click.echo("stopping: cancelling orders (Ctrl-C again aborts)", err=True)
                         running[0].stop(interrupted=True)
                     else:
-                        raise KeyboardInterrupt
+                        raise Interrupted(_abort_message(config))
 
             nursery.start_soon(watch_signals)
             running.append(await nursery.start(run))
     return result[0]
+
+
+def _abort_message(config: Config) -> str:
+    """What a second Ctrl-C leaves behind, and how to clean it up."""
+    if config.network.name == "sim":
+        return "aborted without cancelling (the embedded simulator ends with hip3: nothing is left)"
+    where = "" if config.source.startswith("<") else f" --config {config.source}"
+    dms = config.risk.dead_man_switch_secs
+    switch = f"; the venue's dead man's switch cancels them within {dms:g} s" if dms else ""
+    return (
+        "aborted without cancelling: open orders may be left on the venue"
+        f"{switch}; run `hip3 cancel-all{where}` to cancel them now"
+    )
 
 
 class _PlainView:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import attrs
+import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
@@ -160,3 +161,64 @@ def test_a_terminal_gets_the_rich_view(fast_sim_config: Path, tmp_path: Path) ->
     assert proc.returncode == 0, err
     for part in ("open orders", "recent fills", "positions (tracker | exchange)", "xyz:TSLA"):
         assert part in screen
+
+
+def test_ctrl_c_while_a_subcommand_loads_exits_130_not_aborted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from hip3_cli import main as main_module
+
+    def interrupted_import(name: str) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(main_module._LazyGroup, "_load", staticmethod(interrupted_import))
+    result = CliRunner().invoke(main_module.main, ["trade", "--duration", "1"])
+    assert result.exit_code == 130
+    assert "Aborted!" not in result.output and "interrupted" in result.stderr
+
+
+def test_abort_message_says_what_is_left_and_how_to_cancel_it() -> None:
+    from hip3.config import Config
+    from hip3_cli.trade import _abort_message
+
+    live = Config.from_dict(
+        {"mode": "trading", "network": "testnet", "markets": ["BTC"],
+         "risk": {"dead_man_switch_secs": 30}},
+        source="bot.toml",
+    )  # fmt: skip
+    text = _abort_message(live)
+    assert "open orders may be left" in text and "hip3 cancel-all --config bot.toml" in text
+    assert "within 30 s" in text
+    sim = Config.from_dict({"markets": ["BTC"]})
+    assert "nothing is left" in _abort_message(sim)
+
+
+def test_second_ctrl_c_aborts_with_130_and_says_so(fast_sim_config: Path, tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "hip3"), "trade", "--config", str(fast_sim_config),
+         "--json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    seen: list[str] = []
+    try:
+        assert proc.stderr is not None
+        for wanted in ("[", "stopping:"):
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                line = proc.stderr.readline()
+                seen.append(line)
+                if line.startswith(wanted):
+                    break
+            proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    err = "".join(seen) + err
+    assert proc.returncode == 130, err
+    assert "interrupted: aborted without cancelling" in err
+    assert "Traceback" not in err and "Aborted!" not in err
