@@ -8,6 +8,7 @@ rich) cost nothing to the others.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 import click
@@ -23,7 +24,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "fills": ("account", "fills_cmd", "Show an account's recent fills."),
     "cancel-all": ("account", "cancel_all_cmd", "Cancel every open order of an account."),
     "replay": ("replay", "replay_cmd", "Replay a capture file through the position tracker."),
-    "config": ("config_cmd", "config_group", "Check a config file or print a full example."),
+    "config": ("config_cmd", "config_group", "Check a config file or print an example one."),
 }
 
 
@@ -39,7 +40,9 @@ class _LazyGroup(click.Group):
             report_interrupt(exc)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name in _COMMANDS if self._load(name) is not None)
+        # Listed from the table, not imported: `hip3 --help` costs what `--version` does.
+        # A module missing from this install (find_spec finds no file) is left out.
+        return sorted(name for name in _COMMANDS if _installed(_COMMANDS[name][0]))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return self._load(cmd_name)
@@ -66,6 +69,10 @@ class _LazyGroup(click.Group):
             return None
         command = getattr(module, attribute, None)
         return command if isinstance(command, click.Command) else None
+
+
+def _installed(module_name: str) -> bool:
+    return importlib.util.find_spec(f"{__package__}.{module_name}") is not None
 
 
 @click.group(
