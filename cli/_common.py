@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TypeVar
 
@@ -117,9 +118,11 @@ def _one_line(exc: BaseException) -> str:
 @contextlib.contextmanager
 def user_errors(debug: bool, *, as_json: bool = False) -> Iterator[None]:
     """Turn any failure into one line and the documented exit code (and, for a ``--json``
-    command, an ``{"error": ...}`` object on stdout: see :func:`fail`)."""
+    command, an ``{"error": ...}`` object on stdout: see :func:`fail`); warnings become
+    ``warning: ...`` lines (see :func:`clean_warnings`)."""
     try:
-        yield
+        with clean_warnings():
+            yield
     except SystemExit:
         raise
     except click.exceptions.Exit:
@@ -144,6 +147,26 @@ def user_errors(debug: bool, *, as_json: bool = False) -> Iterator[None]:
                 as_json=as_json,
             )
         raise
+
+
+@contextlib.contextmanager
+def clean_warnings() -> Iterator[None]:
+    """Show Python warnings (a key file others can read...) as one ``warning: ...`` line on
+    stderr, without the category and source line Python prints by default."""
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        click.echo(f"warning: {_one_line(Exception(str(message)))}", err=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def trio_cancelled() -> type[BaseException]:

@@ -22,7 +22,7 @@ import trio
 from hip3.app import Endpoint, decimal_text, open_venue
 from hip3.clients import InfoClient
 from hip3.config import Config, load_config
-from hip3.errors import ConfigError
+from hip3.errors import ConfigError, SigningError
 from hip3.signing import PrivateKey
 from hip3_cli._common import (
     EXIT_CODES_HELP,
@@ -109,7 +109,13 @@ def _key(config: Config) -> PrivateKey:
     if not (acct.key_env or acct.key_file):
         env = os.environ.get("HIP3_PRIVATE_KEY")
         if env:
-            return PrivateKey.from_hex(env.strip())
+            try:
+                return PrivateKey.from_hex(env.strip())
+            except SigningError:
+                raise UsageProblem(
+                    "env var HIP3_PRIVATE_KEY: not a private key "
+                    "(64 hex digits, optionally prefixed by 0x)"
+                ) from None
         raise ConfigError(
             "cancel-all signs: give a config with account.key_env or key_file, "
             "or set HIP3_PRIVATE_KEY",

@@ -15,6 +15,7 @@ import orjson
 
 from hip3.config import check_runnable, example_text, load_config
 from hip3.errors import ConfigError
+from hip3_cli._common import clean_warnings
 
 
 @click.group("config")
@@ -28,8 +29,9 @@ def config_group() -> None:
 def check(file: str, as_json: bool) -> None:
     """Validate FILE. Exit 0 if valid, 2 if not (one-line error naming the key)."""
     try:
-        cfg = load_config(file)
-        check_runnable(cfg)
+        with clean_warnings():
+            cfg = load_config(file)
+            check_runnable(cfg)
     except ConfigError as e:
         if as_json:
             click.echo(orjson.dumps({"ok": False, "error": str(e)}).decode())

@@ -143,3 +143,10 @@ def test_json_commands_print_an_error_object_on_failure(command: object) -> None
     assert result.exit_code == 2
     data = _json(result.stdout)
     assert data["exit_code"] == 2 and "--network" in data["error"]  # type: ignore[operator]
+
+
+def test_bad_key_in_the_environment_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HIP3_PRIVATE_KEY", "0xnot-a-key")
+    result = CliRunner().invoke(cancel_all_cmd, ["--network", "sim", "--address", "0x" + "1" * 40])
+    assert result.exit_code == 2
+    assert "HIP3_PRIVATE_KEY" in result.stderr and "not-a-key" not in result.output

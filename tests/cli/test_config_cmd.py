@@ -95,3 +95,16 @@ def test_config_example_default_runs_without_a_key_or_a_journal(
     config = load_config(p)
     check_runnable(config)  # it printed `key_env` set to an unset variable on main
     assert config.journal.path is None  # and wrote capture.jsonl into the current folder
+
+
+def test_a_key_file_others_can_read_gives_one_clean_warning_line(tmp_path: Path) -> None:
+    key = tmp_path / "key"
+    key.write_text("0x" + "2a" * 32 + "\n")
+    key.chmod(0o644)
+    p = tmp_path / "c.toml"
+    p.write_text(f'markets = ["BTC"]\n[account]\nkey_file = "{key}"\n')
+    p.chmod(0o600)
+    r = CliRunner().invoke(config_group, ["check", str(p)])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.strip() == f"warning: key file {key} is accessible by others (chmod 600 it)"
+    assert "2a" * 32 not in r.output
