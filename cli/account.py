@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
@@ -22,7 +23,7 @@ import trio
 from hip3.app import Endpoint, decimal_text, open_venue
 from hip3.clients import InfoClient
 from hip3.config import Config, load_config
-from hip3.errors import ConfigError, SigningError
+from hip3.errors import ConfigError, SigningError, TransportError
 from hip3.signing import PrivateKey
 from hip3_cli._common import (
     EXIT_CODES_HELP,
@@ -82,7 +83,31 @@ async def _open(
     if not _ADDRESS_RE.match(account):
         raise UsageProblem("give --address 0x... (or a config with account.address or a key)")
     async with open_venue(config) as (endpoint, _sim), InfoClient(endpoint.http_url) as info:
+        await _reachable(endpoint.http_url)
         yield config, endpoint, info, account, key
+
+
+#: How long one attempt to reach the venue may take before the command gives up (the
+#: clients' own retries would otherwise keep a person waiting half a minute in silence).
+REACH_TIMEOUT_SECS = 8.0
+
+
+async def _reachable(url: str) -> None:
+    """One request without retries, so an unreachable venue fails at once, by URL."""
+    import httpx
+
+    if sys.stderr.isatty():
+        click.echo(f"asking {url} ...", err=True)
+    try:
+        with trio.fail_after(REACH_TIMEOUT_SECS):
+            async with httpx.AsyncClient() as client:
+                await client.post(f"{url}/info", json={"type": "perpDexs"})
+    except (httpx.TransportError, trio.TooSlowError) as exc:
+        reason = "no answer" if isinstance(exc, trio.TooSlowError) else type(exc).__name__
+        detail = str(exc).strip()
+        raise TransportError(
+            f"cannot reach the venue at {url}: {reason}" + (f" ({detail})" if detail else "")
+        ) from None
 
 
 def _config(config_path: str | None, network: str | None) -> Config:

@@ -150,3 +150,17 @@ def test_bad_key_in_the_environment_names_the_variable(monkeypatch: pytest.Monke
     result = CliRunner().invoke(cancel_all_cmd, ["--network", "sim", "--address", "0x" + "1" * 40])
     assert result.exit_code == 2
     assert "HIP3_PRIVATE_KEY" in result.stderr and "not-a-key" not in result.output
+
+
+def test_unreachable_venue_fails_naming_its_url() -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nothing listens on once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    result = CliRunner().invoke(
+        positions_cmd, ["--network", url, "--address", "0x" + "1" * 40, "--json"]
+    )
+    assert result.exit_code == 1
+    assert f"cannot reach the venue at {url}" in _json(result.stdout)["error"]  # type: ignore[operator]
