@@ -108,11 +108,11 @@ def trade_cmd(
         tty = sys.stdout.isatty() and not as_json
         view = _TerminalView() if tty else _PlainView(interval, to_stderr=as_json)
         with logging_to_stderr(config.log.level, config.log.format, debug=debug):
-            summary = view.run(config, duration)
+            summary, rejections = view.run(config, duration)
         if as_json:
-            echo_json(summary.to_json())
+            echo_json({**summary.to_json(), "rejections": rejections})
         else:
-            click.echo(render_summary(summary))
+            click.echo(render_summary(summary, rejections))
         if summary.interrupted:
             sys.exit(EXIT_INTERRUPTED)
         problem = disagreement(summary)
@@ -144,8 +144,16 @@ def disagreement(summary: TradeSummary) -> str | None:
     return None
 
 
-async def _trade(config: Config, duration: float | None, on_update: Any) -> TradeSummary:
-    """Run with Ctrl-C/SIGTERM mapped to a clean stop; a second one aborts."""
+Rejections = dict[str, dict[str, int]]
+
+
+async def _trade(
+    config: Config, duration: float | None, on_update: Any
+) -> tuple[TradeSummary, Rejections]:
+    """Run with Ctrl-C/SIGTERM mapped to a clean stop; a second one aborts.
+
+    Returns the summary and why intents were rejected (kind -> reason -> count; a risk
+    gate's refusal is ``"gate <name>"``)."""
     result: list[TradeSummary] = []
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with trio.open_nursery() as nursery:
@@ -170,7 +178,8 @@ async def _trade(config: Config, duration: float | None, on_update: Any) -> Trad
 
             nursery.start_soon(watch_signals)
             running.append(await nursery.start(run))
-    return result[0]
+    rejections = getattr(running[0].bot.ledger, "rejections", {})
+    return result[0], {kind: dict(reasons) for kind, reasons in rejections.items()}
 
 
 def _abort_message(config: Config) -> str:
@@ -201,14 +210,14 @@ class _PlainView:
         self._last = now
         click.echo(render_line(state), err=self.to_stderr)
 
-    def run(self, config: Config, duration: float | None) -> TradeSummary:
+    def run(self, config: Config, duration: float | None) -> tuple[TradeSummary, Rejections]:
         return trio.run(_trade, config, duration, self.update)
 
 
 class _TerminalView:
     """rich tables, refreshed every second."""
 
-    def run(self, config: Config, duration: float | None) -> TradeSummary:
+    def run(self, config: Config, duration: float | None) -> tuple[TradeSummary, Rejections]:
         from rich.console import Console
         from rich.live import Live
 
@@ -288,8 +297,9 @@ def render_live(state: LiveState, config: Config) -> Any:
     return Group(header, positions, orders, fills, counters)
 
 
-def render_summary(summary: TradeSummary) -> str:
-    """The human summary printed at the end of a run."""
+def render_summary(summary: TradeSummary, rejections: Rejections | None = None) -> str:
+    """The human summary printed at the end of a run; ``rejections`` (kind -> reason ->
+    count) explains the rejected intents, each risk gate by name."""
     data = summary.to_json()
     lines = [
         f"{data['mode']} on {data['network']}, account {data['account']}, "
@@ -320,6 +330,10 @@ def render_summary(summary: TradeSummary) -> str:
                 if any(counts.values())
             )
         )
+    for kind, reasons in (rejections or {}).items():
+        ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+        if ranked:
+            lines.append(f"  {kind} rejected: " + "; ".join(f"{why} {n}" for why, n in ranked))
     pnl = data["pnl"]
     lines.append(
         f"pnl: realized {pnl['realized']}, fees {pnl['fees']}, "

@@ -136,6 +136,26 @@ def test_trade_without_config_runs_the_builtin_sim_example_with_fills(
     assert summary["fills"] > 0  # type: ignore[operator]
     assert summary["positions_match"] is True
     assert list(tmp_path.iterdir()) == []  # no capture file dropped in the current folder
+    assert isinstance(summary["rejections"], dict)  # why intents were rejected, by kind
+
+
+@pytest.mark.slow
+@pytest.mark.chaos
+def test_chaos_example_is_not_starved_by_its_own_rate_limit_gate(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With resyncs every 5 s and 15% 429s, the rate_limit gate refused 83 orders
+    against 25 placed; the example is tuned so the gate stays the exception."""
+    from hip3.config import example_text
+
+    p = tmp_path / "chaos.toml"
+    p.write_text(example_text("chaos"))
+    result = CliRunner().invoke(trade_cmd, ["--config", str(p), "--duration", "30", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = _last_json(result.stdout)
+    refused = summary["rejections"].get("place", {}).get("gate rate_limit", 0)  # type: ignore[union-attr]
+    assert summary["orders"]["placed"] > 4 * refused  # type: ignore[index, operator]
+    assert summary["fills"] > 0  # type: ignore[operator]
 
 
 def test_trade_json_prints_an_error_object_on_a_config_error(tmp_path: Path) -> None:
