@@ -225,7 +225,7 @@ class _TerminalView:
         with Live(console=console, refresh_per_second=4, transient=False) as live:
 
             def update(state: LiveState) -> None:
-                live.update(render_live(state, config))
+                live.update(render_live(state, config, console.size.height))
 
             return trio.run(_trade, config, duration, update)
 
@@ -244,8 +244,14 @@ def render_line(state: LiveState) -> str:
     )
 
 
-def render_live(state: LiveState, config: Config) -> Any:
-    """The terminal view: header, positions, open orders, recent fills, counters."""
+#: Lines a rich table takes besides its rows: title, top border, header, rule, bottom border.
+_TABLE_FRAME = 5
+
+
+def render_live(state: LiveState, config: Config, height: int | None = None) -> Any:
+    """The terminal view: header and counters first (they must never be cropped), then
+    positions, open orders and recent fills, the last two cut to fit ``height`` lines
+    (the terminal's; None: no limit). Counters a LiveState does not carry are left out."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -255,15 +261,27 @@ def render_live(state: LiveState, config: Config) -> Any:
         f"{state.elapsed_secs:.0f}s" + ("  (stopping...)" if state.stopping else ""),
         style="bold",
     )
+    counters = Text("\n".join(_counter_lines(state)))
     positions = Table(title="positions", title_justify="left", expand=False)
     positions.add_column("coin")
     positions.add_column("size", justify="right")
     for coin in config.markets:
         positions.add_row(coin, decimal_text(state.positions.get(coin, Decimal(0))))
-    orders = Table(title=f"open orders ({len(state.open_orders)})", title_justify="left")
+    order_rows, fill_rows = 12, 8
+    if height is not None:
+        used = 1 + len(counters.plain.splitlines()) + len(config.markets) + _TABLE_FRAME
+        spare = max(0, height - used - 2 * _TABLE_FRAME - 1)  # -1: rich's cursor line
+        order_rows = min(order_rows, len(state.open_orders), (spare + 1) // 2)
+        fill_rows = min(fill_rows, spare - order_rows)
+    shown = state.open_orders[:order_rows]
+    more = len(state.open_orders) - len(shown)
+    orders = Table(
+        title=f"open orders ({len(state.open_orders)})" + (f", {more} not shown" if more else ""),
+        title_justify="left",
+    )
     for name in ("coin", "side", "price", "size", "filled", "status"):
         orders.add_column(name, justify="right" if name in ("price", "size", "filled") else "left")
-    for order in state.open_orders[:12]:
+    for order in shown:
         orders.add_row(
             order.coin,
             "buy" if order.side is Side.BUY else "sell",
@@ -277,7 +295,7 @@ def render_live(state: LiveState, config: Config) -> Any:
         fills.add_column(
             name, justify="right" if name in ("price", "size", "closed pnl") else "left"
         )
-    for fill in list(state.recent_fills)[-8:]:
+    for fill in list(state.recent_fills)[-fill_rows:] if fill_rows > 0 else []:
         fills.add_row(
             time.strftime("%H:%M:%S", time.localtime(fill.time_ms / 1000)),
             fill.coin,
@@ -286,15 +304,42 @@ def render_live(state: LiveState, config: Config) -> Any:
             decimal_text(fill.sz),
             decimal_text(fill.closed_pnl),
         )
+    return Group(header, counters, positions, orders, fills)
+
+
+def _counter_lines(state: LiveState) -> list[str]:
     o = state.orders
-    counters = Text(
+    lines = [
         f"orders placed {o.placed}  filled {o.filled}  resting {o.resting}  "
-        f"cancelled {o.cancelled}  rejected {o.rejected}\n"
-        f"pnl realized {decimal_text(state.realized_pnl)}  fees {decimal_text(state.fees)}\n"
+        f"cancelled {o.cancelled}  rejected {o.rejected}",
+        f"pnl realized {decimal_text(state.realized_pnl)}  fees {decimal_text(state.fees)}",
         f"resync adopted {state.snapshots_adopted}  deferred {state.snapshots_deferred}  "
-        f"drift events {state.drift_events}  duplicates dropped {state.duplicates_dropped}"
-    )
-    return Group(header, positions, orders, fills, counters)
+        f"drift events {state.drift_events}  duplicates dropped {state.duplicates_dropped}",
+    ]
+    # Fields other parts of hip3 may add to LiveState: shown when present.
+    extra = [
+        (label, getattr(state, name, None))
+        for label, name in (
+            ("foreign fills", "foreign_fills"),
+            ("foreign open orders", "foreign_open_orders"),
+            ("oldest unconfirmed", "oldest_unconfirmed_secs"),
+            ("divergence", "divergence"),
+        )
+    ]
+    shown = [f"{label} {_short(value)}" for label, value in extra if value not in (None, [], {})]
+    if shown:
+        lines.append("  ".join(shown))
+    return lines
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    if isinstance(value, list | tuple | set | dict):
+        return str(len(value))
+    return str(value)
 
 
 def render_summary(summary: TradeSummary, rejections: Rejections | None = None) -> str:

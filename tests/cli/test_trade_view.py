@@ -222,3 +222,36 @@ def test_second_ctrl_c_aborts_with_130_and_says_so(fast_sim_config: Path, tmp_pa
     assert proc.returncode == 130, err
     assert "interrupted: aborted without cancelling" in err
     assert "Traceback" not in err and "Aborted!" not in err
+
+
+def test_live_view_fits_an_80x24_terminal_with_its_counters() -> None:
+    base = _state()
+    many = attrs.evolve(
+        base,
+        open_orders=base.open_orders * 12,
+        recent_fills=list(base.recent_fills) * 8,
+    )
+    config = Config.from_dict({"markets": ["BTC", "xyz:TSLA"]})
+    console = Console(record=True, width=80, height=24)
+    console.print(render_live(many, config, console.size.height))
+    text = console.export_text()
+    assert len(text.splitlines()) <= 23  # one line for the cursor
+    assert "drift events 0" in text and "orders placed" in text and "pnl realized" in text
+    assert "not shown" in text
+
+
+def test_live_view_shows_optional_fields_only_when_present() -> None:
+    config = Config.from_dict({"markets": ["BTC"]})
+    console = Console(record=True, width=120)
+    console.print(render_live(_state(), config))
+    assert "foreign" not in console.export_text()
+
+    class WithExtras:
+        def __getattr__(self, name: str) -> object:
+            if name == "foreign_fills":
+                return 3
+            return getattr(_state(), name)
+
+    console = Console(record=True, width=120)
+    console.print(render_live(WithExtras(), config))  # type: ignore[arg-type]
+    assert "foreign fills 3" in console.export_text()
