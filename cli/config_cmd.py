@@ -27,14 +27,15 @@ def config_group() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def check(file: str, as_json: bool) -> None:
-    """Validate FILE. Exit 0 if valid, 2 if not (one-line error naming the key)."""
+    """Validate FILE as `hip3 trade` does before it connects (keys, ranges, markets, the
+    key source). Exit 0 if valid, 2 if not (one-line error naming the key)."""
     try:
         with clean_warnings():
             cfg = load_config(file)
             check_runnable(cfg)
     except ConfigError as e:
         if as_json:
-            click.echo(orjson.dumps({"ok": False, "error": str(e)}).decode())
+            click.echo(orjson.dumps({"ok": False, "error": str(e), "exit_code": 2}).decode())
         else:
             click.echo(f"error: {e}", err=True)
         sys.exit(2)

@@ -65,7 +65,7 @@ def test_config_check_refuses_what_trade_refuses(
     checked = CliRunner().invoke(config_group, ["check", str(p), "--json"])
     assert checked.exit_code == 2, checked.output
     answer = json.loads(checked.stdout.strip().splitlines()[-1])
-    assert answer["ok"] is False and named in answer["error"]
+    assert answer["ok"] is False and named in answer["error"] and answer["exit_code"] == 2
     traded = CliRunner().invoke(trade_cmd, ["--config", str(p), "--duration", "1"])
     assert traded.exit_code == 2, traded.output
     assert named in traded.output and "unexpected" not in traded.output
