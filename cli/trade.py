@@ -89,6 +89,7 @@ def trade_cmd(
 
     Without --config it runs the built-in simulator example: the market maker on BTC and
     xyz:TSLA, with fills within seconds.
+
     With network = "sim" the simulator runs inside this process on a free loopback
     port and a throwaway key is generated: nothing leaves the machine. On exit the
     tracker's positions are printed beside the exchange's (clearinghouseState) and
