@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TypeVar
 
@@ -55,12 +56,34 @@ def json_option(fn: F) -> F:
     )(fn)
 
 
+class Interrupted(KeyboardInterrupt):
+    """A Ctrl-C whose consequences the user must be told (its str says what to do)."""
+
+
+def report_interrupt(exc: BaseException | None = None, *, as_json: bool = False) -> NoReturn:
+    """Exit 130 after Ctrl-C: whatever stdout holds is flushed first, then one line on
+    stderr (what was left undone, if anything)."""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    detail = str(exc) if isinstance(exc, Interrupted) else ""
+    message = f"interrupted: {detail}" if detail else "interrupted"
+    click.echo(message, err=True)
+    if as_json:
+        echo_json({"error": message, "exit_code": EXIT_INTERRUPTED})
+    sys.exit(EXIT_INTERRUPTED)
+
+
 class UsageProblem(Exception):
     """A usage mistake found deep inside a command (exit 2, one line)."""
 
 
-def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+def fail(message: str, code: int = EXIT_FAILURE, *, as_json: bool = False) -> NoReturn:
+    """One ``error: ...`` line on stderr and exit ``code``; with ``as_json`` also the
+    ``{"error": ..., "exit_code": ...}`` object on stdout, so a program reading stdout
+    always gets one JSON object."""
     click.echo(f"error: {message}", err=True)
+    if as_json:
+        echo_json({"error": message, "exit_code": code})
     sys.exit(code)
 
 
@@ -80,7 +103,7 @@ def leaf_error(exc: BaseException) -> BaseException:
             leaves.append(e)
 
     walk(exc)
-    for kind in (KeyboardInterrupt, UsageProblem, ConfigError, Hip3Error):
+    for kind in (Interrupted, KeyboardInterrupt, UsageProblem, ConfigError, Hip3Error):
         for leaf in leaves:
             if isinstance(leaf, kind):
                 return leaf
@@ -93,10 +116,13 @@ def _one_line(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def user_errors(debug: bool) -> Iterator[None]:
-    """Turn any failure into one line and the documented exit code."""
+def user_errors(debug: bool, *, as_json: bool = False) -> Iterator[None]:
+    """Turn any failure into one line and the documented exit code (and, for a ``--json``
+    command, an ``{"error": ...}`` object on stdout: see :func:`fail`); warnings become
+    ``warning: ...`` lines (see :func:`clean_warnings`)."""
     try:
-        yield
+        with clean_warnings():
+            yield
     except SystemExit:
         raise
     except click.exceptions.Exit:
@@ -108,19 +134,39 @@ def user_errors(debug: bool) -> Iterator[None]:
         if debug and not isinstance(leaf, KeyboardInterrupt):
             raise
         if isinstance(leaf, KeyboardInterrupt | trio_cancelled()):
-            click.echo("interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            report_interrupt(leaf, as_json=as_json)
         if isinstance(leaf, ConfigError | UsageProblem):
-            fail(_one_line(leaf), EXIT_USAGE)
+            fail(_one_line(leaf), EXIT_USAGE, as_json=as_json)
         if isinstance(leaf, Hip3Error | OSError):
-            fail(_one_line(leaf), EXIT_FAILURE)
+            fail(_one_line(leaf), EXIT_FAILURE, as_json=as_json)
         if isinstance(leaf, Exception):
             fail(
                 f"unexpected {type(leaf).__name__}: {_one_line(leaf)} "
                 "(run with --debug for the traceback)",
                 EXIT_FAILURE,
+                as_json=as_json,
             )
         raise
+
+
+@contextlib.contextmanager
+def clean_warnings() -> Iterator[None]:
+    """Show Python warnings (a key file others can read...) as one ``warning: ...`` line on
+    stderr, without the category and source line Python prints by default."""
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        click.echo(f"warning: {_one_line(Exception(str(message)))}", err=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def trio_cancelled() -> type[BaseException]:

@@ -11,23 +11,27 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
+import attrs
 import click
 import trio
 
 from hip3.app import Endpoint, decimal_text, open_venue
 from hip3.clients import InfoClient
 from hip3.config import Config, load_config
-from hip3.errors import ConfigError
+from hip3.errors import ConfigError, SigningError, TransportError
 from hip3.signing import PrivateKey
 from hip3_cli._common import (
     EXIT_CODES_HELP,
+    EXIT_FAILURE,
     UsageProblem,
     debug_option,
     echo_json,
+    fail,
     json_option,
     user_errors,
 )
@@ -66,6 +70,12 @@ async def _open(
     config = _config(config_path, network)
     if config.network.name == "sim" and network == "sim":
         click.echo("note: a fresh embedded simulator (empty accounts)", err=True)
+    if address is not None and not _ADDRESS_RE.match(address.strip()):
+        # never echoed: a pasted private key must not end up in a terminal's scrollback
+        raise UsageProblem(
+            f"--address: not an address (0x and 40 hex digits; got {len(address.strip())} "
+            "characters)"
+        )
     key = None
     if need_key:
         key = _key(config)
@@ -73,7 +83,31 @@ async def _open(
     if not _ADDRESS_RE.match(account):
         raise UsageProblem("give --address 0x... (or a config with account.address or a key)")
     async with open_venue(config) as (endpoint, _sim), InfoClient(endpoint.http_url) as info:
+        await _reachable(endpoint.http_url)
         yield config, endpoint, info, account, key
+
+
+#: How long one attempt to reach the venue may take before the command gives up (the
+#: clients' own retries would otherwise keep a person waiting half a minute in silence).
+REACH_TIMEOUT_SECS = 8.0
+
+
+async def _reachable(url: str) -> None:
+    """One request without retries, so an unreachable venue fails at once, by URL."""
+    import httpx
+
+    if sys.stderr.isatty():
+        click.echo(f"asking {url} ...", err=True)
+    try:
+        with trio.fail_after(REACH_TIMEOUT_SECS):
+            async with httpx.AsyncClient() as client:
+                await client.post(f"{url}/info", json={"type": "perpDexs"})
+    except (httpx.TransportError, trio.TooSlowError) as exc:
+        reason = "no answer" if isinstance(exc, trio.TooSlowError) else type(exc).__name__
+        detail = str(exc).strip()
+        raise TransportError(
+            f"cannot reach the venue at {url}: {reason}" + (f" ({detail})" if detail else "")
+        ) from None
 
 
 def _config(config_path: str | None, network: str | None) -> Config:
@@ -100,7 +134,13 @@ def _key(config: Config) -> PrivateKey:
     if not (acct.key_env or acct.key_file):
         env = os.environ.get("HIP3_PRIVATE_KEY")
         if env:
-            return PrivateKey.from_hex(env.strip())
+            try:
+                return PrivateKey.from_hex(env.strip())
+            except SigningError:
+                raise UsageProblem(
+                    "env var HIP3_PRIVATE_KEY: not a private key "
+                    "(64 hex digits, optionally prefixed by 0x)"
+                ) from None
         raise ConfigError(
             "cancel-all signs: give a config with account.key_env or key_file, "
             "or set HIP3_PRIVATE_KEY",
@@ -141,7 +181,7 @@ def positions_cmd(
     config_path: str | None, network: str | None, address: str | None, as_json: bool, debug: bool
 ) -> None:
     """Show an account's positions on every dex (clearinghouseState per dex)."""
-    with user_errors(debug):
+    with user_errors(debug, as_json=as_json):
         rows = trio.run(_positions, config_path, network, address)
     account, details = rows
     if as_json:
@@ -212,7 +252,7 @@ def orders_cmd(
     config_path: str | None, network: str | None, address: str | None, as_json: bool, debug: bool
 ) -> None:
     """Show an account's open orders on every dex (openOrders per dex)."""
-    with user_errors(debug):
+    with user_errors(debug, as_json=as_json):
         account, orders = trio.run(_orders, config_path, network, address)
     if as_json:
         echo_json({"account": account, "orders": orders})
@@ -296,7 +336,7 @@ def fills_cmd(
     debug: bool,
 ) -> None:
     """Show an account's recent fills (userFills; oldest first)."""
-    with user_errors(debug):
+    with user_errors(debug, as_json=as_json):
         account, fills = trio.run(_fills, config_path, network, address, limit)
     if as_json:
         echo_json({"account": account, "fills": fills})
@@ -368,22 +408,64 @@ def cancel_all_cmd(
 
     The key comes from the config's account.key_env / key_file, or HIP3_PRIVATE_KEY.
     With an agent wallet's key, --address (or account.address) names the account.
+    Every order the venue refuses to cancel is listed with the venue's reason, and the
+    command then exits 1: those orders are still open.
     """
-    with user_errors(debug):
-        account, cancelled = trio.run(_cancel_all, config_path, network, address)
-    if as_json:
-        echo_json({"account": account, "cancelled": cancelled, "total": sum(cancelled.values())})
-        return
+    with user_errors(debug, as_json=as_json):
+        account, cancelled, refused = trio.run(_cancel_all, config_path, network, address)
     total = sum(cancelled.values())
-    click.echo(f"{account}: {total} order(s) cancelled")
+    problem = (
+        f"the venue refused {len(refused)} cancel(s); those orders are still open "
+        "(is the key this account's, or its agent's?)"
+        if refused
+        else None
+    )
+    if as_json:
+        data: dict[str, Any] = {
+            "account": account,
+            "cancelled": cancelled,
+            "total": total,
+            "refused": [r.to_json() for r in refused],
+        }
+        if problem is not None:
+            data.update(error=problem, exit_code=EXIT_FAILURE)
+        echo_json(data)
+    else:
+        click.echo(f"{account}: {total} order(s) cancelled")
+        for r in refused:
+            click.echo(
+                f"refused: {r.coin} oid {r.oid} ({r.dex or 'main'} dex): {r.reason}", err=True
+            )
+    if problem is not None:
+        fail(problem, EXIT_FAILURE)
+
+
+@attrs.frozen
+class Refusal:
+    """One order the venue would not cancel, with its reason."""
+
+    dex: str
+    coin: str
+    oid: int
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dex": self.dex or "main",
+            "coin": self.coin,
+            "oid": self.oid,
+            "reason": self.reason,
+        }
 
 
 async def _cancel_all(
     config_path: str | None, network: str | None, address: str | None
-) -> tuple[str, dict[str, int]]:
+) -> tuple[str, dict[str, int], list[Refusal]]:
     from hip3.app.run import load_checked_universe
     from hip3.bot import defaults
     from hip3.clients import ExchangeClient
+    from hip3.errors import ExchangeError
+    from hip3.wire.convert import CancelSuccess
 
     async with _open(config_path, network, address, need_key=True) as opened:
         config, endpoint, info, account, key = opened
@@ -404,6 +486,19 @@ async def _cancel_all(
             info=info,
         )
         cancelled: dict[str, int] = {}
+        refused: list[Refusal] = []
         for dex in dexes:
-            cancelled[dex or "main"] = await client.cancel_all(dex=dex)
-        return account, cancelled
+            orders = await info.open_orders(account, dex)
+            targets: list[tuple[str, int | Any]] = [(o.coin, o.oid) for o in orders]
+            try:
+                results: list[Any] = await client.cancel_many(targets)
+            except ExchangeError as exc:  # the whole action refused (e.g. an unknown signer)
+                results = [exc] * len(targets)
+            cancelled[dex or "main"] = 0
+            for (coin, oid), result in zip(targets, results, strict=True):
+                if isinstance(result, CancelSuccess):
+                    cancelled[dex or "main"] += 1
+                else:
+                    reason = getattr(result, "error", None) or str(result)
+                    refused.append(Refusal(dex, coin, oid, str(reason)))
+        return account, cancelled, refused

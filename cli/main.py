@@ -15,24 +15,33 @@ import click
 
 from hip3 import __version__
 
-# name -> (module inside hip3_cli, attribute, one-line help shown by `hip3 --help`: the
-# command's own first line, kept equal by tests/cli/test_main_help.py)
+# name -> (module inside hip3_cli, attribute, one-line help shown by `hip3 --help`)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
-    "trade": ("trade", "trade_cmd", "Run the bot described by a config file until Ctrl-C or --duration."),
-    "sim": ("sim", "sim_cmd", "Serve a simulated Hyperliquid venue (main dex and HIP-3 dexes) on one port."),
-    "positions": ("account", "positions_cmd", "Show an account's positions on every dex (clearinghouseState per dex)."),
-    "orders": ("account", "orders_cmd", "Show an account's open orders on every dex (openOrders per dex)."),
-    "fills": ("account", "fills_cmd", "Show an account's recent fills (userFills; oldest first)."),
-    "cancel-all": ("account", "cancel_all_cmd", "Cancel every open order of the account on every dex (needs the key)."),
-    "replay": ("replay", "replay_cmd", "Replay CAPTURE (a journal file) through the tracker and print positions and counts."),
-    "config": ("config_cmd", "config_group", "Validate hip3 configuration files."),
-}  # fmt: skip
+    "trade": ("trade", "trade_cmd", "Run a bot from a config file (the simulator by default)."),
+    "sim": ("sim", "sim_cmd", "Serve the local Hyperliquid-compatible simulator."),
+    "positions": ("account", "positions_cmd", "Show an account's positions."),
+    "orders": ("account", "orders_cmd", "Show an account's open orders."),
+    "fills": ("account", "fills_cmd", "Show an account's recent fills."),
+    "cancel-all": ("account", "cancel_all_cmd", "Cancel every open order of an account."),
+    "replay": ("replay", "replay_cmd", "Replay a capture file through the position tracker."),
+    "config": ("config_cmd", "config_group", "Check a config file or print an example one."),
+}
 
 
 class _LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        # Ctrl-C while a subcommand is still being imported (the first second of
+        # `hip3 trade`) is an interrupt like any other: exit 130, not click's "Aborted!".
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            from hip3_cli._common import report_interrupt
+
+            report_interrupt(exc)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        # Listed from the table, each module only located (not imported): `hip3 --help`
-        # then costs about what `hip3 --version` does.
+        # Listed from the table, not imported: `hip3 --help` costs what `--version` does.
+        # A module missing from this install (find_spec finds no file) is left out.
         return sorted(name for name in _COMMANDS if _installed(_COMMANDS[name][0]))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -82,8 +91,7 @@ def main() -> None:
 
         hip3 trade --duration 20
 
-    (`hip3 config example --name sim` prints the config it runs; edit it and pass it
-    with --config.)
+    `hip3 config example --name sim` prints that config, to copy and edit.
 
     Every command takes --help; most take --json for output meant for programs.
     """

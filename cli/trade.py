@@ -20,13 +20,14 @@ import click
 import trio
 
 from hip3.app import LiveState, RunningBot, TradeSummary, decimal_text, run_from_config
-from hip3.config import Config, load_config, load_example_config
+from hip3.config import Config, check_runnable, example_text, load_config
 from hip3.types import Side
 from hip3_cli._common import (
     EXIT_CODES_HELP,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    Interrupted,
     debug_option,
     echo_json,
     fail,
@@ -39,7 +40,7 @@ __all__ = ["disagreement", "render_live", "render_summary", "trade_cmd"]
 
 @click.command(
     "trade",
-    epilog="Example: hip3 trade --duration 20 --json   (the embedded simulator)\n\n"
+    epilog="Example: hip3 trade --duration 20 --json   (the built-in simulator config)\n\n"
     + EXIT_CODES_HELP,
 )
 @click.option(
@@ -48,7 +49,7 @@ __all__ = ["disagreement", "render_live", "render_summary", "trade_cmd"]
     "config_path",
     default=None,
     type=click.Path(dir_okay=False),
-    help="TOML config file (default: the packaged simulator example, "
+    help="TOML config file (default: the built-in simulator example, "
     "`hip3 config example --name sim`).",
 )
 @click.option(
@@ -86,34 +87,45 @@ def trade_cmd(
 ) -> None:
     """Run the bot described by a config file until Ctrl-C or --duration.
 
-    Without --config it runs the packaged example: the market maker on the embedded
-    simulator, fills within seconds, no account and no network needed. With network = "sim" the simulator runs inside this process on a free loopback
+    Without --config it runs the built-in simulator example: the market maker on BTC and
+    xyz:TSLA, with fills within seconds.
+
+    With network = "sim" the simulator runs inside this process on a free loopback
     port and a throwaway key is generated: nothing leaves the machine. On exit the
     tracker's positions are printed beside the exchange's (clearinghouseState) and
     the drift events found by resyncs (the target is zero). A run that ends with the
     two disagreeing, or with unexplained drift, exits 1 after its summary.
     """
-    with user_errors(debug):
-        config = load_config(config_path) if config_path else load_example_config("sim")
+    with user_errors(debug, as_json=as_json):
+        config = load_config(config_path) if config_path is not None else builtin_config("sim")
         if config.network.name == "mainnet" and config.mode == "trading" and not live_mainnet:
             fail(
                 f"{config.source}: mode = trading on mainnet sends real orders; "
                 "add --live-mainnet if you mean it",
                 EXIT_USAGE,
+                as_json=as_json,
             )
+        check_runnable(config)  # what `hip3 config check` checks, before connecting
         tty = sys.stdout.isatty() and not as_json
         view = _TerminalView() if tty else _PlainView(interval, to_stderr=as_json)
         with logging_to_stderr(config.log.level, config.log.format, debug=debug):
-            summary = view.run(config, duration)
+            summary, rejections = view.run(config, duration)
         if as_json:
-            echo_json(summary.to_json())
+            echo_json({**summary.to_json(), "rejections": rejections})
         else:
-            click.echo(render_summary(summary))
+            click.echo(render_summary(summary, rejections))
         if summary.interrupted:
             sys.exit(EXIT_INTERRUPTED)
         problem = disagreement(summary)
         if problem is not None:
             fail(problem, EXIT_FAILURE)
+
+
+def builtin_config(name: str) -> Config:
+    """One of the example configs shipped in the package, loaded as ``hip3 trade`` would."""
+    import tomllib
+
+    return Config.from_dict(tomllib.loads(example_text(name)), source=f"<built-in {name} example>")
 
 
 def disagreement(summary: TradeSummary) -> str | None:
@@ -133,8 +145,16 @@ def disagreement(summary: TradeSummary) -> str | None:
     return None
 
 
-async def _trade(config: Config, duration: float | None, on_update: Any) -> TradeSummary:
-    """Run with Ctrl-C/SIGTERM mapped to a clean stop; a second one aborts."""
+Rejections = dict[str, dict[str, int]]
+
+
+async def _trade(
+    config: Config, duration: float | None, on_update: Any
+) -> tuple[TradeSummary, Rejections]:
+    """Run with Ctrl-C/SIGTERM mapped to a clean stop; a second one aborts.
+
+    Returns the summary and why intents were rejected (kind -> reason -> count; a risk
+    gate's refusal is ``"gate <name>"``)."""
     result: list[TradeSummary] = []
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with trio.open_nursery() as nursery:
@@ -155,11 +175,25 @@ async def _trade(config: Config, duration: float | None, on_update: Any) -> Trad
                         click.echo("stopping: cancelling orders (Ctrl-C again aborts)", err=True)
                         running[0].stop(interrupted=True)
                     else:
-                        raise KeyboardInterrupt
+                        raise Interrupted(_abort_message(config))
 
             nursery.start_soon(watch_signals)
             running.append(await nursery.start(run))
-    return result[0]
+    rejections = getattr(running[0].bot.ledger, "rejections", {})
+    return result[0], {kind: dict(reasons) for kind, reasons in rejections.items()}
+
+
+def _abort_message(config: Config) -> str:
+    """What a second Ctrl-C leaves behind, and how to clean it up."""
+    if config.network.name == "sim":
+        return "aborted without cancelling (the embedded simulator ends with hip3: nothing is left)"
+    where = "" if config.source.startswith("<") else f" --config {config.source}"
+    dms = config.risk.dead_man_switch_secs
+    switch = f"; the venue's dead man's switch cancels them within {dms:g} s" if dms else ""
+    return (
+        "aborted without cancelling: open orders may be left on the venue"
+        f"{switch}; run `hip3 cancel-all{where}` to cancel them now"
+    )
 
 
 class _PlainView:
@@ -177,14 +211,14 @@ class _PlainView:
         self._last = now
         click.echo(render_line(state), err=self.to_stderr)
 
-    def run(self, config: Config, duration: float | None) -> TradeSummary:
+    def run(self, config: Config, duration: float | None) -> tuple[TradeSummary, Rejections]:
         return trio.run(_trade, config, duration, self.update)
 
 
 class _TerminalView:
     """rich tables, refreshed every second."""
 
-    def run(self, config: Config, duration: float | None) -> TradeSummary:
+    def run(self, config: Config, duration: float | None) -> tuple[TradeSummary, Rejections]:
         from rich.console import Console
         from rich.live import Live
 
@@ -192,7 +226,7 @@ class _TerminalView:
         with Live(console=console, refresh_per_second=4, transient=False) as live:
 
             def update(state: LiveState) -> None:
-                live.update(render_live(state, config))
+                live.update(render_live(state, config, console.size.height))
 
             return trio.run(_trade, config, duration, update)
 
@@ -225,8 +259,14 @@ def _missing(state: LiveState) -> str:
     return text
 
 
-def render_live(state: LiveState, config: Config) -> Any:
-    """The terminal view: header, positions, open orders, recent fills, counters."""
+#: Lines a rich table takes besides its rows: title, top border, header, rule, bottom border.
+_TABLE_FRAME = 5
+
+
+def render_live(state: LiveState, config: Config, height: int | None = None) -> Any:
+    """The terminal view: header and counters first (they must never be cropped), then
+    positions, open orders and recent fills, the last two cut to fit ``height`` lines
+    (the terminal's; None: no limit). Counters a LiveState does not carry are left out."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -236,16 +276,28 @@ def render_live(state: LiveState, config: Config) -> Any:
         f"{state.elapsed_secs:.0f}s" + ("  (stopping...)" if state.stopping else ""),
         style="bold",
     )
+    counters = Text("\n".join(_counter_lines(state)))
     positions = Table(title="positions", title_justify="left", expand=False)
     positions.add_column("coin")
     positions.add_column("size", justify="right")
     # The bot's markets, then whatever else the account holds (a person's positions).
     for coin in [*config.markets, *sorted(set(state.positions) - set(config.markets))]:
         positions.add_row(coin, decimal_text(state.positions.get(coin, Decimal(0))))
-    orders = Table(title=f"open orders ({len(state.open_orders)})", title_justify="left")
+    order_rows, fill_rows = 12, 8
+    if height is not None:
+        used = 1 + len(counters.plain.splitlines()) + len(config.markets) + _TABLE_FRAME
+        spare = max(0, height - used - 2 * _TABLE_FRAME - 1)  # -1: rich's cursor line
+        order_rows = min(order_rows, len(state.open_orders), (spare + 1) // 2)
+        fill_rows = min(fill_rows, spare - order_rows)
+    shown = state.open_orders[:order_rows]
+    more = len(state.open_orders) - len(shown)
+    orders = Table(
+        title=f"open orders ({len(state.open_orders)})" + (f", {more} not shown" if more else ""),
+        title_justify="left",
+    )
     for name in ("coin", "side", "price", "size", "filled", "status"):
         orders.add_column(name, justify="right" if name in ("price", "size", "filled") else "left")
-    for order in state.open_orders[:12]:
+    for order in shown:
         orders.add_row(
             order.coin,
             "buy" if order.side is Side.BUY else "sell",
@@ -259,7 +311,7 @@ def render_live(state: LiveState, config: Config) -> Any:
         fills.add_column(
             name, justify="right" if name in ("price", "size", "closed pnl") else "left"
         )
-    for fill in list(state.recent_fills)[-8:]:
+    for fill in list(state.recent_fills)[-fill_rows:] if fill_rows > 0 else []:
         fills.add_row(
             time.strftime("%H:%M:%S", time.localtime(fill.time_ms / 1000)),
             fill.coin,
@@ -268,21 +320,26 @@ def render_live(state: LiveState, config: Config) -> Any:
             decimal_text(fill.sz),
             decimal_text(fill.closed_pnl),
         )
+    return Group(header, counters, positions, orders, fills)
+
+
+def _counter_lines(state: LiveState) -> list[str]:
     o = state.orders
-    counters = Text(
+    lines = [
         f"orders placed {o.placed}  filled {o.filled}  resting {o.resting}  "
-        f"cancelled {o.cancelled}  rejected {o.rejected}\n"
-        f"pnl realized {decimal_text(state.realized_pnl)}  fees {decimal_text(state.fees)}\n"
+        f"cancelled {o.cancelled}  rejected {o.rejected}",
+        f"pnl realized {decimal_text(state.realized_pnl)}  fees {decimal_text(state.fees)}",
         f"resync adopted {state.snapshots_adopted}  deferred {state.snapshots_deferred}  "
-        f"drift events {state.drift_events}  duplicates dropped {state.duplicates_dropped}\n"
+        f"drift events {state.drift_events}  duplicates dropped {state.duplicates_dropped}",
         f"fills own {state.own_fills}  foreign {state.foreign_fills}  "
-        f"foreign open orders {state.foreign_open_orders}" + _missing(state)
-    )
-    return Group(header, positions, orders, fills, counters)
+        f"foreign open orders {state.foreign_open_orders}" + _missing(state),
+    ]
+    return lines
 
 
-def render_summary(summary: TradeSummary) -> str:
-    """The human summary printed at the end of a run."""
+def render_summary(summary: TradeSummary, rejections: Rejections | None = None) -> str:
+    """The human summary printed at the end of a run; ``rejections`` (kind -> reason ->
+    count) explains the rejected intents, each risk gate by name."""
     data = summary.to_json()
     lines = [
         f"{data['mode']} on {data['network']}, account {data['account']}, "
@@ -313,6 +370,10 @@ def render_summary(summary: TradeSummary) -> str:
                 if any(counts.values())
             )
         )
+    for kind, reasons in (rejections or {}).items():
+        ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+        if ranked:
+            lines.append(f"  {kind} rejected: " + "; ".join(f"{why} {n}" for why, n in ranked))
     pnl = data["pnl"]
     lines.append(
         f"pnl: realized {pnl['realized']}, fees {pnl['fees']}, "

@@ -39,7 +39,7 @@ from hip3.app.summary import LiveState, OrderCounts, TradeSummary
 from hip3.bot import Book, Bot, BotSummary, Mode, Strategy, StrategyContext
 from hip3.bot.strategies import MarketMaker
 from hip3.clients import MAINNET, TESTNET, InfoClient, NotSentError
-from hip3.config import Config, resolve_private_key
+from hip3.config import Config, check_runnable, resolve_private_key
 from hip3.domain import AccountSnapshot, Fill
 from hip3.errors import ConfigError, ExchangeError, Hip3Error, TransportError
 from hip3.executor import Intent
@@ -337,8 +337,7 @@ async def run_from_config(
     simulator instead of starting one, ``key`` overrides the configured key.
     ``task_status`` reports the :class:`RunningBot` once the bot trades.
     """
-    if not config.markets:
-        raise ConfigError("list at least one market to trade", file=config.source, key="markets")
+    check_runnable(config, need_key=key is None)  # the same checks as `hip3 config check`
     signer = signing_key(config, key)
     account = account_of(config, signer)
     async with contextlib.AsyncExitStack() as stack:

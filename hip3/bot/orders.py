@@ -23,6 +23,7 @@ memory does not grow with its order count. Per-intent outcome counts are kept ap
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -84,6 +85,15 @@ class _Ended:
     untracked: int = 0
 
 
+def _reason_kind(reason: str | None) -> str:
+    """A rejection text without the ids in it, so equal causes are counted together."""
+    text = _IDS.sub("…", reason or "no reason")
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+_IDS = re.compile(r"0x[0-9a-fA-F]+|\b\d{4,}\b")
+
+
 class OrderLedger:
     """Per-order counts and per-intent outcome counts; see the module docstring.
 
@@ -99,6 +109,9 @@ class OrderLedger:
         self.intents: dict[str, dict[OutcomeStatus, int]] = {
             kind: {status: 0 for status in OutcomeStatus} for kind in INTENT_KINDS
         }
+        #: kind -> reason -> how many intents of that kind were rejected for it; a gate's
+        #: refusal is ``"gate <name>"``, the venue's is its text (first 80 characters).
+        self.rejections: dict[str, dict[str, int]] = {}
         self._pending: dict[Cloid, Outcome] = {}
         self._ended = _Ended()
         self._settle_at = _SETTLE_EVERY
@@ -108,6 +121,10 @@ class OrderLedger:
         intent = outcome.intent
         kind = intent_kind(intent)
         self.intents[kind][outcome.status] += 1
+        if outcome.status is OutcomeStatus.REJECTED:  # why, for the summary (gate or venue text)
+            why = f"gate {outcome.gate}" if outcome.gate else _reason_kind(outcome.reason)
+            reasons = self.rejections.setdefault(kind, {})
+            reasons[why] = reasons.get(why, 0) + 1
         if kind == "cancel" or not sent:
             return
         if outcome.gate is not None:

@@ -40,8 +40,10 @@ __all__ = [
     "RiskConfig",
     "ShutdownConfig",
     "StrategyConfig",
+    "check_runnable",
+    "example_names",
+    "example_text",
     "load_config",
-    "load_example_config",
     "resolve_private_key",
 ]
 
@@ -62,17 +64,42 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     return config
 
 
-def load_example_config(name: str = "sim") -> Config:
-    """A config shipped in the package (``sim``, ``chaos``, ``testnet``): what
-    ``hip3 trade`` runs with no ``--config``."""
-    from hip3.config.examples import example_text
+def check_runnable(config: Config, *, need_key: bool = True) -> None:
+    """Everything a run checks before it connects: what a valid file can still lack.
 
-    source = f"<packaged example {name}.toml>"
-    try:
-        text = example_text(name)
-    except ValueError as exc:
-        raise ConfigError(str(exc), file=source) from None
-    return build_config(tomllib.loads(text), source)
+    ``hip3 config check`` and :func:`hip3.app.run_from_config` both call this, so a config
+    that passes the check fails at run time only for reasons that need the venue (a market
+    it does not list, a key it does not know). ``need_key=False`` when the caller brings
+    its own key. Raises :class:`ConfigError` naming the key.
+    """
+    if not config.markets:
+        raise ConfigError("list at least one market to trade", file=config.source, key="markets")
+    if not need_key:
+        return
+    acct = config.account
+    if config.mode != "trading" and acct.address and not (acct.key_env or acct.key_file):
+        return  # observing an account needs no key
+    resolve_private_key(config)
+
+
+def example_names() -> tuple[str, ...]:
+    """The example configs shipped inside the package (``hip3 config example --name``)."""
+    from importlib import resources
+
+    folder = resources.files("hip3.config") / "examples"
+    return tuple(
+        sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    )
+
+
+def example_text(name: str) -> str:
+    """The text of the packaged example config ``name`` (see :func:`example_names`)."""
+    from importlib import resources
+
+    names = example_names()
+    if name not in names:
+        raise ConfigError(f"no example named {name!r}; there are: {', '.join(names)}")
+    return (resources.files("hip3.config") / "examples" / f"{name}.toml").read_text("utf-8")
 
 
 def _warn_if_others_can_change(path: Path) -> None:

@@ -45,11 +45,11 @@ from hip3.config.model import (
     Config,
 )
 from hip3.errors import ConfigError
+from hip3.executor.deadman import MIN_WINDOW_SECS
+from hip3.tracker.state import DEFAULT_DEDUP_CAPACITY
 
 __all__ = ["build_config", "converter"]
 
-#: The venue's userFills snapshot size (hyperliquid-api.md §1.8).
-VENUE_FILLS_SNAPSHOT = 2000
 KEY_RE = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 _ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _MARKET_RE = re.compile(r"^([a-z0-9]{1,16}:)?[A-Za-z0-9@/_-]{1,32}$")
@@ -99,21 +99,6 @@ def _num(v: Any, key: str, source: str, *, integer: bool, minimum: float = 0) ->
     if not v >= minimum or math.isinf(v):  # also rejects NaN
         raise _err(source, key, f"must be a finite number >= {minimum}, got {v}")
     return v
-
-
-def _dedup_capacity(v: Any, source: str) -> int:
-    # Every (re)subscribe replays the venue's 2000 most recent fills: a dedup memory
-    # smaller than that forgets trades the next replay brings back, which the tracker
-    # must then drop as "beyond memory" -- new trades among them included.
-    value: int = _num(v, "dedup_capacity", source, integer=True, minimum=1)
-    if value < VENUE_FILLS_SNAPSHOT:
-        raise _err(
-            source,
-            "dedup_capacity",
-            f"must be at least {VENUE_FILLS_SNAPSHOT} (the fills the venue replays on every "
-            f"subscribe), got {value}",
-        )
-    return value
 
 
 def _str(v: Any, key: str, source: str, choices: tuple[str, ...] | None = None) -> str:
@@ -248,12 +233,49 @@ def _risk(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
         out["max_open_orders"] = _num(
             raw["max_open_orders"], "risk.max_open_orders", source, integer=True, minimum=1
         )
+    dms = out.get("dead_man_switch_secs")
+    if dms is not None and 0 < dms < MIN_WINDOW_SECS:
+        raise _err(
+            source,
+            "risk.dead_man_switch_secs",
+            f"must be 0 (off) or >= {MIN_WINDOW_SECS:g} (the venue's shortest window), got {dms}",
+        )
     per_market = _table(raw, "max_position", source, "risk.")
     out["max_position"] = {
         str(coin): _num(size, f"risk.max_position.{coin}", source, integer=False)
         for coin, size in per_market.items()
     }
     return out
+
+
+def _check_limit_coins(limits: Mapping[str, Any], markets: list[str], source: str) -> None:
+    """A limit for a coin that is not traded would be ignored: a typo must not fail open."""
+    for coin in limits:
+        if coin in markets:
+            continue
+        same_but_case = [m for m in markets if m.lower() == coin.lower()]
+        close = same_but_case or difflib.get_close_matches(coin, markets, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        traded = ", ".join(markets) or "none (markets is empty)"
+        raise _err(
+            source,
+            f"risk.max_position.{coin}",
+            f"{coin} is not in markets, so this limit would never apply{hint}; "
+            f"markets traded: {traded}",
+        )
+
+
+def _dedup_capacity(raw: Any, source: str) -> int:
+    value: int = _num(raw, "dedup_capacity", source, integer=True, minimum=1)
+    if value < DEFAULT_DEDUP_CAPACITY:
+        raise _err(
+            source,
+            "dedup_capacity",
+            f"must be >= {DEFAULT_DEDUP_CAPACITY}, got {value}: the venue's userFills snapshot "
+            f"holds the {DEFAULT_DEDUP_CAPACITY} most recent fills, and a smaller memory lets "
+            "a resync count fills it has forgotten twice",
+        )
+    return value
 
 
 def _sim(raw: Mapping[str, Any], source: str) -> Any:
@@ -269,24 +291,6 @@ def _sim_markets(sim: Any) -> list[str] | None:
     if dexes is None:
         return None
     return [market.name for dex in dexes for market in dex.markets]
-
-
-def _limits_name_traded_markets(risk: Mapping[str, Any], markets: Any, source: str) -> None:
-    """A limit for a coin the bot does not trade is a typo that fails open (``btc`` for
-    ``BTC`` leaves BTC with no limit at all): refuse it, suggesting the market meant."""
-    traded = [str(m) for m in markets]
-    for coin in risk.get("max_position", {}):
-        if coin in traded:
-            continue
-        close = difflib.get_close_matches(coin, traded, n=1, cutoff=0.5) or [
-            m for m in traded if m.lower() == coin.lower()
-        ]
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise _err(
-            source,
-            f"risk.max_position.{coin}",
-            f"{coin!r} is not a traded market (markets: {', '.join(traded) or 'none'}){hint}",
-        )
 
 
 def build_config(data: Mapping[str, Any], source: str) -> Config:
@@ -310,13 +314,14 @@ def build_config(data: Mapping[str, Any], source: str) -> Config:
                 integer=False,
             )
         ),
-        "dedup_capacity": _dedup_capacity(data.get("dedup_capacity", 2000), source),
+        "dedup_capacity": _dedup_capacity(
+            data.get("dedup_capacity", DEFAULT_DEDUP_CAPACITY), source
+        ),
         "strategy": _strategy(_table(data, "strategy", source), source),
         "risk": _risk(_table(data, "risk", source), source),
         "source": source,
     }
-    if doc["markets"]:
-        _limits_name_traded_markets(doc["risk"], doc["markets"], source)
+    _check_limit_coins(doc["risk"]["max_position"], doc["markets"], source)
     journal = _table(data, "journal", source)
     _check_keys(journal, {"path"}, "journal.", source)
     doc["journal"] = (

@@ -105,3 +105,62 @@ def test_network_sim_starts_a_fresh_simulator() -> None:
     assert result.exit_code == 0, result.output
     assert _json(result.stdout)["positions"] == {}
     assert "fresh embedded simulator" in result.stderr
+
+
+def test_cancel_all_with_a_key_that_is_not_the_accounts_reports_refusals_and_exits_1(
+    session: hn.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tsla = session.book("xyz:TSLA")
+    assert tsla.best_bid is not None
+    px = (tsla.best_bid * Decimal("0.8")).quantize(Decimal("0.01"))
+    assert session.place("xyz:TSLA", "buy", "1", px).status == "resting"
+    before = session.open_orders()
+    monkeypatch.setenv("HIP3_PRIVATE_KEY", "0x" + "5d" * 32)  # not the account, not its agent
+    args = ["--network", session.url, "--address", session.address]
+    result = CliRunner().invoke(cancel_all_cmd, [*args, "--json"])
+    assert result.exit_code == 1, result.output
+    data = _json(result.stdout)
+    assert data["error"].startswith(f"the venue refused {len(before)} cancel(s)")  # type: ignore[union-attr]
+    assert data["total"] == 0 and len(data["refused"]) == len(before)  # type: ignore[arg-type]
+    assert {r["coin"] for r in data["refused"]} == {"xyz:TSLA"}  # type: ignore[union-attr]
+    human = CliRunner().invoke(cancel_all_cmd, args)
+    assert human.exit_code == 1
+    assert "refused: xyz:TSLA oid" in human.stderr and "still open" in human.stderr
+    assert len(session.open_orders()) == len(before)  # nothing was cancelled
+
+
+@pytest.mark.parametrize("command", [positions_cmd, orders_cmd, fills_cmd])
+def test_malformed_address_is_named_as_malformed_not_missing(command: object) -> None:
+    bad = "0x" + "ab" * 19  # 38 hex digits
+    result = CliRunner().invoke(command, ["--network", "sim", "--address", bad])  # type: ignore[arg-type]
+    assert result.exit_code == 2
+    assert "--address: not an address" in result.stderr and bad not in result.output
+
+
+@pytest.mark.parametrize("command", [positions_cmd, orders_cmd, fills_cmd, cancel_all_cmd])
+def test_json_commands_print_an_error_object_on_failure(command: object) -> None:
+    result = CliRunner().invoke(command, ["--network", "nowhere", "--json"])  # type: ignore[arg-type]
+    assert result.exit_code == 2
+    data = _json(result.stdout)
+    assert data["exit_code"] == 2 and "--network" in data["error"]  # type: ignore[operator]
+
+
+def test_bad_key_in_the_environment_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HIP3_PRIVATE_KEY", "0xnot-a-key")
+    result = CliRunner().invoke(cancel_all_cmd, ["--network", "sim", "--address", "0x" + "1" * 40])
+    assert result.exit_code == 2
+    assert "HIP3_PRIVATE_KEY" in result.stderr and "not-a-key" not in result.output
+
+
+def test_unreachable_venue_fails_naming_its_url() -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nothing listens on once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    result = CliRunner().invoke(
+        positions_cmd, ["--network", url, "--address", "0x" + "1" * 40, "--json"]
+    )
+    assert result.exit_code == 1
+    assert f"cannot reach the venue at {url}" in _json(result.stdout)["error"]  # type: ignore[operator]

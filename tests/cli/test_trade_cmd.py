@@ -206,3 +206,46 @@ async def test_trade_on_an_account_a_person_also_trades_ends_on_the_venues_truth
     assert summary.positions["flx:GOLD"] == Decimal("0.06")  # type: ignore[attr-defined]
     assert summary.positions == summary.exchange_positions  # type: ignore[attr-defined]
     assert resting.oid in still_open  # type: ignore[attr-defined]
+
+
+def test_trade_without_config_runs_the_builtin_sim_example_with_fills(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HIP3_PRIVATE_KEY", raising=False)
+    result = CliRunner().invoke(trade_cmd, ["--duration", "8", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = _last_json(result.stdout)
+    assert summary["network"] == "sim" and summary["markets"] == ["BTC", "xyz:TSLA"]
+    assert summary["fills"] > 0  # type: ignore[operator]
+    assert summary["positions_match"] is True
+    assert list(tmp_path.iterdir()) == []  # no capture file dropped in the current folder
+    assert isinstance(summary["rejections"], dict)  # why intents were rejected, by kind
+
+
+@pytest.mark.slow
+@pytest.mark.chaos
+def test_chaos_example_is_not_starved_by_its_own_rate_limit_gate(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With resyncs every 5 s and 15% 429s, the rate_limit gate refused 83 orders
+    against 25 placed; the example is tuned so the gate stays the exception."""
+    from hip3.config import example_text
+
+    p = tmp_path / "chaos.toml"
+    p.write_text(example_text("chaos"))
+    result = CliRunner().invoke(trade_cmd, ["--config", str(p), "--duration", "30", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = _last_json(result.stdout)
+    refused = summary["rejections"].get("place", {}).get("gate rate_limit", 0)  # type: ignore[union-attr]
+    assert summary["orders"]["placed"] > 4 * refused  # type: ignore[index, operator]
+    assert summary["fills"] > 0  # type: ignore[operator]
+
+
+def test_trade_json_prints_an_error_object_on_a_config_error(tmp_path: Path) -> None:
+    p = tmp_path / "c.toml"
+    p.write_text("markets = []\n")
+    result = CliRunner().invoke(trade_cmd, ["--config", str(p), "--json"])
+    assert result.exit_code == 2
+    data = _last_json(result.stdout)
+    assert data["exit_code"] == 2 and "markets" in data["error"]  # type: ignore[operator]

@@ -109,3 +109,31 @@ def _summary_with(counts: OrderCounts) -> TradeSummary:
         },
         fill_deliveries=9,
     )  # fmt: skip
+
+
+def test_rejections_are_explained_by_gate_and_by_venue_text() -> None:
+    from hip3.bot import OrderLedger
+    from hip3.executor import Cancel, Outcome, PlaceOrder
+    from hip3.types import Cloid, Side
+
+    ledger = OrderLedger()
+    for px in ("1", "2", "3"):
+        ledger.record(
+            Outcome.rejected(PlaceOrder("BTC", Side.BUY, px, "1"), "budget", gate="rate_limit")
+        )
+    ledger.record(
+        Outcome.rejected(PlaceOrder("BTC", Side.BUY, "4", "1"), "big", gate="max_position")
+    )
+    for _ in range(2):  # the same cause with different ids is one reason
+        cloid = Cloid.random()
+        ledger.record(
+            Outcome.rejected(Cancel("BTC", cloid=cloid), f"not sent: order {cloid} never rested")
+        )
+    assert ledger.rejections == {
+        "place": {"gate rate_limit": 3, "gate max_position": 1},
+        "cancel": {"not sent: order … never rested": 2},
+    }
+    counts = OrderCounts(placed=0, rejected=4, gate_rejections=4)
+    text = render_summary(_summary_with(counts), ledger.rejections)
+    assert "  place rejected: gate rate_limit 3; gate max_position 1" in text
+    assert "  cancel rejected: not sent: order … never rested 2" in text

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import attrs
+import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
@@ -95,7 +96,7 @@ def test_summary_flags_a_mismatch() -> None:
 def test_help_teaches_the_command() -> None:
     result = CliRunner().invoke(trade_cmd, ["--help"])
     assert result.exit_code == 0
-    for part in ("--config", "--duration", "--json", "hip3 trade --duration", "Exit codes", "130"):
+    for part in ("--config", "--duration", "--json", "built-in simulator", "Exit codes", "130"):
         assert part in result.output
 
 
@@ -193,3 +194,80 @@ def test_views_show_the_whole_account_and_what_is_missing() -> None:
     text = render_summary(summary)
     assert "dexes main, flx" in text and "foreign open orders 1 (left alone)" in text
     assert "@107 3" in text and "snapshots adopted despite blockers 1" in text
+
+
+def test_ctrl_c_while_a_subcommand_loads_exits_130_not_aborted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from hip3_cli import main as main_module
+
+    def interrupted_import(name: str) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(main_module._LazyGroup, "_load", staticmethod(interrupted_import))
+    result = CliRunner().invoke(main_module.main, ["trade", "--duration", "1"])
+    assert result.exit_code == 130
+    assert "Aborted!" not in result.output and "interrupted" in result.stderr
+
+
+def test_abort_message_says_what_is_left_and_how_to_cancel_it() -> None:
+    from hip3.config import Config
+    from hip3_cli.trade import _abort_message
+
+    live = Config.from_dict(
+        {"mode": "trading", "network": "testnet", "markets": ["BTC"],
+         "risk": {"dead_man_switch_secs": 30}},
+        source="bot.toml",
+    )  # fmt: skip
+    text = _abort_message(live)
+    assert "open orders may be left" in text and "hip3 cancel-all --config bot.toml" in text
+    assert "within 30 s" in text
+    sim = Config.from_dict({"markets": ["BTC"]})
+    assert "nothing is left" in _abort_message(sim)
+
+
+def test_second_ctrl_c_aborts_with_130_and_says_so(fast_sim_config: Path, tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "hip3"), "trade", "--config", str(fast_sim_config),
+         "--json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    seen: list[str] = []
+    try:
+        assert proc.stderr is not None
+        for wanted in ("[", "stopping:"):
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                line = proc.stderr.readline()
+                seen.append(line)
+                if line.startswith(wanted):
+                    break
+            proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    err = "".join(seen) + err
+    assert proc.returncode == 130, err
+    assert "interrupted: aborted without cancelling" in err
+    assert "Traceback" not in err and "Aborted!" not in err
+
+
+def test_live_view_fits_an_80x24_terminal_with_its_counters() -> None:
+    base = _state()
+    many = attrs.evolve(
+        base,
+        open_orders=base.open_orders * 12,
+        recent_fills=list(base.recent_fills) * 8,
+    )
+    config = Config.from_dict({"markets": ["BTC", "xyz:TSLA"]})
+    console = Console(record=True, width=80, height=24)
+    console.print(render_live(many, config, console.size.height))
+    text = console.export_text()
+    assert len(text.splitlines()) <= 23  # one line for the cursor
+    assert "drift events 0" in text and "orders placed" in text and "pnl realized" in text
+    assert "not shown" in text

@@ -29,6 +29,7 @@ def test_strategy_params_become_market_maker_params() -> None:
 def test_risk_section_maps_onto_risk_limits() -> None:
     c = Config.from_dict(
         {
+            "markets": ["BTC"],
             "risk": {
                 "max_position": {"BTC": 0.1},
                 "max_position_default": 2,
@@ -36,7 +37,7 @@ def test_risk_section_maps_onto_risk_limits() -> None:
                 "max_open_orders": 4,
                 "price_band_bps": 300,
                 "stale_data_secs": 2.5,
-            }
+            },
         }
     )
     limits = c.risk.limits()
