@@ -17,18 +17,23 @@ machine inflate neither side of a ratio. The states are built with the history p
 (``apply_fills(..., is_snapshot=True)`` remembers without accounting) and
 orders from ``orderUpdates``, so building 1M remembered fills takes seconds.
 
+``late_fill_drift_scaling`` (reported, no target): the cost of a late fill
+that falls in a coin's newest open drift window, with 10,000 open drifts on
+the coin / with 10 (a scan of the drifts made it grow with their number).
+
 Runnable standalone: ``python bench/bench_snapshot.py [--quick]``.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
 
-from hip3.domain import AccountSnapshot, Fill, OrderUpdate
+from hip3.domain import AccountSnapshot, Fill, OrderUpdate, PositionSnapshot
 from hip3.tracker import TrackerState
 from hip3.types import Side
 
@@ -109,6 +114,73 @@ def _compare(
     return best_small, best_large
 
 
+def _drifting(open_drifts: int) -> TrackerState:
+    """A state whose BTC has ``open_drifts`` unexplained drifts (snapshots that overtook fills)."""
+    state = TrackerState(dedup_capacity=1_000_000)
+    state.apply_fills([], is_snapshot=True)
+    state.adopt_snapshot(AccountSnapshot(dex="", time_ms=_T0, positions={}))
+    tracker_log = logging.getLogger("hip3.tracker")
+    level = tracker_log.level
+    tracker_log.setLevel(logging.ERROR)  # one warning per drift otherwise
+    try:
+        for i in range(1, open_drifts + 1):
+            szi = Decimal(1000 * i)
+            positions = {"BTC": PositionSnapshot(coin="BTC", szi=szi)}
+            snapshot = AccountSnapshot(dex="", time_ms=_T0 + 1000 * i, positions=positions)
+            state.adopt_snapshot(snapshot)
+    finally:
+        tracker_log.setLevel(level)
+    assert state.stats().drift_events == open_drifts
+    return state
+
+
+class _LateFills:
+    """Late fills in the newest drift's window (a scan's worst case), never explaining it."""
+
+    def __init__(self, open_drifts: int) -> None:
+        self.tid = 0
+        self.time_ms = _T0 + 1000 * open_drifts - 500
+
+    def apply(self, state: TrackerState, batch: int) -> float:
+        fills = []
+        for _ in range(batch):
+            self.tid += 1
+            fills.append(
+                Fill(
+                    coin="BTC",
+                    px=_PX,
+                    sz=_SZ,
+                    side=Side.BUY,
+                    time_ms=self.time_ms,
+                    oid=1,
+                    tid=self.tid,
+                    crossed=True,
+                    hash=None,
+                )
+            )
+        apply_fill = state.apply_fill
+        start = time.thread_time()
+        for fill in fills:
+            apply_fill(fill)
+        return (time.thread_time() - start) / batch
+
+
+def _explain_ratio(rounds: int) -> tuple[float, float]:
+    few, many = _drifting(10), _drifting(10_000)
+    late_few, late_many = _LateFills(10), _LateFills(10_000)
+    best_few = best_many = float("inf")
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            best_few = min(best_few, late_few.apply(few, 50))
+            best_many = min(best_many, late_many.apply(many, 50))
+    finally:
+        gc.enable()
+    assert many.stats().covered_by_snapshot == late_many.tid
+    return best_few, best_many
+
+
 def run(quick: bool) -> dict[str, float]:
     batch = 50
     rounds = 20 if quick else 60
@@ -123,6 +195,9 @@ def run(quick: bool) -> dict[str, float]:
     few_secs, many_secs = _compare(_state(2_000, 10), _state(2_000, 100_000), batch, rounds)
     orders_ratio = many_secs / few_secs
 
+    late_few_secs, late_many_secs = _explain_ratio(rounds)
+    drift_ratio = late_many_secs / late_few_secs
+
     scaling = max(memory_ratio, orders_ratio)
     print(
         f"snapshot adoption: {small_secs * 1e6:.0f} us at 2k remembered fills, "
@@ -130,10 +205,16 @@ def run(quick: bool) -> dict[str, float]:
         f"{few_secs * 1e6:.0f} us with 10 open orders, {many_secs * 1e6:.0f} us with 100k "
         f"(x{orders_ratio:.2f}) -> snapshot_scaling {scaling:.2f} (target <= 2.0)"
     )
+    print(
+        f"late fill vs open drifts: {late_few_secs * 1e6:.1f} us with 10 open on the coin,"
+        f" {late_many_secs * 1e6:.1f} us with 10,000 -> late_fill_drift_scaling"
+        f" {drift_ratio:.2f} (bisect: about 1)"
+    )
     return {
         "snapshot_scaling": scaling,
         "snapshot_memory_ratio": memory_ratio,
         "snapshot_orders_ratio": orders_ratio,
+        "late_fill_drift_scaling": drift_ratio,
     }
 
 

@@ -1,4 +1,4 @@
-"""PositionTracker throughput against a bare trio memory channel and against its own state, and its memory.
+"""PositionTracker throughput vs a bare trio channel and vs its own state; its memory.
 
 ``tracker_vs_bare_channel``: one producer task sends the same pre-built
 :class:`hip3.domain.Fill` objects (distinct tids, several coins) either

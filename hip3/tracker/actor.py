@@ -45,6 +45,20 @@ Closing
 An exception raised while applying one message is logged and counted
 (``stats().errors``); the tracker keeps running, and a query that failed
 re-raises in its caller.
+
+Checkpoints: a feed or executor method (``fill``, ``fills``,
+``order_update``, ``order_sent``, the answers) hands its message over with
+``send_nowait`` and returns without a checkpoint while the channel has room;
+only when it is full does it ``await send()`` (backpressure kept, and that
+is a checkpoint). A caller that never awaits anything else could therefore
+run up to ``channel_size`` sends without yielding, but no further: the next
+send blocks until the tracker drains. So no caller can starve the loop for
+more than one channel's worth of messages, and in hip3 every caller (the
+websocket feeds, the executor) awaits the network between batches anyway.
+Queries and ``snapshot`` always wait for their reply, which checkpoints.
+Such a fast-path call is not a cancellation point: a caller inside a
+cancelled scope sees ``Cancelled`` at its next checkpoint instead, and the
+message it sent is applied (as if it had been sent just before the cancel).
 """
 
 from __future__ import annotations

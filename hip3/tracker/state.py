@@ -145,6 +145,63 @@ class _OpenDrift:
     event: DriftEvent
     after_ms: int
     remaining: Decimal
+    explained: bool = False
+
+
+class _OpenDrifts:
+    """One coin's open drifts in time order, found by bisect.
+
+    Their windows ``(after_ms, time_ms]`` follow one another (adoptions on a dex
+    only move forward), so the one a late fill falls in is the first whose
+    ``time_ms`` is not before the fill's: O(log n) per fill, however many are
+    open. Explained or unexplainable ones leave from the front (``head`` moves
+    on, the list is compacted now and then); an explained one in the middle is
+    only marked.
+    """
+
+    __slots__ = ("head", "items", "times")
+
+    def __init__(self) -> None:
+        self.times: list[int] = []
+        self.items: list[_OpenDrift] = []
+        self.head = 0
+
+    def append(self, item: _OpenDrift) -> None:
+        self.times.append(item.event.time_ms)
+        self.items.append(item)
+        if len(self) > _OPEN_DRIFT_PER_COIN:
+            self.head += 1
+        self._trim()
+
+    def find(self, time_ms: int) -> _OpenDrift | None:
+        """The unexplained drift whose window holds ``time_ms``, if any."""
+        index = bisect.bisect_left(self.times, time_ms, lo=self.head)
+        if index == len(self.items):
+            return None
+        item = self.items[index]
+        if item.explained or item.after_ms >= time_ms:
+            return None
+        return item
+
+    def drop_through(self, watermark_ms: int) -> None:
+        """Drop from the front the explained ones and those ending at or before the watermark."""
+        items = self.items
+        head = self.head
+        while head < len(items) and (
+            items[head].explained or items[head].event.time_ms <= watermark_ms
+        ):
+            head += 1
+        self.head = head
+        self._trim()
+
+    def _trim(self) -> None:
+        if self.head > 64 and self.head * 2 > len(self.items):
+            del self.items[: self.head]
+            del self.times[: self.head]
+            self.head = 0
+
+    def __len__(self) -> int:
+        return len(self.items) - self.head
 
 
 @attrs.frozen(slots=True)
@@ -464,7 +521,7 @@ class TrackerState:
         self._liquidated_coins: set[str] = set()
         self._beyond_memory_coins: set[str] = set()
         self.drift: deque[DriftEvent] = deque(maxlen=_HISTORY_LEN)
-        self._open_drift: dict[str, deque[_OpenDrift]] = {}
+        self._open_drift: dict[str, _OpenDrifts] = {}
         self.overfills: deque[OverfillEvent] = deque(maxlen=_HISTORY_LEN)
         self._stats = TrackerStats(dedup_capacity=dedup_capacity)
 
@@ -1080,7 +1137,7 @@ class TrackerState:
             self.drift.append(event)
             pending = self._open_drift.get(event.coin)
             if pending is None:
-                pending = self._open_drift[event.coin] = deque(maxlen=_OPEN_DRIFT_PER_COIN)
+                pending = self._open_drift[event.coin] = _OpenDrifts()
             pending.append(_OpenDrift(event, previous_ms, event.delta))
             if event.baseline:
                 stats.baseline_adjustments += 1
@@ -1113,8 +1170,7 @@ class TrackerState:
             return
         for coin in [c for c in self._open_drift if self._dex(c) == dex]:
             pending = self._open_drift[coin]
-            while pending and pending[0].event.time_ms <= watermark:
-                pending.popleft()
+            pending.drop_through(watermark)
             if not pending:
                 del self._open_drift[coin]
 
@@ -1123,23 +1179,24 @@ class TrackerState:
         pending = self._open_drift.get(coin)
         if not pending:
             return
-        for open_drift in pending:
-            event = open_drift.event
-            if open_drift.after_ms < fill.time_ms <= event.time_ms:
-                open_drift.remaining -= fill.sz if fill.side is Side.BUY else -fill.sz
-                if open_drift.remaining:
-                    return
-                pending.remove(open_drift)
-                if not pending:
-                    del self._open_drift[coin]
-                self._mark_explained(event)
-                return
+        open_drift = pending.find(fill.time_ms)
+        if open_drift is None:
+            return
+        open_drift.remaining -= fill.sz if fill.side is Side.BUY else -fill.sz
+        if open_drift.remaining:
+            return
+        open_drift.explained = True
+        pending.drop_through(-1)  # explained ones at the front leave
+        if not pending:
+            del self._open_drift[coin]
+        self._mark_explained(open_drift.event)
 
     def _mark_explained(self, event: DriftEvent) -> None:
         explained = attrs.evolve(event, explained=True, cause="userFills delivered late")
-        for index, held in enumerate(self.drift):
-            if held is event:
-                self.drift[index] = explained
+        drift = self.drift
+        for index in range(len(drift) - 1, -1, -1):  # bounded: the last 1000 events
+            if drift[index] is event:
+                drift[index] = explained
                 break
         stats = self._stats
         if event.baseline:
