@@ -8,7 +8,9 @@ with it one JSON object::
      "duplicates_dropped": 12, "deferrals": 1, ...}
 
 Exit codes: 0 replayed (even with malformed lines, which are counted),
-2 when the file cannot be read.
+1 when the file holds no capture line at all (empty, or nothing but malformed
+lines), 2 when the file cannot be read. On an error ``--json`` prints
+``{"error": "..."}`` on stdout and the message also goes to stderr.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
+from typing import NoReturn
 
 import click
 import orjson
@@ -40,12 +43,29 @@ def replay_cmd(capture: str, as_json: bool, dedup_capacity: int) -> None:
         with _progress_bar(capture) as progress:
             result = replay(capture, dedup_capacity=dedup_capacity, progress=progress)
     except OSError as exc:
-        click.echo(f"error: cannot read {capture}: {exc.strerror or exc}", err=True)
-        sys.exit(2)
+        _fail(f"cannot read {capture}: {exc.strerror or exc}", as_json=as_json, code=2)
+    if result.lines == 0:
+        if result.malformed_lines:
+            first = result.malformed_samples[0] if result.malformed_samples else None
+            detail = f" (line {first.line_no}: {first.reason})" if first is not None else ""
+            message = (
+                f"{capture} holds no capture line: all {result.malformed_lines} lines are"
+                f" malformed{detail}"
+            )
+        else:
+            message = f"{capture} is empty: no capture line to replay"
+        _fail(message, as_json=as_json, code=1)
     if as_json:
         click.echo(orjson.dumps(result.to_json()).decode())
         return
     click.echo(render_table(result))
+
+
+def _fail(message: str, *, as_json: bool, code: int) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    if as_json:
+        click.echo(orjson.dumps({"error": message}).decode())
+    sys.exit(code)
 
 
 @contextlib.contextmanager
