@@ -124,6 +124,9 @@ class WsEvent:
     channel: str
     data: Any = None
     is_snapshot: bool = False
+    raw: str | bytes | None = None
+    """The frame exactly as the socket delivered it (data events): the bot's feeds decode it
+    in one msgspec pass (:mod:`hip3.wire.frames`) instead of converting ``data``."""
 
 
 @attrs.define
@@ -490,7 +493,7 @@ class WsClient:
                 return
             is_snapshot = isinstance(data, dict) and data.get("isSnapshot") is True
             for sub in targets:
-                await sub._deliver(WsEvent("data", channel, data, is_snapshot), self.stats)
+                await sub._deliver(WsEvent("data", channel, data, is_snapshot, raw), self.stats)
 
     def _on_ack(self, msg: dict[str, Any]) -> None:
         data = msg.get("data")
