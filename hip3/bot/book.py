@@ -81,12 +81,6 @@ class _L2Frame(msgspec.Struct, gc=False):
 
 
 _l2_decoder = msgspec.json.Decoder(_L2Frame)
-_new = object.__new__
-
-
-class _LevelTwin(Level):
-    __slots__ = ()
-    __setattr__ = object.__setattr__
 
 
 def _level(lv: _Level) -> Level:
@@ -94,11 +88,7 @@ def _level(lv: _Level) -> Level:
     sz = Decimal(lv.sz)
     if not (px.is_finite() and sz.is_finite()):
         raise ValueError("not finite")
-    made: Any = _new(_LevelTwin)
-    made.px = px
-    made.sz = sz
-    made.__class__ = Level
-    return made  # type: ignore[no-any-return]
+    return Level(px, sz)
 
 
 def book_from_frame(raw: str | bytes) -> Book:
