@@ -50,7 +50,7 @@ from typing import Any
 import attrs
 import trio
 
-from hip3.bot.book import Book, book_from_l2
+from hip3.bot.book import Book, book_from_frame, book_from_l2
 from hip3.bot.fillwatch import FillWatch, FillWatchStats
 from hip3.bot.orders import OrderLedger, OrderTally
 from hip3.bot.paper import PaperVenue
@@ -796,6 +796,9 @@ class FeedRouter:
         self._to_strategy = to_strategy
         self._strategy_open = True
         self.converters = converters
+        # Raw-frame decoding (one msgspec pass per frame) when the converters offer it.
+        self._fills_frame = getattr(converters, "fills_frame", None)
+        self._order_updates_frame = getattr(converters, "order_updates_frame", None)
         self.paper = paper
         self.malformed = 0
         self._dexes_seen: set[str] = set()
@@ -816,7 +819,8 @@ class FeedRouter:
             if not _is_data(event):
                 continue
             try:
-                book = book_from_l2(event.data)
+                raw = getattr(event, "raw", None)
+                book = book_from_l2(event.data) if raw is None else book_from_frame(raw)
             except Hip3Error as exc:
                 self._malformed("l2Book", exc)
                 continue
@@ -831,8 +835,13 @@ class FeedRouter:
                 # bot looks for fills lost meanwhile too.
                 self.bot.on_reconnect("userFills")
                 continue
+            raw = getattr(event, "raw", None)
+            is_snapshot = event.is_snapshot
             try:
-                fills = self.converters.fills(event.data)
+                if raw is not None and self._fills_frame is not None:
+                    fills, is_snapshot = self._fills_frame(raw)
+                else:
+                    fills = self.converters.fills(event.data)
             except Hip3Error as exc:
                 self._malformed("userFills", exc)
                 continue
@@ -841,9 +850,9 @@ class FeedRouter:
                 if dex is not None and dex not in self._dexes_seen:
                     self._dexes_seen.add(dex)
                     self.bot.note_dex(dex)
-            await self.tracker.fills(fills, is_snapshot=event.is_snapshot)
+            await self.tracker.fills(fills, is_snapshot=is_snapshot)
             self.bot._fills_seen += len(fills)
-            if not event.is_snapshot:
+            if not is_snapshot:
                 for fill in fills:
                     await self._notify(fill)
 
@@ -852,8 +861,12 @@ class FeedRouter:
             if not _is_data(event):
                 self.bot.on_reconnect("orderUpdates")  # that channel replays nothing
                 continue
+            raw = getattr(event, "raw", None)
             try:
-                updates = self.converters.order_updates(event.data)
+                if raw is not None and self._order_updates_frame is not None:
+                    updates = self._order_updates_frame(raw)
+                else:
+                    updates = self.converters.order_updates(event.data)
             except Hip3Error as exc:
                 self._malformed("orderUpdates", exc)
                 continue

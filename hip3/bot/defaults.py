@@ -35,6 +35,7 @@ class _WireConverters:
     def __init__(self) -> None:
         self._convert: Any = importlib.import_module("hip3.wire.convert")
         self._models: Any = importlib.import_module("hip3.wire.models")
+        self._frames: Any = importlib.import_module("hip3.wire.frames")
         self.skipped_fills = 0
 
     def fills(self, data: Mapping[str, Any]) -> list[Fill]:
@@ -43,18 +44,31 @@ class _WireConverters:
         if not isinstance(data, Mapping):
             raise WireError(f"expected an object, got {data!r:.60}", kind="userFills")
         decoded = self._convert.decode_fills(data.get("fills", []), kind="userFills")
-        if decoded.skipped:
-            self.skipped_fills += decoded.skipped
-            log.warning(
-                "userFills: %d malformed fill(s) skipped, the rest kept (%d so far): %s",
-                decoded.skipped,
-                self.skipped_fills,
-                decoded.first_error,
-            )
+        self._note_skipped(decoded.skipped, decoded.first_error)
         return list(decoded.fills)
 
     def order_updates(self, data: Any) -> list[OrderUpdate]:
         return list(self._convert.order_updates_from_json(data))
+
+    def fills_frame(self, raw: str | bytes) -> tuple[list[Fill], bool]:
+        """A raw ``userFills`` frame: (good fills, the venue's isSnapshot), one msgspec pass."""
+        decoded = self._frames.decode_user_fills_frame(raw)
+        self._note_skipped(decoded.skipped, decoded.first_error)
+        return decoded.fills, decoded.is_snapshot
+
+    def order_updates_frame(self, raw: str | bytes) -> list[OrderUpdate]:
+        """A raw ``orderUpdates`` frame, one msgspec pass."""
+        return cast(list[OrderUpdate], self._frames.decode_order_updates_frame(raw))
+
+    def _note_skipped(self, skipped: int, first_error: str | None) -> None:
+        if skipped:
+            self.skipped_fills += skipped
+            log.warning(
+                "userFills: %d malformed fill(s) skipped, the rest kept (%d so far): %s",
+                skipped,
+                self.skipped_fills,
+                first_error,
+            )
 
     def account_snapshot(self, dex: str, data: Mapping[str, Any] | Any) -> AccountSnapshot:
         # InfoClient.clearinghouse_state answers a typed ClearinghouseState; raw JSON (a

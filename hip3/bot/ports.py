@@ -18,7 +18,13 @@ from hip3.domain import AccountSnapshot, Fill, OrderState, OrderUpdate
 from hip3.executor.ports import ExecutorTracker
 from hip3.tracker.state import Unconfirmed
 
-__all__ = ["BotTracker", "MarketUniverse", "TrackerService", "WireConverters"]
+__all__ = [
+    "BotTracker",
+    "FrameConverters",
+    "MarketUniverse",
+    "TrackerService",
+    "WireConverters",
+]
 
 
 class BotTracker(ExecutorTracker, Protocol):
@@ -77,4 +83,17 @@ class WireConverters(Protocol):
 
     def account_snapshot(self, dex: str, data: Mapping[str, Any]) -> AccountSnapshot:
         """A ``clearinghouseState`` answer for ``dex``."""
+        ...
+
+
+class FrameConverters(WireConverters, Protocol):
+    """Converters that also take the raw ws frame (``WsEvent.raw``): the bot's feeds use
+    these when a converter has them (hip3's own do), one decode per frame."""
+
+    def fills_frame(self, raw: str | bytes) -> tuple[list[Fill], bool]:
+        """A raw ``userFills`` frame: (its good fills, the venue's ``isSnapshot``)."""
+        ...
+
+    def order_updates_frame(self, raw: str | bytes) -> list[OrderUpdate]:
+        """A raw ``orderUpdates`` frame."""
         ...

@@ -31,9 +31,12 @@ Runs inside the caller's nursery (``async with open_ws_client(url) as ws:`` or
 * **Malformed or unknown messages** are counted in :class:`WsStats`, logged once (with a sample)
   per kind, and skipped; the connection lives on.
 
-Consumers receive each message's ``data`` as the venue's JSON inside :class:`WsEvent` (the bot's
-feeds and the journal want it unparsed); :func:`hip3.wire.parse_ws_message` and
-:mod:`hip3.wire.convert` turn it into wire objects and domain records.
+Consumers receive each message inside :class:`WsEvent`: ``raw`` is the frame as received and
+``data`` the venue's JSON of its ``data``. Without a journal the client routes a data frame from
+one msgspec scan (channel, ``coin``/``user``/``dex``, ``isSnapshot``; nothing built) and ``data``
+is parsed only when a consumer reads it: the bot's feeds decode ``raw`` straight into domain
+records (:mod:`hip3.wire.frames`), so a frame is parsed once. With a journal every frame is
+parsed in full and recorded as before.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 import attrs
+import msgspec
 import orjson
 import trio
 import trio_websocket
@@ -114,16 +118,113 @@ def ack_matches(requested: Mapping[str, Any], echoed: Mapping[str, Any]) -> bool
     return all(_same(v, echoed[k]) for k, v in requested.items() if k in echoed)
 
 
-@attrs.frozen
+_LAZY: Any = object()
+"""``WsEvent.data`` not parsed yet: it is parsed from ``raw`` when first read."""
+
+
 class WsEvent:
     """What a consumer receives: a data message (``kind="data"``, ``data`` is the message's data,
     ``is_snapshot`` from the venue's ``isSnapshot``) or a ``kind="reconnected"`` notice that
-    precedes the fresh snapshot after a reconnect."""
+    precedes the fresh snapshot after a reconnect.
 
-    kind: Literal["data", "reconnected"]
+    ``raw`` is the frame exactly as the socket delivered it (data events from a
+    :class:`WsClient`). The client routes a frame without building its ``data``; ``data`` is
+    parsed from ``raw`` the first time it is read, so a consumer that decodes ``raw`` itself
+    (the bot's feeds: :mod:`hip3.wire.frames`) parses each frame once.
+    """
+
+    __slots__ = ("_data", "channel", "is_snapshot", "kind", "raw")
+
+    def __init__(
+        self,
+        kind: Literal["data", "reconnected"],
+        channel: str,
+        data: Any = None,
+        is_snapshot: bool = False,
+        raw: str | bytes | None = None,
+    ) -> None:
+        if data is _LAZY and raw is None:
+            raise ValueError("WsEvent: data to be parsed needs raw")
+        self.kind = kind
+        self.channel = channel
+        self._data = data
+        self.is_snapshot = is_snapshot
+        self.raw = raw
+
+    @property
+    def data(self) -> Any:
+        if self._data is _LAZY:
+            # msgspec, as routing accepted the frame: the same grammar, so this cannot fail
+            # (a float beyond range is inf rather than an error).
+            self._data = _lazy_decoder.decode(self.raw)["data"]  # type: ignore[arg-type]
+        return self._data
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, WsEvent):
+            return NotImplemented
+        return (self.kind, self.channel, self.is_snapshot, self.data) == (
+            other.kind,
+            other.channel,
+            other.is_snapshot,
+            other.data,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"WsEvent(kind={self.kind!r}, channel={self.channel!r}, data={self.data!r:.200},"
+            f" is_snapshot={self.is_snapshot!r})"
+        )
+
+
+class _Envelope(msgspec.Struct, gc=False):
+    """A frame's channel, its data left unparsed (msgspec skips over it)."""
+
     channel: str
-    data: Any = None
-    is_snapshot: bool = False
+    data: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+class _Probe(msgspec.Struct, gc=False, rename={"is_snapshot": "isSnapshot"}):
+    """What routing reads of a data object (every other key skipped, not built)."""
+
+    coin: Any = msgspec.UNSET
+    user: Any = msgspec.UNSET
+    dex: Any = msgspec.UNSET
+    is_snapshot: Any = msgspec.UNSET
+
+
+_envelope_decoder = msgspec.json.Decoder(_Envelope)
+_lazy_decoder = msgspec.json.Decoder(float_hook=float)
+_probe_decoder = msgspec.json.Decoder(_Probe | list[msgspec.Raw])
+_first_probe_decoder = msgspec.json.Decoder(_Probe)
+_CONTROL_CHANNELS = frozenset({"pong", "subscriptionResponse", "post", "error"})
+
+
+def _route(raw: str | bytes) -> tuple[str, dict[str, Any], bool] | None:
+    """(channel, routing keys, isSnapshot) of a data frame, from one msgspec scan of the frame
+    (no dicts built); None when the frame needs the full parse (control channels, anything
+    unusual: the full path decides and counts it exactly as before)."""
+    try:
+        envelope = _envelope_decoder.decode(raw)
+        if envelope.channel in _CONTROL_CHANNELS or envelope.data is msgspec.UNSET:
+            return None
+        probe = _probe_decoder.decode(envelope.data)
+        if isinstance(probe, list):
+            if not probe:
+                return envelope.channel, {}, False
+            probe = _first_probe_decoder.decode(probe[0])
+            is_snapshot = False  # a list's isSnapshot is no flag of the message
+        else:
+            is_snapshot = probe.is_snapshot is True
+    except (msgspec.DecodeError, RecursionError, UnicodeError):
+        return None  # deep nesting, lone surrogates...: the full path counts it as before
+    keys = {
+        k: v
+        for k, v in (("coin", probe.coin), ("user", probe.user), ("dex", probe.dex))
+        if v is not msgspec.UNSET
+    }
+    return envelope.channel, keys, is_snapshot
 
 
 @attrs.define
@@ -455,6 +556,11 @@ class WsClient:
             await self._dispatch(raw)
 
     async def _dispatch(self, raw: str | bytes) -> None:
+        if self.recorder is None:  # the journal records parsed messages: the full path
+            routed = _route(raw)
+            if routed is not None:
+                await self._deliver_routed(raw, *routed)
+                return
         try:
             msg = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -490,7 +596,18 @@ class WsClient:
                 return
             is_snapshot = isinstance(data, dict) and data.get("isSnapshot") is True
             for sub in targets:
-                await sub._deliver(WsEvent("data", channel, data, is_snapshot), self.stats)
+                await sub._deliver(WsEvent("data", channel, data, is_snapshot, raw), self.stats)
+
+    async def _deliver_routed(
+        self, raw: str | bytes, channel: str, keys: dict[str, Any], is_snapshot: bool
+    ) -> None:
+        targets = [sub for sub in self._subs if sub.accepts(channel, keys)]
+        if not targets:
+            self.stats.unknown += 1
+            self._log_once(f"unknown channel {channel!r}", raw)
+            return
+        for sub in targets:
+            await sub._deliver(WsEvent("data", channel, _LAZY, is_snapshot, raw), self.stats)
 
     def _on_ack(self, msg: dict[str, Any]) -> None:
         data = msg.get("data")

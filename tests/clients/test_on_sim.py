@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import orjson
 import pytest
 import trio
 
+from hip3.bot.book import book_from_frame, book_from_l2
 from hip3.clients import (
     CancelSuccess,
     ExchangeClient,
@@ -30,6 +32,8 @@ from hip3.signing import PrivateKey
 from hip3.sim.config import FaultConfig
 from hip3.types import Cloid
 from hip3.wire import models as m
+from hip3.wire.convert import fills_from_json
+from hip3.wire.frames import decode_user_fills_frame
 
 from .simkit import ACCOUNT, DEXES, KEY, next_data, running_venue, tids
 
@@ -211,6 +215,11 @@ async def test_user_fills_subscription_snapshot_then_live_fills(tmp_path: Path) 
             live = await next_data(sub)
             assert not live.is_snapshot
             assert {f["coin"] for f in live.data["fills"]} == {"xyz:TSLA"}
+            # The exact frame rides along, and decodes in one pass to the same fills.
+            assert live.raw is not None and orjson.loads(live.raw)["data"] == live.data
+            decoded = decode_user_fills_frame(live.raw)
+            assert decoded.fills == fills_from_json(live.data["fills"])
+            assert not decoded.is_snapshot and decode_user_fills_frame(snapshot.raw).is_snapshot
 
 
 async def test_a_capture_of_a_session_replays_to_the_venues_positions(tmp_path: Path) -> None:
@@ -247,7 +256,9 @@ async def test_l2book_and_all_mids_subscriptions_stream_full_views() -> None:
     async with running_venue() as venue, venue.ws() as ws:
         books = await ws.subscribe({"type": "l2Book", "coin": "xyz:TSLA"})
         mids = await ws.subscribe({"type": "allMids", "dex": "xyz"})
-        times = [(await next_data(books)).data["time"] for _ in range(3)]
+        events = [await next_data(books) for _ in range(3)]
+        times = [e.data["time"] for e in events]
+        assert all(book_from_frame(e.raw) == book_from_l2(e.data) for e in events)
         assert times == sorted(times)
         assert set((await next_data(mids)).data["mids"]) == {"xyz:TSLA", "xyz:NVDA"}
         await ws.unsubscribe(books)

@@ -130,3 +130,23 @@ async def test_a_malformed_fill_in_a_page_is_skipped_and_the_window_moves_on(
         assert info.malformed_fills == 2
     tids = [f.tid for f in fills]
     assert len(tids) == 2098 and 11 not in tids and 21 not in tids and tids[-1] == 2100
+
+
+def test_lazy_data_of_a_routed_frame_always_parses() -> None:
+    """Frames routed without a full parse (the fast path) hand consumers ``data`` parsed by
+    the same grammar; what the fast scan cannot take goes to the full path instead."""
+    from hip3.clients.ws import _LAZY, WsEvent, _route
+
+    for frame in (
+        '{"channel":"l2Book","data":{"coin":"BTC","x":1e400}}',
+        '{"channel":"l2Book","data":{"coin":"BTC","x":123456789012345678901234567890}}',
+        '{"channel":"userFills","data":{"user":"0xab","isSnapshot":true,"fills":[]}}',
+    ):
+        routed = _route(frame)
+        assert routed is not None
+        channel, keys, is_snapshot = routed
+        event = WsEvent("data", channel, _LAZY, is_snapshot, frame)
+        assert event.data["coin" if channel == "l2Book" else "user"] in ("BTC", "0xab")
+        assert keys and is_snapshot is (channel == "userFills")
+    for frame in ('{"channel":"l2Book","data":{"coin":"\ud800"}}', '{"channel":"pong"}', "[1"):
+        assert _route(frame) is None

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from wire.samples import WS_SAMPLES
 
 from hip3.clients import Backoff, WsClient, open_ws_client
+from hip3.clients.ws import SlowConsumerPolicy, Subscription
 
 from .jsonfuzz import Draw, json_values, mutated_frame
 
@@ -220,3 +221,52 @@ def test_fuzzed_stream_through_a_real_socket_keeps_the_connection(
 @given(st.lists(frames(), min_size=50, max_size=300))
 def test_fuzzed_stream_through_a_real_socket_long(stream: list[str | bytes]) -> None:
     trio.run(_run_stream, stream)
+
+
+class _KeepAll:
+    """A journal hook that records nothing: it only makes the client take the full parse."""
+
+    def record(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+def _delivered(frame: str | bytes, *, full_parse: bool) -> tuple[list[Any], Any]:
+    client = WsClient("ws://127.0.0.1:9/ws", recorder=_KeepAll() if full_parse else None)
+    subs = [
+        Subscription(client, s, SlowConsumerPolicy.DROP_OLDEST, 100)
+        for s in (
+            {"type": "userFills", "user": "0xab"},
+            {"type": "l2Book", "coin": "BTC"},
+            {"type": "trades", "coin": "BTC"},
+        )
+    ]
+    client._subs.extend(subs)
+    trio.run(client._dispatch, frame)
+    events = [
+        (i, e.kind, e.channel, e.data, e.is_snapshot)
+        for i, s in enumerate(subs)
+        for e in s._queue._items
+    ]
+    return events, (client.stats.malformed, client.stats.unknown, client.stats.errors)  # fmt: skip
+
+
+_routable = st.builds(
+    lambda channel, data: json.dumps({"channel": channel, "data": data}),
+    st.sampled_from(["userFills", "l2Book", "trades", "x"]),
+    json_values
+    | st.fixed_dictionaries(
+        {"user": st.sampled_from(["0xab", "0xcd", 1])},
+        optional={"isSnapshot": st.sampled_from([True, False, 1, None]), "fills": json_values},
+    )
+    | st.lists(st.fixed_dictionaries({"coin": st.sampled_from(["BTC", "ETH", None])}), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(frames() | _routable)
+def test_routing_without_a_full_parse_delivers_what_the_full_parse_does(
+    frame: str | bytes,
+) -> None:
+    """The fast router (no journal) and the full parse (journal) deliver the same events to
+    the same subscriptions and count the same frames."""
+    assert _delivered(frame, full_parse=False) == _delivered(frame, full_parse=True)
