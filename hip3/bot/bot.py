@@ -332,12 +332,13 @@ class Bot:
     async def _discover_dexes(
         self, info: InfoClient, fetch: Callable[[str], Awaitable[AccountSnapshot]]
     ) -> None:
-        """Add every perp dex where the account holds a position (``perpDexs``, then one
-        ``clearinghouseState`` per dex not traded): a person's position on another dex, or
-        one opened before the bot started, is then baselined and resynced like the bot's.
+        """Add every perp dex where the account holds a position or has open orders
+        (``perpDexs``, then ``clearinghouseState`` and, if flat, ``openOrders`` per dex not
+        traded): a person's position or resting order on another dex, or one from before
+        the bot started, is then baselined, resynced and tracked like the bot's.
 
-        One request per dex at start; a dex whose state cannot be read is kept under
-        watch (resynced) rather than assumed empty.
+        At most two requests per dex at start; a dex whose state cannot be read is kept
+        under watch (resynced) rather than assumed empty.
         """
         try:
             perp_dexs = await info.perp_dexs()
@@ -361,6 +362,17 @@ class Bot:
                     ", ".join(sorted(snapshot.positions)),
                     dex,
                 )
+                self.account_dexes.append(dex)
+                continue
+            try:
+                resting = await info.open_orders(self.user, dex)
+            except Hip3Error as exc:
+                log.warning("openOrders of dex %r failed, watching it: %s", dex, exc)
+                resting = []
+                self.account_dexes.append(dex)
+                continue
+            if resting:
+                log.info("the account has %d open order(s) on dex %r", len(resting), dex)
                 self.account_dexes.append(dex)
 
     @property
@@ -424,7 +436,11 @@ class Bot:
         async with InfoClient(self.base_url, recorder=self.journal) as info:
             if self.mode is Mode.TRADING:
                 await self._check_signer(info)  # before any task starts: a plain error
-            universe = self._universe or await defaults.load_universe(info, self.dexes)
+            if self.mode is not Mode.PAPER:
+                await self._discover_dexes(info, lambda dex: info.account_snapshot(self.user, dex))
+            # Every dex the account is on: an account-scope cancel of a person's order on a
+            # dex the bot does not trade needs that dex's asset ids too.
+            universe = self._universe or await defaults.load_universe(info, self.account_dexes)
             markets = {str(coin): universe.market(coin) for coin in self.markets}
             service = self._tracker_service or defaults.tracker(self.dedup_capacity)
             async with trio.open_nursery() as nursery:
@@ -547,8 +563,6 @@ class Bot:
                 start_ms = self.clock_ms() - (now_ms - oldest_ms) - 10_000
                 await deliver_backfill(await fetch_fills(start_ms))
 
-        if self.mode is not Mode.PAPER:
-            await self._discover_dexes(info, fetch_snapshot)
         self._resync = resync = ResyncTimer(
             interval_secs=self.position_resync_interval_secs if self.mode is Mode.TRADING else 0,
             dexes=self.account_dexes,

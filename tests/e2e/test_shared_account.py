@@ -117,8 +117,11 @@ async def test_cancel_scope_account_cancels_the_persons_orders_too(
     person: dict[str, list[Any]] = {}
 
     async def before(sim: SimServer, clock_ms: Callable[[], int]) -> None:
+        # On a market the bot trades, and on a dex it does not trade and holds nothing on.
         person["before"] = await person_trades(
-            sim, [("BTC", True, D(100), "rest")], clock_ms=clock_ms
+            sim,
+            [("BTC", True, D(100), "rest"), ("flx:GOLD", True, D(100), "rest")],
+            clock_ms=clock_ms,
         )
 
     run = await run_bot_on_sim(
@@ -128,5 +131,7 @@ async def test_cancel_scope_account_cancels_the_persons_orders_too(
         before=before,
         cancel_scope="account",
     )
+    assert "flx" in run.bot.account_dexes  # found by its open order alone
     assert run.venue_open_orders == []
+    assert run.summary.errors == []
     check_accounting(run)
