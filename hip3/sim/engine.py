@@ -67,6 +67,7 @@ from hip3.sim._engine_wire import (
     status_entry,
     tx_hash,
 )
+from hip3.sim._history import MarketHistory, Trade, candles
 from hip3.sim.accounts import Account, DexAccount, NonceSet, usd
 from hip3.sim.book import Order
 from hip3.sim.config import SimBadRequest, SimConfig
@@ -92,6 +93,7 @@ _USER_SIGNED = frozenset({"usdSend", "withdraw3", "approveAgent", "approveBuilde
 _BOOK_DEPTH = 20
 _FILLS_LIMIT = 2000
 _FUNDING_LIMIT = 500
+_RECENT_TRADES = 10  # recentTrades: the last few trades only, newest first
 _FUNDING_HISTORY = 10_000
 _BATCHED = frozenset({"cancel", "cancelByCloid", "batchModify"})
 _REJECTED = frozenset(
@@ -164,6 +166,7 @@ class SimExchange:
                     not spec.only_isolated,
                     min(_DEFAULT_LEVERAGE, spec.max_leverage),
                 )
+        self._history: dict[str, MarketHistory] = {coin: MarketHistory() for coin in self._markets}
         self._accounts: dict[str, Account] = {}
         self._agents: dict[str, tuple[str, str, int | None]] = {}  # agent -> master, name, until
         self._vault_leaders: dict[str, str] = {}
@@ -463,6 +466,49 @@ class SimExchange:
             ],
             "universe": [],
         }
+
+    def _info_spot_meta_and_ctxs(self, request: Mapping[str, Any]) -> Json:
+        # One context per spot pair of spotMeta's universe, in the same order (none today).
+        meta = self._info_spot_meta(request)
+        return [meta, [None for _pair in meta["universe"]]]
+
+    def _req_coin(self, request: Mapping[str, Any], key: str = "coin") -> MarketState:
+        coin = request.get(key)
+        if not isinstance(coin, str):
+            raise SimBadRequest(f"{key}: expected a string naming a coin")
+        market = self._markets.get(coin)
+        if market is None:
+            raise SimBadRequest(f"{key}: unknown coin {coin!r}")
+        return market
+
+    def _info_candle_snapshot(self, request: Mapping[str, Any]) -> Json:
+        req = request.get("req")
+        if not isinstance(req, Mapping):
+            raise SimBadRequest("req: expected an object with coin, interval, startTime, endTime")
+        market = self._req_coin(req)
+        interval = req.get("interval")
+        if not isinstance(interval, str):
+            raise SimBadRequest("req.interval: expected a string such as '1m'")
+        start = self._req_time(req, "startTime", optional=False)
+        end = self._req_time(req, "endTime", optional=True)
+        now = self._observe_time()
+        assert start is not None
+        trades = self._history[market.coin].trades
+        return candles(market.coin, interval, trades, start, now if end is None else end)
+
+    def _info_recent_trades(self, request: Mapping[str, Any]) -> Json:
+        market = self._req_coin(request)
+        self._observe_time()
+        return self._history[market.coin].recent_trades(_RECENT_TRADES)
+
+    def _info_funding_history(self, request: Mapping[str, Any]) -> Json:
+        market = self._req_coin(request)
+        start = self._req_time(request, "startTime", optional=False)
+        end = self._req_time(request, "endTime", optional=True)
+        now = self._observe_time()
+        assert start is not None
+        history = self._history[market.coin]
+        return history.fundings_between(start, now if end is None else end, _FUNDING_LIMIT)
 
     def _info_all_mids(self, request: Mapping[str, Any]) -> Json:
         dex = self._req_dex(request)
@@ -1413,20 +1459,9 @@ class SimExchange:
         market.day_ntl_vlm += notional
         market.day_base_vlm += qty
         buyer, seller = (taker.user, maker.user) if taker.is_buy else (maker.user, taker.user)
-        self._emit(
-            "trades",
-            market.coin,
-            {
-                "coin": market.coin,
-                "side": taker.side,
-                "px": wire_decimal(px),
-                "sz": wire_decimal(qty),
-                "hash": taker_hash,
-                "time": now,
-                "tid": tid,
-                "users": [buyer, seller],
-            },
-        )
+        trade = Trade(market.coin, taker.side, px, qty, taker_hash, now, tid, (buyer, seller))
+        self._history[market.coin].trades.append(trade)
+        self._emit("trades", market.coin, trade.wire())
 
     def _cancel(self, order: Order, status: str, now: int) -> None:
         """Take an open order off the book (or the trigger list) with a terminal status."""
@@ -1551,6 +1586,11 @@ class SimExchange:
     def _settle_funding(self, at: int) -> None:
         """Funding for every open position at the oracle price (``userEvents`` ``funding``)."""
         rate = self.config.funding_rate
+        for coin, history in self._history.items():
+            # No separate mark price, so no premium (as in the asset contexts).
+            history.fundings.append(
+                {"coin": coin, "fundingRate": wire_decimal(rate), "premium": "0.0", "time": at}
+            )
         if rate == 0:
             return
         for account in self._accounts.values():
@@ -1614,6 +1654,10 @@ _INFO_HANDLERS: dict[str, _InfoHandler] = {
     "metaAndAssetCtxs": SimExchange._info_meta_and_ctxs,
     "perpDexs": SimExchange._info_perp_dexs,
     "spotMeta": SimExchange._info_spot_meta,
+    "spotMetaAndAssetCtxs": SimExchange._info_spot_meta_and_ctxs,
+    "candleSnapshot": SimExchange._info_candle_snapshot,
+    "recentTrades": SimExchange._info_recent_trades,
+    "fundingHistory": SimExchange._info_funding_history,
     "allMids": SimExchange._info_all_mids,
     "l2Book": SimExchange._info_l2_book,
     "clearinghouseState": SimExchange._info_clearinghouse,

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 import orjson
 import trio
 
+from hip3.sim._history import CANDLE_INTERVALS
 from hip3.sim._http import HttpRequest, HttpResponse, serve_http_connection
 from hip3.sim._ws import CloseReason, OutKind, WsSession
 from hip3.sim.config import SimBadRequest, SimConfig
@@ -52,6 +53,10 @@ WS_MAX_USERS = 10
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _USER_CHANNELS = ("userFills", "orderUpdates", "userEvents")
+# Channels whose every message is a complete current view, computed from the engine's state:
+# sent on subscribe and then after each tick in which the view changed (§4.3).
+_STATE_CHANNELS = ("activeAssetCtx", "bbo", "candle", "clearinghouseState", "openOrders")
+_USER_STATE_CHANNELS = ("clearinghouseState", "openOrders")
 # The ws channel name of a subscription's data, where it differs from the type (§4.4).
 _DATA_CHANNEL = {"userEvents": "user"}
 
@@ -129,6 +134,10 @@ class SimServer:
         )
         self._dexes = {dex.name for dex in self.config.dexes}
         self._coins = {market.name for market in self.config.markets()}
+        self._coin_dex = {
+            market.name: dex.name for dex in self.config.dexes for market in dex.markets
+        }
+        self._last_views: dict[SubKey, str] = {}  # state channel -> the view last published
 
     # -- public ----------------------------------------------------------------------------------
 
@@ -196,13 +205,76 @@ class SimServer:
 
     def _publish_market_data(self) -> None:
         for key, sessions in list(self._subscribers.items()):
-            if not sessions or key[0] not in ("l2Book", "allMids"):
+            if not sessions:
                 continue
-            text = self._market_data_text(key)
-            if text is None:
+            if key[0] in _STATE_CHANNELS:
+                view = self._state_view(key)
+                if view is None or self._last_views.get(key) == view[0]:
+                    continue
+                self._last_views[key] = view[0]
+                text = view[1]
+            elif key[0] in ("l2Book", "allMids"):
+                market_text = self._market_data_text(key)
+                if market_text is None:
+                    continue
+                text = market_text
+            else:
                 continue
             for session in list(sessions):
                 session.offer(OutKind.DATA, key[0], text)
+
+    def _state_view(self, key: SubKey) -> tuple[str, str] | None:
+        """``(what changes, message)`` of a state channel, or None when there is nothing to say.
+
+        The first part leaves out the message's timestamp, so an unchanged view is not resent.
+        """
+        try:
+            kind = key[0]
+            if kind == "activeAssetCtx":
+                coin = key[1]
+                dex = self._coin_dex[coin]
+                meta, ctxs = self.exchange.info({"type": "metaAndAssetCtxs", "dex": dex})
+                names = [entry["name"] for entry in meta["universe"]]
+                data: Any = {"coin": coin, "ctx": ctxs[names.index(coin)]}
+                text = dumps({"channel": kind, "data": data})
+                return text, text
+            if kind == "bbo":
+                book = self.exchange.info({"type": "l2Book", "coin": key[1]})
+                if book is None:
+                    return None
+                bbo = [side[0] if side else None for side in book["levels"]]
+                data = {"coin": key[1], "time": book["time"], "bbo": bbo}
+                return dumps(bbo), dumps({"channel": kind, "data": data})
+            if kind == "candle":
+                coin, interval = key[1], key[2]
+                span = CANDLE_INTERVALS[interval] or 32 * 86_400_000  # 1M: a month at most
+                recent = self.exchange.info(
+                    {
+                        "type": "candleSnapshot",
+                        "req": {
+                            "coin": coin,
+                            "interval": interval,
+                            "startTime": self._clock() - span,
+                        },
+                    }
+                )
+                if not recent:
+                    return None
+                text = dumps({"channel": kind, "data": recent[-1]})
+                return text, text
+            user, dex = key[1], key[2]
+            if kind == "clearinghouseState":
+                state = self.exchange.info({"type": "clearinghouseState", "user": user, "dex": dex})
+                data = {"dex": dex, "user": user, "clearinghouseState": state}
+                changed = dict(state)
+                changed.pop("time", None)
+                return dumps(changed), dumps({"channel": kind, "data": data})
+            orders = self.exchange.info({"type": "frontendOpenOrders", "user": user, "dex": dex})
+            data = {"dex": dex, "user": user, "orders": orders}
+            text = dumps({"channel": kind, "data": data})
+            return text, text
+        except SimBadRequest:
+            return None
 
     def _market_data_text(self, key: SubKey) -> str | None:
         try:
@@ -408,6 +480,10 @@ class SimServer:
             )
         if key[0] in ("l2Book", "allMids"):
             return self._market_data_text(key)
+        if key[0] in _STATE_CHANNELS:
+            # Not recorded as sent: the others subscribed to ``key`` may not have seen it yet.
+            view = self._state_view(key)
+            return None if view is None else view[1]
         return None  # orderUpdates, userEvents and trades have no snapshot (§4.3)
 
     def _unsubscribe(self, session: WsSession, key: SubKey) -> None:
@@ -416,6 +492,7 @@ class SimServer:
             sessions.discard(session)
             if not sessions:
                 del self._subscribers[key]
+                self._last_views.pop(key, None)
 
     def _subscription_key(self, subscription: Any) -> SubKey | None:
         """The identity of a supported, well-formed subscription; None otherwise."""
@@ -436,11 +513,22 @@ class SimServer:
             if sig_figs not in (None, 2, 3, 4, 5) or mantissa not in (None, 1, 2, 5):
                 return None
             return ("l2Book", coin, sig_figs, mantissa)
-        if kind in _USER_CHANNELS:
+        if kind in ("activeAssetCtx", "bbo"):
+            coin = subscription.get("coin")
+            return (kind, coin) if coin in self._coins else None
+        if kind == "candle":
+            coin, interval = subscription.get("coin"), subscription.get("interval")
+            if coin not in self._coins or interval not in CANDLE_INTERVALS:
+                return None
+            return (kind, coin, interval)
+        if kind in _USER_CHANNELS or kind in _USER_STATE_CHANNELS:
             user = subscription.get("user")
             if not isinstance(user, str) or not _ADDRESS.fullmatch(user):
                 return None
-            return (kind, user.lower())
+            if kind in _USER_CHANNELS:
+                return (kind, user.lower())
+            dex = subscription.get("dex", "")
+            return (kind, user.lower(), dex) if dex in self._dexes else None
         return None
 
     def _ws_post(self, session: WsSession, msg: dict[str, Any]) -> None:
@@ -487,8 +575,9 @@ def _over_limit(current: Mapping[SubKey, Any], key: SubKey) -> str | None:
     """The venue's refusal when subscribing ``key`` would break a §5 limit, else None."""
     if len(current) >= WS_MAX_SUBSCRIPTIONS:
         return f"Cannot subscribe to more than {WS_MAX_SUBSCRIPTIONS} subscriptions."
-    if key[0] in _USER_CHANNELS:
-        users = {k[1] for k in current if k[0] in _USER_CHANNELS}
+    user_channels = _USER_CHANNELS + _USER_STATE_CHANNELS
+    if key[0] in user_channels:
+        users = {k[1] for k in current if k[0] in user_channels}
         if key[1] not in users and len(users) >= WS_MAX_USERS:
             return f"Cannot track more than {WS_MAX_USERS} total users."
     return None
