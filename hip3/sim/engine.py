@@ -22,6 +22,13 @@ Rules it enforces, as the venue does:
   cap, duplicate cloids; price-time priority matching with self-trade prevention (the
   resting order is cancelled), fills for both sides with one ``tid``, fees, closed pnl.
 
+Spot: each pair of ``config.spot`` is a market named as on the venue (``PURR/USDC`` for the
+first, ``@<index>`` after) with asset id 10000 + index. Spot orders spend tokens of the
+user's spot wallet (``spotClearinghouseState``): resting ones hold what they would spend,
+fills move base and USDC, and the fee is taken from what is received (``feeToken``).
+Spot has no positions, leverage, triggers or reduce-only; spot prices may carry
+``8 - szDecimals`` decimals. USDC reaches the spot wallet by :meth:`SimExchange.credit_spot`.
+
 A synthetic liquidity provider (address :data:`LP_ADDRESS`) quotes a grid around the
 oracle every tick. It is an ordinary account for positions (all positions sum to zero,
 the LP included) but its fills and order updates are not streamed.
@@ -70,7 +77,7 @@ from hip3.sim._engine_wire import (
 from hip3.sim._history import MarketHistory, Trade, candles
 from hip3.sim.accounts import Account, DexAccount, NonceSet, usd
 from hip3.sim.book import Order
-from hip3.sim.config import SimBadRequest, SimConfig
+from hip3.sim.config import SimBadRequest, SimConfig, SimMarket, spot_pair_name
 from hip3.sim.market import MarketState, valid_price
 from hip3.types import wire_decimal
 
@@ -93,6 +100,7 @@ _USER_SIGNED = frozenset({"usdSend", "withdraw3", "approveAgent", "approveBuilde
 _BOOK_DEPTH = 20
 _FILLS_LIMIT = 2000
 _FUNDING_LIMIT = 500
+_SPOT_ASSET_BASE = 10_000  # a spot pair's asset id is 10000 + its spotMeta index
 _RECENT_TRADES = 10  # recentTrades: the last few trades only, newest first
 _FUNDING_HISTORY = 10_000
 _BATCHED = frozenset({"cancel", "cancelByCloid", "batchModify"})
@@ -148,6 +156,7 @@ class SimExchange:
         self.config = config
         self._clock = clock
         self._rng = random.Random(config.seed)
+        self._spot_rng = random.Random(f"spot-{config.seed}")
         self._markets: dict[str, MarketState] = {}
         self._by_asset: dict[int, MarketState] = {}
         self._dex_markets: dict[str, list[MarketState]] = {}
@@ -166,8 +175,18 @@ class SimExchange:
                     not spec.only_isolated,
                     min(_DEFAULT_LEVERAGE, spec.max_leverage),
                 )
-        self._history: dict[str, MarketHistory] = {coin: MarketHistory() for coin in self._markets}
+        self._spot_markets: list[MarketState] = []
+        self._spot_base: dict[str, str] = {}  # spot coin -> its base token
+        for index, pair in enumerate(config.spot):
+            name = spot_pair_name(index, pair)
+            spot_spec = SimMarket(name, pair.sz_decimals, 1, pair.start_price, pair.volatility)
+            market = MarketState(spot_spec, "", _SPOT_ASSET_BASE + index, spot=True)
+            self._spot_markets.append(market)
+            self._spot_base[name] = pair.base
+            self._markets[name] = market
+            self._by_asset[market.asset] = market
         self._accounts: dict[str, Account] = {}
+        self._history: dict[str, MarketHistory] = {coin: MarketHistory() for coin in self._markets}
         self._agents: dict[str, tuple[str, str, int | None]] = {}  # agent -> master, name, until
         self._vault_leaders: dict[str, str] = {}
         self._nonces: dict[str, NonceSet] = {}
@@ -213,6 +232,14 @@ class SimExchange:
             raise SimBadRequest(f"dex: unknown dex {dex!r}")
         account = self._account(address.lower(), create=True)
         self._dex_account(account, dex).balance += Decimal(amount)
+
+    def credit_spot(self, address: str, token: str, amount: Decimal) -> None:
+        """Add ``amount`` of spot ``token`` (``"USDC"`` or a pair's base) to ``address``."""
+        if not is_address(address):
+            raise SimBadRequest(f"address: expected 0x + 40 hex digits, got {address!r}")
+        if token != "USDC" and token not in self._spot_base.values():
+            raise SimBadRequest(f"token: unknown spot token {token!r}")
+        self._account(address.lower(), create=True).move_spot(token, Decimal(amount))
 
     def set_oracle(self, coin: str, px: Decimal) -> None:
         """Move ``coin``'s oracle (and so its mark) to ``px`` for tests and demos; the next
@@ -450,27 +477,46 @@ class SimExchange:
         return answer
 
     def _info_spot_meta(self, request: Mapping[str, Any]) -> Json:
-        # The official SDK's Info() asks for spotMeta at start-up; the simulator has no spot.
-        return {
-            "tokens": [
+        tokens = [_token_entry("USDC", 8, 8, 0)]
+        universe = []
+        for index, pair in enumerate(self.config.spot):
+            tokens.append(_token_entry(pair.base, pair.sz_decimals, pair.wei_decimals, index + 1))
+            universe.append(
                 {
-                    "name": "USDC",
-                    "szDecimals": 8,
-                    "weiDecimals": 8,
-                    "index": 0,
-                    "tokenId": "0x6d1e7cde53ba9467b783cb7c530ce054",
-                    "isCanonical": True,
-                    "evmContract": None,
-                    "fullName": None,
+                    "tokens": [index + 1, 0],
+                    "name": spot_pair_name(index, pair),
+                    "index": index,
+                    "isCanonical": index == 0,
                 }
-            ],
-            "universe": [],
-        }
+            )
+        return {"universe": universe, "tokens": tokens}
 
     def _info_spot_meta_and_ctxs(self, request: Mapping[str, Any]) -> Json:
         # One context per spot pair of spotMeta's universe, in the same order (none today).
         meta = self._info_spot_meta(request)
-        return [meta, [None for _pair in meta["universe"]]]
+        ctxs = []
+        for market in self._spot_markets:
+            bid, ask = market.book.best_bid(), market.book.best_ask()
+            held = sum(
+                (
+                    account.spot.get(self._spot_base[market.coin], _ZERO)
+                    for account in self._accounts.values()
+                ),
+                _ZERO,
+            )
+            ctxs.append(
+                {
+                    "prevDayPx": wire_decimal(market.prev_day_px),
+                    "dayNtlVlm": wire_decimal(market.day_ntl_vlm),
+                    "markPx": wire_decimal(market.oracle),
+                    "midPx": wire_decimal(market.mid()) if bid and ask else None,
+                    "circulatingSupply": wire_decimal(held),
+                    "coin": market.coin,
+                    "totalSupply": wire_decimal(held),
+                    "dayBaseVlm": wire_decimal(market.day_base_vlm),
+                }
+            )
+        return [meta, ctxs]
 
     def _req_coin(self, request: Mapping[str, Any], key: str = "coin") -> MarketState:
         coin = request.get(key)
@@ -512,7 +558,8 @@ class SimExchange:
 
     def _info_all_mids(self, request: Mapping[str, Any]) -> Json:
         dex = self._req_dex(request)
-        return {m.coin: wire_decimal(m.mid()) for m in self._dex_markets[dex]}
+        markets = self._dex_markets[dex] + (self._spot_markets if dex == "" else [])
+        return {m.coin: wire_decimal(m.mid()) for m in markets}
 
     def _info_l2_book(self, request: Mapping[str, Any]) -> Json:
         coin = request.get("coin")
@@ -559,8 +606,27 @@ class SimExchange:
         )
 
     def _info_spot_clearinghouse(self, request: Mapping[str, Any]) -> Json:
-        self._req_user(request)
-        return {"balances": []}
+        account = self._req_user(request)
+        self._observe_time()
+        indexes = {"USDC": 0} | {pair.base: i + 1 for i, pair in enumerate(self.config.spot)}
+        balances = []
+        for token, index in indexes.items():
+            total = account.spot.get(token, _ZERO)
+            hold = account.spot_hold.get(token, _ZERO)
+            if total == 0 and hold == 0 and token != "USDC":
+                continue
+            if token == "USDC" and total == 0 and len(account.spot) == 0:
+                continue  # an account that never touched spot lists nothing
+            balances.append(
+                {
+                    "coin": token,
+                    "token": index,
+                    "hold": wire_decimal(hold),
+                    "total": wire_decimal(total),
+                    "entryNtl": wire_decimal(account.spot_entry.get(token, _ZERO)),
+                }
+            )
+        return {"balances": balances}
 
     def _open_orders_of(self, account: Account, dex: str) -> list[Order]:
         orders = [
@@ -1148,6 +1214,8 @@ class SimExchange:
         market = self._by_asset.get(asset)
         if market is None:
             reject(f"Unknown asset {asset}.")
+        if market.spot:
+            reject(f"Asset {asset} is a spot pair: it has no leverage or margin.")
         return market
 
     # -- user-signed actions --
@@ -1244,8 +1312,11 @@ class SimExchange:
 
         if spec.sz <= 0 or _decimals(spec.sz) > market.sz_decimals:
             return rejected("Order has invalid size.", "rejected")
-        if not valid_price(spec.px, market.sz_decimals):
+        if not valid_price(spec.px, market.sz_decimals, spot=market.spot):
             return rejected("Order has invalid price.", "tickRejected")
+        if market.spot and (spec.trigger is not None or spec.reduce_only):
+            # Spot has no position: nothing to reduce, nothing for a TP/SL to protect.
+            return rejected("Reduce only order would increase position.", "reduceOnlyRejected")
         if spec.trigger is not None and not valid_price(spec.trigger.px, market.sz_decimals):
             return rejected("Invalid TP/SL price.", "badTriggerPxRejected")
         if spec.cloid is not None:
@@ -1269,7 +1340,11 @@ class SimExchange:
                 f"{wire_decimal(ask) if ask is not None else ''}.",
                 "badAloPxRejected",
             )
-        if not spec.reduce_only:
+        if market.spot:
+            token, need = self._spot_cost(market, spec.is_buy, spec.px, spec.sz)
+            if account.spot_available(token) < need:
+                return rejected("Insufficient spot balance.", "insufficientSpotBalanceRejected")
+        elif not spec.reduce_only:
             added = abs(szi + (spec.sz if spec.is_buy else -spec.sz)) - abs(szi)
             _, leverage = dex_account.leverage_of(market.coin, self._default_leverage[market.coin])
             if added > 0 and added * reference_px / leverage > dex_account.available(
@@ -1392,6 +1467,10 @@ class SimExchange:
             self._accounts[order.user].open_orders[order.oid] = order
             if order.is_lp:
                 market.lp_orders.append(order)
+            elif market.spot:
+                self._accounts[order.user].hold_spot(
+                    *self._spot_cost(market, order.is_buy, order.limit_px, order.sz)
+                )
             elif not order.reduce_only:
                 taker_dex.reserve(market.coin, order.sz * order.limit_px)
             self._set_status(order, "open", now)
@@ -1414,6 +1493,12 @@ class SimExchange:
         notional = px * qty
         for order, crossed in ((taker, True), (maker, False)):
             account = self._accounts[order.user]
+            if market.spot:
+                if not order.is_lp:
+                    self._spot_fill(market, account, order, crossed, px, qty, now, taker_hash, tid)
+                else:
+                    order.sz -= qty
+                continue
             dex_account = self._dex_account(account, market.dex)
             fee = notional * (self.config.taker_fee if crossed else self.config.maker_fee)
             builder_fee = _ZERO
@@ -1463,6 +1548,70 @@ class SimExchange:
         self._history[market.coin].trades.append(trade)
         self._emit("trades", market.coin, trade.wire())
 
+    def _spot_cost(
+        self, market: MarketState, is_buy: bool, px: Decimal, sz: Decimal
+    ) -> tuple[str, Decimal]:
+        """What an order of ``sz`` at ``px`` spends: USDC to buy, the base token to sell."""
+        return ("USDC", px * sz) if is_buy else (self._spot_base[market.coin], sz)
+
+    def _spot_fill(
+        self,
+        market: MarketState,
+        account: Account,
+        order: Order,
+        crossed: bool,
+        px: Decimal,
+        qty: Decimal,
+        now: int,
+        taker_hash: str,
+        tid: int,
+    ) -> None:
+        """Move the tokens of one side of a spot trade; the fee is paid in what is received."""
+        base = self._spot_base[market.coin]
+        notional = px * qty
+        rate = self.config.taker_fee if crossed else self.config.maker_fee
+        start = account.spot.get(base, _ZERO)
+        if not crossed:  # a resting order's hold shrinks by what traded
+            token, traded = self._spot_cost(market, order.is_buy, order.limit_px, qty)
+            account.hold_spot(token, -traded)
+        if order.is_buy:
+            fee = (qty * rate).quantize(Decimal(1).scaleb(-8), rounding=ROUND_DOWN)
+            account.move_spot("USDC", -notional)
+            account.move_spot(base, qty - fee)
+            account.spot_entry[base] = account.spot_entry.get(base, _ZERO) + usd(notional)
+            fee_token = base
+        else:
+            fee = usd(notional * rate)
+            entry = account.spot_entry.get(base, _ZERO)
+            if start > 0:
+                account.spot_entry[base] = usd(entry * max(_ZERO, start - qty) / start)
+            account.move_spot(base, -qty)
+            account.move_spot("USDC", notional - fee)
+            fee_token = "USDC"
+        order.sz -= qty
+        account.cum_volume += notional
+        fill: dict[str, Any] = {
+            "coin": market.coin,
+            "px": wire_decimal(px),
+            "sz": wire_decimal(qty),
+            "side": order.side,
+            "time": now,
+            "startPosition": wire_decimal(start),
+            "dir": "Buy" if order.is_buy else "Sell",
+            "closedPnl": "0",
+            "hash": taker_hash,
+            "oid": order.oid,
+            "crossed": crossed,
+            "fee": wire_decimal(fee),
+            "tid": tid,
+            "feeToken": fee_token,
+        }
+        if order.cloid is not None:
+            fill["cloid"] = order.cloid
+        account.add_fill(fill)
+        self._user_fills += 1
+        self._emit("userFills", order.user, fill)
+
     def _cancel(self, order: Order, status: str, now: int) -> None:
         """Take an open order off the book (or the trigger list) with a terminal status."""
         market = self._markets[order.coin]
@@ -1472,7 +1621,10 @@ class SimExchange:
             del market.triggers[order.oid]
         else:
             market.book.remove(order)
-            if not order.reduce_only and not order.is_lp:
+            if market.spot and not order.is_lp:
+                token, held = self._spot_cost(market, order.is_buy, order.limit_px, order.sz)
+                account.hold_spot(token, -held)
+            elif not order.reduce_only and not order.is_lp:
                 self._dex_account(account, market.dex).reserve(
                     market.coin, -order.sz * order.limit_px
                 )
@@ -1508,7 +1660,8 @@ class SimExchange:
         elapsed = now - self._last_tick
         self._last_tick = now
         for market in self._markets.values():
-            market.walk(self._rng, elapsed)
+            # Spot prices draw from their own generator: adding pairs leaves perp paths alone.
+            market.walk(self._spot_rng if market.spot else self._rng, elapsed)
         for market in self._markets.values():
             self._refresh_lp(market, now)
         for market in self._markets.values():
@@ -1587,6 +1740,8 @@ class SimExchange:
         """Funding for every open position at the oracle price (``userEvents`` ``funding``)."""
         rate = self.config.funding_rate
         for coin, history in self._history.items():
+            if self._markets[coin].spot:
+                continue
             # No separate mark price, so no premium (as in the asset contexts).
             history.fundings.append(
                 {"coin": coin, "fundingRate": wire_decimal(rate), "premium": "0.0", "time": at}
@@ -1629,6 +1784,20 @@ class SimExchange:
 # ---------------------------------------------------------------------------
 # Wire shapes
 # ---------------------------------------------------------------------------
+
+
+def _token_entry(name: str, sz_decimals: int, wei_decimals: int, index: int) -> dict[str, Any]:
+    """A ``spotMeta`` token; its id is derived from its name, so it is stable across runs."""
+    return {
+        "name": name,
+        "szDecimals": sz_decimals,
+        "weiDecimals": wei_decimals,
+        "index": index,
+        "tokenId": "0x" + keccak256(name.encode()).hex()[:32],
+        "isCanonical": True,
+        "evmContract": None,
+        "fullName": None,
+    }
 
 
 def _decimals(value: Decimal) -> int:

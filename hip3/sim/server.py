@@ -134,6 +134,7 @@ class SimServer:
         )
         self._dexes = {dex.name for dex in self.config.dexes}
         self._coins = {market.name for market in self.config.markets()}
+        self._coins.update(self.config.spot_coins())
         self._coin_dex = {
             market.name: dex.name for dex in self.config.dexes for market in dex.markets
         }
@@ -151,6 +152,10 @@ class SimServer:
     def credit(self, address: str, usd: Decimal, dex: str = "") -> None:
         """Add ``usd`` to ``address``'s balance on ``dex`` (creating the account when needed)."""
         self.exchange.credit(address, usd, dex)
+
+    def credit_spot(self, address: str, token: str, amount: Decimal) -> None:
+        """Add ``amount`` of spot ``token`` (``USDC`` or a pair's base) to ``address``."""
+        self.exchange.credit_spot(address, token, amount)
 
     async def serve(self, *, task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED) -> None:
         """Listen, tick and serve until cancelled; ``task_status.started(self.url)``."""
@@ -403,7 +408,24 @@ class SimServer:
             except SimBadRequest as exc:
                 return HttpResponse.text(422, f"admin credit: {exc}")
             return HttpResponse(200, b'{"status":"ok"}')
-        return HttpResponse.text(422, 'admin: type must be "truth" or "credit"')
+        if kind == "spotCredit":
+            user, token, raw_amount = body.get("user"), body.get("token"), body.get("amount")
+            if not isinstance(user, str) or not _ADDRESS.fullmatch(user):
+                return HttpResponse.text(422, "admin spotCredit: user must be an address")
+            try:
+                amount = Decimal(str(raw_amount))
+            except InvalidOperation:
+                amount = Decimal("NaN")
+            if not amount.is_finite() or not isinstance(token, str):
+                return HttpResponse.text(
+                    422, "admin spotCredit: amount must be a decimal, token a name"
+                )
+            try:
+                self.credit_spot(user, token, amount)
+            except SimBadRequest as exc:
+                return HttpResponse.text(422, f"admin spotCredit: {exc}")
+            return HttpResponse(200, b'{"status":"ok"}')
+        return HttpResponse.text(422, 'admin: type must be "truth", "credit" or "spotCredit"')
 
     # -- websocket requests ----------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from eth_account import Account
 from hip3.sim.config import SimConfig
 from tests.sim.conftest import ThreadedSimulator
 
-__all__ = ["KEY", "ConformanceVenue", "ThreadedSimulator", "eventually", "fund"]
+__all__ = ["KEY", "ConformanceVenue", "ThreadedSimulator", "eventually", "fund", "fund_spot"]
 
 KEY = "0x" + "5a" * 32  # a throwaway key: the simulator knows it only once it is funded
 DEPOSIT = Decimal(1_000_000)
@@ -48,6 +48,11 @@ def fund(sim: ThreadedSimulator, address: str, usd: Decimal = DEPOSIT, dex: str 
     sim.call(lambda: sim.server.credit(address, usd, dex))
 
 
+def fund_spot(sim: ThreadedSimulator, address: str, token: str, amount: Decimal) -> None:
+    """Put ``amount`` of spot ``token`` in ``address``'s spot wallet."""
+    sim.call(lambda: sim.server.credit_spot(address, token, amount))
+
+
 @pytest.fixture(scope="module")
 def venue() -> Iterator[ConformanceVenue]:
     """A simulator (seeded, the default dexes) with one funded trader and no other accounts.
@@ -59,6 +64,7 @@ def venue() -> Iterator[ConformanceVenue]:
         address: str = Account.from_key(KEY).address
         for dex in config.dexes:  # each perp dex holds its own collateral
             fund(sim, address, dex=dex.name)
+        fund_spot(sim, address, "USDC", DEPOSIT)
         yield ConformanceVenue(sim=sim, key=KEY, address=address)
 
 

@@ -170,6 +170,20 @@ def test_hip3_market_order(rest: Any) -> None:
     assert [p["symbol"] for p in rest.fetch_positions([TSLA])] == [TSLA]
 
 
+def test_spot_markets_balance_and_order(rest: Any) -> None:
+    markets = rest.load_markets()
+    assert markets["PURR/USDC"]["spot"] and markets["HYPE/USDC"]["spot"]
+    assert markets["HYPE/USDC"]["id"] == "@1"
+    ask = rest.fetch_order_book("HYPE/USDC")["asks"][0][0]
+    order = rest.create_order("HYPE/USDC", "market", "buy", 2, ask)
+    assert order["info"]["filled"]["totalSz"] == "2"
+    balance = rest.fetch_balance({"type": "spot"})
+    assert balance["HYPE"]["total"] == pytest.approx(2 - 2 * 0.00045)
+    assert balance["USDC"]["total"] < 1_000_000
+    trades = rest.fetch_my_trades("HYPE/USDC")
+    assert trades and all(t["symbol"] == "HYPE/USDC" for t in trades)
+
+
 # -- websockets (ccxt.pro) ---------------------------------------------------------------------
 
 
