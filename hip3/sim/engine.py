@@ -46,6 +46,7 @@ fills, ``positionTpsl`` and priority fees are refused; a new account (any signer
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Mapping
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -100,6 +101,8 @@ _USER_SIGNED = frozenset({"usdSend", "withdraw3", "approveAgent", "approveBuilde
 _BOOK_DEPTH = 20
 _FILLS_LIMIT = 2000
 _FUNDING_LIMIT = 500
+_OI_CAP = Decimal(1_000_000_000)  # USD open interest a HIP-3 market may reach
+_DEX_TRANSFER_CAP = Decimal(100_000_000)
 _SPOT_ASSET_BASE = 10_000  # a spot pair's asset id is 10000 + its spotMeta index
 _RECENT_TRADES = 10  # recentTrades: the last few trades only, newest first
 _FUNDING_HISTORY = 10_000
@@ -189,6 +192,7 @@ class SimExchange:
         self._history: dict[str, MarketHistory] = {coin: MarketHistory() for coin in self._markets}
         self._agents: dict[str, tuple[str, str, int | None]] = {}  # agent -> master, name, until
         self._vault_leaders: dict[str, str] = {}
+        self._sub_accounts: dict[str, str] = {}  # sub-account address -> its name
         self._nonces: dict[str, NonceSet] = {}
         self._schedules: dict[str, int] = {}  # user -> scheduled cancel time
         self._builder_approvals: dict[tuple[str, str], str] = {}
@@ -470,7 +474,7 @@ class SimExchange:
                     "deployer": dex.deployer,
                     "oracleUpdater": None,
                     "feeRecipient": None,
-                    "assetToStreamingOiCap": [[coin, "1000000000.0"] for coin in coins],
+                    "assetToStreamingOiCap": [[coin, _cap_wire(_OI_CAP)] for coin in coins],
                     "assetToFundingMultiplier": [[coin, "1.0"] for coin in coins],
                 }
             )
@@ -555,6 +559,189 @@ class SimExchange:
         assert start is not None
         history = self._history[market.coin]
         return history.fundings_between(start, now if end is None else end, _FUNDING_LIMIT)
+
+    # -- venue, fees, roles (computed from the engine's state) --
+
+    def _info_exchange_status(self, request: Mapping[str, Any]) -> Json:
+        return {"time": self._observe_time(), "specialStatuses": None}
+
+    def _info_all_perp_metas(self, request: Mapping[str, Any]) -> Json:
+        return [self._info_meta_and_ctxs({"dex": dex}) for dex in self._dex_names]
+
+    def _info_perp_dex_limits(self, request: Mapping[str, Any]) -> Json:
+        dex = self._req_dex(request)
+        if dex == "":
+            raise SimBadRequest("dex: perpDexLimits needs a HIP-3 dex name, not the main dex")
+        coins = [market.coin for market in self._dex_markets[dex]]
+        return {
+            "totalOiCap": _cap_wire(_OI_CAP * len(coins)),
+            "oiSzCapPerPerp": _cap_wire(_OI_CAP),
+            "maxTransferNtl": _cap_wire(_DEX_TRANSFER_CAP),
+            "coinToOiCap": [[coin, _cap_wire(_OI_CAP)] for coin in coins],
+        }
+
+    def _info_perps_at_oi_cap(self, request: Mapping[str, Any]) -> Json:
+        dex = self._req_dex(request)
+        return [
+            market.coin
+            for market in self._dex_markets[dex]
+            if self._open_interest(market) * market.oracle >= _OI_CAP
+        ]
+
+    def _info_predicted_fundings(self, request: Mapping[str, Any]) -> Json:
+        now = self._observe_time()
+        interval = self.config.funding_interval_ms
+        upcoming = (now // interval + 1) * interval
+        hours = max(1, interval // 3_600_000)
+        return [
+            [
+                market.coin,
+                [
+                    [
+                        "HlPerp",
+                        {
+                            "fundingRate": wire_decimal(self.config.funding_rate),
+                            "nextFundingTime": upcoming,
+                            "fundingIntervalHours": hours,
+                        },
+                    ]
+                ],
+            ]
+            for market in self._dex_markets[""]  # only the first perp dex (api doc §1.1)
+        ]
+
+    def _info_user_fees(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        now = self._observe_time()
+        days: dict[int, list[Decimal]] = {}
+        first_day = now // _DAY_MS - 14
+        for fill in account.fills:
+            day = fill["time"] // _DAY_MS
+            if day >= first_day:
+                volume = days.setdefault(day, [_ZERO, _ZERO])
+                volume[0 if fill["crossed"] else 1] += Decimal(fill["px"]) * Decimal(fill["sz"])
+        daily = [
+            {
+                "date": time.strftime("%Y-%m-%d", time.gmtime(day * _DAY_MS // 1000)),
+                "userCross": wire_decimal(usd(cross)),
+                "userAdd": wire_decimal(usd(add)),
+                "exchange": wire_decimal(usd(cross + add)),
+            }
+            for day, (cross, add) in sorted(days.items())
+        ]
+        taker, maker = wire_decimal(self.config.taker_fee), wire_decimal(self.config.maker_fee)
+        return {
+            "dailyUserVlm": daily,
+            "feeSchedule": {
+                "cross": taker,
+                "add": maker,
+                "spotCross": taker,
+                "spotAdd": maker,
+                "tiers": {"vip": [], "mm": []},
+                "referralDiscount": "0.0",
+                "stakingDiscountTiers": [],
+            },
+            "userCrossRate": taker,
+            "userAddRate": maker,
+            "userSpotCrossRate": taker,
+            "userSpotAddRate": maker,
+            "activeReferralDiscount": "0.0",
+            "trial": None,
+            "feeTrialReward": "0.0",
+            "nextTrialAvailableTimestamp": None,
+            "stakingLink": None,
+            "activeStakingDiscount": {"bpsOfMaxSupply": "0.0", "discount": "0.0"},
+        }
+
+    def _info_max_builder_fee(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        builder = request.get("builder")
+        if not is_address(builder):
+            raise SimBadRequest("builder: expected an address (0x + 40 hex digits)")
+        assert isinstance(builder, str)
+        approved = self._builder_approvals.get((account.address, builder.lower()))
+        if approved is None:
+            return 0
+        # "0.01%" approves 1 bp: the answer is in tenths of a basis point.
+        return int(Decimal(approved.rstrip("%")) * 1000)
+
+    def _info_active_asset_data(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        market = self._req_coin(request)
+        if market.spot:
+            raise SimBadRequest(
+                f"coin: {market.coin!r} is a spot pair; activeAssetData is perps only"
+            )
+        self._observe_time()
+        coin = market.coin
+        if account.address in self._accounts:
+            dex_account = self._dex_account(account, market.dex)
+        else:
+            dex_account = DexAccount(_ZERO)
+        is_cross, leverage = dex_account.leverage_of(coin, self._default_leverage[coin])
+        free = max(_ZERO, dex_account.available(self._marks(), self._default_leverage))
+        mark = market.oracle
+        szi = dex_account.szi(coin)
+        to_trade = []
+        sizes = []
+        for is_buy in (True, False):
+            closable = max(_ZERO, -szi if is_buy else szi)
+            notional = usd(free * leverage + closable * mark)
+            to_trade.append(wire_decimal(notional))
+            sizes.append(wire_decimal((notional / mark).quantize(market.lot, rounding=ROUND_DOWN)))
+        return {
+            "user": account.address,
+            "coin": coin,
+            "leverage": {"type": "cross", "value": leverage}
+            if is_cross
+            else {"type": "isolated", "value": leverage, "rawUsd": wire_decimal(usd(-szi * mark))},
+            "maxTradeSzs": sizes,
+            "availableToTrade": to_trade,
+            "markPx": wire_decimal(mark),
+        }
+
+    def _info_sub_accounts(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        now = self._observe_time()
+        subs = [
+            (address, name)
+            for address, name in self._sub_accounts.items()
+            if self._vault_leaders.get(address) == account.address
+        ]
+        if not subs:
+            return None  # the venue answers null for an address without sub-accounts
+        return [
+            {
+                "name": name,
+                "subAccountUser": address,
+                "master": account.address,
+                "clearinghouseState": self._clearinghouse_state(self._accounts[address], "", now),
+                "spotState": self._info_spot_clearinghouse({"user": address}),
+            }
+            for address, name in subs
+        ]
+
+    def _info_user_role(self, request: Mapping[str, Any]) -> Json:
+        user = request.get("user")
+        if not is_address(user):
+            raise SimBadRequest("user: expected an address (0x + 40 hex digits)")
+        assert isinstance(user, str)
+        address = user.lower()
+        now = self._observe_time()
+        master = self._agent_master(address, now)
+        if master is not None:
+            return {"role": "agent", "data": {"user": master}}
+        if address in self._sub_accounts:
+            return {"role": "subAccount", "data": {"master": self._vault_leaders[address]}}
+        if address in self._vault_leaders:
+            return {"role": "vault"}
+        if address in self._accounts and address != LP_ADDRESS:
+            return {"role": "user"}
+        return {"role": "missing"}
+
+    def _info_user_abstraction(self, request: Mapping[str, Any]) -> Json:
+        self._req_user(request)
+        return "default"  # perp and spot balances apart: the only mode the simulator keeps
 
     def _info_all_mids(self, request: Mapping[str, Any]) -> Json:
         dex = self._req_dex(request)
@@ -1202,7 +1389,9 @@ class SimExchange:
     def _apply_create_sub_account(self, context: _Context, name: Any) -> dict[str, Any]:
         if context.user in self._vault_leaders:
             reject("Sub-accounts cannot create sub-accounts.")
-        return {"type": "createSubAccount", "data": self._make_vault(context.user, name)}
+        sub_account = self._make_vault(context.user, name)
+        self._sub_accounts[sub_account] = name
+        return {"type": "createSubAccount", "data": sub_account}
 
     def _parse_noop(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         return None, {"type": "noop"}
@@ -1786,6 +1975,12 @@ class SimExchange:
 # ---------------------------------------------------------------------------
 
 
+def _cap_wire(value: Decimal) -> str:
+    """A cap as the venue writes it (``"1000000000.0"``: always one decimal at least)."""
+    text = wire_decimal(value)
+    return text if "." in text else text + ".0"
+
+
 def _token_entry(name: str, sz_decimals: int, wei_decimals: int, index: int) -> dict[str, Any]:
     """A ``spotMeta`` token; its id is derived from its name, so it is stable across runs."""
     return {
@@ -1827,6 +2022,17 @@ _INFO_HANDLERS: dict[str, _InfoHandler] = {
     "candleSnapshot": SimExchange._info_candle_snapshot,
     "recentTrades": SimExchange._info_recent_trades,
     "fundingHistory": SimExchange._info_funding_history,
+    "exchangeStatus": SimExchange._info_exchange_status,
+    "allPerpMetas": SimExchange._info_all_perp_metas,
+    "perpDexLimits": SimExchange._info_perp_dex_limits,
+    "perpsAtOpenInterestCap": SimExchange._info_perps_at_oi_cap,
+    "predictedFundings": SimExchange._info_predicted_fundings,
+    "userFees": SimExchange._info_user_fees,
+    "maxBuilderFee": SimExchange._info_max_builder_fee,
+    "activeAssetData": SimExchange._info_active_asset_data,
+    "subAccounts": SimExchange._info_sub_accounts,
+    "userRole": SimExchange._info_user_role,
+    "userAbstraction": SimExchange._info_user_abstraction,
     "allMids": SimExchange._info_all_mids,
     "l2Book": SimExchange._info_l2_book,
     "clearinghouseState": SimExchange._info_clearinghouse,
