@@ -238,6 +238,7 @@ class Account:
         "fill_times",
         "fills",
         "fundings",
+        "ledger",
         "n_actions",
         "open_orders",
         "orders",
@@ -258,6 +259,7 @@ class Account:
         self.fills: list[dict[str, Any]] = []  # wire fills, oldest first
         self.fill_times: list[int] = []
         self.fundings: list[dict[str, Any]] = []  # userFunding entries, oldest first
+        self.ledger: list[dict[str, Any]] = []  # non-funding ledger updates, oldest first
         self.scheduled_cancel: int | None = None
         self.schedule_triggers: dict[int, int] = {}  # UTC day -> triggers (max 10 a day)
         self.cum_volume = _ZERO

@@ -236,6 +236,9 @@ class SimExchange:
             raise SimBadRequest(f"dex: unknown dex {dex!r}")
         account = self._account(address.lower(), create=True)
         self._dex_account(account, dex).balance += Decimal(amount)
+        now = self._observe_time()
+        self._ledger(account, now, {"type": "deposit", "usdc": wire_decimal(Decimal(amount))})
+        self._flush()
 
     def credit_spot(self, address: str, token: str, amount: Decimal) -> None:
         """Add ``amount`` of spot ``token`` (``"USDC"`` or a pair's base) to ``address``."""
@@ -347,6 +350,11 @@ class SimExchange:
                 events.append(SimEvent("userEvents", key, {"fills": items}))
             elif channel == "userEvents":  # one message per non-fill event (funding)
                 events.extend(SimEvent(channel, key, item) for item in items)
+            elif channel == "userFundings":
+                events.append(SimEvent(channel, key, {"user": key, "fundings": items}))
+            elif channel == "userNonFundingLedgerUpdates":
+                data = {"user": key, "nonFundingLedgerUpdates": items}
+                events.append(SimEvent(channel, key, data))
             else:
                 events.append(SimEvent(channel, key, items))
         for event in events:
@@ -890,6 +898,15 @@ class SimExchange:
         window = [f for f in account.fundings if start <= f["time"] <= end]
         return window[:_FUNDING_LIMIT]  # time-range answers hold at most 500 (api doc §1.12)
 
+    def _info_user_ledger(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        start = self._req_time(request, "startTime", optional=False)
+        end = self._req_time(request, "endTime", optional=True)
+        now = self._observe_time()
+        assert start is not None
+        end = now if end is None else end
+        return [e for e in account.ledger if start <= e["time"] <= end][:_FUNDING_LIMIT]
+
     def _info_user_rate_limit(self, request: Mapping[str, Any]) -> Json:
         account = self._req_user(request)
         return {
@@ -1420,6 +1437,15 @@ class SimExchange:
         self._withdraw_from(context.user, amount)
         target = self._account(destination.lower(), create=True)
         self._dex_account(target, "").balance += amount
+        delta = {
+            "type": "internalTransfer",
+            "usdc": wire_decimal(amount),
+            "user": context.user,
+            "destination": target.address,
+            "fee": "0.0",
+        }
+        self._ledger(self._accounts[context.user], context.now, delta)
+        self._ledger(target, context.now, delta)
         return {"type": "default"}
 
     def _apply_withdraw(self, context: _Context, action: Mapping[str, Any]) -> dict[str, Any]:
@@ -1430,7 +1456,26 @@ class SimExchange:
         if amount <= 0:
             reject("Invalid action: amount: must be positive")
         self._withdraw_from(context.user, amount)
+        delta = {
+            "type": "withdraw",
+            "usdc": wire_decimal(amount),
+            "nonce": context.now,
+            "fee": "1.0",
+        }
+        self._ledger(self._accounts[context.user], context.now, delta)
         return {"type": "default"}
+
+    def _ledger(self, account: Account, now: int, delta: dict[str, Any]) -> None:
+        """Record (and stream) one non-funding ledger update of ``account``."""
+        entry = {
+            "time": now,
+            "hash": tx_hash(delta["type"], len(account.ledger), now),
+            "delta": delta,
+        }
+        account.ledger.append(entry)
+        if len(account.ledger) > 2 * _FUNDING_HISTORY:
+            del account.ledger[:-_FUNDING_HISTORY]
+        self._emit("userNonFundingLedgerUpdates", account.address, entry)
 
     def _withdraw_from(self, user: str, amount: Decimal) -> None:
         dex_account = self._dex_account(self._accounts[user], "")
@@ -1958,6 +2003,7 @@ class SimExchange:
                         del account.fundings[:-_FUNDING_HISTORY]
                     event = {key: value for key, value in delta.items() if key != "type"}
                     self._emit("userEvents", account.address, {"funding": {"time": at, **event}})
+                    self._emit("userFundings", account.address, {"time": at, **event})
 
     def _run_schedules(self, now: int) -> None:
         due = [user for user, at in self._schedules.items() if at <= now]
@@ -2045,6 +2091,7 @@ _INFO_HANDLERS: dict[str, _InfoHandler] = {
     "historicalOrders": SimExchange._info_historical_orders,
     "userRateLimit": SimExchange._info_user_rate_limit,
     "userFunding": SimExchange._info_user_funding,
+    "userNonFundingLedgerUpdates": SimExchange._info_user_ledger,
 }
 
 _Parse = Callable[[SimExchange, Mapping[str, Any]], tuple[Any, dict[str, Any]]]

@@ -39,6 +39,7 @@ from hip3.sim._ws import CloseReason, OutKind, WsSession
 from hip3.sim.config import SimBadRequest, SimConfig
 from hip3.sim.engine import SimEvent, SimExchange
 from hip3.sim.faults import FaultInjector, HttpFault, PostFate
+from hip3.types import wire_decimal
 
 __all__ = ["SimServer", "open_simulator"]
 
@@ -52,11 +53,37 @@ WS_MAX_SUBSCRIPTIONS = 1000
 WS_MAX_USERS = 10
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
-_USER_CHANNELS = ("userFills", "orderUpdates", "userEvents")
+_USER_CHANNELS = (
+    "userFills",
+    "orderUpdates",
+    "userEvents",
+    "userFundings",
+    "userNonFundingLedgerUpdates",
+)
+# User channels whose first message is a snapshot of the history: (info request, data key).
+_SNAPSHOTS = {
+    "userFundings": ("userFunding", "fundings"),
+    "userNonFundingLedgerUpdates": ("userNonFundingLedgerUpdates", "nonFundingLedgerUpdates"),
+}
 # Channels whose every message is a complete current view, computed from the engine's state:
 # sent on subscribe and then after each tick in which the view changed (§4.3).
-_STATE_CHANNELS = ("activeAssetCtx", "bbo", "candle", "clearinghouseState", "openOrders")
-_USER_STATE_CHANNELS = ("clearinghouseState", "openOrders")
+_STATE_CHANNELS = (
+    "activeAssetCtx",
+    "activeAssetData",
+    "bbo",
+    "candle",
+    "clearinghouseState",
+    "openOrders",
+    "webData2",
+    "webData3",
+)
+_USER_STATE_CHANNELS = (
+    "activeAssetData",
+    "clearinghouseState",
+    "openOrders",
+    "webData2",
+    "webData3",
+)
 # The ws channel name of a subscription's data, where it differs from the type (§4.4).
 _DATA_CHANNEL = {"userEvents": "user"}
 
@@ -267,6 +294,18 @@ class SimServer:
                     return None
                 text = dumps({"channel": kind, "data": recent[-1]})
                 return text, text
+            if kind == "activeAssetData":
+                request = {"type": "activeAssetData", "user": key[1], "coin": key[2]}
+                text = dumps({"channel": kind, "data": self.exchange.info(request)})
+                return text, text
+            if kind in ("webData2", "webData3"):
+                data = self._web_data(kind, key[1])
+                changed = {k: v for k, v in data.items() if k != "serverTime"}
+                if kind == "webData3":
+                    changed["userState"] = {
+                        k: v for k, v in data["userState"].items() if k != "serverTime"
+                    }
+                return dumps(changed), dumps({"channel": kind, "data": data})
             user, dex = key[1], key[2]
             if kind == "clearinghouseState":
                 state = self.exchange.info({"type": "clearinghouseState", "user": user, "dex": dex})
@@ -280,6 +319,55 @@ class SimServer:
             return text, text
         except SimBadRequest:
             return None
+
+    def _web_data(self, kind: str, user: str) -> dict[str, Any]:
+        """The frontend's aggregate for ``user`` (webData2: legacy, main dex; webData3: per dex)."""
+        info = self.exchange.info
+        now = info({"type": "exchangeStatus"})["time"]
+        role = info({"type": "userRole", "user": user})["role"]
+        ledger = info({"type": "userNonFundingLedgerUpdates", "user": user, "startTime": 0})
+        cum = Decimal(0)
+        for entry in ledger:
+            delta = entry["delta"]
+            if delta["type"] == "deposit":
+                cum += Decimal(delta["usdc"])
+            elif delta["type"] == "withdraw":
+                cum -= Decimal(delta["usdc"])
+        user_state: dict[str, Any] = {
+            "agentAddress": None,
+            "agentValidUntil": None,
+            "serverTime": now,
+            "cumLedger": wire_decimal(cum),
+            "isVault": role == "vault",
+            "user": user,
+        }
+        if kind == "webData3":
+            states = []
+            for dex in self.config.dexes:
+                at_cap = info({"type": "perpsAtOpenInterestCap", "dex": dex.name})
+                states.append(
+                    {
+                        "totalVaultEquity": "0.0",
+                        "perpsAtOpenInterestCap": at_cap,
+                        "leadingVaults": [],
+                    }
+                )
+            return {"userState": user_state, "perpDexStates": states}
+        meta, ctxs = info({"type": "metaAndAssetCtxs"})
+        _spot_meta, spot_ctxs = info({"type": "spotMetaAndAssetCtxs"})
+        return {
+            **user_state,
+            "clearinghouseState": info({"type": "clearinghouseState", "user": user}),
+            "leadingVaults": [],
+            "totalVaultEquity": "0.0",
+            "openOrders": info({"type": "frontendOpenOrders", "user": user}),
+            "meta": meta,
+            "assetCtxs": ctxs,
+            "twapStates": [],
+            "spotState": info({"type": "spotClearinghouseState", "user": user}),
+            "spotAssetCtxs": spot_ctxs,
+            "perpsAtOpenInterestCap": info({"type": "perpsAtOpenInterestCap", "dex": ""}),
+        }
 
     def _market_data_text(self, key: SubKey) -> str | None:
         try:
@@ -500,6 +588,14 @@ class SimServer:
             return dumps(
                 {"channel": "userFills", "data": {"isSnapshot": True, "user": user, "fills": fills}}
             )
+        if key[0] in _SNAPSHOTS:
+            request_type, field = _SNAPSHOTS[key[0]]
+            try:
+                history = self.exchange.info({"type": request_type, "user": key[1], "startTime": 0})
+            except SimBadRequest:
+                history = []
+            data = {"isSnapshot": True, "user": key[1], field: history}
+            return dumps({"channel": key[0], "data": data})
         if key[0] in ("l2Book", "allMids"):
             return self._market_data_text(key)
         if key[0] in _STATE_CHANNELS:
@@ -547,8 +643,11 @@ class SimServer:
             user = subscription.get("user")
             if not isinstance(user, str) or not _ADDRESS.fullmatch(user):
                 return None
-            if kind in _USER_CHANNELS:
+            if kind in _USER_CHANNELS or kind in ("webData2", "webData3"):
                 return (kind, user.lower())
+            if kind == "activeAssetData":
+                coin = subscription.get("coin")
+                return (kind, user.lower(), coin) if coin in self._coin_dex else None
             dex = subscription.get("dex", "")
             return (kind, user.lower(), dex) if dex in self._dexes else None
         return None

@@ -112,3 +112,63 @@ async def test_bad_state_subscriptions_are_refused(autojump_clock: trio.testing.
             message = await recv(ws)
             assert message["channel"] == "error"
             assert message["data"].startswith("Invalid subscription")
+
+
+async def test_user_fundings_snapshot_then_each_settlement(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    config = SimConfig(seed=5, funding_interval_ms=1_000)
+    async with open_simulator(config) as sim, httpx.AsyncClient(base_url=sim.url) as http:
+        trader = Trader(sim)
+        await http.post("/exchange", json=trader.ioc_buy(0, await btc_mid(http), "0.01"))
+        async with ws_connect(sim) as ws:
+            await subscribe(ws, {"type": "userFundings", "user": USER})
+            snapshot = (await recv_channel(ws, "userFundings"))["data"]
+            assert snapshot["isSnapshot"] is True and snapshot["user"] == USER
+            live = (await recv_channel(ws, "userFundings"))["data"]
+            assert "isSnapshot" not in live
+            [funding] = live["fundings"]
+            assert funding["coin"] == "BTC" and funding["szi"] == "0.01"
+            assert funding["fundingRate"] == "0.0000125"
+            history = sim.exchange.info({"type": "userFunding", "user": USER, "startTime": 0})
+            assert history[-1]["time"] == funding["time"]
+
+
+async def test_ledger_updates_snapshot_then_deposits_and_transfers(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    async with simulator() as sim, ws_connect(sim) as ws:
+        sim.credit(USER, Decimal(250))
+        await subscribe(ws, {"type": "userNonFundingLedgerUpdates", "user": USER})
+        snapshot = (await recv_channel(ws, "userNonFundingLedgerUpdates"))["data"]
+        assert snapshot["isSnapshot"] is True
+        [deposit] = snapshot["nonFundingLedgerUpdates"]
+        assert deposit["delta"] == {"type": "deposit", "usdc": "250"}
+        sim.credit(USER, Decimal("12.5"))
+        live = (await recv_channel(ws, "userNonFundingLedgerUpdates"))["data"]
+        assert [u["delta"]["usdc"] for u in live["nonFundingLedgerUpdates"]] == ["12.5"]
+        every = sim.exchange.info(
+            {"type": "userNonFundingLedgerUpdates", "user": USER, "startTime": 0}
+        )
+        assert [u["delta"]["usdc"] for u in every] == ["250", "12.5"]
+
+
+async def test_active_asset_data_and_web_data(autojump_clock: trio.testing.MockClock) -> None:
+    async with simulator() as sim, ws_connect(sim) as ws:
+        sim.credit(USER, Decimal(1_000))
+        await subscribe(ws, {"type": "activeAssetData", "user": USER, "coin": "ETH"})
+        data = (await recv_channel(ws, "activeAssetData"))["data"]
+        expected = sim.exchange.info({"type": "activeAssetData", "user": USER, "coin": "ETH"})
+        assert data["user"] == USER and data["coin"] == "ETH"
+        assert data["leverage"] == expected["leverage"]
+        await subscribe(ws, {"type": "webData2", "user": USER})
+        web2 = (await recv_channel(ws, "webData2"))["data"]
+        assert web2["user"] == USER and web2["cumLedger"] == "1000"
+        assert [a["name"] for a in web2["meta"]["universe"]] == ["BTC", "ETH", "SOL"]
+        assert len(web2["assetCtxs"]) == 3 and web2["openOrders"] == []
+        assert web2["clearinghouseState"]["assetPositions"] == []
+        await subscribe(ws, {"type": "webData3", "user": USER})
+        web3 = (await recv_channel(ws, "webData3"))["data"]
+        assert web3["userState"]["user"] == USER and web3["userState"]["isVault"] is False
+        assert len(web3["perpDexStates"]) == 3
+        assert all(s["perpsAtOpenInterestCap"] == [] for s in web3["perpDexStates"])
