@@ -484,6 +484,12 @@ class SimExchange:
                     "feeRecipient": None,
                     "assetToStreamingOiCap": [[coin, _cap_wire(_OI_CAP)] for coin in coins],
                     "assetToFundingMultiplier": [[coin, "1.0"] for coin in coins],
+                    "subDeployers": [],
+                    "deployerFeeScale": "1.0",
+                    "lastDeployerFeeScaleChangeTime": "1970-01-01T00:00:00",
+                    "assetToFundingInterestRate": [
+                        [coin, wire_decimal(self.config.funding_rate)] for coin in coins
+                    ],
                 }
             )
         return answer
@@ -1762,6 +1768,7 @@ class SimExchange:
                 "fee": wire_decimal(fee),
                 "tid": tid,
                 "feeToken": "USDC",
+                "twapId": None,  # the venue's fills name their TWAP; none here are
             }
             if builder_fee:
                 fill["builderFee"] = wire_decimal(builder_fee)
@@ -1839,6 +1846,7 @@ class SimExchange:
             "fee": wire_decimal(fee),
             "tid": tid,
             "feeToken": fee_token,
+            "twapId": None,
         }
         if order.cloid is not None:
             fill["cloid"] = order.cloid

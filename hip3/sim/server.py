@@ -379,7 +379,9 @@ class SimServer:
                     request["mantissa"] = key[3]
                 return dumps({"channel": "l2Book", "data": self.exchange.info(request)})
             mids = self.exchange.info({"type": "allMids", "dex": key[1]})
-            return dumps({"channel": "allMids", "data": {"dex": key[1], "mids": mids}})
+            # The venue names the dex only for a HIP-3 dex: the main dex's mids come bare.
+            data = {"dex": key[1], "mids": mids} if key[1] else {"mids": mids}
+            return dumps({"channel": "allMids", "data": data})
         except SimBadRequest:
             return None
 

@@ -125,3 +125,27 @@ def test_user_role_and_sub_accounts() -> None:
     )
     assert entry["clearinghouseState"] == venue.info("clearinghouseState", user=sub)
     assert master.info("userAbstraction") == "default"
+
+
+def test_fills_and_perp_dexs_carry_every_venue_field() -> None:
+    venue = Venue()
+    maker, taker = venue.trader(0), venue.trader(1)
+    maker.order(BTC, False, "60000", "0.01")
+    taker.order(BTC, True, "60000", "0.01", tif="Ioc")
+    [fill] = taker.info("userFills")
+    assert "twapId" in fill and fill["twapId"] is None
+    dex = venue.info("perpDexs")[1]
+    assert set(dex) == {
+        "name",
+        "fullName",
+        "deployer",
+        "oracleUpdater",
+        "feeRecipient",
+        "assetToStreamingOiCap",
+        "assetToFundingMultiplier",
+        "subDeployers",
+        "deployerFeeScale",
+        "lastDeployerFeeScaleChangeTime",
+        "assetToFundingInterestRate",
+    }
+    assert dex["assetToFundingInterestRate"][0] == ["xyz:TSLA", "0.0000125"]
