@@ -104,6 +104,7 @@ _FUNDING_LIMIT = 500
 _OI_CAP = Decimal(1_000_000_000)  # USD open interest a HIP-3 market may reach
 _DEX_TRANSFER_CAP = Decimal(100_000_000)
 _SPOT_ASSET_BASE = 10_000  # a spot pair's asset id is 10000 + its spotMeta index
+_IOC_TIFS = frozenset({"Ioc", "FrontendMarket"})  # the frontend's market order is an IOC
 _RECENT_TRADES = 10  # recentTrades: the last few trades only, newest first
 _FUNDING_HISTORY = 10_000
 _BATCHED = frozenset({"cancel", "cancelByCloid", "batchModify"})
@@ -193,6 +194,7 @@ class SimExchange:
         self._agents: dict[str, tuple[str, str, int | None]] = {}  # agent -> master, name, until
         self._vault_leaders: dict[str, str] = {}
         self._sub_accounts: dict[str, str] = {}  # sub-account address -> its name
+        self._referrers: dict[str, str] = {}  # user -> the referral code it set (once)
         self._nonces: dict[str, NonceSet] = {}
         self._schedules: dict[str, int] = {}  # user -> scheduled cancel time
         self._builder_approvals: dict[tuple[str, str], str] = {}
@@ -1416,6 +1418,53 @@ class SimExchange:
         self._sub_accounts[sub_account] = name
         return {"type": "createSubAccount", "data": sub_account}
 
+    def _parse_sub_account_transfer(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        fields = Fields(action, "")
+        sub = fields.get_str("subAccountUser")
+        is_deposit = fields.get_bool("isDeposit")
+        micro = fields.get_int("usd")
+        if not is_address(sub):
+            reject("Invalid action: subAccountUser: expected an address")
+        assert micro is not None
+        if micro <= 0:
+            reject("Invalid action: usd: must be positive")
+        canonical = {
+            "type": "subAccountTransfer",
+            "subAccountUser": sub,
+            "isDeposit": is_deposit,
+            "usd": micro,
+        }
+        return (sub.lower(), is_deposit, Decimal(micro).scaleb(-6)), canonical
+
+    def _apply_sub_account_transfer(self, context: _Context, parsed: Any) -> dict[str, Any]:
+        sub, is_deposit, amount = parsed
+        if self._sub_accounts.get(sub) is None or self._vault_leaders.get(sub) != context.user:
+            reject("Invalid sub-account transfer: not a sub-account of the signer.")
+        source, target = (context.user, sub) if is_deposit else (sub, context.user)
+        self._withdraw_from(source, amount)
+        self._dex_account(self._accounts[target], "").balance += amount
+        delta = {
+            "type": "subAccountTransfer",
+            "usdc": wire_decimal(amount),
+            "user": source,
+            "destination": target,
+        }
+        self._ledger(self._accounts[source], context.now, delta)
+        self._ledger(self._accounts[target], context.now, delta)
+        return {"type": "default"}
+
+    def _parse_set_referrer(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        code = Fields(action, "").get_str("code")
+        if not code:
+            reject("Invalid action: code: expected a referral code")
+        return code, {"type": "setReferrer", "code": code}
+
+    def _apply_set_referrer(self, context: _Context, code: Any) -> dict[str, Any]:
+        if context.user in self._referrers:
+            reject("Referrer already set.")
+        self._referrers[context.user] = code
+        return {"type": "default"}
+
     def _parse_noop(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         return None, {"type": "noop"}
 
@@ -1566,7 +1615,7 @@ class SimExchange:
         reference_px = spec.trigger.px if spec.trigger is not None else spec.px
         if not spec.reduce_only and reference_px * spec.sz < _MIN_NOTIONAL:
             return rejected("Order must have minimum value of $10.", "minTradeNtlRejected")
-        if spec.tif != "Ioc" and len(account.open_orders) >= self.config.max_open_orders:
+        if spec.tif not in _IOC_TIFS and len(account.open_orders) >= self.config.max_open_orders:
             return rejected("Too many open orders.", "tooManyOpenOrdersRejected")
         dex_account = self._dex_account(account, market.dex)
         szi = dex_account.szi(market.coin)
@@ -1591,7 +1640,7 @@ class SimExchange:
                 self._marks(), self._default_leverage
             ):
                 return rejected("Insufficient margin to place order.", "perpMarginRejected")
-        if spec.tif == "Ioc" and not market.book.crosses(spec.is_buy, spec.px):
+        if spec.tif in _IOC_TIFS and not market.book.crosses(spec.is_buy, spec.px):
             return rejected(
                 "Order could not immediately match against any resting orders.",
                 "iocCancelRejected",
@@ -1700,7 +1749,7 @@ class SimExchange:
         elif order.reduce_only and _reducible(taker_dex.szi(market.coin), order.is_buy) <= 0:
             # The position is closed: the rest of a reduce-only order has nothing to reduce.
             self._set_status(order, "canceled" if filled else "reduceOnlyCanceled", now)
-        elif order.tif == "Ioc":
+        elif order.tif in _IOC_TIFS:
             self._set_status(order, "canceled" if filled else "iocCancelRejected", now)
         else:
             book.add(order)
@@ -2121,6 +2170,11 @@ _L1_HANDLERS: dict[str, tuple[_Parse, _Apply]] = {
         SimExchange._parse_create_sub_account,
         SimExchange._apply_create_sub_account,
     ),
+    "subAccountTransfer": (
+        SimExchange._parse_sub_account_transfer,
+        SimExchange._apply_sub_account_transfer,
+    ),
+    "setReferrer": (SimExchange._parse_set_referrer, SimExchange._apply_set_referrer),
     "noop": (SimExchange._parse_noop, SimExchange._apply_noop),
 }
 
