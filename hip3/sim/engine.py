@@ -250,6 +250,69 @@ class SimExchange:
             raise SimBadRequest(f"token: unknown spot token {token!r}")
         self._account(address.lower(), create=True).move_spot(token, Decimal(amount))
 
+    def halt(self, coin: str, halted: bool, *, delist: bool = False) -> None:
+        """Halt (or resume) trading of perp ``coin``, as a HIP-3 deployer's ``haltTrading``:
+        every order on it is cancelled and every position settled at the mark (fills with
+        ``dir`` "Settlement"); while halted, orders are refused and the LP does not quote.
+        ``delist`` halts for good (``isDelisted`` in meta, orders ``delistedCanceled``)."""
+        market = self._markets.get(coin)
+        if market is None or market.spot:
+            raise SimBadRequest(f"coin: unknown perp coin {coin!r}")
+        if market.delisted:
+            raise SimBadRequest(f"coin: {coin!r} is delisted")
+        now = self._observe_time()
+        if not halted:
+            if delist:
+                raise SimBadRequest("halted: a delisting cannot be resumed")
+            market.halted = False
+            self._refresh_lp(market, now)
+            self._flush()
+            return
+        market.halted = True
+        market.delisted = delist
+        status = "delistedCanceled" if delist else "canceled"
+        for order in [*market.book.orders(), *market.triggers.values()]:
+            self._cancel(order, status, now)
+        market.lp_orders.clear()
+        market.lp_mark = None
+        for account in list(self._accounts.values()):
+            self._settle_position(market, account, now)
+        self._flush()
+
+    def _settle_position(self, market: MarketState, account: Account, now: int) -> None:
+        dex_account = account.dexes.get(market.dex)
+        szi = dex_account.szi(market.coin) if dex_account is not None else _ZERO
+        if dex_account is None or szi == 0:
+            return
+        is_buy = szi < 0
+        px = market.oracle
+        leverage = dex_account.leverage_of(market.coin, self._default_leverage[market.coin])
+        result = dex_account.apply_fill(market.coin, is_buy, px, abs(szi), _ZERO, leverage)
+        if account is self._lp:
+            return
+        tid = self._next_tid
+        self._next_tid += 1
+        fill = {
+            "coin": market.coin,
+            "px": wire_decimal(px),
+            "sz": wire_decimal(abs(szi)),
+            "side": "B" if is_buy else "A",
+            "time": now,
+            "startPosition": wire_decimal(result.start_position),
+            "dir": "Settlement",
+            "closedPnl": wire_decimal(result.closed_pnl),
+            "hash": tx_hash(market.coin, 0, now),
+            "oid": 0,
+            "crossed": False,
+            "fee": "0",
+            "tid": tid,
+            "feeToken": "USDC",
+            "twapId": None,
+        }
+        account.add_fill(fill)
+        self._user_fills += 1
+        self._emit("userFills", account.address, fill)
+
     def set_oracle(self, coin: str, px: Decimal) -> None:
         """Move ``coin``'s oracle (and so its mark) to ``px`` for tests and demos; the next
         :meth:`tick` requotes the LP and fires the triggers the move crossed."""
@@ -427,6 +490,8 @@ class SimExchange:
                 "maxLeverage": spec.max_leverage,
                 "marginTableId": spec.max_leverage,
             }
+            if market.delisted:
+                entry["isDelisted"] = True
             if spec.only_isolated:
                 entry["onlyIsolated"] = True
                 entry["marginMode"] = "noCross"
@@ -1599,6 +1664,8 @@ class SimExchange:
             self._record_rejected(account, market, spec, status, now)
             return {"error": text + suffix}
 
+        if market.halted:
+            return {"error": f"Trading is halted for {market.coin}.{suffix}"}
         if spec.sz <= 0 or _decimals(spec.sz) > market.sz_decimals:
             return rejected("Order has invalid size.", "rejected")
         if not valid_price(spec.px, market.sz_decimals, spot=market.spot):
@@ -1967,6 +2034,8 @@ class SimExchange:
 
     def _refresh_lp(self, market: MarketState, now: int) -> None:
         """Requote the LP's grid around the mark; unchanged mark and untouched quotes stay."""
+        if market.halted:
+            return
         if market.lp_mark == market.oracle and all(
             order.status == "open" and order.sz == order.orig_sz for order in market.lp_orders
         ):

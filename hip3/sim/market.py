@@ -53,7 +53,9 @@ class MarketState:
         "coin",
         "day_base_vlm",
         "day_ntl_vlm",
+        "delisted",
         "dex",
+        "halted",
         "last_trade_px",
         "lot",
         "lp_mark",
@@ -69,6 +71,8 @@ class MarketState:
     def __init__(self, spec: SimMarket, dex: str, asset: int, *, spot: bool = False) -> None:
         self.spec = spec
         self.spot = spot  # a spot pair (asset 10000 + index): tokens move, no position
+        self.halted = False  # trading halted (admin): no orders, no quotes
+        self.delisted = False  # halted for good; meta shows isDelisted
         self.coin = spec.name
         self.dex = dex
         self.asset = asset

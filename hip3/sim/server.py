@@ -498,6 +498,17 @@ class SimServer:
             except SimBadRequest as exc:
                 return HttpResponse.text(422, f"admin credit: {exc}")
             return HttpResponse(200, b'{"status":"ok"}')
+        if kind == "halt":
+            coin, halted, delist = body.get("coin"), body.get("halted"), body.get("delist", False)
+            if not isinstance(coin, str) or type(halted) is not bool or type(delist) is not bool:
+                return HttpResponse.text(
+                    422, "admin halt: coin must be a name, halted and delist true or false"
+                )
+            try:
+                self.exchange.halt(coin, halted, delist=delist)
+            except SimBadRequest as exc:
+                return HttpResponse.text(422, f"admin halt: {exc}")
+            return HttpResponse(200, b'{"status":"ok"}')
         if kind == "spotCredit":
             user, token, raw_amount = body.get("user"), body.get("token"), body.get("amount")
             if not isinstance(user, str) or not _ADDRESS.fullmatch(user):
@@ -515,7 +526,9 @@ class SimServer:
             except SimBadRequest as exc:
                 return HttpResponse.text(422, f"admin spotCredit: {exc}")
             return HttpResponse(200, b'{"status":"ok"}')
-        return HttpResponse.text(422, 'admin: type must be "truth", "credit" or "spotCredit"')
+        return HttpResponse.text(
+            422, 'admin: type must be "truth", "credit", "spotCredit" or "halt"'
+        )
 
     # -- websocket requests ----------------------------------------------------------------------
 
