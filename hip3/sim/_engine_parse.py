@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
-_TIFS = frozenset({"Gtc", "Ioc", "Alo"})
+_TIFS = frozenset({"Gtc", "Ioc", "Alo", "FrontendMarket"})  # FrontendMarket: an IOC
 
 
 class Reject(Exception):
@@ -193,7 +193,7 @@ def parse_order(data: Any, path: str) -> OrderSpec:
     if "limit" in order_type.data and "trigger" not in order_type.data:
         tif = order_type.get_obj("limit").get_str("tif")
         if tif not in _TIFS:
-            reject(f"Invalid action: {path}.t.limit.tif: expected Gtc, Ioc or Alo")
+            reject(f"Invalid action: {path}.t.limit.tif: expected Gtc, Ioc, Alo or FrontendMarket")
     elif "trigger" in order_type.data and "limit" not in order_type.data:
         spec = order_type.get_obj("trigger")
         tpsl = spec.get_str("tpsl")

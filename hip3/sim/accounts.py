@@ -238,11 +238,15 @@ class Account:
         "fill_times",
         "fills",
         "fundings",
+        "ledger",
         "n_actions",
         "open_orders",
         "orders",
         "schedule_triggers",
         "scheduled_cancel",
+        "spot",
+        "spot_entry",
+        "spot_hold",
     )
 
     def __init__(self, address: str) -> None:
@@ -255,10 +259,30 @@ class Account:
         self.fills: list[dict[str, Any]] = []  # wire fills, oldest first
         self.fill_times: list[int] = []
         self.fundings: list[dict[str, Any]] = []  # userFunding entries, oldest first
+        self.ledger: list[dict[str, Any]] = []  # non-funding ledger updates, oldest first
         self.scheduled_cancel: int | None = None
         self.schedule_triggers: dict[int, int] = {}  # UTC day -> triggers (max 10 a day)
         self.cum_volume = _ZERO
         self.n_actions = 0
+        # Spot wallet: token -> total, and token -> the part held by resting spot orders.
+        self.spot: dict[str, Decimal] = {}
+        self.spot_hold: dict[str, Decimal] = {}
+        self.spot_entry: dict[str, Decimal] = {}  # token -> USDC paid for what is held
+
+    def spot_available(self, token: str) -> Decimal:
+        return self.spot.get(token, _ZERO) - self.spot_hold.get(token, _ZERO)
+
+    def move_spot(self, token: str, amount: Decimal) -> None:
+        """Add ``amount`` (negative: remove) to the ``token`` balance."""
+        self.spot[token] = self.spot.get(token, _ZERO) + amount
+
+    def hold_spot(self, token: str, amount: Decimal) -> None:
+        """Hold ``amount`` more (negative: release) of ``token`` for resting orders."""
+        held = self.spot_hold.get(token, _ZERO) + amount
+        if held > 0:
+            self.spot_hold[token] = held
+        else:
+            self.spot_hold.pop(token, None)
 
     def retire(self, order: Order) -> None:
         """Note a finished order; the oldest finished ones are forgotten past the history cap."""

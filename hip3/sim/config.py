@@ -20,7 +20,15 @@ import attrs
 
 from hip3.errors import ConfigError, Hip3Error
 
-__all__ = ["FaultConfig", "SimBadRequest", "SimConfig", "SimDex", "SimMarket"]
+__all__ = [
+    "FaultConfig",
+    "SimBadRequest",
+    "SimConfig",
+    "SimDex",
+    "SimMarket",
+    "SimSpotPair",
+    "spot_pair_name",
+]
 
 
 class SimBadRequest(Hip3Error):
@@ -51,6 +59,31 @@ class SimDex:
     full_name: str
     deployer: str
     markets: tuple[SimMarket, ...]
+
+
+@attrs.frozen
+class SimSpotPair:
+    """One spot pair ``base/USDC``: its token and its market. The first pair is named
+    ``"<base>/USDC"`` on the wire, the others ``"@<index>"`` (as PURR/USDC and @1... on the venue);
+    the pair's asset id is 10000 + its index."""
+
+    base: str
+    sz_decimals: int
+    start_price: Decimal
+    volatility: float = 0.0003
+    wei_decimals: int = 8
+
+
+def _default_spot() -> tuple[SimSpotPair, ...]:
+    return (
+        SimSpotPair("PURR", 0, Decimal("0.2"), 0.0004, wei_decimals=5),
+        SimSpotPair("HYPE", 2, Decimal("30"), 0.0004),
+    )
+
+
+def spot_pair_name(index: int, pair: SimSpotPair) -> str:
+    """The pair's coin name on the wire: ``PURR/USDC`` for the first, ``@<index>`` after."""
+    return f"{pair.base}/USDC" if index == 0 else f"@{index}"
 
 
 @attrs.frozen
@@ -154,6 +187,7 @@ class SimConfig:
     funding_rate: Decimal = Decimal("0.0000125")  # per funding_interval_ms, every market
     funding_interval_ms: int = 3_600_000
     faults: FaultConfig = attrs.field(factory=FaultConfig)
+    spot: tuple[SimSpotPair, ...] = attrs.field(factory=_default_spot)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str = "<dict>") -> SimConfig:
@@ -162,6 +196,10 @@ class SimConfig:
 
     def markets(self) -> tuple[SimMarket, ...]:
         return tuple(market for dex in self.dexes for market in dex.markets)
+
+    def spot_coins(self) -> tuple[str, ...]:
+        """The spot pairs' wire names, in index order."""
+        return tuple(spot_pair_name(index, pair) for index, pair in enumerate(self.spot))
 
 
 # ---------------------------------------------------------------------------
@@ -172,6 +210,7 @@ _T = TypeVar("_T")
 
 _CONFIG_KEYS = {field.name for field in attrs.fields(SimConfig)}
 _FAULT_KEYS = {field.name for field in attrs.fields(FaultConfig)}
+_SPOT_KEYS = {field.name for field in attrs.fields(SimSpotPair)}
 _DEX_KEYS = {"name", "full_name", "deployer", "markets"}
 _MARKET_KEYS = {field.name for field in attrs.fields(SimMarket)}
 _PROBABILITIES = (
@@ -280,6 +319,7 @@ class _Reader:
             "funding_interval_ms": lambda v, k: self.integer(v, k, 1000),
             "faults": lambda v, k: self.faults(v, k),
             "dexes": lambda v, k: self.dexes(v, k),
+            "spot": lambda v, k: self.spot_pairs(v, k),
         }
         for name, value in data.items():
             kwargs[name] = readers[name](value, f"sim.{name}")
@@ -342,6 +382,38 @@ class _Reader:
                     )
                 coins.add(market.name)
         return dexes
+
+    def spot_pairs(self, value: Any, key: str) -> tuple[SimSpotPair, ...]:
+        items = self.sequence(value, key)
+        pairs: list[SimSpotPair] = []
+        for index, item in enumerate(items):
+            where = f"{key}[{index}]"
+            data = self.table(item, where, _SPOT_KEYS)
+            for required in ("base", "sz_decimals", "start_price"):
+                if required not in data:
+                    raise self.error(f"{where}.{required}", "missing")
+            base = self.string(data["base"], f"{where}.base")
+            if not (base.isalnum() and base.isupper()) or base == "USDC":
+                raise self.error(f"{where}.base", "must be an upper-case token name, not USDC")
+            if base in {pair.base for pair in pairs}:
+                raise self.error(f"{where}.base", f"duplicate token {base!r}")
+            sz_decimals = self.integer(data["sz_decimals"], f"{where}.sz_decimals", 0, 7)
+            pairs.append(
+                SimSpotPair(
+                    base=base,
+                    sz_decimals=sz_decimals,
+                    start_price=self.decimal(
+                        data["start_price"], f"{where}.start_price", positive=True
+                    ),
+                    volatility=self.number(
+                        data.get("volatility", 0.0003), f"{where}.volatility", 0.0, 0.1
+                    ),
+                    wei_decimals=self.integer(
+                        data.get("wei_decimals", 8), f"{where}.wei_decimals", sz_decimals, 18
+                    ),
+                )
+            )
+        return tuple(pairs)
 
     def dex(self, value: Any, key: str) -> SimDex:
         data = self.table(value, key, _DEX_KEYS)

@@ -22,6 +22,13 @@ Rules it enforces, as the venue does:
   cap, duplicate cloids; price-time priority matching with self-trade prevention (the
   resting order is cancelled), fills for both sides with one ``tid``, fees, closed pnl.
 
+Spot: each pair of ``config.spot`` is a market named as on the venue (``PURR/USDC`` for the
+first, ``@<index>`` after) with asset id 10000 + index. Spot orders spend tokens of the
+user's spot wallet (``spotClearinghouseState``): resting ones hold what they would spend,
+fills move base and USDC, and the fee is taken from what is received (``feeToken``).
+Spot has no positions, leverage, triggers or reduce-only; spot prices may carry
+``8 - szDecimals`` decimals. USDC reaches the spot wallet by :meth:`SimExchange.credit_spot`.
+
 A synthetic liquidity provider (address :data:`LP_ADDRESS`) quotes a grid around the
 oracle every tick. It is an ordinary account for positions (all positions sum to zero,
 the LP included) but its fills and order updates are not streamed.
@@ -39,6 +46,7 @@ fills, ``positionTpsl`` and priority fees are refused; a new account (any signer
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Mapping
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -67,9 +75,10 @@ from hip3.sim._engine_wire import (
     status_entry,
     tx_hash,
 )
+from hip3.sim._history import MarketHistory, Trade, candles
 from hip3.sim.accounts import Account, DexAccount, NonceSet, usd
 from hip3.sim.book import Order
-from hip3.sim.config import SimBadRequest, SimConfig
+from hip3.sim.config import SimBadRequest, SimConfig, SimMarket, spot_pair_name
 from hip3.sim.market import MarketState, valid_price
 from hip3.types import wire_decimal
 
@@ -92,6 +101,11 @@ _USER_SIGNED = frozenset({"usdSend", "withdraw3", "approveAgent", "approveBuilde
 _BOOK_DEPTH = 20
 _FILLS_LIMIT = 2000
 _FUNDING_LIMIT = 500
+_OI_CAP = Decimal(1_000_000_000)  # USD open interest a HIP-3 market may reach
+_DEX_TRANSFER_CAP = Decimal(100_000_000)
+_SPOT_ASSET_BASE = 10_000  # a spot pair's asset id is 10000 + its spotMeta index
+_IOC_TIFS = frozenset({"Ioc", "FrontendMarket"})  # the frontend's market order is an IOC
+_RECENT_TRADES = 10  # recentTrades: the last few trades only, newest first
 _FUNDING_HISTORY = 10_000
 _BATCHED = frozenset({"cancel", "cancelByCloid", "batchModify"})
 _REJECTED = frozenset(
@@ -146,6 +160,7 @@ class SimExchange:
         self.config = config
         self._clock = clock
         self._rng = random.Random(config.seed)
+        self._spot_rng = random.Random(f"spot-{config.seed}")
         self._markets: dict[str, MarketState] = {}
         self._by_asset: dict[int, MarketState] = {}
         self._dex_markets: dict[str, list[MarketState]] = {}
@@ -164,9 +179,22 @@ class SimExchange:
                     not spec.only_isolated,
                     min(_DEFAULT_LEVERAGE, spec.max_leverage),
                 )
+        self._spot_markets: list[MarketState] = []
+        self._spot_base: dict[str, str] = {}  # spot coin -> its base token
+        for index, pair in enumerate(config.spot):
+            name = spot_pair_name(index, pair)
+            spot_spec = SimMarket(name, pair.sz_decimals, 1, pair.start_price, pair.volatility)
+            market = MarketState(spot_spec, "", _SPOT_ASSET_BASE + index, spot=True)
+            self._spot_markets.append(market)
+            self._spot_base[name] = pair.base
+            self._markets[name] = market
+            self._by_asset[market.asset] = market
         self._accounts: dict[str, Account] = {}
+        self._history: dict[str, MarketHistory] = {coin: MarketHistory() for coin in self._markets}
         self._agents: dict[str, tuple[str, str, int | None]] = {}  # agent -> master, name, until
         self._vault_leaders: dict[str, str] = {}
+        self._sub_accounts: dict[str, str] = {}  # sub-account address -> its name
+        self._referrers: dict[str, str] = {}  # user -> the referral code it set (once)
         self._nonces: dict[str, NonceSet] = {}
         self._schedules: dict[str, int] = {}  # user -> scheduled cancel time
         self._builder_approvals: dict[tuple[str, str], str] = {}
@@ -210,6 +238,80 @@ class SimExchange:
             raise SimBadRequest(f"dex: unknown dex {dex!r}")
         account = self._account(address.lower(), create=True)
         self._dex_account(account, dex).balance += Decimal(amount)
+        now = self._observe_time()
+        self._ledger(account, now, {"type": "deposit", "usdc": wire_decimal(Decimal(amount))})
+        self._flush()
+
+    def credit_spot(self, address: str, token: str, amount: Decimal) -> None:
+        """Add ``amount`` of spot ``token`` (``"USDC"`` or a pair's base) to ``address``."""
+        if not is_address(address):
+            raise SimBadRequest(f"address: expected 0x + 40 hex digits, got {address!r}")
+        if token != "USDC" and token not in self._spot_base.values():
+            raise SimBadRequest(f"token: unknown spot token {token!r}")
+        self._account(address.lower(), create=True).move_spot(token, Decimal(amount))
+
+    def halt(self, coin: str, halted: bool, *, delist: bool = False) -> None:
+        """Halt (or resume) trading of perp ``coin``, as a HIP-3 deployer's ``haltTrading``:
+        every order on it is cancelled and every position settled at the mark (fills with
+        ``dir`` "Settlement"); while halted, orders are refused and the LP does not quote.
+        ``delist`` halts for good (``isDelisted`` in meta, orders ``delistedCanceled``)."""
+        market = self._markets.get(coin)
+        if market is None or market.spot:
+            raise SimBadRequest(f"coin: unknown perp coin {coin!r}")
+        if market.delisted:
+            raise SimBadRequest(f"coin: {coin!r} is delisted")
+        now = self._observe_time()
+        if not halted:
+            if delist:
+                raise SimBadRequest("halted: a delisting cannot be resumed")
+            market.halted = False
+            self._refresh_lp(market, now)
+            self._flush()
+            return
+        market.halted = True
+        market.delisted = delist
+        status = "delistedCanceled" if delist else "canceled"
+        for order in [*market.book.orders(), *market.triggers.values()]:
+            self._cancel(order, status, now)
+        market.lp_orders.clear()
+        market.lp_mark = None
+        for account in list(self._accounts.values()):
+            self._settle_position(market, account, now)
+        self._flush()
+
+    def _settle_position(self, market: MarketState, account: Account, now: int) -> None:
+        dex_account = account.dexes.get(market.dex)
+        szi = dex_account.szi(market.coin) if dex_account is not None else _ZERO
+        if dex_account is None or szi == 0:
+            return
+        is_buy = szi < 0
+        px = market.oracle
+        leverage = dex_account.leverage_of(market.coin, self._default_leverage[market.coin])
+        result = dex_account.apply_fill(market.coin, is_buy, px, abs(szi), _ZERO, leverage)
+        if account is self._lp:
+            return
+        tid = self._next_tid
+        self._next_tid += 1
+        fill = {
+            "coin": market.coin,
+            "px": wire_decimal(px),
+            "sz": wire_decimal(abs(szi)),
+            "side": "B" if is_buy else "A",
+            "time": now,
+            "startPosition": wire_decimal(result.start_position),
+            "dir": "Settlement",
+            "closedPnl": wire_decimal(result.closed_pnl),
+            "hash": tx_hash(market.coin, 0, now),
+            "oid": 0,
+            "crossed": False,
+            "fee": "0",
+            "tid": tid,
+            "feeToken": "USDC",
+            "twapId": None,
+        }
+        account.add_fill(fill)
+        self._user_fills += 1
+        self._emit("userFills", account.address, fill)
 
     def set_oracle(self, coin: str, px: Decimal) -> None:
         """Move ``coin``'s oracle (and so its mark) to ``px`` for tests and demos; the next
@@ -325,6 +427,11 @@ class SimExchange:
                 events.append(SimEvent("userEvents", key, {"fills": items}))
             elif channel == "userEvents":  # one message per non-fill event (funding)
                 events.extend(SimEvent(channel, key, item) for item in items)
+            elif channel == "userFundings":
+                events.append(SimEvent(channel, key, {"user": key, "fundings": items}))
+            elif channel == "userNonFundingLedgerUpdates":
+                data = {"user": key, "nonFundingLedgerUpdates": items}
+                events.append(SimEvent(channel, key, data))
             else:
                 events.append(SimEvent(channel, key, items))
         for event in events:
@@ -395,6 +502,8 @@ class SimExchange:
                 "maxLeverage": spec.max_leverage,
                 "marginTableId": spec.max_leverage,
             }
+            if market.delisted:
+                entry["isDelisted"] = True
             if spec.only_isolated:
                 entry["onlyIsolated"] = True
                 entry["marginMode"] = "noCross"
@@ -452,33 +561,285 @@ class SimExchange:
                     "deployer": dex.deployer,
                     "oracleUpdater": None,
                     "feeRecipient": None,
-                    "assetToStreamingOiCap": [[coin, "1000000000.0"] for coin in coins],
+                    "assetToStreamingOiCap": [[coin, _cap_wire(_OI_CAP)] for coin in coins],
                     "assetToFundingMultiplier": [[coin, "1.0"] for coin in coins],
+                    "subDeployers": [],
+                    "deployerFeeScale": "1.0",
+                    "lastDeployerFeeScaleChangeTime": "1970-01-01T00:00:00",
+                    "assetToFundingInterestRate": [
+                        [coin, wire_decimal(self.config.funding_rate)] for coin in coins
+                    ],
                 }
             )
         return answer
 
     def _info_spot_meta(self, request: Mapping[str, Any]) -> Json:
-        # The official SDK's Info() asks for spotMeta at start-up; the simulator has no spot.
-        return {
-            "tokens": [
+        tokens = [_token_entry("USDC", 8, 8, 0)]
+        universe = []
+        for index, pair in enumerate(self.config.spot):
+            tokens.append(_token_entry(pair.base, pair.sz_decimals, pair.wei_decimals, index + 1))
+            universe.append(
                 {
-                    "name": "USDC",
-                    "szDecimals": 8,
-                    "weiDecimals": 8,
-                    "index": 0,
-                    "tokenId": "0x6d1e7cde53ba9467b783cb7c530ce054",
-                    "isCanonical": True,
-                    "evmContract": None,
-                    "fullName": None,
+                    "tokens": [index + 1, 0],
+                    "name": spot_pair_name(index, pair),
+                    "index": index,
+                    "isCanonical": index == 0,
                 }
-            ],
-            "universe": [],
+            )
+        return {"universe": universe, "tokens": tokens}
+
+    def _info_spot_meta_and_ctxs(self, request: Mapping[str, Any]) -> Json:
+        # One context per spot pair of spotMeta's universe, in the same order (none today).
+        meta = self._info_spot_meta(request)
+        ctxs = []
+        for market in self._spot_markets:
+            bid, ask = market.book.best_bid(), market.book.best_ask()
+            held = sum(
+                (
+                    account.spot.get(self._spot_base[market.coin], _ZERO)
+                    for account in self._accounts.values()
+                ),
+                _ZERO,
+            )
+            ctxs.append(
+                {
+                    "prevDayPx": wire_decimal(market.prev_day_px),
+                    "dayNtlVlm": wire_decimal(market.day_ntl_vlm),
+                    "markPx": wire_decimal(market.oracle),
+                    "midPx": wire_decimal(market.mid()) if bid and ask else None,
+                    "circulatingSupply": wire_decimal(held),
+                    "coin": market.coin,
+                    "totalSupply": wire_decimal(held),
+                    "dayBaseVlm": wire_decimal(market.day_base_vlm),
+                }
+            )
+        return [meta, ctxs]
+
+    def _req_coin(self, request: Mapping[str, Any], key: str = "coin") -> MarketState:
+        coin = request.get(key)
+        if not isinstance(coin, str):
+            raise SimBadRequest(f"{key}: expected a string naming a coin")
+        market = self._markets.get(coin)
+        if market is None:
+            raise SimBadRequest(f"{key}: unknown coin {coin!r}")
+        return market
+
+    def _info_candle_snapshot(self, request: Mapping[str, Any]) -> Json:
+        req = request.get("req")
+        if not isinstance(req, Mapping):
+            raise SimBadRequest("req: expected an object with coin, interval, startTime, endTime")
+        market = self._req_coin(req)
+        interval = req.get("interval")
+        if not isinstance(interval, str):
+            raise SimBadRequest("req.interval: expected a string such as '1m'")
+        start = self._req_time(req, "startTime", optional=False)
+        end = self._req_time(req, "endTime", optional=True)
+        now = self._observe_time()
+        assert start is not None
+        trades = self._history[market.coin].trades
+        return candles(market.coin, interval, trades, start, now if end is None else end)
+
+    def _info_recent_trades(self, request: Mapping[str, Any]) -> Json:
+        market = self._req_coin(request)
+        self._observe_time()
+        return self._history[market.coin].recent_trades(_RECENT_TRADES)
+
+    def _info_funding_history(self, request: Mapping[str, Any]) -> Json:
+        market = self._req_coin(request)
+        start = self._req_time(request, "startTime", optional=False)
+        end = self._req_time(request, "endTime", optional=True)
+        now = self._observe_time()
+        assert start is not None
+        history = self._history[market.coin]
+        return history.fundings_between(start, now if end is None else end, _FUNDING_LIMIT)
+
+    # -- venue, fees, roles (computed from the engine's state) --
+
+    def _info_exchange_status(self, request: Mapping[str, Any]) -> Json:
+        return {"time": self._observe_time(), "specialStatuses": None}
+
+    def _info_all_perp_metas(self, request: Mapping[str, Any]) -> Json:
+        return [self._info_meta_and_ctxs({"dex": dex}) for dex in self._dex_names]
+
+    def _info_perp_dex_limits(self, request: Mapping[str, Any]) -> Json:
+        dex = self._req_dex(request)
+        if dex == "":
+            raise SimBadRequest("dex: perpDexLimits needs a HIP-3 dex name, not the main dex")
+        coins = [market.coin for market in self._dex_markets[dex]]
+        return {
+            "totalOiCap": _cap_wire(_OI_CAP * len(coins)),
+            "oiSzCapPerPerp": _cap_wire(_OI_CAP),
+            "maxTransferNtl": _cap_wire(_DEX_TRANSFER_CAP),
+            "coinToOiCap": [[coin, _cap_wire(_OI_CAP)] for coin in coins],
         }
+
+    def _info_perps_at_oi_cap(self, request: Mapping[str, Any]) -> Json:
+        dex = self._req_dex(request)
+        return [
+            market.coin
+            for market in self._dex_markets[dex]
+            if self._open_interest(market) * market.oracle >= _OI_CAP
+        ]
+
+    def _info_predicted_fundings(self, request: Mapping[str, Any]) -> Json:
+        now = self._observe_time()
+        interval = self.config.funding_interval_ms
+        upcoming = (now // interval + 1) * interval
+        hours = max(1, interval // 3_600_000)
+        return [
+            [
+                market.coin,
+                [
+                    [
+                        "HlPerp",
+                        {
+                            "fundingRate": wire_decimal(self.config.funding_rate),
+                            "nextFundingTime": upcoming,
+                            "fundingIntervalHours": hours,
+                        },
+                    ]
+                ],
+            ]
+            for market in self._dex_markets[""]  # only the first perp dex (api doc §1.1)
+        ]
+
+    def _info_user_fees(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        now = self._observe_time()
+        days: dict[int, list[Decimal]] = {}
+        first_day = now // _DAY_MS - 14
+        for fill in account.fills:
+            day = fill["time"] // _DAY_MS
+            if day >= first_day:
+                volume = days.setdefault(day, [_ZERO, _ZERO])
+                volume[0 if fill["crossed"] else 1] += Decimal(fill["px"]) * Decimal(fill["sz"])
+        daily = [
+            {
+                "date": time.strftime("%Y-%m-%d", time.gmtime(day * _DAY_MS // 1000)),
+                "userCross": wire_decimal(usd(cross)),
+                "userAdd": wire_decimal(usd(add)),
+                "exchange": wire_decimal(usd(cross + add)),
+            }
+            for day, (cross, add) in sorted(days.items())
+        ]
+        taker, maker = wire_decimal(self.config.taker_fee), wire_decimal(self.config.maker_fee)
+        return {
+            "dailyUserVlm": daily,
+            "feeSchedule": {
+                "cross": taker,
+                "add": maker,
+                "spotCross": taker,
+                "spotAdd": maker,
+                "tiers": {"vip": [], "mm": []},
+                "referralDiscount": "0.0",
+                "stakingDiscountTiers": [],
+            },
+            "userCrossRate": taker,
+            "userAddRate": maker,
+            "userSpotCrossRate": taker,
+            "userSpotAddRate": maker,
+            "activeReferralDiscount": "0.0",
+            "trial": None,
+            "feeTrialReward": "0.0",
+            "nextTrialAvailableTimestamp": None,
+            "stakingLink": None,
+            "activeStakingDiscount": {"bpsOfMaxSupply": "0.0", "discount": "0.0"},
+        }
+
+    def _info_max_builder_fee(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        builder = request.get("builder")
+        if not is_address(builder):
+            raise SimBadRequest("builder: expected an address (0x + 40 hex digits)")
+        assert isinstance(builder, str)
+        approved = self._builder_approvals.get((account.address, builder.lower()))
+        if approved is None:
+            return 0
+        # "0.01%" approves 1 bp: the answer is in tenths of a basis point.
+        return int(Decimal(approved.rstrip("%")) * 1000)
+
+    def _info_active_asset_data(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        market = self._req_coin(request)
+        if market.spot:
+            raise SimBadRequest(
+                f"coin: {market.coin!r} is a spot pair; activeAssetData is perps only"
+            )
+        self._observe_time()
+        coin = market.coin
+        if account.address in self._accounts:
+            dex_account = self._dex_account(account, market.dex)
+        else:
+            dex_account = DexAccount(_ZERO)
+        is_cross, leverage = dex_account.leverage_of(coin, self._default_leverage[coin])
+        free = max(_ZERO, dex_account.available(self._marks(), self._default_leverage))
+        mark = market.oracle
+        szi = dex_account.szi(coin)
+        to_trade = []
+        sizes = []
+        for is_buy in (True, False):
+            closable = max(_ZERO, -szi if is_buy else szi)
+            notional = usd(free * leverage + closable * mark)
+            to_trade.append(wire_decimal(notional))
+            sizes.append(wire_decimal((notional / mark).quantize(market.lot, rounding=ROUND_DOWN)))
+        return {
+            "user": account.address,
+            "coin": coin,
+            "leverage": {"type": "cross", "value": leverage}
+            if is_cross
+            else {"type": "isolated", "value": leverage, "rawUsd": wire_decimal(usd(-szi * mark))},
+            "maxTradeSzs": sizes,
+            "availableToTrade": to_trade,
+            "markPx": wire_decimal(mark),
+        }
+
+    def _info_sub_accounts(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        now = self._observe_time()
+        subs = [
+            (address, name)
+            for address, name in self._sub_accounts.items()
+            if self._vault_leaders.get(address) == account.address
+        ]
+        if not subs:
+            return None  # the venue answers null for an address without sub-accounts
+        return [
+            {
+                "name": name,
+                "subAccountUser": address,
+                "master": account.address,
+                "clearinghouseState": self._clearinghouse_state(self._accounts[address], "", now),
+                "spotState": self._info_spot_clearinghouse({"user": address}),
+            }
+            for address, name in subs
+        ]
+
+    def _info_user_role(self, request: Mapping[str, Any]) -> Json:
+        user = request.get("user")
+        if not is_address(user):
+            raise SimBadRequest("user: expected an address (0x + 40 hex digits)")
+        assert isinstance(user, str)
+        address = user.lower()
+        now = self._observe_time()
+        master = self._agent_master(address, now)
+        if master is not None:
+            return {"role": "agent", "data": {"user": master}}
+        if address in self._sub_accounts:
+            return {"role": "subAccount", "data": {"master": self._vault_leaders[address]}}
+        if address in self._vault_leaders:
+            return {"role": "vault"}
+        if address in self._accounts and address != LP_ADDRESS:
+            return {"role": "user"}
+        return {"role": "missing"}
+
+    def _info_user_abstraction(self, request: Mapping[str, Any]) -> Json:
+        self._req_user(request)
+        return "default"  # perp and spot balances apart: the only mode the simulator keeps
 
     def _info_all_mids(self, request: Mapping[str, Any]) -> Json:
         dex = self._req_dex(request)
-        return {m.coin: wire_decimal(m.mid()) for m in self._dex_markets[dex]}
+        markets = self._dex_markets[dex] + (self._spot_markets if dex == "" else [])
+        return {m.coin: wire_decimal(m.mid()) for m in markets}
 
     def _info_l2_book(self, request: Mapping[str, Any]) -> Json:
         coin = request.get("coin")
@@ -525,8 +886,27 @@ class SimExchange:
         )
 
     def _info_spot_clearinghouse(self, request: Mapping[str, Any]) -> Json:
-        self._req_user(request)
-        return {"balances": []}
+        account = self._req_user(request)
+        self._observe_time()
+        indexes = {"USDC": 0} | {pair.base: i + 1 for i, pair in enumerate(self.config.spot)}
+        balances = []
+        for token, index in indexes.items():
+            total = account.spot.get(token, _ZERO)
+            hold = account.spot_hold.get(token, _ZERO)
+            if total == 0 and hold == 0 and token != "USDC":
+                continue
+            if token == "USDC" and total == 0 and len(account.spot) == 0:
+                continue  # an account that never touched spot lists nothing
+            balances.append(
+                {
+                    "coin": token,
+                    "token": index,
+                    "hold": wire_decimal(hold),
+                    "total": wire_decimal(total),
+                    "entryNtl": wire_decimal(account.spot_entry.get(token, _ZERO)),
+                }
+            )
+        return {"balances": balances}
 
     def _open_orders_of(self, account: Account, dex: str) -> list[Order]:
         orders = [
@@ -603,6 +983,15 @@ class SimExchange:
         window = [f for f in account.fundings if start <= f["time"] <= end]
         return window[:_FUNDING_LIMIT]  # time-range answers hold at most 500 (api doc §1.12)
 
+    def _info_user_ledger(self, request: Mapping[str, Any]) -> Json:
+        account = self._req_user(request)
+        start = self._req_time(request, "startTime", optional=False)
+        end = self._req_time(request, "endTime", optional=True)
+        now = self._observe_time()
+        assert start is not None
+        end = now if end is None else end
+        return [e for e in account.ledger if start <= e["time"] <= end][:_FUNDING_LIMIT]
+
     def _info_user_rate_limit(self, request: Mapping[str, Any]) -> Json:
         account = self._req_user(request)
         return {
@@ -619,19 +1008,6 @@ class SimExchange:
             raise SimBadRequest("user: expected an address (0x + 40 hex digits)")
         assert isinstance(user, str)
         return user.lower()
-
-    def _info_user_role(self, request: Mapping[str, Any]) -> Json:
-        """What an address is to the venue: an agent (with its master), a vault, a user
-        with an account, or missing."""
-        address = self._req_address(request)
-        master = self._agent_master(address, self._clock())
-        if master is not None:
-            return {"role": "agent", "data": {"user": master}}
-        if address in self._vault_leaders:
-            return {"role": "vault"}
-        if address in self._accounts:
-            return {"role": "user"}
-        return {"role": "missing"}
 
     def _info_extra_agents(self, request: Mapping[str, Any]) -> Json:
         """The agents a user approved that are still valid."""
@@ -1133,7 +1509,56 @@ class SimExchange:
     def _apply_create_sub_account(self, context: _Context, name: Any) -> dict[str, Any]:
         if context.user in self._vault_leaders:
             reject("Sub-accounts cannot create sub-accounts.")
-        return {"type": "createSubAccount", "data": self._make_vault(context.user, name)}
+        sub_account = self._make_vault(context.user, name)
+        self._sub_accounts[sub_account] = name
+        return {"type": "createSubAccount", "data": sub_account}
+
+    def _parse_sub_account_transfer(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        fields = Fields(action, "")
+        sub = fields.get_str("subAccountUser")
+        is_deposit = fields.get_bool("isDeposit")
+        micro = fields.get_int("usd")
+        if not is_address(sub):
+            reject("Invalid action: subAccountUser: expected an address")
+        assert micro is not None
+        if micro <= 0:
+            reject("Invalid action: usd: must be positive")
+        canonical = {
+            "type": "subAccountTransfer",
+            "subAccountUser": sub,
+            "isDeposit": is_deposit,
+            "usd": micro,
+        }
+        return (sub.lower(), is_deposit, Decimal(micro).scaleb(-6)), canonical
+
+    def _apply_sub_account_transfer(self, context: _Context, parsed: Any) -> dict[str, Any]:
+        sub, is_deposit, amount = parsed
+        if self._sub_accounts.get(sub) is None or self._vault_leaders.get(sub) != context.user:
+            reject("Invalid sub-account transfer: not a sub-account of the signer.")
+        source, target = (context.user, sub) if is_deposit else (sub, context.user)
+        self._withdraw_from(source, amount)
+        self._dex_account(self._accounts[target], "").balance += amount
+        delta = {
+            "type": "subAccountTransfer",
+            "usdc": wire_decimal(amount),
+            "user": source,
+            "destination": target,
+        }
+        self._ledger(self._accounts[source], context.now, delta)
+        self._ledger(self._accounts[target], context.now, delta)
+        return {"type": "default"}
+
+    def _parse_set_referrer(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        code = Fields(action, "").get_str("code")
+        if not code:
+            reject("Invalid action: code: expected a referral code")
+        return code, {"type": "setReferrer", "code": code}
+
+    def _apply_set_referrer(self, context: _Context, code: Any) -> dict[str, Any]:
+        if context.user in self._referrers:
+            reject("Referrer already set.")
+        self._referrers[context.user] = code
+        return {"type": "default"}
 
     def _parse_noop(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         return None, {"type": "noop"}
@@ -1145,6 +1570,8 @@ class SimExchange:
         market = self._by_asset.get(asset)
         if market is None:
             reject(f"Unknown asset {asset}.")
+        if market.spot:
+            reject(f"Asset {asset} is a spot pair: it has no leverage or margin.")
         return market
 
     # -- user-signed actions --
@@ -1160,6 +1587,15 @@ class SimExchange:
         self._withdraw_from(context.user, amount)
         target = self._account(destination.lower(), create=True)
         self._dex_account(target, "").balance += amount
+        delta = {
+            "type": "internalTransfer",
+            "usdc": wire_decimal(amount),
+            "user": context.user,
+            "destination": target.address,
+            "fee": "0.0",
+        }
+        self._ledger(self._accounts[context.user], context.now, delta)
+        self._ledger(target, context.now, delta)
         return {"type": "default"}
 
     def _apply_withdraw(self, context: _Context, action: Mapping[str, Any]) -> dict[str, Any]:
@@ -1170,7 +1606,26 @@ class SimExchange:
         if amount <= 0:
             reject("Invalid action: amount: must be positive")
         self._withdraw_from(context.user, amount)
+        delta = {
+            "type": "withdraw",
+            "usdc": wire_decimal(amount),
+            "nonce": context.now,
+            "fee": "1.0",
+        }
+        self._ledger(self._accounts[context.user], context.now, delta)
         return {"type": "default"}
+
+    def _ledger(self, account: Account, now: int, delta: dict[str, Any]) -> None:
+        """Record (and stream) one non-funding ledger update of ``account``."""
+        entry = {
+            "time": now,
+            "hash": tx_hash(delta["type"], len(account.ledger), now),
+            "delta": delta,
+        }
+        account.ledger.append(entry)
+        if len(account.ledger) > 2 * _FUNDING_HISTORY:
+            del account.ledger[:-_FUNDING_HISTORY]
+        self._emit("userNonFundingLedgerUpdates", account.address, entry)
 
     def _withdraw_from(self, user: str, amount: Decimal) -> None:
         dex_account = self._dex_account(self._accounts[user], "")
@@ -1239,10 +1694,15 @@ class SimExchange:
             self._record_rejected(account, market, spec, status, now)
             return {"error": text + suffix}
 
+        if market.halted:
+            return {"error": f"Trading is halted for {market.coin}.{suffix}"}
         if spec.sz <= 0 or _decimals(spec.sz) > market.sz_decimals:
             return rejected("Order has invalid size.", "rejected")
-        if not valid_price(spec.px, market.sz_decimals):
+        if not valid_price(spec.px, market.sz_decimals, spot=market.spot):
             return rejected("Order has invalid price.", "tickRejected")
+        if market.spot and (spec.trigger is not None or spec.reduce_only):
+            # Spot has no position: nothing to reduce, nothing for a TP/SL to protect.
+            return rejected("Reduce only order would increase position.", "reduceOnlyRejected")
         if spec.trigger is not None and not valid_price(spec.trigger.px, market.sz_decimals):
             return rejected("Invalid TP/SL price.", "badTriggerPxRejected")
         if spec.cloid is not None:
@@ -1252,7 +1712,7 @@ class SimExchange:
         reference_px = spec.trigger.px if spec.trigger is not None else spec.px
         if not spec.reduce_only and reference_px * spec.sz < _MIN_NOTIONAL:
             return rejected("Order must have minimum value of $10.", "minTradeNtlRejected")
-        if spec.tif != "Ioc" and len(account.open_orders) >= self.config.max_open_orders:
+        if spec.tif not in _IOC_TIFS and len(account.open_orders) >= self.config.max_open_orders:
             return rejected("Too many open orders.", "tooManyOpenOrdersRejected")
         dex_account = self._dex_account(account, market.dex)
         szi = dex_account.szi(market.coin)
@@ -1266,14 +1726,18 @@ class SimExchange:
                 f"{wire_decimal(ask) if ask is not None else ''}.",
                 "badAloPxRejected",
             )
-        if not spec.reduce_only:
+        if market.spot:
+            token, need = self._spot_cost(market, spec.is_buy, spec.px, spec.sz)
+            if account.spot_available(token) < need:
+                return rejected("Insufficient spot balance.", "insufficientSpotBalanceRejected")
+        elif not spec.reduce_only:
             added = abs(szi + (spec.sz if spec.is_buy else -spec.sz)) - abs(szi)
             _, leverage = dex_account.leverage_of(market.coin, self._default_leverage[market.coin])
             if added > 0 and added * reference_px / leverage > dex_account.available(
                 self._marks(), self._default_leverage
             ):
                 return rejected("Insufficient margin to place order.", "perpMarginRejected")
-        if spec.tif == "Ioc" and not market.book.crosses(spec.is_buy, spec.px):
+        if spec.tif in _IOC_TIFS and not market.book.crosses(spec.is_buy, spec.px):
             return rejected(
                 "Order could not immediately match against any resting orders.",
                 "iocCancelRejected",
@@ -1382,13 +1846,17 @@ class SimExchange:
         elif order.reduce_only and _reducible(taker_dex.szi(market.coin), order.is_buy) <= 0:
             # The position is closed: the rest of a reduce-only order has nothing to reduce.
             self._set_status(order, "canceled" if filled else "reduceOnlyCanceled", now)
-        elif order.tif == "Ioc":
+        elif order.tif in _IOC_TIFS:
             self._set_status(order, "canceled" if filled else "iocCancelRejected", now)
         else:
             book.add(order)
             self._accounts[order.user].open_orders[order.oid] = order
             if order.is_lp:
                 market.lp_orders.append(order)
+            elif market.spot:
+                self._accounts[order.user].hold_spot(
+                    *self._spot_cost(market, order.is_buy, order.limit_px, order.sz)
+                )
             elif not order.reduce_only:
                 taker_dex.reserve(market.coin, order.sz * order.limit_px)
             self._set_status(order, "open", now)
@@ -1411,6 +1879,12 @@ class SimExchange:
         notional = px * qty
         for order, crossed in ((taker, True), (maker, False)):
             account = self._accounts[order.user]
+            if market.spot:
+                if not order.is_lp:
+                    self._spot_fill(market, account, order, crossed, px, qty, now, taker_hash, tid)
+                else:
+                    order.sz -= qty
+                continue
             dex_account = self._dex_account(account, market.dex)
             fee = notional * (self.config.taker_fee if crossed else self.config.maker_fee)
             builder_fee = _ZERO
@@ -1440,6 +1914,7 @@ class SimExchange:
                 "fee": wire_decimal(fee),
                 "tid": tid,
                 "feeToken": "USDC",
+                "twapId": None,  # the venue's fills name their TWAP; none here are
             }
             if builder_fee:
                 fill["builderFee"] = wire_decimal(builder_fee)
@@ -1456,20 +1931,74 @@ class SimExchange:
         market.day_ntl_vlm += notional
         market.day_base_vlm += qty
         buyer, seller = (taker.user, maker.user) if taker.is_buy else (maker.user, taker.user)
-        self._emit(
-            "trades",
-            market.coin,
-            {
-                "coin": market.coin,
-                "side": taker.side,
-                "px": wire_decimal(px),
-                "sz": wire_decimal(qty),
-                "hash": taker_hash,
-                "time": now,
-                "tid": tid,
-                "users": [buyer, seller],
-            },
-        )
+        trade = Trade(market.coin, taker.side, px, qty, taker_hash, now, tid, (buyer, seller))
+        self._history[market.coin].trades.append(trade)
+        self._emit("trades", market.coin, trade.wire())
+
+    def _spot_cost(
+        self, market: MarketState, is_buy: bool, px: Decimal, sz: Decimal
+    ) -> tuple[str, Decimal]:
+        """What an order of ``sz`` at ``px`` spends: USDC to buy, the base token to sell."""
+        return ("USDC", px * sz) if is_buy else (self._spot_base[market.coin], sz)
+
+    def _spot_fill(
+        self,
+        market: MarketState,
+        account: Account,
+        order: Order,
+        crossed: bool,
+        px: Decimal,
+        qty: Decimal,
+        now: int,
+        taker_hash: str,
+        tid: int,
+    ) -> None:
+        """Move the tokens of one side of a spot trade; the fee is paid in what is received."""
+        base = self._spot_base[market.coin]
+        notional = px * qty
+        rate = self.config.taker_fee if crossed else self.config.maker_fee
+        start = account.spot.get(base, _ZERO)
+        if not crossed:  # a resting order's hold shrinks by what traded
+            token, traded = self._spot_cost(market, order.is_buy, order.limit_px, qty)
+            account.hold_spot(token, -traded)
+        if order.is_buy:
+            fee = (qty * rate).quantize(Decimal(1).scaleb(-8), rounding=ROUND_DOWN)
+            account.move_spot("USDC", -notional)
+            account.move_spot(base, qty - fee)
+            account.spot_entry[base] = account.spot_entry.get(base, _ZERO) + usd(notional)
+            fee_token = base
+        else:
+            fee = usd(notional * rate)
+            entry = account.spot_entry.get(base, _ZERO)
+            if start > 0:
+                account.spot_entry[base] = usd(entry * max(_ZERO, start - qty) / start)
+            account.move_spot(base, -qty)
+            account.move_spot("USDC", notional - fee)
+            fee_token = "USDC"
+        order.sz -= qty
+        account.cum_volume += notional
+        fill: dict[str, Any] = {
+            "coin": market.coin,
+            "px": wire_decimal(px),
+            "sz": wire_decimal(qty),
+            "side": order.side,
+            "time": now,
+            "startPosition": wire_decimal(start),
+            "dir": "Buy" if order.is_buy else "Sell",
+            "closedPnl": "0",
+            "hash": taker_hash,
+            "oid": order.oid,
+            "crossed": crossed,
+            "fee": wire_decimal(fee),
+            "tid": tid,
+            "feeToken": fee_token,
+            "twapId": None,
+        }
+        if order.cloid is not None:
+            fill["cloid"] = order.cloid
+        account.add_fill(fill)
+        self._user_fills += 1
+        self._emit("userFills", order.user, fill)
 
     def _cancel(self, order: Order, status: str, now: int) -> None:
         """Take an open order off the book (or the trigger list) with a terminal status."""
@@ -1480,7 +2009,10 @@ class SimExchange:
             del market.triggers[order.oid]
         else:
             market.book.remove(order)
-            if not order.reduce_only and not order.is_lp:
+            if market.spot and not order.is_lp:
+                token, held = self._spot_cost(market, order.is_buy, order.limit_px, order.sz)
+                account.hold_spot(token, -held)
+            elif not order.reduce_only and not order.is_lp:
                 self._dex_account(account, market.dex).reserve(
                     market.coin, -order.sz * order.limit_px
                 )
@@ -1516,7 +2048,8 @@ class SimExchange:
         elapsed = now - self._last_tick
         self._last_tick = now
         for market in self._markets.values():
-            market.walk(self._rng, elapsed)
+            # Spot prices draw from their own generator: adding pairs leaves perp paths alone.
+            market.walk(self._spot_rng if market.spot else self._rng, elapsed)
         for market in self._markets.values():
             self._refresh_lp(market, now)
         for market in self._markets.values():
@@ -1531,6 +2064,8 @@ class SimExchange:
 
     def _refresh_lp(self, market: MarketState, now: int) -> None:
         """Requote the LP's grid around the mark; unchanged mark and untouched quotes stay."""
+        if market.halted:
+            return
         if market.lp_mark == market.oracle and all(
             order.status == "open" and order.sz == order.orig_sz for order in market.lp_orders
         ):
@@ -1594,6 +2129,13 @@ class SimExchange:
     def _settle_funding(self, at: int) -> None:
         """Funding for every open position at the oracle price (``userEvents`` ``funding``)."""
         rate = self.config.funding_rate
+        for coin, history in self._history.items():
+            if self._markets[coin].spot:
+                continue
+            # No separate mark price, so no premium (as in the asset contexts).
+            history.fundings.append(
+                {"coin": coin, "fundingRate": wire_decimal(rate), "premium": "0.0", "time": at}
+            )
         if rate == 0:
             return
         for account in self._accounts.values():
@@ -1617,6 +2159,7 @@ class SimExchange:
                         del account.fundings[:-_FUNDING_HISTORY]
                     event = {key: value for key, value in delta.items() if key != "type"}
                     self._emit("userEvents", account.address, {"funding": {"time": at, **event}})
+                    self._emit("userFundings", account.address, {"time": at, **event})
 
     def _run_schedules(self, now: int) -> None:
         due = [user for user, at in self._schedules.items() if at <= now]
@@ -1632,6 +2175,26 @@ class SimExchange:
 # ---------------------------------------------------------------------------
 # Wire shapes
 # ---------------------------------------------------------------------------
+
+
+def _cap_wire(value: Decimal) -> str:
+    """A cap as the venue writes it (``"1000000000.0"``: always one decimal at least)."""
+    text = wire_decimal(value)
+    return text if "." in text else text + ".0"
+
+
+def _token_entry(name: str, sz_decimals: int, wei_decimals: int, index: int) -> dict[str, Any]:
+    """A ``spotMeta`` token; its id is derived from its name, so it is stable across runs."""
+    return {
+        "name": name,
+        "szDecimals": sz_decimals,
+        "weiDecimals": wei_decimals,
+        "index": index,
+        "tokenId": "0x" + keccak256(name.encode()).hex()[:32],
+        "isCanonical": True,
+        "evmContract": None,
+        "fullName": None,
+    }
 
 
 def _decimals(value: Decimal) -> int:
@@ -1657,6 +2220,21 @@ _INFO_HANDLERS: dict[str, _InfoHandler] = {
     "metaAndAssetCtxs": SimExchange._info_meta_and_ctxs,
     "perpDexs": SimExchange._info_perp_dexs,
     "spotMeta": SimExchange._info_spot_meta,
+    "spotMetaAndAssetCtxs": SimExchange._info_spot_meta_and_ctxs,
+    "candleSnapshot": SimExchange._info_candle_snapshot,
+    "recentTrades": SimExchange._info_recent_trades,
+    "fundingHistory": SimExchange._info_funding_history,
+    "exchangeStatus": SimExchange._info_exchange_status,
+    "allPerpMetas": SimExchange._info_all_perp_metas,
+    "perpDexLimits": SimExchange._info_perp_dex_limits,
+    "perpsAtOpenInterestCap": SimExchange._info_perps_at_oi_cap,
+    "predictedFundings": SimExchange._info_predicted_fundings,
+    "userFees": SimExchange._info_user_fees,
+    "maxBuilderFee": SimExchange._info_max_builder_fee,
+    "activeAssetData": SimExchange._info_active_asset_data,
+    "subAccounts": SimExchange._info_sub_accounts,
+    "userRole": SimExchange._info_user_role,
+    "userAbstraction": SimExchange._info_user_abstraction,
     "allMids": SimExchange._info_all_mids,
     "l2Book": SimExchange._info_l2_book,
     "clearinghouseState": SimExchange._info_clearinghouse,
@@ -1668,9 +2246,9 @@ _INFO_HANDLERS: dict[str, _InfoHandler] = {
     "orderStatus": SimExchange._info_order_status,
     "historicalOrders": SimExchange._info_historical_orders,
     "userRateLimit": SimExchange._info_user_rate_limit,
-    "userRole": SimExchange._info_user_role,
     "extraAgents": SimExchange._info_extra_agents,
     "userFunding": SimExchange._info_user_funding,
+    "userNonFundingLedgerUpdates": SimExchange._info_user_ledger,
 }
 
 _Parse = Callable[[SimExchange, Mapping[str, Any]], tuple[Any, dict[str, Any]]]
@@ -1692,6 +2270,11 @@ _L1_HANDLERS: dict[str, tuple[_Parse, _Apply]] = {
         SimExchange._parse_create_sub_account,
         SimExchange._apply_create_sub_account,
     ),
+    "subAccountTransfer": (
+        SimExchange._parse_sub_account_transfer,
+        SimExchange._apply_sub_account_transfer,
+    ),
+    "setReferrer": (SimExchange._parse_set_referrer, SimExchange._apply_set_referrer),
     "noop": (SimExchange._parse_noop, SimExchange._apply_noop),
 }
 

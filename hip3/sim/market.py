@@ -14,23 +14,30 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 from hip3.errors import ValidationError
 from hip3.sim.book import Book, Order
 from hip3.sim.config import SimMarket
-from hip3.types import MAX_DECIMALS_PERP, MAX_SIG_FIGS, round_price, validate_price
+from hip3.types import (
+    MAX_DECIMALS_PERP,
+    MAX_DECIMALS_SPOT,
+    MAX_SIG_FIGS,
+    round_price,
+    validate_price,
+)
 
 __all__ = ["MarketState", "price_tick", "valid_price"]
 
 _BPS = Decimal("0.0001")
 
 
-def price_tick(px: Decimal, sz_decimals: int) -> Decimal:
+def price_tick(px: Decimal, sz_decimals: int, *, spot: bool = False) -> Decimal:
     """The smallest price step at ``px``: 5 significant figures, capped by the decimals rule."""
     integer_digits = px.adjusted() + 1
-    decimals = min(max(0, MAX_SIG_FIGS - integer_digits), MAX_DECIMALS_PERP - sz_decimals)
+    cap = (MAX_DECIMALS_SPOT if spot else MAX_DECIMALS_PERP) - sz_decimals
+    decimals = min(max(0, MAX_SIG_FIGS - integer_digits), cap)
     return Decimal(1).scaleb(-max(0, decimals))
 
 
-def valid_price(px: Decimal, sz_decimals: int) -> bool:
+def valid_price(px: Decimal, sz_decimals: int, *, spot: bool = False) -> bool:
     try:
-        validate_price(px, sz_decimals)
+        validate_price(px, sz_decimals, spot=spot)
     except ValidationError:
         return False
     return True
@@ -46,7 +53,9 @@ class MarketState:
         "coin",
         "day_base_vlm",
         "day_ntl_vlm",
+        "delisted",
         "dex",
+        "halted",
         "last_trade_px",
         "lot",
         "lp_mark",
@@ -54,19 +63,23 @@ class MarketState:
         "oracle",
         "prev_day_px",
         "spec",
+        "spot",
         "sz_decimals",
         "triggers",
     )
 
-    def __init__(self, spec: SimMarket, dex: str, asset: int) -> None:
+    def __init__(self, spec: SimMarket, dex: str, asset: int, *, spot: bool = False) -> None:
         self.spec = spec
+        self.spot = spot  # a spot pair (asset 10000 + index): tokens move, no position
+        self.halted = False  # trading halted (admin): no orders, no quotes
+        self.delisted = False  # halted for good; meta shows isDelisted
         self.coin = spec.name
         self.dex = dex
         self.asset = asset
         self.sz_decimals = spec.sz_decimals
         self.lot = Decimal(1).scaleb(-spec.sz_decimals)
         self.book = Book(spec.name)
-        self.oracle = round_price(spec.start_price, spec.sz_decimals)
+        self.oracle = round_price(spec.start_price, spec.sz_decimals, spot=spot)
         self._raw_oracle = float(spec.start_price)
         self.prev_day_px = self.oracle
         self.last_trade_px: Decimal | None = None
@@ -93,17 +106,17 @@ class MarketState:
             return
         sigma = self.spec.volatility * math.sqrt(elapsed_ms / 1000)
         self._raw_oracle *= math.exp(sigma * rng.gauss(0.0, 1.0))
-        self.oracle = round_price(repr(self._raw_oracle), self.sz_decimals)
+        self.oracle = round_price(repr(self._raw_oracle), self.sz_decimals, spot=self.spot)
 
     def set_oracle(self, px: Decimal) -> None:
-        self.oracle = round_price(px, self.sz_decimals)
+        self.oracle = round_price(px, self.sz_decimals, spot=self.spot)
         self._raw_oracle = float(self.oracle)
 
     def floor_price(self, px: Decimal) -> Decimal:
-        return round_price(px, self.sz_decimals, rounding=ROUND_FLOOR)
+        return round_price(px, self.sz_decimals, spot=self.spot, rounding=ROUND_FLOOR)
 
     def ceil_price(self, px: Decimal) -> Decimal:
-        return round_price(px, self.sz_decimals, rounding=ROUND_CEILING)
+        return round_price(px, self.sz_decimals, spot=self.spot, rounding=ROUND_CEILING)
 
     def lp_grid(
         self, levels: int, notional: Decimal, spread_bps: Decimal
@@ -123,14 +136,20 @@ class MarketState:
                 if is_buy:
                     target = mark - offset
                     if previous is not None:
-                        target = min(target, previous - price_tick(previous, self.sz_decimals))
+                        target = min(
+                            target,
+                            previous - price_tick(previous, self.sz_decimals, spot=self.spot),
+                        )
                     if target <= 0:
                         break
                     px = self.floor_price(target)
                 else:
                     target = mark + offset
                     if previous is not None:
-                        target = max(target, previous + price_tick(previous, self.sz_decimals))
+                        target = max(
+                            target,
+                            previous + price_tick(previous, self.sz_decimals, spot=self.spot),
+                        )
                     px = self.ceil_price(target)
                 if previous is not None and px == previous:  # rounding undid the step
                     break

@@ -33,11 +33,13 @@ from typing import Any, Protocol
 import orjson
 import trio
 
+from hip3.sim._history import CANDLE_INTERVALS
 from hip3.sim._http import HttpRequest, HttpResponse, serve_http_connection
 from hip3.sim._ws import CloseReason, OutKind, WsSession
 from hip3.sim.config import SimBadRequest, SimConfig
 from hip3.sim.engine import SimEvent, SimExchange
 from hip3.sim.faults import FaultInjector, HttpFault, PostFate
+from hip3.types import wire_decimal
 
 __all__ = ["SimServer", "open_simulator"]
 
@@ -51,7 +53,37 @@ WS_MAX_SUBSCRIPTIONS = 1000
 WS_MAX_USERS = 10
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
-_USER_CHANNELS = ("userFills", "orderUpdates", "userEvents")
+_USER_CHANNELS = (
+    "userFills",
+    "orderUpdates",
+    "userEvents",
+    "userFundings",
+    "userNonFundingLedgerUpdates",
+)
+# User channels whose first message is a snapshot of the history: (info request, data key).
+_SNAPSHOTS = {
+    "userFundings": ("userFunding", "fundings"),
+    "userNonFundingLedgerUpdates": ("userNonFundingLedgerUpdates", "nonFundingLedgerUpdates"),
+}
+# Channels whose every message is a complete current view, computed from the engine's state:
+# sent on subscribe and then after each tick in which the view changed (§4.3).
+_STATE_CHANNELS = (
+    "activeAssetCtx",
+    "activeAssetData",
+    "bbo",
+    "candle",
+    "clearinghouseState",
+    "openOrders",
+    "webData2",
+    "webData3",
+)
+_USER_STATE_CHANNELS = (
+    "activeAssetData",
+    "clearinghouseState",
+    "openOrders",
+    "webData2",
+    "webData3",
+)
 # The ws channel name of a subscription's data, where it differs from the type (§4.4).
 _DATA_CHANNEL = {"userEvents": "user"}
 
@@ -129,6 +161,11 @@ class SimServer:
         )
         self._dexes = {dex.name for dex in self.config.dexes}
         self._coins = {market.name for market in self.config.markets()}
+        self._coins.update(self.config.spot_coins())
+        self._coin_dex = {
+            market.name: dex.name for dex in self.config.dexes for market in dex.markets
+        }
+        self._last_views: dict[SubKey, str] = {}  # state channel -> the view last published
 
     # -- public ----------------------------------------------------------------------------------
 
@@ -142,6 +179,10 @@ class SimServer:
     def credit(self, address: str, usd: Decimal, dex: str = "") -> None:
         """Add ``usd`` to ``address``'s balance on ``dex`` (creating the account when needed)."""
         self.exchange.credit(address, usd, dex)
+
+    def credit_spot(self, address: str, token: str, amount: Decimal) -> None:
+        """Add ``amount`` of spot ``token`` (``USDC`` or a pair's base) to ``address``."""
+        self.exchange.credit_spot(address, token, amount)
 
     async def serve(self, *, task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED) -> None:
         """Listen, tick and serve until cancelled; ``task_status.started(self.url)``."""
@@ -196,13 +237,137 @@ class SimServer:
 
     def _publish_market_data(self) -> None:
         for key, sessions in list(self._subscribers.items()):
-            if not sessions or key[0] not in ("l2Book", "allMids"):
+            if not sessions:
                 continue
-            text = self._market_data_text(key)
-            if text is None:
+            if key[0] in _STATE_CHANNELS:
+                view = self._state_view(key)
+                if view is None or self._last_views.get(key) == view[0]:
+                    continue
+                self._last_views[key] = view[0]
+                text = view[1]
+            elif key[0] in ("l2Book", "allMids"):
+                market_text = self._market_data_text(key)
+                if market_text is None:
+                    continue
+                text = market_text
+            else:
                 continue
             for session in list(sessions):
                 session.offer(OutKind.DATA, key[0], text)
+
+    def _state_view(self, key: SubKey) -> tuple[str, str] | None:
+        """``(what changes, message)`` of a state channel, or None when there is nothing to say.
+
+        The first part leaves out the message's timestamp, so an unchanged view is not resent.
+        """
+        try:
+            kind = key[0]
+            if kind == "activeAssetCtx":
+                coin = key[1]
+                dex = self._coin_dex[coin]
+                meta, ctxs = self.exchange.info({"type": "metaAndAssetCtxs", "dex": dex})
+                names = [entry["name"] for entry in meta["universe"]]
+                data: Any = {"coin": coin, "ctx": ctxs[names.index(coin)]}
+                text = dumps({"channel": kind, "data": data})
+                return text, text
+            if kind == "bbo":
+                book = self.exchange.info({"type": "l2Book", "coin": key[1]})
+                if book is None:
+                    return None
+                bbo = [side[0] if side else None for side in book["levels"]]
+                data = {"coin": key[1], "time": book["time"], "bbo": bbo}
+                return dumps(bbo), dumps({"channel": kind, "data": data})
+            if kind == "candle":
+                coin, interval = key[1], key[2]
+                span = CANDLE_INTERVALS[interval] or 32 * 86_400_000  # 1M: a month at most
+                recent = self.exchange.info(
+                    {
+                        "type": "candleSnapshot",
+                        "req": {
+                            "coin": coin,
+                            "interval": interval,
+                            "startTime": self._clock() - span,
+                        },
+                    }
+                )
+                if not recent:
+                    return None
+                text = dumps({"channel": kind, "data": recent[-1]})
+                return text, text
+            if kind == "activeAssetData":
+                request = {"type": "activeAssetData", "user": key[1], "coin": key[2]}
+                text = dumps({"channel": kind, "data": self.exchange.info(request)})
+                return text, text
+            if kind in ("webData2", "webData3"):
+                data = self._web_data(kind, key[1])
+                changed = {k: v for k, v in data.items() if k != "serverTime"}
+                if kind == "webData3":
+                    changed["userState"] = {
+                        k: v for k, v in data["userState"].items() if k != "serverTime"
+                    }
+                return dumps(changed), dumps({"channel": kind, "data": data})
+            user, dex = key[1], key[2]
+            if kind == "clearinghouseState":
+                state = self.exchange.info({"type": "clearinghouseState", "user": user, "dex": dex})
+                data = {"dex": dex, "user": user, "clearinghouseState": state}
+                changed = dict(state)
+                changed.pop("time", None)
+                return dumps(changed), dumps({"channel": kind, "data": data})
+            orders = self.exchange.info({"type": "frontendOpenOrders", "user": user, "dex": dex})
+            data = {"dex": dex, "user": user, "orders": orders}
+            text = dumps({"channel": kind, "data": data})
+            return text, text
+        except SimBadRequest:
+            return None
+
+    def _web_data(self, kind: str, user: str) -> dict[str, Any]:
+        """The frontend's aggregate for ``user`` (webData2: legacy, main dex; webData3: per dex)."""
+        info = self.exchange.info
+        now = info({"type": "exchangeStatus"})["time"]
+        role = info({"type": "userRole", "user": user})["role"]
+        ledger = info({"type": "userNonFundingLedgerUpdates", "user": user, "startTime": 0})
+        cum = Decimal(0)
+        for entry in ledger:
+            delta = entry["delta"]
+            if delta["type"] == "deposit":
+                cum += Decimal(delta["usdc"])
+            elif delta["type"] == "withdraw":
+                cum -= Decimal(delta["usdc"])
+        user_state: dict[str, Any] = {
+            "agentAddress": None,
+            "agentValidUntil": None,
+            "serverTime": now,
+            "cumLedger": wire_decimal(cum),
+            "isVault": role == "vault",
+            "user": user,
+        }
+        if kind == "webData3":
+            states = []
+            for dex in self.config.dexes:
+                at_cap = info({"type": "perpsAtOpenInterestCap", "dex": dex.name})
+                states.append(
+                    {
+                        "totalVaultEquity": "0.0",
+                        "perpsAtOpenInterestCap": at_cap,
+                        "leadingVaults": [],
+                    }
+                )
+            return {"userState": user_state, "perpDexStates": states}
+        meta, ctxs = info({"type": "metaAndAssetCtxs"})
+        _spot_meta, spot_ctxs = info({"type": "spotMetaAndAssetCtxs"})
+        return {
+            **user_state,
+            "clearinghouseState": info({"type": "clearinghouseState", "user": user}),
+            "leadingVaults": [],
+            "totalVaultEquity": "0.0",
+            "openOrders": info({"type": "frontendOpenOrders", "user": user}),
+            "meta": meta,
+            "assetCtxs": ctxs,
+            "twapStates": [],
+            "spotState": info({"type": "spotClearinghouseState", "user": user}),
+            "spotAssetCtxs": spot_ctxs,
+            "perpsAtOpenInterestCap": info({"type": "perpsAtOpenInterestCap", "dex": ""}),
+        }
 
     def _market_data_text(self, key: SubKey) -> str | None:
         try:
@@ -214,7 +379,9 @@ class SimServer:
                     request["mantissa"] = key[3]
                 return dumps({"channel": "l2Book", "data": self.exchange.info(request)})
             mids = self.exchange.info({"type": "allMids", "dex": key[1]})
-            return dumps({"channel": "allMids", "data": {"dex": key[1], "mids": mids}})
+            # The venue names the dex only for a HIP-3 dex: the main dex's mids come bare.
+            data = {"dex": key[1], "mids": mids} if key[1] else {"mids": mids}
+            return dumps({"channel": "allMids", "data": data})
         except SimBadRequest:
             return None
 
@@ -331,7 +498,37 @@ class SimServer:
             except SimBadRequest as exc:
                 return HttpResponse.text(422, f"admin credit: {exc}")
             return HttpResponse(200, b'{"status":"ok"}')
-        return HttpResponse.text(422, 'admin: type must be "truth" or "credit"')
+        if kind == "halt":
+            coin, halted, delist = body.get("coin"), body.get("halted"), body.get("delist", False)
+            if not isinstance(coin, str) or type(halted) is not bool or type(delist) is not bool:
+                return HttpResponse.text(
+                    422, "admin halt: coin must be a name, halted and delist true or false"
+                )
+            try:
+                self.exchange.halt(coin, halted, delist=delist)
+            except SimBadRequest as exc:
+                return HttpResponse.text(422, f"admin halt: {exc}")
+            return HttpResponse(200, b'{"status":"ok"}')
+        if kind == "spotCredit":
+            user, token, raw_amount = body.get("user"), body.get("token"), body.get("amount")
+            if not isinstance(user, str) or not _ADDRESS.fullmatch(user):
+                return HttpResponse.text(422, "admin spotCredit: user must be an address")
+            try:
+                amount = Decimal(str(raw_amount))
+            except InvalidOperation:
+                amount = Decimal("NaN")
+            if not amount.is_finite() or not isinstance(token, str):
+                return HttpResponse.text(
+                    422, "admin spotCredit: amount must be a decimal, token a name"
+                )
+            try:
+                self.credit_spot(user, token, amount)
+            except SimBadRequest as exc:
+                return HttpResponse.text(422, f"admin spotCredit: {exc}")
+            return HttpResponse(200, b'{"status":"ok"}')
+        return HttpResponse.text(
+            422, 'admin: type must be "truth", "credit", "spotCredit" or "halt"'
+        )
 
     # -- websocket requests ----------------------------------------------------------------------
 
@@ -406,8 +603,20 @@ class SimServer:
             return dumps(
                 {"channel": "userFills", "data": {"isSnapshot": True, "user": user, "fills": fills}}
             )
+        if key[0] in _SNAPSHOTS:
+            request_type, field = _SNAPSHOTS[key[0]]
+            try:
+                history = self.exchange.info({"type": request_type, "user": key[1], "startTime": 0})
+            except SimBadRequest:
+                history = []
+            data = {"isSnapshot": True, "user": key[1], field: history}
+            return dumps({"channel": key[0], "data": data})
         if key[0] in ("l2Book", "allMids"):
             return self._market_data_text(key)
+        if key[0] in _STATE_CHANNELS:
+            # Not recorded as sent: the others subscribed to ``key`` may not have seen it yet.
+            view = self._state_view(key)
+            return None if view is None else view[1]
         return None  # orderUpdates, userEvents and trades have no snapshot (§4.3)
 
     def _unsubscribe(self, session: WsSession, key: SubKey) -> None:
@@ -416,6 +625,7 @@ class SimServer:
             sessions.discard(session)
             if not sessions:
                 del self._subscribers[key]
+                self._last_views.pop(key, None)
 
     def _subscription_key(self, subscription: Any) -> SubKey | None:
         """The identity of a supported, well-formed subscription; None otherwise."""
@@ -436,11 +646,25 @@ class SimServer:
             if sig_figs not in (None, 2, 3, 4, 5) or mantissa not in (None, 1, 2, 5):
                 return None
             return ("l2Book", coin, sig_figs, mantissa)
-        if kind in _USER_CHANNELS:
+        if kind in ("activeAssetCtx", "bbo"):
+            coin = subscription.get("coin")
+            return (kind, coin) if coin in self._coins else None
+        if kind == "candle":
+            coin, interval = subscription.get("coin"), subscription.get("interval")
+            if coin not in self._coins or interval not in CANDLE_INTERVALS:
+                return None
+            return (kind, coin, interval)
+        if kind in _USER_CHANNELS or kind in _USER_STATE_CHANNELS:
             user = subscription.get("user")
             if not isinstance(user, str) or not _ADDRESS.fullmatch(user):
                 return None
-            return (kind, user.lower())
+            if kind in _USER_CHANNELS or kind in ("webData2", "webData3"):
+                return (kind, user.lower())
+            if kind == "activeAssetData":
+                coin = subscription.get("coin")
+                return (kind, user.lower(), coin) if coin in self._coin_dex else None
+            dex = subscription.get("dex", "")
+            return (kind, user.lower(), dex) if dex in self._dexes else None
         return None
 
     def _ws_post(self, session: WsSession, msg: dict[str, Any]) -> None:
@@ -487,8 +711,9 @@ def _over_limit(current: Mapping[SubKey, Any], key: SubKey) -> str | None:
     """The venue's refusal when subscribing ``key`` would break a §5 limit, else None."""
     if len(current) >= WS_MAX_SUBSCRIPTIONS:
         return f"Cannot subscribe to more than {WS_MAX_SUBSCRIPTIONS} subscriptions."
-    if key[0] in _USER_CHANNELS:
-        users = {k[1] for k in current if k[0] in _USER_CHANNELS}
+    user_channels = _USER_CHANNELS + _USER_STATE_CHANNELS
+    if key[0] in user_channels:
+        users = {k[1] for k in current if k[0] in user_channels}
         if key[1] not in users and len(users) >= WS_MAX_USERS:
             return f"Cannot track more than {WS_MAX_USERS} total users."
     return None

@@ -77,7 +77,8 @@ def test_meta_and_asset_ctxs_pairs_each_market_with_a_context() -> None:
 
 def test_all_mids_are_per_dex() -> None:
     venue = Venue(quiet_config(lp_levels=2))
-    assert set(venue.info("allMids")) == {"BTC", "ETH", "SOL"}
+    # The main dex's mids include the spot pairs (by their wire names), as on the venue.
+    assert set(venue.info("allMids")) == {"BTC", "ETH", "SOL", "PURR/USDC", "@1"}
     assert set(venue.info("allMids", dex="flx")) == {"flx:GOLD"}
     assert Decimal(venue.info("allMids")["BTC"]) == Decimal(60000)
 

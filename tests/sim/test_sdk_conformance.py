@@ -130,3 +130,74 @@ def test_sdk_websocket_userfills_snapshot_then_live_fill(
         assert not {f["tid"] for f in live["data"]["fills"]} & known
     finally:
         info.disconnect_websocket()
+
+
+def test_sdk_spot_pairs_book_stream_and_orders(sim: ThreadedSimulator, wallet: Any) -> None:
+    """The SDK maps spot names from spotMeta (PURR/USDC, HYPE/USDC -> @1), streams a spot
+    book (its basic_ws example subscribes to PURR/USDC) and trades spot with its own rules."""
+    sim.call(lambda: sim.server.credit_spot(wallet.address, "USDC", Decimal(1_000)))
+    info = Info(sim.url, skip_ws=False, perp_dexs=DEXES)
+    received: queue.Queue[dict[str, Any]] = queue.Queue()
+    try:
+        assert info.name_to_asset("PURR/USDC") == 10_000
+        assert info.name_to_asset("HYPE/USDC") == 10_001  # the SDK's alias for "@1"
+        info.subscribe({"type": "l2Book", "coin": "PURR/USDC"}, received.put)
+        book = received.get(timeout=10)
+        assert book["data"]["coin"] == "PURR/USDC" and book["data"]["levels"][1]
+        exchange = Exchange(wallet, sim.url, perp_dexs=DEXES)
+        bought = exchange.market_open("HYPE/USDC", True, 2.0)
+        filled = bought["response"]["data"]["statuses"][0]["filled"]
+        assert Decimal(filled["totalSz"]) == 2
+        spot = info.spot_user_state(wallet.address)
+        tokens = {b["coin"]: Decimal(b["total"]) for b in spot["balances"]}
+        assert tokens["HYPE"] == Decimal(2) - Decimal(2) * Decimal("0.00045")
+        assert tokens["USDC"] < 1_000
+        fills = [f for f in info.user_fills(wallet.address) if f["coin"] == "@1"]
+        assert fills and all(f["dir"] == "Buy" and f["feeToken"] == "HYPE" for f in fills)
+    finally:
+        info.disconnect_websocket()
+
+
+def test_sdk_sub_account_transfer_referrer_and_frontend_market(
+    sim: ThreadedSimulator, wallet: Any
+) -> None:
+    """Actions the SDK signs itself: the simulator recovers the same signer from them."""
+    info = Info(sim.url, skip_ws=True, perp_dexs=DEXES)
+    exchange = Exchange(wallet, sim.url, perp_dexs=DEXES)
+    created = exchange.create_sub_account("conformance")
+    assert created["status"] == "ok"
+    sub = created["response"]["data"]
+    assert info.query_sub_accounts(wallet.address)[0]["subAccountUser"] == sub
+
+    def value(address: str) -> Decimal:
+        return Decimal(info.user_state(address)["marginSummary"]["accountValue"])
+
+    start = value(sub)
+    assert exchange.sub_account_transfer(sub, True, 25_000_000)["status"] == "ok"  # $25
+    assert value(sub) == start + 25
+    assert exchange.sub_account_transfer(sub, False, 5_000_000)["status"] == "ok"
+    assert value(sub) == start + 20
+    stranger = "0x" + "ab" * 20
+    refused = exchange.sub_account_transfer(stranger, True, 1_000_000)
+    assert refused["status"] == "err" and "sub-account" in refused["response"]
+    ledger = info.post(
+        "/info", {"type": "userNonFundingLedgerUpdates", "user": sub, "startTime": 0}
+    )
+    assert [u["delta"]["type"] for u in ledger] == ["subAccountTransfer"] * 2
+
+    assert exchange.set_referrer("SIMCODE")["status"] == "ok"
+    assert exchange.set_referrer("SIMCODE") == {
+        "status": "err",
+        "response": "Referrer already set.",
+    }
+
+    mid = float(info.all_mids()["ETH"])
+    market = exchange.order(
+        "ETH", True, 0.01, round(mid * 1.02, 1), {"limit": {"tif": "FrontendMarket"}}
+    )
+    assert "filled" in market["response"]["data"]["statuses"][0]
+    far = exchange.order(
+        "ETH", True, 0.01, round(mid * 0.5, 1), {"limit": {"tif": "FrontendMarket"}}
+    )
+    assert "error" in far["response"]["data"]["statuses"][0]  # an IOC: it never rests
+    assert not [o for o in info.open_orders(wallet.address) if o["coin"] == "ETH"]

@@ -199,7 +199,7 @@ async def test_market_data_is_published_every_tick(autojump_clock: trio.testing.
         assert [b["data"]["time"] for b in books] == sorted(b["data"]["time"] for b in books)
         assert trio.current_time() - start == pytest.approx(1.0, abs=0.21)
         mids = await recv_channel(ws, "allMids")
-        assert mids["data"] == {"dex": "", "mids": {"BTC": str(100 + engine.ticks)}}
+        assert mids["data"] == {"mids": {"BTC": str(100 + engine.ticks)}}  # no "dex" for main
 
 
 async def test_errors_go_to_the_error_channel_and_the_connection_lives_on() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hip3.errors import ConfigError
-from hip3.sim.config import FaultConfig, SimConfig, SimDex, SimMarket
+from hip3.sim.config import FaultConfig, SimConfig, SimDex, SimMarket, SimSpotPair
 
 
 def test_defaults_are_a_main_dex_and_two_hip3_dexes() -> None:
@@ -194,3 +195,40 @@ def test_funding_rate_may_be_negative_but_bounded() -> None:
     assert SimConfig.from_mapping({"funding_rate": -0.0002}).funding_rate == Decimal("-0.0002")
     with pytest.raises(ConfigError, match=r"sim\.funding_rate: must be in \[-0\.01, 0\.01\]"):
         SimConfig.from_mapping({"funding_rate": 0.5})
+
+
+def test_spot_pairs_are_read_and_named_as_on_the_venue() -> None:
+    assert SimConfig().spot_coins() == ("PURR/USDC", "@1")
+    config = SimConfig.from_mapping(
+        {
+            "spot": [
+                {"base": "PURR", "sz_decimals": 0, "start_price": "0.2"},
+                {"base": "HYPE", "sz_decimals": 2, "start_price": 30, "wei_decimals": 8},
+                {"base": "UBTC", "sz_decimals": 5, "start_price": "60000", "volatility": 0},
+            ]
+        }
+    )
+    assert config.spot[1] == SimSpotPair("HYPE", 2, Decimal(30), 0.0003, 8)
+    assert config.spot_coins() == ("PURR/USDC", "@1", "@2")
+    assert SimConfig.from_mapping({"spot": []}).spot == ()
+
+
+@pytest.mark.parametrize(
+    ("spot", "where"),
+    [
+        ([{"base": "USDC", "sz_decimals": 0, "start_price": 1}], "sim.spot[0].base"),
+        ([{"base": "purr", "sz_decimals": 0, "start_price": 1}], "sim.spot[0].base"),
+        ([{"base": "PURR", "start_price": 1}], "sim.spot[0].sz_decimals"),
+        ([{"base": "PURR", "sz_decimals": 0, "start_price": 1, "x": 1}], "sim.spot[0]"),
+        (
+            [
+                {"base": "PURR", "sz_decimals": 0, "start_price": 1},
+                {"base": "PURR", "sz_decimals": 0, "start_price": 1},
+            ],
+            "sim.spot[1].base",
+        ),
+    ],
+)
+def test_bad_spot_pairs_name_the_key(spot: list[dict[str, Any]], where: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(where)):
+        SimConfig.from_mapping({"spot": spot})
