@@ -121,8 +121,15 @@ class LeanTransport(httpx.AsyncBaseTransport):
         origin: Origin = (scheme, url.host, port)
         body = await request.aread()
         head = [request.method.encode("ascii"), b" ", url.raw_path, b" HTTP/1.1\r\n"]
+        framed = bool(body)
         for name, value in request.headers.raw:
+            lowered = name.lower()
+            if lowered in (b"content-length", b"transfer-encoding"):
+                framed = True  # re-framed below: the body is read whole, so it has a length
+                continue
             head += (name, b": ", value, b"\r\n")
+        if framed:
+            head.append(b"Content-Length: %d\r\n" % len(body))
         head.append(b"\r\n")
         payload = b"".join(head) + body
 

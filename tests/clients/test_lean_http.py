@@ -8,7 +8,7 @@ last test runs the whole order path on the simulator.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 
 import httpx
@@ -140,6 +140,25 @@ async def test_response_framings(nursery: trio.Nursery, answer: bytes, expected:
             response = await http.post(server.url + "/x", content=b"{}")
             assert response.content == expected
     assert server.connections == 1
+
+
+async def test_streamed_request_body_is_sent_with_a_length(nursery: trio.Nursery) -> None:
+    server = await start(nursery, lambda req, i: ok(b"ok"))
+
+    async def parts() -> AsyncIterator[bytes]:
+        yield b'{"a":'
+        yield b"1}"
+
+    async with client(server) as http:
+        assert (await http.post(server.url + "/x", content=parts())).content == b"ok"
+        assert (await http.get(server.url + "/y")).content == b"ok"
+    streamed, plain_get = server.requests
+    assert b"content-length: 7\r\n" in streamed.lower()
+    assert b"transfer-encoding" not in streamed.lower()
+    assert streamed.endswith(b'\r\n\r\n{"a":1}')
+    assert (
+        plain_get.startswith(b"GET /y HTTP/1.1\r\n") and b"content-length" not in plain_get.lower()
+    )
 
 
 async def test_unframed_body_runs_until_close_and_is_not_reused(nursery: trio.Nursery) -> None:
