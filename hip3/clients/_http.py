@@ -61,7 +61,10 @@ def _seconds(value: float | None) -> float:
 
 
 class LeanTransport(httpx.AsyncBaseTransport):
-    """HTTP/1.1 over trio sockets (TLS for https) with a small keep-alive pool per origin."""
+    """HTTP/1.1 over trio sockets (TLS for https) with a small keep-alive pool per origin.
+
+    ``ssl_context`` defaults to httpx's (certificate verification on, certifi's roots).
+    """
 
     def __init__(self, *, max_idle_per_origin: int = 8, ssl_context: ssl.SSLContext | None = None):
         self.max_idle_per_origin = max_idle_per_origin
@@ -78,7 +81,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             with trio.fail_after(_seconds(timeout)):
                 tcp = await trio.open_tcp_stream(host, port)
                 if scheme == b"https":
-                    context = self._ssl_context or ssl.create_default_context()
+                    context = self._tls_context()
                     tls = trio.SSLStream(tcp, context, server_hostname=host, https_compatible=True)
                     try:
                         await tls.do_handshake()
@@ -91,6 +94,14 @@ class LeanTransport(httpx.AsyncBaseTransport):
             raise httpx.ConnectTimeout(f"connect to {host}:{port} timed out") from exc
         except (OSError, trio.BrokenResourceError, ssl.SSLError) as exc:
             raise httpx.ConnectError(f"connect to {host}:{port}: {exc}") from exc
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            # The same trust as httpx's default transport (certifi, SSL_CERT_FILE/DIR), HTTP/1.1.
+            context = httpx.create_ssl_context()
+            context.set_alpn_protocols(["http/1.1"])
+            self._ssl_context = context
+        return self._ssl_context
 
     def _take_idle(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get(origin)

@@ -8,8 +8,13 @@ last test runs the whole order path on the simulator.
 from __future__ import annotations
 
 import gzip
+import shutil
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -30,14 +35,21 @@ def ok(body: bytes, *extra: str) -> bytes:
 
 
 class Server:
-    def __init__(self, script: Script, *, close_after_answer: bool = False) -> None:
+    def __init__(
+        self,
+        script: Script,
+        *,
+        close_after_answer: bool = False,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.script = script
         self.close_after_answer = close_after_answer
+        self.tls = tls
         self.connections = 0
         self.requests: list[bytes] = []
         self.url = ""
 
-    async def _read_request(self, stream: trio.SocketStream, buffer: bytearray) -> bytes | None:
+    async def _read_request(self, stream: Any, buffer: bytearray) -> bytes | None:
         while b"\r\n\r\n" not in buffer:
             data = await stream.receive_some(65536)
             if not data:
@@ -54,9 +66,17 @@ class Server:
         del buffer[: end + length]
         return request
 
-    async def _handle(self, stream: trio.SocketStream) -> None:
+    async def _handle(self, tcp: trio.SocketStream) -> None:
         self.connections += 1
         buffer = bytearray()
+        stream: Any = tcp
+        if self.tls is not None:
+            stream = trio.SSLStream(tcp, self.tls, server_side=True, https_compatible=True)
+            try:
+                await stream.do_handshake()
+            except trio.BrokenResourceError:
+                await trio.aclose_forcefully(tcp)
+                return
         async with stream:
             while True:
                 try:
@@ -79,7 +99,7 @@ class Server:
     async def serve(self, *, task_status: trio.TaskStatus[Server]) -> None:
         listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
         port = listeners[0].socket.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
         await trio.serve_listeners(self._handle, listeners, task_status=_Started(task_status, self))
 
 
@@ -263,6 +283,58 @@ async def test_idle_pool_is_bounded(nursery: trio.Nursery) -> None:
             gate.set()
         assert sum(len(idle) for idle in transport._idle.values()) == 2
     assert transport._idle == {}
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+async def test_https_keep_alive_and_untrusted_certificate(
+    nursery: trio.Nursery, tmp_path: Path
+) -> None:
+    cert, key = _self_signed(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    server: Server = await nursery.start(
+        Server(lambda req, i: ok(b"tls-%d" % i), tls=server_context).serve
+    )
+    trusting = ssl.create_default_context(cafile=str(cert))
+    async with httpx.AsyncClient(transport=LeanTransport(ssl_context=trusting)) as http:
+        for n in range(3):
+            assert (await http.post(server.url + "/x", content=b"{}")).content == b"tls-%d" % n
+    assert server.connections == 1
+    # The default context verifies certificates: a self-signed one is refused before sending.
+    async with InfoClient(server.url) as info:
+        with pytest.raises(NotSentError):
+            await info.post_json("/exchange", {"type": "order"})
+    assert len(server.requests) == 3
 
 
 async def test_unsupported_scheme_and_closed_transport() -> None:
