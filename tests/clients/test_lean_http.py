@@ -100,15 +100,8 @@ class Server:
         listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
         port = listeners[0].socket.getsockname()[1]
         self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
-        await trio.serve_listeners(self._handle, listeners, task_status=_Started(task_status, self))
-
-
-class _Started:
-    def __init__(self, outer: trio.TaskStatus[Server], server: Server) -> None:
-        self.outer, self.server = outer, server
-
-    def started(self, value: object = None) -> None:
-        self.outer.started(self.server)
+        task_status.started(self)  # the listeners already accept connections
+        await trio.serve_listeners(self._handle, listeners)
 
 
 async def start(
@@ -120,7 +113,7 @@ async def start(
     return server
 
 
-def client(server: Server) -> httpx.AsyncClient:
+def lean_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=LeanTransport(), timeout=5.0)
 
 
@@ -155,7 +148,7 @@ async def test_keep_alive_reuses_one_connection_and_sends_one_request_each(
 )
 async def test_response_framings(nursery: trio.Nursery, answer: bytes, expected: bytes) -> None:
     server = await start(nursery, lambda req, i: answer)
-    async with client(server) as http:
+    async with lean_client() as http:
         for _ in range(2):  # the second request proves the connection was left clean
             response = await http.post(server.url + "/x", content=b"{}")
             assert response.content == expected
@@ -169,7 +162,7 @@ async def test_streamed_request_body_is_sent_with_a_length(nursery: trio.Nursery
         yield b'{"a":'
         yield b"1}"
 
-    async with client(server) as http:
+    async with lean_client() as http:
         assert (await http.post(server.url + "/x", content=parts())).content == b"ok"
         assert (await http.get(server.url + "/y")).content == b"ok"
     streamed, plain_get = server.requests
@@ -185,7 +178,7 @@ async def test_unframed_body_runs_until_close_and_is_not_reused(nursery: trio.Nu
     server = await start(
         nursery, lambda req, i: b"HTTP/1.1 200 OK\r\n\r\nbody-%d" % i, close_after_answer=True
     )
-    async with client(server) as http:
+    async with lean_client() as http:
         first = await http.post(server.url + "/x", content=b"{}")
         second = await http.post(server.url + "/x", content=b"{}")
     assert (first.content, second.content) == (b"body-0", b"body-1")
@@ -194,7 +187,7 @@ async def test_unframed_body_runs_until_close_and_is_not_reused(nursery: trio.Nu
 
 async def test_connection_close_answer_is_not_reused(nursery: trio.Nursery) -> None:
     server = await start(nursery, lambda req, i: ok(b"%d" % i, "Connection: close"))
-    async with client(server) as http:
+    async with lean_client() as http:
         for _ in range(2):
             await http.post(server.url + "/x", content=b"{}")
     assert server.connections == 2
@@ -204,7 +197,7 @@ async def test_idle_connection_closed_by_the_server_is_replaced(nursery: trio.Nu
     # The server answers (Content-Length framed, so the client keeps the connection) and then
     # closes it, as a venue's idle timeout would.
     server = await start(nursery, lambda req, i: ok(b"%d" % i), close_after_answer=True)
-    async with client(server) as http:
+    async with lean_client() as http:
         assert (await http.post(server.url + "/x", content=b"{}")).content == b"0"
         transport = http._transport
         assert isinstance(transport, LeanTransport)
@@ -258,7 +251,7 @@ async def test_cancelled_request_closes_its_connection(nursery: trio.Nursery) ->
         return ok(b"late") if i else b""  # the first request is never answered
 
     server = await start(nursery, script)
-    async with client(server) as http:
+    async with lean_client() as http:
         with trio.move_on_after(0.2) as scope:
             await http.post(server.url + "/x", content=b"{}")
         assert scope.cancelled_caught
