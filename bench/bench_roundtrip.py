@@ -17,8 +17,8 @@ order is cancelled outside the timed region so the book stays small.
 Rounds alternate SDK / hip3-ws / hip3-http so that machine noise hits all alike; each side's
 figure is the median per-call wall time over every call (a round trip is I/O plus CPU in
 three processes: wall time is the honest clock here). ``roundtrip_vs_sdk`` = SDK median /
-hip3's median over ws post (higher is better, >= 1.0 meets the target); the HTTP ratio is
-reported beside it as ``roundtrip_vs_sdk_http``.
+hip3's median over ws post (higher is better, >= 1.0); the same over HTTP is
+``roundtrip_http_vs_sdk`` (>= 1.5): both sides over HTTP.
 
     python bench/bench_roundtrip.py [--quick]
 """
@@ -191,11 +191,11 @@ def run(quick: bool) -> dict[str, float]:
         f"order round trip on hip3.sim ({calls} calls each, median): "
         f"SDK {median['sdk'] * 1e3:.2f} ms, hip3 ws post {median['hip3_ws'] * 1e3:.2f} ms,"
         f" hip3 HTTP {median['hip3_http'] * 1e3:.2f} ms"
-        f" -> roundtrip_vs_sdk {ws_ratio:.2f} (ws post; target >= 1.0), HTTP {http_ratio:.2f}"
+        f" -> roundtrip_vs_sdk {ws_ratio:.2f} (ws post), roundtrip_http_vs_sdk {http_ratio:.2f}"
     )
     return {
         "roundtrip_vs_sdk": ws_ratio,
-        "roundtrip_vs_sdk_http": http_ratio,
+        "roundtrip_http_vs_sdk": http_ratio,
         "roundtrip_sdk_ms": median["sdk"] * 1e3,
         "roundtrip_hip3_ws_ms": median["hip3_ws"] * 1e3,
         "roundtrip_hip3_http_ms": median["hip3_http"] * 1e3,

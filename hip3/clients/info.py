@@ -27,6 +27,7 @@ import httpx
 import orjson
 import trio
 
+from hip3.clients._http import LeanTransport
 from hip3.clients.backoff import Backoff
 from hip3.clients.journal import MessageRecorder
 from hip3.clients.outcome import NotSentError, SentNoAnswerError
@@ -89,7 +90,9 @@ class InfoClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._own_http = http is None
-        self.http = http or httpx.AsyncClient(timeout=timeout_secs)
+        # Our own client gets the lean HTTP/1.1 transport (hip3.clients._http); a client passed
+        # in keeps whatever transport its owner chose.
+        self.http = http or httpx.AsyncClient(timeout=timeout_secs, transport=LeanTransport())
         self.limiter = limiter or RateLimiter()
         self.backoff = backoff or Backoff()
         self.recorder = recorder

@@ -260,14 +260,22 @@ def test_signing_from_many_threads_gives_the_sequential_results() -> None:
 
 
 def test_direct_c_bindings_are_in_use_and_match_the_public_fallbacks() -> None:
-    assert _native.RAW_KECCAK and _native.RAW_SIGN
-    assert _native.sign_keccak_chain is not _native._sign_chain_composed
+    # safe-pysha3 is a dependency: its C Keccak drives the chain; pycryptodome's raw Keccak
+    # stays ready as the fallback and must agree as well.
+    assert _native.C_KECCAK and _native.RAW_KECCAK and _native.RAW_SIGN
+    assert _native.keccak256 is _native._c_keccak
+    assert _native.sign_keccak_chain.__name__ == "sign_chain_c_keccak"
+    fallback_chain = _native._build_inlined_chain()
+    assert fallback_chain is not None
     secret, payload = bytes(range(7, 39)), b"payload" * 30
-    assert _native.sign_keccak_chain(secret, payload, b"a" * 64, b"b" * 66) == (
-        _native._sign_chain_composed(secret, payload, b"a" * 64, b"b" * 66)
-    )
+    for chain in (_native.sign_keccak_chain, fallback_chain):
+        assert chain(secret, payload, b"a" * 64, b"b" * 66) == (
+            _native._sign_chain_composed(secret, payload, b"a" * 64, b"b" * 66)
+        )
+    assert _native._raw_keccak is not None
     for data in (b"", b"x" * 135, b"x" * 136, b"x" * 137, b"y" * 1000):
         assert _native.keccak256(data) == _native._keccak256_public(data)
+        assert _native._raw_keccak(data) == _native._keccak256_public(data)
     digest = _native.keccak256(b"digest")
     assert _native.sign_digest(secret, digest) == _native._sign_public(secret, digest)
 
