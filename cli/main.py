@@ -26,6 +26,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "cancel-all": ("account", "cancel_all_cmd", "Cancel every open order of the account on every dex (needs the key)."),
     "replay": ("replay", "replay_cmd", "Replay CAPTURE (a journal file) through the tracker and print positions and counts."),
     "config": ("config_cmd", "config_group", "Validate hip3 configuration files."),
+    "doctor": ("doctor", "doctor_cmd", "Check the venue, key, account mode, collateral, dead-man's switch and clock before trading."),
 }  # fmt: skip
 
 
