@@ -81,6 +81,7 @@ from hip3.executor import (
 from hip3.executor.exchange_venue import ExchangeVenue
 from hip3.executor.intents import CancelScope
 from hip3.executor.ports import OrderVenue
+from hip3.ops.events import log_outcome
 from hip3.risk import KillSwitch, RiskGates, RiskLimits
 from hip3.signing import PrivateKey
 from hip3.tracker.state import dex_of
@@ -419,6 +420,7 @@ class Bot:
             self.outcomes.append(outcome)
             self.outcome_counts[outcome.status] += 1
             self.ledger.record(outcome, sent=self.mode is not Mode.OBSERVE)
+            log_outcome(outcome)  # one structured event per ended intent (hip3.orders)
             if outcome.status is OutcomeStatus.REJECTED:
                 log.info("intent rejected: %s (%s)", outcome.reason, outcome.gate or "venue")
 

@@ -88,10 +88,10 @@ def test_sigterm_stops_hip3_trade_cleanly_with_json_logs(tmp_path: Path) -> None
     try:
         deadline = time.monotonic() + 60
         assert proc.stderr is not None
-        while time.monotonic() < deadline:  # the first live line says the bot is trading
+        while time.monotonic() < deadline:  # until a quote rests: the bot is trading
             line = proc.stderr.readline()
             seen.append(line)
-            if line.startswith("[") or not line:
+            if '"status":"resting"' in line or not line:
                 break
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=90)
@@ -105,4 +105,33 @@ def test_sigterm_stops_hip3_trade_cleanly_with_json_logs(tmp_path: Path) -> None
     assert logs, "no JSON log line"
     assert all({"t", "level", "logger", "msg"} <= set(entry) for entry in logs)
     assert any("stopping" in entry["msg"] for entry in logs)
+    # One structured event per ended intent: what was asked and how it ended.
+    orders = [entry for entry in logs if entry.get("event") == "order"]
+    assert orders, "no order event"
+    assert {e["status"] for e in orders} >= {"resting"}
+    for e in orders:
+        assert e["logger"] == "hip3.orders"
+        assert e["kind"] in ("place", "modify", "cancel")
+        assert e["status"] in ("resting", "filled", "cancelled", "rejected")
+        if e["status"] == "rejected":
+            assert e["reason"]
+    places = [e for e in orders if e["kind"] == "place"]
+    assert places and all({"coin", "side", "px", "sz", "cloid"} <= set(e) for e in places)
     assert "Traceback" not in err
+
+
+def test_an_order_event_carries_the_intent_and_the_rejection_reason() -> None:
+    from decimal import Decimal
+
+    from hip3.executor import Outcome, PlaceOrder
+    from hip3.ops.events import outcome_event
+    from hip3.types import Side
+
+    intent = PlaceOrder("BTC", Side.BUY, Decimal("60000"), Decimal("0.01"))
+    event = outcome_event(Outcome.rejected(intent, "price band", gate="price_band"))
+    assert event == {
+        "event": "order", "kind": "place", "status": "rejected", "coin": "BTC",
+        "side": Side.BUY.value, "px": "60000", "sz": "0.01", "tif": "Gtc",
+        "reduce_only": False, "cloid": str(intent.cloid), "reason": "price band",
+        "gate": "price_band",
+    }  # fmt: skip
