@@ -208,7 +208,10 @@ class _JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
-        return orjson.dumps(data).decode()
+        event = getattr(record, "hip3_event", None)  # hip3.ops.events: structured fields
+        if isinstance(event, dict):
+            data.update({k: v for k, v in event.items() if k not in data})
+        return orjson.dumps(data, default=str).decode()
 
 
 @contextlib.contextmanager

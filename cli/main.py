@@ -25,6 +25,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "cancel-all": ("account", "cancel_all_cmd", "Cancel every open order of an account."),
     "replay": ("replay", "replay_cmd", "Replay a capture file through the position tracker."),
     "config": ("config_cmd", "config_group", "Check a config file or print an example one."),
+    "doctor": ("doctor", "doctor_cmd", "Check the venue, key and account before trading."),
 }
 
 

@@ -272,6 +272,8 @@ def build_bot(
         dead_mans_switch_secs=config.risk.dead_man_switch_secs or None,
         journal=journal,
         universe=universe,
+        metrics_port=config.metrics.port,
+        metrics_host=config.metrics.host,
     )
 
 

@@ -81,6 +81,7 @@ from hip3.executor import (
 from hip3.executor.exchange_venue import ExchangeVenue
 from hip3.executor.intents import CancelScope
 from hip3.executor.ports import OrderVenue
+from hip3.ops.events import log_outcome
 from hip3.risk import KillSwitch, RiskGates, RiskLimits
 from hip3.signing import PrivateKey
 from hip3.tracker.state import dex_of
@@ -194,6 +195,10 @@ class Bot:
     dead-man's switch and market-data ages (default: the system clock); a test
     running trio's MockClock passes one that follows trio time, as the
     simulator's exchange clock does.
+
+    ``metrics_port`` (None: off; 0: any free port, see :attr:`metrics_address`) serves
+    Prometheus ``/metrics`` and ``/healthz`` on ``metrics_host`` from a task in the
+    bot's nursery (:mod:`hip3.ops.metrics`; needs ``pip install 'hip3[metrics]'``).
     """
 
     def __init__(
@@ -227,6 +232,8 @@ class Bot:
         resync_backfill: bool = True,
         ws_post_timeout_secs: float = 10.0,
         fill_watch: bool = True,
+        metrics_port: int | None = None,
+        metrics_host: str = "127.0.0.1",
     ) -> None:
         self.mode = Mode(mode)
         if self.mode is Mode.TRADING and key is None:
@@ -285,6 +292,14 @@ class Bot:
         self.outcome_counts: dict[OutcomeStatus, int] = {status: 0 for status in OutcomeStatus}
         self.ledger = OrderLedger()  # per-order counts and per-intent-kind outcome counts
         self.paper: PaperVenue | None = None  # the simulated venue, in paper mode
+        # /metrics and /healthz (hip3.ops.metrics, the metrics extra) when a port is given
+        self.metrics_port = metrics_port
+        self.metrics_host = metrics_host
+        self.metrics_address: tuple[str, int] | None = None  # bound once serving
+        self.running = False  # started and not stopping (/healthz)
+        self._ws: WsClient | None = None
+        self._info: InfoClient | None = None
+        self._feeds: FeedRouter | None = None
 
     def __repr__(self) -> str:
         return f"Bot(mode={self.mode.value}, account={self.user}, markets={self.markets})"
@@ -417,6 +432,7 @@ class Bot:
             self.outcomes.append(outcome)
             self.outcome_counts[outcome.status] += 1
             self.ledger.record(outcome, sent=self.mode is not Mode.OBSERVE)
+            log_outcome(outcome)  # one structured event per ended intent (hip3.orders)
             if outcome.status is OutcomeStatus.REJECTED:
                 log.info("intent rejected: %s (%s)", outcome.reason, outcome.gate or "venue")
 
@@ -430,6 +446,12 @@ class Bot:
     async def run(
         self, *, task_status: trio.TaskStatus[Bot] = trio.TASK_STATUS_IGNORED
     ) -> BotSummary:
+        try:
+            return await self._run(task_status)
+        finally:
+            self.running = False  # however the run ended
+
+    async def _run(self, task_status: trio.TaskStatus[Bot]) -> BotSummary:
         from hip3.bot import defaults  # the bot's default parts, found when first run
 
         converters = self._converters or defaults.converters()
@@ -446,6 +468,13 @@ class Bot:
             async with trio.open_nursery() as nursery:
                 tracker: BotTracker = await nursery.start(service.run)
                 self._tracker = tracker
+                self._info = info
+                if self.metrics_port is not None:
+                    from hip3.ops.metrics import serve_bot_metrics  # the metrics extra
+
+                    self.metrics_address = await nursery.start(
+                        serve_bot_metrics, self, self.metrics_host, self.metrics_port
+                    )
                 ws: WsClient = await nursery.start(
                     WsClient(
                         self.ws_url,
@@ -454,6 +483,7 @@ class Bot:
                         post_timeout_secs=self.ws_post_timeout_secs,
                     ).run
                 )
+                self._ws = ws
                 summary = await self._run_parts(
                     nursery, info, ws, universe, markets, tracker, converters, task_status
                 )
@@ -578,7 +608,7 @@ class Bot:
                 deliver=deliver_backfill,
                 wall_clock_ms=self.clock_ms,
             )
-        feeds = FeedRouter(self, tracker, to_strategy, converters, paper)
+        self._feeds = feeds = FeedRouter(self, tracker, to_strategy, converters, paper)
         if self.mode is not Mode.PAPER:
             # Before the account's streams: positions opened before this run are in the
             # snapshot, and the userFills subscribe snapshot is then applied on top of it
@@ -647,9 +677,11 @@ class Bot:
                         )
                     )
             await parts.start(runner.run, strategy_events)
+            self.running = True
             task_status.started(self)
 
             await self._stop.wait()
+            self.running = False
             log.info("bot stopping: strategy on_stop, then cancels and a final resync")
             feeds.close_strategy_feed()
             await to_strategy.aclose()

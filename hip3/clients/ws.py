@@ -459,6 +459,11 @@ class WsClient:
             for sub in self._subs:
                 sub._queue.close()
 
+    @property
+    def connected(self) -> bool:
+        """True while a connection is up (False before the first and between reconnects)."""
+        return self._connected.is_set()
+
     def stop(self) -> None:
         """Close the connection for good; :meth:`run` returns and every subscription ends."""
         if self._cancel_scope is not None:

@@ -57,6 +57,7 @@ _MARKET_RE = re.compile(r"^([a-z0-9]{1,16}:)?[A-Za-z0-9@/_-]{1,32}$")
 _TOP = {
     "mode", "network", "account", "markets", "position_resync_interval_secs", "dedup_capacity",
     "strategy", "risk", "journal", "log", "sim", "shutdown",
+    "metrics",
 }  # fmt: skip
 _RISK_NUMBERS = (
     "max_position_default",
@@ -342,6 +343,14 @@ def build_config(data: Mapping[str, Any], source: str) -> Config:
         shutdown.get("cancel_scope", "own"), "shutdown.cancel_scope", source, ("own", "account")
     )
     doc["shutdown"] = {"cancel_open_orders": cancel, "cancel_scope": scope}
+    metrics = _table(data, "metrics", source)
+    _check_keys(metrics, {"port", "host"}, "metrics.", source)
+    doc["metrics"] = {"host": _str(metrics.get("host", "127.0.0.1"), "metrics.host", source)}
+    if "port" in metrics:
+        port = _num(metrics["port"], "metrics.port", source, integer=True)
+        if port > 65535:
+            raise _err(source, "metrics.port", f"must be a TCP port (0-65535), got {port}")
+        doc["metrics"]["port"] = port
     sim_raw = _table(data, "sim", source)
     sim = _sim(sim_raw, source)
     if doc["network"]["name"] == "sim":

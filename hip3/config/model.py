@@ -20,6 +20,7 @@ __all__ = [
     "Config",
     "JournalConfig",
     "LogConfig",
+    "MetricsConfig",
     "NetworkConfig",
     "RiskConfig",
     "ShutdownConfig",
@@ -113,6 +114,15 @@ class JournalConfig:
 
 
 @attrs.frozen
+class MetricsConfig:
+    """``port``: serve Prometheus ``/metrics`` and ``/healthz`` there (None = off; needs
+    ``pip install 'hip3[metrics]'``); ``host``: the address to listen on."""
+
+    port: int | None = None
+    host: str = "127.0.0.1"
+
+
+@attrs.frozen
 class LogConfig:
     level: str = "info"
     format: str = "text"
@@ -148,6 +158,7 @@ class Config:
     journal: JournalConfig = JournalConfig()
     log: LogConfig = LogConfig()
     shutdown: ShutdownConfig = ShutdownConfig()
+    metrics: MetricsConfig = MetricsConfig()
     sim: Any = None
     source: str = "<dict>"
 
