@@ -402,6 +402,11 @@ def render_summary(summary: TradeSummary, rejections: Rejections | None = None) 
             f"{account['own_fills']}, foreign {account['foreign_fills']}; foreign open orders "
             f"{account['foreign_open_orders']} (left alone)"
         )
+        if account.get("spot_balances"):
+            lines.append(
+                "spot balances (not perp positions): "
+                + ", ".join(f"{c} {sz}" for c, sz in account["spot_balances"].items())
+            )
         if account["spot_and_outcome_fills"]:
             lines.append(
                 "spot and outcome fills (not perp positions): "

@@ -550,6 +550,11 @@ def _summary(
             "spot_and_outcome_fills": {
                 coin: str(sz) for coin, sz in sorted(bot_summary.non_perp_fills.items())
             },
+            "spot_balances": (
+                None
+                if bot_summary.spot_balances is None
+                else {coin: str(sz) for coin, sz in sorted(bot_summary.spot_balances.items())}
+            ),
         },
         unconfirmed={
             "oldest_age_secs": _secs(bot_summary.oldest_unconfirmed_age_ms),

@@ -151,6 +151,9 @@ class BotSummary:
     #: how long the oldest fill the venue reported had been missing at the end
     oldest_unconfirmed_age_ms: int | None = None
     fill_watch: FillWatchStats | None = None
+    #: the account's spot token balances at the end (``spotClearinghouseState``), apart
+    #: from perp positions; None in paper mode or when the venue did not answer
+    spot_balances: dict[str, Decimal] | None = None
     post_answers_lost: int = 0
     fill_deliveries: int = 0
 
@@ -270,6 +273,7 @@ class Bot:
         self.fill_watch_enabled = fill_watch
         self._fill_watch: FillWatch | None = None
         self._last_unconfirmed_age_ms: int | None = None
+        self._spot_balances: dict[str, Decimal] | None = None
         self.ws_post_timeout_secs = ws_post_timeout_secs
         self._backfilled = 0  # fills handed to the tracker by resync backfills
         self._exchange_client: ExchangeClient | None = None
@@ -709,6 +713,11 @@ class Bot:
                 if self.mode is not Mode.PAPER
                 else None
             )
+            if self.mode is not Mode.PAPER:
+                try:
+                    self._spot_balances = await info.spot_balances(self.user)
+                except Hip3Error as exc:
+                    log.info("spotClearinghouseState at the end: %s", exc)
             summary = await self._build_summary(tracker, exchange_positions)
             parts.cancel_scope.cancel()
         return summary
@@ -817,6 +826,7 @@ class Bot:
             foreign_open_orders=len(await tracker.foreign_open_orders()),
             oldest_unconfirmed_age_ms=await tracker.oldest_unconfirmed_age_ms(),
             fill_watch=self._fill_watch.stats if self._fill_watch is not None else None,
+            spot_balances=self._spot_balances,
         )
 
 

@@ -21,6 +21,7 @@ import itertools
 import logging
 import random
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
@@ -334,6 +335,41 @@ class InfoClient:
         """:meth:`order_status` as a domain :class:`~hip3.domain.OrderUpdate`; None when the
         venue does not know the order."""
         return convert.order_status_to_update(await self.order_status(user, oid_or_cloid))
+
+    async def spot_balances(self, user: str) -> dict[str, Decimal]:
+        """``spotClearinghouseState``: the account's spot token balances (``total``, holds
+        included), non-zero only."""
+        answer = await self.post_info({"type": "spotClearinghouseState", "user": user})
+        balances = answer.get("balances") if isinstance(answer, Mapping) else None
+        if not isinstance(balances, list):
+            raise WireError("expected an object with balances", kind="spotClearinghouseState")
+        found: dict[str, Decimal] = {}
+        for index, entry in enumerate(balances):
+            coin = entry.get("coin") if isinstance(entry, Mapping) else None
+            total = entry.get("total") if isinstance(entry, Mapping) else None
+            if not isinstance(coin, str) or not isinstance(total, str):
+                raise WireError(
+                    "coin and total must be strings",
+                    kind="spotClearinghouseState",
+                    field=f"balances[{index}]",
+                )
+            try:
+                amount = Decimal(total)
+            except ArithmeticError:
+                raise WireError(
+                    "total is not a decimal",
+                    kind="spotClearinghouseState",
+                    field=f"balances[{index}].total",
+                ) from None
+            if not amount.is_finite():
+                raise WireError(
+                    "total is not finite",
+                    kind="spotClearinghouseState",
+                    field=f"balances[{index}].total",
+                )
+            if amount:
+                found[coin] = amount
+        return found
 
     async def user_role(self, user: str) -> tuple[str, str | None]:
         """What ``user`` is to the venue: ``("agent", master)``, ``("user", None)``,

@@ -135,3 +135,16 @@ async def test_cancel_scope_account_cancels_the_persons_orders_too(
     assert run.venue_open_orders == []
     assert run.summary.errors == []
     check_accounting(run)
+
+
+async def test_the_accounts_spot_balances_are_reported_apart_from_perp_positions(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    async def before(sim: SimServer, clock_ms: Callable[[], int]) -> None:
+        sim.credit_spot(BOT_KEY.address, "PURR", D("125"))
+
+    run = await run_bot_on_sim(SimConfig(seed=23), secs=2, noise=False, before=before)
+    balances = run.summary.spot_balances
+    assert balances == {"PURR": D("125")}  # perp margin is not a spot balance here
+    assert "PURR" not in run.summary.positions  # a balance, never a perp position
+    check_accounting(run)
