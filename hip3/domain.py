@@ -16,7 +16,9 @@ import attrs
 from hip3.types import Cloid, Side
 
 __all__ = [
+    "LIMITED_MODE_ACTIONS_PER_DAY",
     "TERMINAL_ORDER_STATUSES",
+    "AccountMode",
     "AccountSnapshot",
     "Fill",
     "OrderState",
@@ -25,6 +27,44 @@ __all__ = [
     "PositionSnapshot",
     "order_status_from_venue",
 ]
+
+
+#: Actions a day the venue allows an account in unified or portfolio-margin mode.
+LIMITED_MODE_ACTIONS_PER_DAY = 50_000
+
+
+class AccountMode(enum.Enum):
+    """How the venue keeps the account's money (``userAbstraction``).
+
+    In ``UNIFIED`` and ``PORTFOLIO`` mode collateral and holds live in the spot
+    wallet (``spotClearinghouseState``); the money fields of each dex's
+    ``clearinghouseState`` are then not the account's and must not be read.
+    """
+
+    DISABLED = "disabled"
+    DEFAULT = "default"
+    UNIFIED = "unifiedAccount"
+    PORTFOLIO = "portfolioMargin"
+    DEX_ABSTRACTION = "dexAbstraction"
+
+    @classmethod
+    def from_venue(cls, value: object) -> AccountMode:
+        """The mode named by the venue's answer; anything else -> ValueError naming it."""
+        for mode in cls:
+            if mode.value == value:
+                return mode
+        known = ", ".join(mode.value for mode in cls)
+        raise ValueError(f"userAbstraction: unknown mode {value!r} (known: {known})")
+
+    @property
+    def collateral_in_spot(self) -> bool:
+        """Balances and holds are read from ``spotClearinghouseState``."""
+        return self in (AccountMode.UNIFIED, AccountMode.PORTFOLIO)
+
+    @property
+    def actions_per_day(self) -> int | None:
+        """The venue's daily action cap for this mode (None: no such cap)."""
+        return LIMITED_MODE_ACTIONS_PER_DAY if self.collateral_in_spot else None
 
 
 class OrderStatus(enum.Enum):
@@ -156,7 +196,10 @@ class AccountSnapshot:
     """A dex's ``clearinghouseState``: positions as of exchange time ``time_ms``.
 
     Every fill at or before ``time_ms`` is reflected, none after. Coins absent
-    from ``positions`` are flat on that dex.
+    from ``positions`` are flat on that dex. Money fields (``account_value``,
+    ``withdrawable``, ``total_margin_used``, unrealized PnL) are amounts of
+    ``collateral_token``, the token the dex settles in; in unified and
+    portfolio mode (``mode``) they come from the spot wallet's balance of it.
     """
 
     dex: str
@@ -165,6 +208,8 @@ class AccountSnapshot:
     account_value: Decimal | None = None
     withdrawable: Decimal | None = None
     total_margin_used: Decimal | None = None
+    collateral_token: str = "USDC"
+    mode: AccountMode = AccountMode.DEFAULT
 
     def szi(self, coin: str) -> Decimal:
         position = self.positions.get(coin)

@@ -48,6 +48,9 @@ class Market:
     only_isolated: bool = False
     is_delisted: bool = False
     margin_mode: str | None = None
+    #: the token the market settles in: PnL, fees, margin and notional are amounts of it
+    #: (its dex's ``collateralToken``; spot markets: the quote token)
+    collateral_token: str = "USDC"
 
     def round_price(
         self, price: Decimal | str | int | float, *, rounding: str = ROUND_HALF_EVEN
@@ -90,9 +93,14 @@ def _structured(value: Any, cls: type, kind: str) -> Any:
 class Universe:
     """coin <-> asset id <-> :class:`Market`, for the main dex, HIP-3 dexes and spot."""
 
-    __slots__ = ("_by_asset", "_by_coin", "_dexes")
+    __slots__ = ("_by_asset", "_by_coin", "_collateral", "_dexes")
 
-    def __init__(self, markets: Iterable[Market], dexes: Sequence[str] = ("",)) -> None:
+    def __init__(
+        self,
+        markets: Iterable[Market],
+        dexes: Sequence[str] = ("",),
+        collateral: Mapping[str, str] | None = None,
+    ) -> None:
         self._by_coin: dict[str, Market] = {}
         self._by_asset: dict[int, Market] = {}
         for market in markets:
@@ -103,6 +111,10 @@ class Universe:
             self._by_coin[market.coin] = market
             self._by_asset[market.asset] = market
         self._dexes = tuple(dexes)
+        self._collateral: dict[str, str] = dict(collateral or {})
+        for market in self._by_coin.values():
+            if not market.is_spot:
+                self._collateral.setdefault(market.dex, market.collateral_token)
 
     @classmethod
     def from_meta(
@@ -110,12 +122,22 @@ class Universe:
         perp_dexs: Sequence[Any] | None,
         metas: Mapping[str, Any],
         spot_meta: Any = None,
+        *,
+        tokens: Mapping[int, str] | None = None,
     ) -> Universe:
         """Build from ``perpDexs`` and ``meta`` per dex (``""`` = main), optionally ``spotMeta``.
 
         Each argument may be the venue's JSON or the structured wire class.
-        ``perp_dexs`` may be None when only the main dex is used.
+        ``perp_dexs`` may be None when only the main dex is used. A dex's
+        ``collateralToken`` (a token index) is named through ``tokens`` (index ->
+        name) or ``spot_meta``'s tokens; index 0 is USDC. A non-USDC index that
+        neither names -> WireError.
         """
+        token_names: dict[int, str] = {0: "USDC"}
+        if spot_meta is not None:
+            spot_meta = _structured(spot_meta, m.SpotMeta, "spotMeta")
+            token_names.update({token.index: token.name for token in spot_meta.tokens})
+        token_names.update(tokens or {})
         dexes: list[m.PerpDex | None]
         if perp_dexs is None:
             dexes = [None]
@@ -128,6 +150,7 @@ class Universe:
             if dex is not None and index > 0:
                 dex_index[dex.name] = index
         markets: list[Market] = []
+        collateral: dict[str, str] = {}
         for dex_name, raw_meta in metas.items():
             if dex_name not in dex_index:
                 known = ", ".join(repr(d) for d in dex_index)
@@ -135,6 +158,15 @@ class Universe:
                     f"dex {dex_name!r} is not in perpDexs (known: {known})", field="dex"
                 )
             meta: m.Meta = _structured(raw_meta, m.Meta, "meta")
+            token_index = meta.collateral_token or 0
+            token = token_names.get(token_index)
+            if token is None:
+                raise WireError(
+                    f"dex {dex_name!r} settles in token {token_index}, which spotMeta does not name",
+                    kind="meta",
+                    field="collateralToken",
+                )
+            collateral[dex_name] = token
             perp_dex_index = dex_index[dex_name]
             base = 0 if perp_dex_index == 0 else HIP3_ASSET_BASE + HIP3_DEX_STRIDE * perp_dex_index
             for index, info in enumerate(meta.universe):
@@ -155,11 +187,12 @@ class Universe:
                         only_isolated=bool(info.only_isolated),
                         is_delisted=bool(info.is_delisted),
                         margin_mode=info.margin_mode,
+                        collateral_token=token,
                     )
                 )
         if spot_meta is not None:
-            markets.extend(_spot_markets(_structured(spot_meta, m.SpotMeta, "spotMeta")))
-        return cls(markets, dexes=tuple(metas))
+            markets.extend(_spot_markets(spot_meta))
+        return cls(markets, dexes=tuple(metas), collateral=collateral)
 
     # -- lookups ------------------------------------------------------------
 
@@ -197,6 +230,16 @@ class Universe:
         """All markets (of one dex if given; spot markets have dex ``""`` and ``is_spot``)."""
         return [mk for mk in self._by_coin.values() if dex is None or mk.dex == dex]
 
+    def collateral_token(self, dex: str) -> str:
+        """The token perp dex ``dex`` settles in (``collateralToken`` of its meta); a dex
+        this universe was not built with -> ValidationError(field="dex")."""
+        token = self._collateral.get(dex)
+        if token is None:
+            if dex in self._dexes or dex == "":
+                return "USDC"
+            raise ValidationError(f"unknown dex {dex!r}", field="dex")
+        return token
+
     @property
     def dexes(self) -> tuple[str, ...]:
         """The perp dexes this universe was built with (``""`` = main)."""
@@ -228,6 +271,7 @@ def _spot_markets(spot_meta: m.SpotMeta) -> list[Market]:
                 kind="spotMeta",
                 field="universe.tokens",
             )
+        quote = tokens.get(pair.tokens[1]) if len(pair.tokens) > 1 else None
         markets.append(
             Market(
                 coin=Coin(pair.name),
@@ -236,6 +280,7 @@ def _spot_markets(spot_meta: m.SpotMeta) -> list[Market]:
                 sz_decimals=base_token.sz_decimals,
                 max_leverage=1,
                 is_spot=True,
+                collateral_token=quote.name if quote is not None else "USDC",
             )
         )
     return markets

@@ -66,7 +66,7 @@ from hip3.clients import (
     WsClient,
     WsEvent,
 )
-from hip3.domain import AccountSnapshot, Fill
+from hip3.domain import AccountMode, AccountSnapshot, Fill
 from hip3.errors import Hip3Error, SigningError
 from hip3.executor import (
     CancelAll,
@@ -86,6 +86,7 @@ from hip3.risk import KillSwitch, RiskGates, RiskLimits
 from hip3.signing import PrivateKey
 from hip3.tracker.state import dex_of
 from hip3.types import Coin
+from hip3.universe import Universe
 from hip3.wire.convert import open_order_to_update
 
 __all__ = ["Bot", "BotSummary", "Mode", "run_bot"]
@@ -154,6 +155,10 @@ class BotSummary:
     #: the account's spot token balances at the end (``spotClearinghouseState``), apart
     #: from perp positions; None in paper mode or when the venue did not answer
     spot_balances: dict[str, Decimal] | None = None
+    #: where the venue keeps the account's money (``userAbstraction``, read at start)
+    account_mode: AccountMode = AccountMode.DEFAULT
+    #: the token each followed dex settles in (PnL, fees and balances are in it)
+    collateral_tokens: dict[str, str] = attrs.field(factory=dict)
     post_answers_lost: int = 0
     fill_deliveries: int = 0
 
@@ -274,6 +279,8 @@ class Bot:
         self._fill_watch: FillWatch | None = None
         self._last_unconfirmed_age_ms: int | None = None
         self._spot_balances: dict[str, Decimal] | None = None
+        self.account_mode = AccountMode.DEFAULT
+        self.collateral_tokens: dict[str, str] = {}  # dex -> its collateral token
         self.ws_post_timeout_secs = ws_post_timeout_secs
         self._backfilled = 0  # fills handed to the tracker by resync backfills
         self._exchange_client: ExchangeClient | None = None
@@ -347,6 +354,29 @@ class Bot:
             f"(the venue says {what}): approve it as an API wallet of the account, or use "
             "the account's key"
         )
+
+    async def _read_account_mode(self, info: InfoClient) -> None:
+        """``userAbstraction``: in unified and portfolio mode the account's money is read
+        from the spot wallet, and the venue allows only 50k actions a day."""
+        try:
+            self.account_mode = await info.user_abstraction(self.user)
+        except Hip3Error as exc:
+            self._errors.append(f"userAbstraction: {exc} (account read as default mode)")
+            log.warning("userAbstraction failed, reading the account as default mode: %s", exc)
+            return
+        limit = self.account_mode.actions_per_day
+        if limit is not None:
+            log.warning(
+                "account %s is in %s mode: balances are read from the spot wallet, and the "
+                "venue allows at most %d actions a day in this mode",
+                self.user,
+                self.account_mode.value,
+                limit,
+            )
+
+    def collateral_token(self, dex: str) -> str:
+        """The token ``dex`` settles in (USDC until the universe says otherwise)."""
+        return self.collateral_tokens.get(dex, "USDC")
 
     async def _discover_dexes(
         self, info: InfoClient, fetch: Callable[[str], Awaitable[AccountSnapshot]]
@@ -463,11 +493,16 @@ class Bot:
             if self.mode is Mode.TRADING:
                 await self._check_signer(info)  # before any task starts: a plain error
             if self.mode is not Mode.PAPER:
+                await self._read_account_mode(info)
                 await self._discover_dexes(info, lambda dex: info.account_snapshot(self.user, dex))
             # Every dex the account is on: an account-scope cancel of a person's order on a
             # dex the bot does not trade needs that dex's asset ids too.
             universe = self._universe or await defaults.load_universe(info, self.account_dexes)
             markets = {str(coin): universe.market(coin) for coin in self.markets}
+            if isinstance(universe, Universe):
+                self.collateral_tokens = {
+                    dex: universe.collateral_token(dex) for dex in universe.dexes
+                }
             service = self._tracker_service or defaults.tracker(self.dedup_capacity)
             async with trio.open_nursery() as nursery:
                 tracker: BotTracker = await nursery.start(service.run)
@@ -542,7 +577,9 @@ class Bot:
             venue = ExchangeVenue(client)
 
         async def fetch_snapshot(dex: str) -> AccountSnapshot:
-            return await info.account_snapshot(self.user, dex)
+            return await info.account_snapshot(
+                self.user, dex, mode=self.account_mode, collateral_token=self.collateral_token(dex)
+            )
 
         adopted_ms: dict[str, int] = {}
 
@@ -827,6 +864,8 @@ class Bot:
             oldest_unconfirmed_age_ms=await tracker.oldest_unconfirmed_age_ms(),
             fill_watch=self._fill_watch.stats if self._fill_watch is not None else None,
             spot_balances=self._spot_balances,
+            account_mode=self.account_mode,
+            collateral_tokens={dex: self.collateral_token(dex) for dex in self.account_dexes},
         )
 
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import attrs
 import httpx
 import orjson
 import trio
@@ -33,7 +34,7 @@ from hip3.clients.backoff import Backoff
 from hip3.clients.journal import MessageRecorder
 from hip3.clients.outcome import NotSentError, SentNoAnswerError
 from hip3.clients.ratelimit import RateLimiter
-from hip3.domain import AccountSnapshot, Fill, OrderUpdate
+from hip3.domain import AccountMode, AccountSnapshot, Fill, OrderUpdate
 from hip3.errors import ExchangeError, RateLimitedError, TransportError, WireError
 from hip3.types import Cloid
 from hip3.universe import Universe
@@ -58,6 +59,22 @@ def _fill_key(fill: m.WireFill) -> tuple[Any, ...]:
     if fill.tid is not None:
         return (fill.coin, fill.tid)
     return (fill.coin, fill.hash, fill.oid, fill.time, fill.px, fill.sz)
+
+
+def _spot_amount(entry: Mapping[str, Any], key: str, index: int) -> Decimal:
+    where = f"balances[{index}].{key}"
+    raw = entry.get(key)
+    if not isinstance(raw, str):
+        raise WireError(f"{key} must be a string", kind="spotClearinghouseState", field=where)
+    try:
+        amount = Decimal(raw)
+    except ArithmeticError:
+        raise WireError(
+            f"{key} is not a decimal", kind="spotClearinghouseState", field=where
+        ) from None
+    if not amount.is_finite():
+        raise WireError(f"{key} is not finite", kind="spotClearinghouseState", field=where)
+    return amount
 
 
 def merge_fills(pages: Iterable[Iterable[m.WireFill]]) -> list[m.WireFill]:
@@ -197,6 +214,11 @@ class InfoClient:
         dexs: m.PerpDexs = await self._typed({"type": "perpDexs"}, m.PerpDexs)
         return dexs
 
+    async def spot_meta(self) -> m.SpotMeta:
+        """``spotMeta``: spot tokens (index -> name) and pairs."""
+        answer: m.SpotMeta = await self._typed({"type": "spotMeta"}, m.SpotMeta)
+        return answer
+
     async def meta_and_asset_ctxs(self, dex: str = "") -> m.MetaAndAssetCtxs:
         body = self._with_dex({"type": "metaAndAssetCtxs"}, dex)
         result: m.MetaAndAssetCtxs = await self._typed(body, m.MetaAndAssetCtxs)
@@ -224,10 +246,35 @@ class InfoClient:
         state: m.ClearinghouseState = await self._typed(body, m.ClearinghouseState)
         return state
 
-    async def account_snapshot(self, user: str, dex: str = "") -> AccountSnapshot:
+    async def account_snapshot(
+        self,
+        user: str,
+        dex: str = "",
+        *,
+        mode: AccountMode = AccountMode.DEFAULT,
+        collateral_token: str = "USDC",
+    ) -> AccountSnapshot:
         """:meth:`clearinghouse_state` as a domain :class:`~hip3.domain.AccountSnapshot`
-        (Decimal sizes, flat positions left out)."""
-        return convert.account_snapshot(dex, await self.clearinghouse_state(user, dex))
+        (Decimal sizes, flat positions left out), its money in ``collateral_token``.
+
+        In unified and portfolio mode (``mode.collateral_in_spot``) the dex's money fields
+        are not the account's: ``account_value`` is the spot wallet's total of the collateral
+        token, ``total_margin_used`` its hold and ``withdrawable`` the difference."""
+        snapshot = convert.account_snapshot(
+            dex, await self.clearinghouse_state(user, dex), collateral_token=collateral_token
+        )
+        if not mode.collateral_in_spot:
+            return attrs.evolve(snapshot, mode=mode)
+        total, hold = (await self.spot_holdings(user)).get(
+            collateral_token, (Decimal(0), Decimal(0))
+        )
+        return attrs.evolve(
+            snapshot,
+            mode=mode,
+            account_value=total,
+            total_margin_used=hold,
+            withdrawable=max(total - hold, Decimal(0)),
+        )
 
     async def open_orders(self, user: str, dex: str = "") -> list[m.OpenOrder]:
         body = self._with_dex({"type": "openOrders", "user": user}, dex)
@@ -339,37 +386,38 @@ class InfoClient:
     async def spot_balances(self, user: str) -> dict[str, Decimal]:
         """``spotClearinghouseState``: the account's spot token balances (``total``, holds
         included), non-zero only."""
+        holdings = await self.spot_holdings(user)
+        return {coin: total for coin, (total, _hold) in holdings.items() if total}
+
+    async def spot_holdings(self, user: str) -> dict[str, tuple[Decimal, Decimal]]:
+        """``spotClearinghouseState`` as ``{token: (total, hold)}``, every listed token
+        (``hold`` is the part tied up by orders, or margin in unified/portfolio mode)."""
         answer = await self.post_info({"type": "spotClearinghouseState", "user": user})
         balances = answer.get("balances") if isinstance(answer, Mapping) else None
         if not isinstance(balances, list):
             raise WireError("expected an object with balances", kind="spotClearinghouseState")
-        found: dict[str, Decimal] = {}
+        found: dict[str, tuple[Decimal, Decimal]] = {}
         for index, entry in enumerate(balances):
             coin = entry.get("coin") if isinstance(entry, Mapping) else None
-            total = entry.get("total") if isinstance(entry, Mapping) else None
-            if not isinstance(coin, str) or not isinstance(total, str):
+            if not isinstance(coin, str):
                 raise WireError(
-                    "coin and total must be strings",
+                    "coin must be a string",
                     kind="spotClearinghouseState",
-                    field=f"balances[{index}]",
+                    field=f"balances[{index}].coin",
                 )
-            try:
-                amount = Decimal(total)
-            except ArithmeticError:
-                raise WireError(
-                    "total is not a decimal",
-                    kind="spotClearinghouseState",
-                    field=f"balances[{index}].total",
-                ) from None
-            if not amount.is_finite():
-                raise WireError(
-                    "total is not finite",
-                    kind="spotClearinghouseState",
-                    field=f"balances[{index}].total",
-                )
-            if amount:
-                found[coin] = amount
+            total = _spot_amount(entry, "total", index)
+            hold = _spot_amount(entry, "hold", index) if "hold" in entry else Decimal(0)
+            found[coin] = (total, hold)
         return found
+
+    async def user_abstraction(self, user: str) -> AccountMode:
+        """``userAbstraction``: where the venue keeps ``user``'s money (:class:`AccountMode`);
+        an answer naming no known mode -> WireError."""
+        answer = await self.post_info({"type": "userAbstraction", "user": user})
+        try:
+            return AccountMode.from_venue(answer)
+        except ValueError as exc:
+            raise WireError(str(exc), kind="userAbstraction") from None
 
     async def user_role(self, user: str) -> tuple[str, str | None]:
         """What ``user`` is to the venue: ``("agent", master)``, ``("user", None)``,
@@ -392,7 +440,12 @@ class InfoClient:
 
     async def universe(self, dexes: Sequence[str] = ("",)) -> Universe:
         """The markets of ``dexes`` (``""`` = main) with their asset ids, from ``perpDexs`` and
-        one ``meta`` per dex (§0.2, §7)."""
+        one ``meta`` per dex (§0.2, §7); a dex settling in another token than USDC has it
+        named from ``spotMeta``."""
         perp_dexs = await self.perp_dexs()
         metas = {dex: await self.meta(dex) for dex in dexes}
-        return Universe.from_meta(perp_dexs, metas)
+        tokens: dict[int, str] | None = None
+        if any(meta.collateral_token not in (None, 0) for meta in metas.values()):
+            spot_meta = await self.spot_meta()
+            tokens = {token.index: token.name for token in spot_meta.tokens}
+        return Universe.from_meta(perp_dexs, metas, tokens=tokens)

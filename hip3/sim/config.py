@@ -53,12 +53,15 @@ class SimMarket:
 
 @attrs.frozen
 class SimDex:
-    """A perp dex: ``name`` ``""`` is the main dex, others are HIP-3 builder dexes."""
+    """A perp dex: ``name`` ``""`` is the main dex, others are HIP-3 builder dexes.
+    ``collateral`` is the token the dex settles in (``collateralToken`` of its meta): USDC,
+    or another token (USDH, USDE...) listed in ``spotMeta`` after the spot pairs' bases."""
 
     name: str
     full_name: str
     deployer: str
     markets: tuple[SimMarket, ...]
+    collateral: str = "USDC"
 
 
 @attrs.frozen
@@ -197,6 +200,15 @@ class SimConfig:
     def markets(self) -> tuple[SimMarket, ...]:
         return tuple(market for dex in self.dexes for market in dex.markets)
 
+    def tokens(self) -> tuple[str, ...]:
+        """Every token in ``spotMeta`` index order: USDC, the spot pairs' bases, then the
+        dexes' other collateral tokens."""
+        names = ["USDC", *(pair.base for pair in self.spot)]
+        for dex in self.dexes:
+            if dex.collateral not in names:
+                names.append(dex.collateral)
+        return tuple(names)
+
     def spot_coins(self) -> tuple[str, ...]:
         """The spot pairs' wire names, in index order."""
         return tuple(spot_pair_name(index, pair) for index, pair in enumerate(self.spot))
@@ -211,7 +223,7 @@ _T = TypeVar("_T")
 _CONFIG_KEYS = {field.name for field in attrs.fields(SimConfig)}
 _FAULT_KEYS = {field.name for field in attrs.fields(FaultConfig)}
 _SPOT_KEYS = {field.name for field in attrs.fields(SimSpotPair)}
-_DEX_KEYS = {"name", "full_name", "deployer", "markets"}
+_DEX_KEYS = {"name", "full_name", "deployer", "markets", "collateral"}
 _MARKET_KEYS = {field.name for field in attrs.fields(SimMarket)}
 _PROBABILITIES = (
     "ws_drop",
@@ -434,7 +446,18 @@ class _Reader:
         if not markets:
             raise self.error(f"{key}.markets", "must list at least one market")
         full_name = self.string(data.get("full_name", name or "main"), f"{key}.full_name")
-        return SimDex(name=name, full_name=full_name, deployer=deployer, markets=markets)
+        collateral = self.string(data.get("collateral", "USDC"), f"{key}.collateral")
+        if not (collateral.isalnum() and collateral.isupper()):
+            raise self.error(f"{key}.collateral", "must be an upper-case token name")
+        if not name and collateral != "USDC":
+            raise self.error(f"{key}.collateral", "the main dex settles in USDC")
+        return SimDex(
+            name=name,
+            full_name=full_name,
+            deployer=deployer,
+            markets=markets,
+            collateral=collateral,
+        )
 
     def market(self, value: Any, key: str, dex: str) -> SimMarket:
         data = self.table(value, key, _MARKET_KEYS)

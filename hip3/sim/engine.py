@@ -179,6 +179,9 @@ class SimExchange:
                     not spec.only_isolated,
                     min(_DEFAULT_LEVERAGE, spec.max_leverage),
                 )
+        self._collateral = {dex.name: dex.collateral for dex in config.dexes}
+        self._token_index = {token: index for index, token in enumerate(config.tokens())}
+        self._abstraction: dict[str, str] = {}  # address -> userAbstraction, when not default
         self._spot_markets: list[MarketState] = []
         self._spot_base: dict[str, str] = {}  # spot coin -> its base token
         for index, pair in enumerate(config.spot):
@@ -243,12 +246,50 @@ class SimExchange:
         self._flush()
 
     def credit_spot(self, address: str, token: str, amount: Decimal) -> None:
-        """Add ``amount`` of spot ``token`` (``"USDC"`` or a pair's base) to ``address``."""
+        """Add ``amount`` of spot ``token`` (USDC, a pair's base or a dex's collateral)."""
         if not is_address(address):
             raise SimBadRequest(f"address: expected 0x + 40 hex digits, got {address!r}")
-        if token != "USDC" and token not in self._spot_base.values():
+        if token not in self._token_index:
             raise SimBadRequest(f"token: unknown spot token {token!r}")
         self._account(address.lower(), create=True).move_spot(token, Decimal(amount))
+
+    # -- account abstraction (unified / portfolio mode) --------------------------
+
+    def set_abstraction(self, address: str, mode: str) -> None:
+        """Put ``address`` in account mode ``mode`` (``userAbstraction``). In
+        ``unifiedAccount`` and ``portfolioMargin`` mode each dex's money is reported in the
+        spot wallet (``spotClearinghouseState``: the dex's account value added to the total
+        of its collateral token, its margin to the hold) and ``clearinghouseState``'s money
+        fields read zero, as they carry no meaning there. Only the reports change."""
+        if not is_address(address):
+            raise SimBadRequest(f"address: expected 0x + 40 hex digits, got {address!r}")
+        if mode not in _ABSTRACTION_MODES:
+            raise SimBadRequest(f"mode: expected one of {', '.join(_ABSTRACTION_MODES)}")
+        self._account(address.lower(), create=True)
+        if mode == "default":
+            self._abstraction.pop(address.lower(), None)
+        else:
+            self._abstraction[address.lower()] = mode
+
+    def _unified_collateral(self, account: Account) -> dict[str, tuple[Decimal, Decimal]]:
+        """token -> (account value, margin used) over the account's dexes, in unified and
+        portfolio mode; empty otherwise."""
+        if self._abstraction.get(account.address) not in _SPOT_COLLATERAL_MODES:
+            return {}
+        now = self._time
+        max_leverage = {coin: market.spec.max_leverage for coin, market in self._markets.items()}
+        found: dict[str, tuple[Decimal, Decimal]] = {}
+        for dex, dex_account in account.dexes.items():
+            state = clearinghouse_state(
+                dex_account, self._marks(), self._default_leverage, max_leverage, now
+            )
+            summary = state["marginSummary"]
+            total, hold = found.get(self._collateral[dex], (_ZERO, _ZERO))
+            found[self._collateral[dex]] = (
+                total + Decimal(summary["accountValue"]),
+                hold + Decimal(summary["totalMarginUsed"]),
+            )
+        return found
 
     def halt(self, coin: str, halted: bool, *, delist: bool = False) -> None:
         """Halt (or resume) trading of perp ``coin``, as a HIP-3 deployer's ``haltTrading``:
@@ -306,7 +347,7 @@ class SimExchange:
             "crossed": False,
             "fee": "0",
             "tid": tid,
-            "feeToken": "USDC",
+            "feeToken": self._collateral[market.dex],
             "twapId": None,
         }
         account.add_fill(fill)
@@ -515,7 +556,7 @@ class SimExchange:
         return {
             "universe": universe,
             "marginTables": [[table_id, table] for table_id, table in sorted(tables.items())],
-            "collateralToken": 0,
+            "collateralToken": self._token_index[self._collateral[dex]],
         }
 
     def _asset_ctx(self, market: MarketState) -> dict[str, Any]:
@@ -586,6 +627,9 @@ class SimExchange:
                     "isCanonical": index == 0,
                 }
             )
+        for token, index in self._token_index.items():
+            if index > len(self.config.spot):  # a dex's collateral, traded on no spot pair
+                tokens.append(_token_entry(token, 2, 8, index))
         return {"universe": universe, "tokens": tokens}
 
     def _info_spot_meta_and_ctxs(self, request: Mapping[str, Any]) -> Json:
@@ -833,8 +877,8 @@ class SimExchange:
         return {"role": "missing"}
 
     def _info_user_abstraction(self, request: Mapping[str, Any]) -> Json:
-        self._req_user(request)
-        return "default"  # perp and spot balances apart: the only mode the simulator keeps
+        account = self._req_user(request)
+        return self._abstraction.get(account.address, "default")
 
     def _info_all_mids(self, request: Mapping[str, Any]) -> Json:
         dex = self._req_dex(request)
@@ -881,21 +925,25 @@ class SimExchange:
         else:
             dex_account = DexAccount(_ZERO)  # an address without an account (auto_accounts off)
         max_leverage = {coin: market.spec.max_leverage for coin, market in self._markets.items()}
-        return clearinghouse_state(
+        state = clearinghouse_state(
             dex_account, self._marks(), self._default_leverage, max_leverage, now
         )
+        if self._abstraction.get(account.address) in _SPOT_COLLATERAL_MODES:
+            _blank_money_fields(state)
+        return state
 
     def _info_spot_clearinghouse(self, request: Mapping[str, Any]) -> Json:
         account = self._req_user(request)
         self._observe_time()
-        indexes = {"USDC": 0} | {pair.base: i + 1 for i, pair in enumerate(self.config.spot)}
+        unified = self._unified_collateral(account)
         balances = []
-        for token, index in indexes.items():
-            total = account.spot.get(token, _ZERO)
-            hold = account.spot_hold.get(token, _ZERO)
+        for token, index in self._token_index.items():
+            extra_total, extra_hold = unified.get(token, (_ZERO, _ZERO))
+            total = account.spot.get(token, _ZERO) + extra_total
+            hold = account.spot_hold.get(token, _ZERO) + extra_hold
             if total == 0 and hold == 0 and token != "USDC":
                 continue
-            if token == "USDC" and total == 0 and len(account.spot) == 0:
+            if token == "USDC" and total == 0 and len(account.spot) == 0 and not unified:
                 continue  # an account that never touched spot lists nothing
             balances.append(
                 {
@@ -1913,7 +1961,7 @@ class SimExchange:
                 "crossed": crossed,
                 "fee": wire_decimal(fee),
                 "tid": tid,
-                "feeToken": "USDC",
+                "feeToken": self._collateral[market.dex],
                 "twapId": None,  # the venue's fills name their TWAP; none here are
             }
             if builder_fee:
@@ -2181,6 +2229,27 @@ def _cap_wire(value: Decimal) -> str:
     """A cap as the venue writes it (``"1000000000.0"``: always one decimal at least)."""
     text = wire_decimal(value)
     return text if "." in text else text + ".0"
+
+
+_ABSTRACTION_MODES = (
+    "disabled",
+    "default",
+    "unifiedAccount",
+    "portfolioMargin",
+    "dexAbstraction",
+)
+_SPOT_COLLATERAL_MODES = frozenset({"unifiedAccount", "portfolioMargin"})
+
+
+def _blank_money_fields(state: dict[str, Any]) -> None:
+    """Zero the account-wide money of a ``clearinghouseState`` (unified/portfolio mode)."""
+    for key in ("marginSummary", "crossMarginSummary"):
+        summary = state.get(key)
+        if isinstance(summary, dict):
+            for field in ("accountValue", "totalRawUsd", "totalMarginUsed"):
+                if field in summary:
+                    summary[field] = "0.0"
+    state["withdrawable"] = "0.0"
 
 
 def _token_entry(name: str, sz_decimals: int, wei_decimals: int, index: int) -> dict[str, Any]:

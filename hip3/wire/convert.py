@@ -232,7 +232,9 @@ def order_status_to_update(response: m.OrderStatusResponse) -> OrderUpdate | Non
 # ---------------------------------------------------------------------------
 
 
-def account_snapshot(dex: str, state: m.ClearinghouseState) -> AccountSnapshot:
+def account_snapshot(
+    dex: str, state: m.ClearinghouseState, *, collateral_token: str = "USDC"
+) -> AccountSnapshot:
     """A dex's ``clearinghouseState`` as an AccountSnapshot (flat positions left out).
 
     The snapshot's ``time`` is what makes it usable for a resync (fills after
@@ -263,6 +265,7 @@ def account_snapshot(dex: str, state: m.ClearinghouseState) -> AccountSnapshot:
         )
     return AccountSnapshot(
         dex=dex,
+        collateral_token=collateral_token,
         time_ms=state.time,
         positions=positions,
         account_value=_dec(state.margin_summary.account_value, kind, "marginSummary.accountValue"),
@@ -273,9 +276,12 @@ def account_snapshot(dex: str, state: m.ClearinghouseState) -> AccountSnapshot:
     )
 
 
-def account_snapshot_from_json(dex: str, data: Any) -> AccountSnapshot:
+def account_snapshot_from_json(
+    dex: str, data: Any, *, collateral_token: str = "USDC"
+) -> AccountSnapshot:
     """The venue's ``clearinghouseState`` JSON for ``dex`` as an AccountSnapshot."""
-    return account_snapshot(dex, structure(data, m.ClearinghouseState, kind="clearinghouseState"))
+    state: m.ClearinghouseState = structure(data, m.ClearinghouseState, kind="clearinghouseState")
+    return account_snapshot(dex, state, collateral_token=collateral_token)
 
 
 # ---------------------------------------------------------------------------
