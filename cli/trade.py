@@ -19,7 +19,14 @@ from typing import Any
 import click
 import trio
 
-from hip3.app import LiveState, RunningBot, TradeSummary, decimal_text, run_from_config
+from hip3.app import (
+    LiveState,
+    RunningBot,
+    TradeSummary,
+    decimal_text,
+    run_from_config,
+    token_amounts_text,
+)
 from hip3.config import Config, check_runnable, example_text, load_config
 from hip3.types import Side
 from hip3_cli._common import (
@@ -238,8 +245,8 @@ def render_line(state: LiveState) -> str:
         f"[{state.elapsed_secs:6.1f}s] fills={state.fills} "
         f"orders placed={o.placed} filled={o.filled} resting={o.resting} "
         f"cancelled={o.cancelled} rejected={o.rejected} open={len(state.open_orders)} | "
-        f"pos {positions or 'flat'} | pnl realized={decimal_text(state.realized_pnl)} "
-        f"fees={decimal_text(state.fees)} | resync adopted={state.snapshots_adopted} "
+        f"pos {positions or 'flat'} | pnl realized={token_amounts_text(state.realized_pnl)} "
+        f"fees={token_amounts_text(state.fees)} | resync adopted={state.snapshots_adopted} "
         f"deferred={state.snapshots_deferred} drift={state.drift_events} "
         f"dups={state.duplicates_dropped} | fills own={state.own_fills} "
         f"foreign={state.foreign_fills} foreign orders={state.foreign_open_orders}"
@@ -318,9 +325,16 @@ def render_live(state: LiveState, config: Config, height: int | None = None) -> 
             fill.side,
             decimal_text(fill.px),
             decimal_text(fill.sz),
-            decimal_text(fill.closed_pnl),
+            f"{decimal_text(fill.closed_pnl)} {fill.pnl_token}",
         )
     return Group(header, counters, positions, orders, fills)
+
+
+def _json_amounts(amounts: dict[str, str] | None) -> str:
+    """A summary's ``{token: amount}`` side by side, never added; ``?`` when unknown."""
+    if amounts is None:
+        return "?"
+    return ", ".join(f"{amount} {token}" for token, amount in amounts.items()) or "0"
 
 
 def _counter_lines(state: LiveState) -> list[str]:
@@ -328,7 +342,8 @@ def _counter_lines(state: LiveState) -> list[str]:
     lines = [
         f"orders placed {o.placed}  filled {o.filled}  resting {o.resting}  "
         f"cancelled {o.cancelled}  rejected {o.rejected}",
-        f"pnl realized {decimal_text(state.realized_pnl)}  fees {decimal_text(state.fees)}",
+        f"pnl realized {token_amounts_text(state.realized_pnl)}  "
+        f"fees {token_amounts_text(state.fees)}",
         f"resync adopted {state.snapshots_adopted}  deferred {state.snapshots_deferred}  "
         f"drift events {state.drift_events}  duplicates dropped {state.duplicates_dropped}",
         f"fills own {state.own_fills}  foreign {state.foreign_fills}  "
@@ -376,8 +391,8 @@ def render_summary(summary: TradeSummary, rejections: Rejections | None = None) 
             lines.append(f"  {kind} rejected: " + "; ".join(f"{why} {n}" for why, n in ranked))
     pnl = data["pnl"]
     lines.append(
-        f"pnl: realized {pnl['realized']}, fees {pnl['fees']}, "
-        f"unrealized {pnl['unrealized'] if pnl['unrealized'] is not None else '?'}"
+        f"pnl: realized {_json_amounts(pnl['realized'])}, fees {_json_amounts(pnl['fees'])}, "
+        f"unrealized {_json_amounts(pnl['unrealized'])}"
     )
     r, d = data["resync"], data["dedup"]
     lines.append(

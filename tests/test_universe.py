@@ -208,3 +208,18 @@ def test_asset_ids_match_the_official_sdk_and_invert(
             assert market.asset // 10000 == 10 + index
         else:
             assert market.asset < 10000
+
+
+def test_a_dex_settling_in_another_token_names_it_on_every_market() -> None:
+    usdh_meta = orjson.loads(META_HIP3) | {"collateralToken": 360}
+    metas = {"": orjson.loads(META_MAIN), "test": usdh_meta}
+    universe = Universe.from_meta(orjson.loads(PERP_DEXS), metas, tokens={360: "USDH"})
+    assert universe.market("test:ABC").collateral_token == "USDH"
+    assert universe.market("BTC").collateral_token == "USDC"
+    assert universe.collateral_token("test") == "USDH"
+    assert universe.collateral_token("") == "USDC"
+    with pytest.raises(ValidationError, match="unknown dex 'nope'"):
+        universe.collateral_token("nope")
+    with pytest.raises(WireError, match="settles in token 360") as raised:
+        Universe.from_meta(orjson.loads(PERP_DEXS), metas)  # nothing names token 360
+    assert raised.value.field == "collateralToken"

@@ -19,7 +19,13 @@ from hip3.app.run import (
     run_from_config,
     signing_key,
 )
-from hip3.app.summary import LiveState, OrderCounts, TradeSummary, decimal_text
+from hip3.app.summary import (
+    LiveState,
+    OrderCounts,
+    TradeSummary,
+    decimal_text,
+    token_amounts_text,
+)
 
 __all__ = [
     "Endpoint",
@@ -35,4 +41,5 @@ __all__ = [
     "open_venue",
     "run_from_config",
     "signing_key",
+    "token_amounts_text",
 ]

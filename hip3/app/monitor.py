@@ -9,18 +9,24 @@ run and only marks its trades as seen. The bot's REST backfills (``userFillsByTi
 answers, fetched before each resync) are read too: a fill whose push was lost on the
 websocket still reaches the counts, PnL and fees, once.
 
+PnL and fees are kept per token, never added across tokens: a fill's closed PnL is in
+its market's collateral token (``collateral_of(coin)``: USDC on the main dex, the dex's
+own token, such as USDH, on some HIP-3 dexes) and its fee in the fill's ``feeToken``.
+
 Position accounting stays the tracker's job; this only feeds what people look at.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 import attrs
 
 from hip3.clients import MessageRecorder
+from hip3.tracker.state import dex_of
 
 __all__ = ["FillMonitor", "FillRecord"]
 
@@ -42,6 +48,9 @@ class FillRecord:
     closed_pnl: Decimal
     fee: Decimal
     crossed: bool
+    #: the token ``closed_pnl`` is in (the market's collateral) and the one ``fee`` is in
+    pnl_token: str = "USDC"
+    fee_token: str = "USDC"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,19 +64,30 @@ class FillRecord:
             "closed_pnl": str(self.closed_pnl),
             "fee": str(self.fee),
             "crossed": self.crossed,
+            "pnl_token": self.pnl_token,
+            "fee_token": self.fee_token,
         }
 
 
 class FillMonitor:
-    """A journal tee that remembers the last ``recent`` fills and sums PnL and fees."""
+    """A journal tee that remembers the last ``recent`` fills and sums PnL and fees, each
+    per token (``{token: amount}``)."""
 
-    def __init__(self, *, downstream: MessageRecorder | None = None, recent: int = 50) -> None:
+    def __init__(
+        self,
+        *,
+        downstream: MessageRecorder | None = None,
+        recent: int = 50,
+        collateral_of: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.downstream = downstream
         self.recent: deque[FillRecord] = deque(maxlen=recent)
         self.fills = 0
         self.duplicates = 0
-        self.realized_pnl = Decimal(0)
-        self.fees = Decimal(0)
+        #: the token a coin's PnL is in (None: not known, see :func:`_record`)
+        self.collateral_of: Callable[[str], str | None] = collateral_of or (lambda coin: None)
+        self.realized_pnl: dict[str, Decimal] = {}
+        self.fees: dict[str, Decimal] = {}
         self._tids: OrderedDict[Any, None] = OrderedDict()
         # ids of the account's userFillsByTime requests whose answers are still to come;
         # bounded, since a request that failed never gets an answer line
@@ -125,19 +145,32 @@ class FillMonitor:
                 self._tids.popitem(last=False)
             if history:
                 continue
-            record = _record(raw)
+            record = _record(raw, self.collateral_of)
             if record is None:
                 continue
             self.fills += 1
-            self.realized_pnl += record.closed_pnl
-            self.fees += record.fee
+            _add(self.realized_pnl, record.pnl_token, record.closed_pnl)
+            _add(self.fees, record.fee_token, record.fee)
             self.recent.append(record)
 
 
-def _record(raw: dict[str, Any]) -> FillRecord | None:
+def _add(amounts: dict[str, Decimal], token: str, amount: Decimal) -> None:
+    amounts[token] = amounts.get(token, Decimal(0)) + amount
+
+
+def _record(raw: dict[str, Any], collateral_of: Callable[[str], str | None]) -> FillRecord | None:
+    """A fill for the view. Its PnL token is ``collateral_of(coin)``; for a coin that
+    names none, a perp fill's ``feeToken`` (a perp fee is paid in the dex's collateral),
+    else USDC."""
     try:
+        coin = str(raw["coin"])
+        raw_fee_token = raw.get("feeToken")
+        fee_token = raw_fee_token if isinstance(raw_fee_token, str) and raw_fee_token else None
+        pnl_token = collateral_of(coin)
+        if pnl_token is None:
+            pnl_token = fee_token if fee_token and dex_of(coin) is not None else "USDC"
         return FillRecord(
-            coin=str(raw["coin"]),
+            coin=coin,
             side="buy" if raw.get("side") == "B" else "sell",
             px=Decimal(str(raw["px"])),
             sz=Decimal(str(raw["sz"])),
@@ -147,6 +180,8 @@ def _record(raw: dict[str, Any]) -> FillRecord | None:
             closed_pnl=Decimal(str(raw.get("closedPnl", "0"))),
             fee=Decimal(str(raw.get("fee", "0"))),
             crossed=bool(raw.get("crossed", False)),
+            pnl_token=pnl_token,
+            fee_token=fee_token or pnl_token,
         )
     except (KeyError, TypeError, ValueError, InvalidOperation):
         return None  # the tracker's parser counts malformed fills; the view just skips them

@@ -45,6 +45,7 @@ from hip3.errors import ConfigError, ExchangeError, Hip3Error, TransportError
 from hip3.executor import Intent
 from hip3.journal import CaptureWriter
 from hip3.signing import PrivateKey
+from hip3.universe import Universe
 
 __all__ = ["Endpoint", "RunningBot", "endpoint_for", "open_venue", "run_from_config"]
 
@@ -181,8 +182,8 @@ class RunningBot:
             fills=(
                 _stat(stats, "fills_applied") if self.bot.mode is Mode.PAPER else self.monitor.fills
             ),
-            realized_pnl=self.monitor.realized_pnl,
-            fees=self.monitor.fees,
+            realized_pnl=dict(self.monitor.realized_pnl),
+            fees=dict(self.monitor.fees),
             orders=orders,
             # The tracker's count is already net of drift later explained.
             drift_events=_stat(stats, "drift_events"),
@@ -366,6 +367,7 @@ async def run_from_config(
             config, endpoint=endpoint, key=signer, account=account, universe=universe,
             journal=monitor,
         )  # fmt: skip
+        monitor.collateral_of = lambda coin: _pnl_token(universe, coin)
         running = RunningBot(bot=bot, config=config, endpoint=endpoint, monitor=monitor, sim=server)
         bot_summary = await _run(
             running,
@@ -452,23 +454,34 @@ async def _updates(
 
 async def _final_account(
     info: InfoClient, bot: Bot, config: Config
-) -> tuple[Decimal | None, dict[str, Decimal] | None]:
-    """Unrealised PnL and positions from ``clearinghouseState`` of every traded dex."""
+) -> tuple[dict[str, Decimal] | None, dict[str, Decimal] | None]:
+    """Unrealised PnL per collateral token and positions from ``clearinghouseState`` of
+    every traded dex."""
     if bot.mode is Mode.PAPER:
         return None, None
-    unrealized = Decimal(0)
+    unrealized: dict[str, Decimal] = {}
     positions: dict[str, Decimal] = {}
     try:
         for dex in bot.account_dexes:
-            snapshot: AccountSnapshot = await info.account_snapshot(bot.user, dex)
+            snapshot: AccountSnapshot = await info.account_snapshot(
+                bot.user, dex, mode=bot.account_mode, collateral_token=bot.collateral_token(dex)
+            )
+            token = snapshot.collateral_token
             for coin, pos in snapshot.positions.items():
                 if pos.szi != 0:
                     positions[coin] = pos.szi
-                unrealized += pos.unrealized_pnl or 0
+                unrealized[token] = unrealized.get(token, Decimal(0)) + (pos.unrealized_pnl or 0)
     except Hip3Error as exc:
         log.warning("final clearinghouseState: %s", exc)
         return None, None
     return unrealized, positions
+
+
+def _pnl_token(universe: Any, coin: str) -> str | None:
+    """The token ``coin``'s PnL is in, when the universe knows the coin."""
+    if isinstance(universe, Universe) and coin in universe:
+        return universe.market(coin).collateral_token
+    return None
 
 
 def _sim_json(server: Any) -> dict[str, Any] | None:
@@ -484,7 +497,7 @@ def _sim_json(server: Any) -> dict[str, Any] | None:
 def _summary(
     running: RunningBot,
     bot_summary: BotSummary,
-    unrealized: Decimal | None,
+    unrealized: dict[str, Decimal] | None,
     fetched: dict[str, Decimal] | None,
     sim_json: dict[str, Any] | None,
 ) -> TradeSummary:
@@ -534,8 +547,8 @@ def _summary(
             "fills_received": _stat(stats, "fills_received"),
             "fills_applied": _stat(stats, "fills_applied"),
         },
-        realized_pnl=running.monitor.realized_pnl,
-        fees=running.monitor.fees,
+        realized_pnl=dict(running.monitor.realized_pnl),
+        fees=dict(running.monitor.fees),
         unrealized_pnl=unrealized,
         sim=sim_json,
         errors=list(bot_summary.errors),
@@ -550,6 +563,8 @@ def _summary(
             "spot_and_outcome_fills": {
                 coin: str(sz) for coin, sz in sorted(bot_summary.non_perp_fills.items())
             },
+            "account_mode": bot_summary.account_mode.value,
+            "collateral_tokens": dict(bot_summary.collateral_tokens),
             "spot_balances": (
                 None
                 if bot_summary.spot_balances is None

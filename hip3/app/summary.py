@@ -14,13 +14,29 @@ from hip3.bot import BotSummary, OrderTally
 from hip3.domain import OrderState
 from hip3.types import Side
 
-__all__ = ["LiveState", "OrderCounts", "TradeSummary", "decimal_text"]
+__all__ = ["LiveState", "OrderCounts", "TradeSummary", "decimal_text", "token_amounts_text"]
 
 
 def decimal_text(value: Decimal) -> str:
     """A decimal as the venue writes it: no exponent, no trailing zeros, never ``-0``."""
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "0") else text
+
+
+def token_amounts_text(amounts: Mapping[str, Decimal] | None) -> str:
+    """Amounts of several tokens side by side, never added: ``"1.5 USDC, -0.2 USDH"``;
+    ``"0"`` when there are none, ``"?"`` when unknown (None)."""
+    if amounts is None:
+        return "?"
+    parts = [f"{decimal_text(amount)} {token}" for token, amount in sorted(amounts.items())]
+    return ", ".join(parts) if parts else "0"
+
+
+def _amounts_json(amounts: Mapping[str, Decimal] | None) -> dict[str, str] | None:
+    """``{token: amount}`` as JSON (one entry per token, none added together)."""
+    if amounts is None:
+        return None
+    return {token: decimal_text(amount) for token, amount in sorted(amounts.items())}
 
 
 def _positions_json(positions: Mapping[str, Decimal] | None) -> dict[str, str] | None:
@@ -89,8 +105,9 @@ class LiveState:
     open_orders: list[OrderState]
     recent_fills: list[FillRecord]
     fills: int
-    realized_pnl: Decimal
-    fees: Decimal
+    #: per token ({"USDC": ..., "USDH": ...}): amounts of different tokens are never added
+    realized_pnl: dict[str, Decimal]
+    fees: dict[str, Decimal]
     orders: OrderCounts
     drift_events: int
     snapshots_adopted: int
@@ -116,8 +133,8 @@ class LiveState:
             "open_orders": [_order_json(o) for o in self.open_orders],
             "recent_fills": [f.to_json() for f in self.recent_fills],
             "fills": self.fills,
-            "realized_pnl": decimal_text(self.realized_pnl),
-            "fees": decimal_text(self.fees),
+            "realized_pnl": _amounts_json(self.realized_pnl),
+            "fees": _amounts_json(self.fees),
             "orders": self.orders.to_json(),
             "drift_events": self.drift_events,
             "snapshots_adopted": self.snapshots_adopted,
@@ -170,9 +187,10 @@ class TradeSummary:
     orders: OrderCounts
     resync: dict[str, Any]
     dedup: dict[str, Any]
-    realized_pnl: Decimal
-    fees: Decimal
-    unrealized_pnl: Decimal | None
+    #: per token ({"USDC": ..., "USDH": ...}): amounts of different tokens are never added
+    realized_pnl: dict[str, Decimal]
+    fees: dict[str, Decimal]
+    unrealized_pnl: dict[str, Decimal] | None
     sim: dict[str, Any] | None = None
     errors: list[str] = attrs.field(factory=list)
     #: how each intent ended, by kind and outcome status ({"place": {"filled": n, ...}})
@@ -222,11 +240,9 @@ class TradeSummary:
             "resync": self.resync,
             "dedup": self.dedup,
             "pnl": {
-                "realized": decimal_text(self.realized_pnl),
-                "fees": decimal_text(self.fees),
-                "unrealized": (
-                    None if self.unrealized_pnl is None else decimal_text(self.unrealized_pnl)
-                ),
+                "realized": _amounts_json(self.realized_pnl),
+                "fees": _amounts_json(self.fees),
+                "unrealized": _amounts_json(self.unrealized_pnl),
             },
             "whole_account": self.whole_account,
             "unconfirmed": self.unconfirmed,

@@ -44,7 +44,8 @@ def test_monitor_counts_each_trade_once_and_passes_everything_on() -> None:
     monitor.record("out", "http", {"type": "meta"}, id=1, path="/info")
     assert monitor.fills == 2  # history in the snapshot is not this run's
     assert monitor.duplicates == 3
-    assert monitor.realized_pnl == Decimal(3) and monitor.fees == Decimal("0.02")
+    assert monitor.realized_pnl == {"USDC": Decimal(3)}
+    assert monitor.fees == {"USDC": Decimal("0.02")}
     assert [f.tid for f in monitor.recent] == [2, 3]
     assert len(journal.lines) == 5
 

@@ -47,8 +47,8 @@ def test_a_fill_lost_on_the_websocket_is_counted_from_the_backfill_once() -> Non
 
     assert monitor.fills == 2
     assert monitor.duplicates == 2
-    assert monitor.realized_pnl == Decimal("1.0")
-    assert monitor.fees == Decimal("0.02")
+    assert monitor.realized_pnl == {"USDC": Decimal("1.0")}
+    assert monitor.fees == {"USDC": Decimal("0.02")}
     assert [f.tid for f in monitor.recent] == [2, 3]
 
 

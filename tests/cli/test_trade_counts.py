@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 from hip3.app import LiveState, OrderCounts, TradeSummary, run_from_config
@@ -77,7 +76,7 @@ def test_summary_text_names_rejections_by_source_and_intents_apart() -> None:
     )
     state = LiveState(
         elapsed_secs=1.0, mode="trading", account="0x" + "ab" * 20, positions={},
-        open_orders=[], recent_fills=[], fills=6, realized_pnl=Decimal(0), fees=Decimal(0),
+        open_orders=[], recent_fills=[], fills=6, realized_pnl={}, fees={},
         orders=counts, drift_events=0, snapshots_adopted=1, snapshots_deferred=0,
         duplicates_dropped=0,
     )  # fmt: skip
@@ -100,8 +99,8 @@ def _summary_with(counts: OrderCounts) -> TradeSummary:
         duration_secs=3.0, interrupted=False, fills=2, positions={}, exchange_positions={},
         drift=[], drift_explained=0, orders=counts, resync={
             "snapshots_adopted": 1, "deferrals": 0, "fetch_failures": 0},
-        dedup={"duplicates_dropped": 0, "capacity": 10}, realized_pnl=Decimal(0),
-        fees=Decimal(0), unrealized_pnl=None,
+        dedup={"duplicates_dropped": 0, "capacity": 10}, realized_pnl={},
+        fees={}, unrealized_pnl=None,
         intents={
             "place": {**zero, "resting": 9, "rejected": 3},
             "modify": dict(zero),

@@ -47,8 +47,8 @@ def _state() -> LiveState:
             )
         ],
         fills=1,
-        realized_pnl=D("0.5"),
-        fees=D("0.05"),
+        realized_pnl={"USDC": D("0.5")},
+        fees={"USDC": D("0.05")},
         orders=OrderCounts(placed=4, filled=1, resting=3, rejected=0, cancelled=2),
         drift_events=0,
         snapshots_adopted=3,
@@ -80,7 +80,7 @@ def test_summary_flags_a_mismatch() -> None:
         positions={"BTC": D("0.002")}, exchange_positions={"BTC": D("0.001")},
         drift=[], drift_explained=0, orders=OrderCounts(), resync={
             "snapshots_adopted": 1, "deferrals": 0, "fetch_failures": 0},
-        dedup={"duplicates_dropped": 0, "capacity": 10}, realized_pnl=D(0), fees=D(0),
+        dedup={"duplicates_dropped": 0, "capacity": 10}, realized_pnl={}, fees={},
         unrealized_pnl=None,
     )  # fmt: skip
     assert not summary.positions_match
@@ -185,7 +185,7 @@ def test_views_show_the_whole_account_and_what_is_missing() -> None:
         positions={"BTC": D("0.002")}, exchange_positions={"BTC": D("0.002")},
         drift=[], drift_explained=0, orders=OrderCounts(), resync={
             "snapshots_adopted": 1, "deferrals": 0, "fetch_failures": 0},
-        dedup={"duplicates_dropped": 0, "capacity": 10}, realized_pnl=D(0), fees=D(0),
+        dedup={"duplicates_dropped": 0, "capacity": 10}, realized_pnl={}, fees={},
         unrealized_pnl=None,
         whole_account={"dexes": ["", "flx"], "own_fills": 5, "foreign_fills": 2,
                        "foreign_open_orders": 1, "spot_and_outcome_fills": {"@107": "3"}},

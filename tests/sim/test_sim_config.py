@@ -232,3 +232,32 @@ def test_spot_pairs_are_read_and_named_as_on_the_venue() -> None:
 def test_bad_spot_pairs_name_the_key(spot: list[dict[str, Any]], where: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(where)):
         SimConfig.from_mapping({"spot": spot})
+
+
+def test_a_dex_settles_in_its_collateral_token_listed_after_the_spot_tokens() -> None:
+    config = SimConfig.from_mapping(
+        {
+            "dexes": [
+                {"name": "", "markets": [{"name": "BTC", "sz_decimals": 5, "start_price": 1}]},
+                {
+                    "name": "usdh",
+                    "collateral": "USDH",
+                    "markets": [{"name": "usdh:X", "sz_decimals": 1, "start_price": 1}],
+                },
+            ]
+        }
+    )
+    assert [dex.collateral for dex in config.dexes] == ["USDC", "USDH"]
+    assert config.tokens() == ("USDC", "PURR", "HYPE", "USDH")
+    with pytest.raises(ConfigError, match="main dex settles in USDC"):
+        SimConfig.from_mapping(
+            {
+                "dexes": [
+                    {
+                        "name": "",
+                        "collateral": "USDH",
+                        "markets": [{"name": "BTC", "sz_decimals": 5, "start_price": 1}],
+                    }
+                ]
+            }
+        )
