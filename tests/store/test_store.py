@@ -281,3 +281,46 @@ def test_hip3_and_the_cli_do_not_import_pyarrow_or_duckdb() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cli_fetch_from_a_simulator_over_loopback_then_resumes(tmp_path: Path) -> None:
+    import hip3.notebook as hn
+
+    store = str(tmp_path / "store")
+    runner = CliRunner()
+    with hn.connect("sim", key="0x" + "4d" * 32) as s:
+        book = s.book("BTC")
+        assert book.best_ask is not None
+        through = (book.best_ask * Decimal("1.01")).quantize(Decimal(1))  # marketable
+        for _ in range(2):
+            assert s.place("BTC", "buy", "0.002", through, tif="Ioc").status == "filled"
+        args = ["store", "fetch", "--account", s.address, "--network", s.url, "--store", store]
+        out = runner.invoke(cli_main, [*args, "--since", "2020-01-01", "--json"])
+        assert out.exit_code == 0, out.output
+        assert json.loads(out.stdout.strip().splitlines()[-1])["added"]["fills"] == 2
+        # Without --since it resumes at the newest stored fill: nothing new to add.
+        again = runner.invoke(cli_main, [*args, "--json"])
+        assert again.exit_code == 0, again.output
+        assert json.loads(again.stdout.strip().splitlines()[-1])["added"]["fills"] == 0
+    query = ["store", "query", "SELECT sum(signed_sz) AS pos FROM fills", "--store", store]
+    out = runner.invoke(cli_main, [*query, "--json"])
+    assert json.loads(out.stdout) == [{"pos": "0.004"}]
+
+
+def test_fetch_names_a_bad_since(tmp_path: Path) -> None:
+    out = CliRunner().invoke(
+        cli_main,
+        [
+            "store",
+            "fetch",
+            "--account",
+            "0x" + "11" * 20,
+            "--since",
+            "yesterday",
+            "--network",
+            "sim",
+            "--store",
+            str(tmp_path),
+        ],
+    )
+    assert out.exit_code == 2 and "--since" in out.stderr
