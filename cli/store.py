@@ -76,12 +76,20 @@ def _report(result: ImportResult, what: str, *, as_json: bool, store: Store) -> 
 @click.argument("journals", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @_store_option
 @click.option("--account", help="The account of the journal's fills (default: as subscribed).")
+@click.option(
+    "--book-every",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Keep one l2Book snapshot per coin per this many seconds (0: none).",
+)
 @json_option
 @debug_option
 def import_cmd(
     journals: tuple[str, ...],
     store_dir: str | None,
     account: str | None,
+    book_every: float,
     as_json: bool,
     debug: bool,
 ) -> None:
@@ -90,7 +98,12 @@ def import_cmd(
     with user_errors(debug, as_json=as_json):
         for journal in journals:
             try:
-                result = store.import_journal(journal, account=account, progress=_progress(journal))
+                result = store.import_journal(
+                    journal,
+                    account=account,
+                    book_every_ms=int(book_every * 1000),
+                    progress=_progress(journal),
+                )
             except OSError as exc:
                 raise UsageProblem(f"cannot read {journal}: {exc.strerror or exc}") from None
             _report(result, journal, as_json=as_json, store=store)
@@ -163,7 +176,7 @@ async def _fetch(store: Store, account: str, since_ms: int, network: str) -> Imp
 @json_option
 @debug_option
 def query_cmd(sql: str, store_dir: str | None, as_json: bool, debug: bool) -> None:
-    """Run SQL over the store's tables: fills, orders, trades (DuckDB)."""
+    """Run SQL over the store's tables: fills, orders, trades, books (DuckDB)."""
     store = _open_store(store_dir, as_json=as_json)
     with user_errors(debug, as_json=as_json):
         duckdb = sys.modules["duckdb"]

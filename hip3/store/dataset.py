@@ -22,7 +22,7 @@ from hip3.wire import convert
 from hip3.wire import models as m
 from hip3.wire.converter import structure
 
-__all__ = ["TABLES", "ImportResult", "Store", "fill_row"]
+__all__ = ["BOOK_DEPTH", "BOOK_EVERY_MS", "TABLES", "ImportResult", "Store", "fill_row"]
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +92,31 @@ _TRADE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("trade_key", "str"),
 )
 
+_BOOK_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("dex", "str"),
+    ("date", "date"),
+    ("coin", "str"),
+    ("time", "ts"),
+    ("time_ms", "i64"),
+    ("side", "str"),
+    ("level", "i64"),
+    ("px", "dec"),
+    ("sz", "dec"),
+    ("n", "i64"),
+    ("book_key", "str"),
+)
+
+#: Book snapshots are sampled: at most one per coin per this many ms of book time, and
+#: only the best levels of each side (a journal's books would otherwise dwarf the rest).
+BOOK_EVERY_MS = 60_000
+BOOK_DEPTH = 10
+
 #: table name -> (columns, the key column that de-duplicates it)
 TABLES: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
     "fills": (_FILL_COLUMNS, "fill_key"),
     "orders": (_ORDER_COLUMNS, "order_key"),
     "trades": (_TRADE_COLUMNS, "trade_key"),
+    "books": (_BOOK_COLUMNS, "book_key"),
 }
 
 
@@ -191,11 +211,13 @@ class _Collector:
     """The rows of one journal, routed through hip3.wire's decoders."""
 
     account: str | None
+    book_every_ms: int = BOOK_EVERY_MS
     rows: dict[str, list[dict[str, Any]]] = attrs.field(
         factory=lambda: {name: [] for name in TABLES}
     )
     requests: dict[int, Any] = attrs.field(factory=dict)
     pending_orders: list[Any] = attrs.field(factory=list)
+    last_book_ms: dict[str, int] = attrs.field(factory=dict)
     malformed: int = 0
 
     def out(self, via: str, msg: Any, id_: int | None) -> None:
@@ -240,6 +262,12 @@ class _Collector:
             elif channel == "trades":
                 trades: m.WsTrades = structure(data, m.WsTrades, kind="trades")
                 self.rows["trades"].extend(_trade_row(trade) for trade in trades.trades)
+            elif channel == "l2Book" and self.book_every_ms > 0:
+                book: m.L2Book = structure(data, m.L2Book, kind="l2Book")
+                last = self.last_book_ms.get(book.coin)
+                if last is None or book.time >= last + self.book_every_ms:
+                    self.last_book_ms[book.coin] = book.time
+                    self.rows["books"].extend(_book_rows(book))
         except (WireError, ValueError) as exc:
             self._malformed(f"ws {channel}", exc)
 
@@ -313,6 +341,28 @@ def _trade_row(trade: m.WsTrade) -> dict[str, Any]:
     }
 
 
+def _book_rows(book: m.L2Book) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for side, levels in zip(("B", "A"), book.levels, strict=True):
+        for index, level in enumerate(levels[:BOOK_DEPTH]):
+            rows.append(
+                {
+                    "dex": _dex(book.coin),
+                    "date": _day(book.time),
+                    "coin": book.coin,
+                    "time": dt.datetime.fromtimestamp(book.time / 1000, tz=dt.UTC),
+                    "time_ms": book.time,
+                    "side": side,
+                    "level": index,
+                    "px": _dec(level.px, "px"),
+                    "sz": _dec(level.sz, "sz"),
+                    "n": level.n,
+                    "book_key": f"{book.coin}|{book.time}|{side}|{index}",
+                }
+            )
+    return rows
+
+
 class Store:
     """A directory of Parquet files (see :mod:`hip3.store` for layout and decimals).
 
@@ -336,6 +386,7 @@ class Store:
         path: str | os.PathLike[str],
         *,
         account: str | None = None,
+        book_every_ms: int = BOOK_EVERY_MS,
         progress: Callable[[int], None] | None = None,
     ) -> ImportResult:
         """Add a capture file's fills, order updates and trades (what is new only).
@@ -343,9 +394,12 @@ class Store:
         Fills come from ``userFills``/``user`` ws messages and ``userFills``/
         ``userFillsByTime`` answers (the bot's backfills), each decoded by
         :mod:`hip3.wire`; ``account`` defaults to the user the journal subscribed for.
+        ``l2Book`` messages are sampled into ``books``: the first of each coin, then the
+        next at least ``book_every_ms`` of book time later (0: no books), best
+        :data:`BOOK_DEPTH` levels a side, one row a level.
         """
         reader = read_capture(path, progress=progress)
-        collector = _Collector(account.lower() if account else None)
+        collector = _Collector(account.lower() if account else None, book_every_ms)
         lines = 0
         for line in reader:
             lines += 1
@@ -425,7 +479,8 @@ class Store:
     # -- reading ---------------------------------------------------------------------------
 
     def connect(self) -> Any:
-        """A DuckDB connection with one view per table (``fills``, ``orders``, ``trades``)."""
+        """A DuckDB connection with one view per table (``fills``, ``orders``, ``trades``,
+        ``books``)."""
         con = self._duckdb.connect()
         for table in TABLES:
             files = self.files(table)

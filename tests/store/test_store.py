@@ -68,7 +68,7 @@ async def test_a_chaos_journal_sums_to_the_positions_replay_gives(
     assert sums == expected
 
     again = store.import_journal(journal)  # idempotent: nothing new the second time
-    assert again.added == {"fills": 0, "orders": 0, "trades": 0}
+    assert again.added == {"fills": 0, "orders": 0, "trades": 0, "books": 0}
     assert store.query("SELECT count(*) FROM fills")[1] == [(first.added["fills"],)]
     # Every stored fill is the account's, keyed once by (account, coin, tid).
     _, dup = store.query(
@@ -228,16 +228,33 @@ def test_cli_import_and_query(tmp_path: Path) -> None:
             },
         },
     ]
+    for time_ms in (1_764_748_800_000, 1_764_748_810_000, 1_764_748_870_000):
+        book = {
+            "coin": "BTC",
+            "time": time_ms,
+            "levels": [
+                [{"px": "59999", "sz": "1.5", "n": 2}, {"px": "59998", "sz": "2", "n": 1}],
+                [{"px": "60001", "sz": "0.5", "n": 1}],
+            ],
+        }
+        lines.append({"t": 6, "dir": "in", "via": "ws", "msg": {"channel": "l2Book", "data": book}})
     journal.write_text("".join(json.dumps(line) + "\n" for line in lines) + "not json\n")
     store = str(tmp_path / "store")
     runner = CliRunner()
     out = runner.invoke(cli_main, ["store", "import", str(journal), "--store", store, "--json"])
     assert out.exit_code == 0, out.output
     report = json.loads(out.stdout)
-    assert report["added"] == {"fills": 2, "orders": 0, "trades": 1}
+    # Books sampled one a minute: the first and the one 70 s later, 3 levels each.
+    assert report["added"] == {"fills": 2, "orders": 0, "trades": 1, "books": 6}
     assert report["malformed"] == 2  # the fill without fields, the line that is not JSON
     again = runner.invoke(cli_main, ["store", "import", str(journal), "--store", store, "--json"])
-    assert json.loads(again.stdout)["added"] == {"fills": 0, "orders": 0, "trades": 0}
+    assert json.loads(again.stdout)["added"] == {"fills": 0, "orders": 0, "trades": 0, "books": 0}
+    best = "SELECT time_ms, px FROM books WHERE side = 'A' AND level = 0 ORDER BY time_ms"
+    out = runner.invoke(cli_main, ["store", "query", best, "--store", store, "--json"])
+    assert json.loads(out.stdout) == [
+        {"time_ms": 1_764_748_800_000, "px": "60001"},
+        {"time_ms": 1_764_748_870_000, "px": "60001"},
+    ]
 
     sql = "SELECT coin, sum(signed_sz) AS pos, count(*) AS n FROM fills GROUP BY coin"
     out = runner.invoke(cli_main, ["store", "query", sql, "--store", store, "--json"])
