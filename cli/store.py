@@ -104,6 +104,8 @@ def import_cmd(
                     book_every_ms=int(book_every * 1000),
                     progress=_progress(journal),
                 )
+                if sys.stderr.isatty():
+                    click.echo("", err=True)  # end the progress line
             except OSError as exc:
                 raise UsageProblem(f"cannot read {journal}: {exc.strerror or exc}") from None
             _report(result, journal, as_json=as_json, store=store)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hip3.app import run_from_config
 from hip3.config import load_config
@@ -341,3 +343,32 @@ def test_fetch_names_a_bad_since(tmp_path: Path) -> None:
         ],
     )
     assert out.exit_code == 2 and "--since" in out.stderr
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    batches=st.lists(
+        st.lists(st.tuples(st.integers(0, 7), st.sampled_from(["BTC", "xyz:TSLA"])), max_size=6),
+        max_size=5,
+    )
+)
+def test_any_batches_in_any_order_store_each_fill_once(
+    tmp_path_factory: pytest.TempPathFactory, batches: list[list[tuple[int, str]]]
+) -> None:
+    """Overlapping batches (a journal and fetches of overlapping windows, repeated) add each
+    (account, coin, tid) once, and the total is the sum over the distinct fills."""
+    store = Store(tmp_path_factory.mktemp("store"))
+    added = 0
+    for batch in batches:
+        fills = [
+            _wire_fill(tid=tid, coin=coin, side="B" if tid % 2 else "A", sz=f"0.00{tid + 1}")
+            for tid, coin in batch
+        ]
+        added += store.add_fills(fills, "0xabc", source="venue").added["fills"]
+    distinct = {(coin, tid) for batch in batches for tid, coin in batch}
+    assert added == len(distinct)
+    _, rows = store.query("SELECT count(*), coalesce(sum(signed_sz), 0) FROM fills")
+    expected = sum(
+        (Decimal(f"0.00{tid + 1}") * (1 if tid % 2 else -1) for _, tid in distinct), Decimal(0)
+    )
+    assert rows == [(len(distinct), expected)]
