@@ -496,11 +496,14 @@ class Store:
                 con.execute(f"CREATE VIEW {table} AS SELECT * FROM _{table}_empty")
         return con
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """Run ``sql`` over the store; the column names and the rows."""
+    def query(
+        self, sql: str, params: list[Any] | None = None
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run ``sql`` (``?`` placeholders bound to ``params``) over the store; the column
+        names and the rows."""
         con = self.connect()
         try:
-            cursor = con.execute(sql)
+            cursor = con.execute(sql, params) if params is not None else con.execute(sql)
             names = [d[0] for d in cursor.description] if cursor.description else []
             return names, cursor.fetchall()
         finally:
@@ -508,11 +511,7 @@ class Store:
 
     def latest_fill_ms(self, account: str) -> int | None:
         """The time of the account's newest stored fill (where a fetch can resume)."""
-        _, rows = self.query(
-            "SELECT max(time_ms) FROM fills WHERE account = '"
-            + account.lower().replace("'", "''")
-            + "'"
-        )
+        _, rows = self.query("SELECT max(time_ms) FROM fills WHERE account = ?", [account.lower()])
         value = rows[0][0] if rows else None
         return int(value) if value is not None else None
 
