@@ -26,6 +26,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "replay": ("replay", "replay_cmd", "Replay a capture file through the position tracker."),
     "config": ("config_cmd", "config_group", "Check a config file or print an example one."),
     "doctor": ("doctor", "doctor_cmd", "Check the venue, key and account before trading."),
+    "store": ("store", "store_group", "A Parquet store of fills and trades, queried with DuckDB."),
 }
 
 
