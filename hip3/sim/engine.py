@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -859,11 +859,7 @@ class SimExchange:
         ]
 
     def _info_user_role(self, request: Mapping[str, Any]) -> Json:
-        user = request.get("user")
-        if not is_address(user):
-            raise SimBadRequest("user: expected an address (0x + 40 hex digits)")
-        assert isinstance(user, str)
-        address = user.lower()
+        address = self._req_address(request)
         now = self._observe_time()
         master = self._agent_master(address, now)
         if master is not None:
@@ -1021,24 +1017,23 @@ class SimExchange:
         orders = sorted(account.orders.values(), key=lambda order: order.oid, reverse=True)
         return [status_entry(order) for order in orders[:_FILLS_LIMIT]]
 
-    def _info_user_funding(self, request: Mapping[str, Any]) -> Json:
-        account = self._req_user(request)
+    def _in_time_window(
+        self, request: Mapping[str, Any], entries: Iterable[Mapping[str, Any]]
+    ) -> Json:
+        """The entries with ``startTime <= time <= endTime`` (end defaults to now), at most
+        500 like the venue's time-range answers (api doc §1.12)."""
         start = self._req_time(request, "startTime", optional=False)
         end = self._req_time(request, "endTime", optional=True)
         now = self._observe_time()
         assert start is not None
         end = now if end is None else end
-        window = [f for f in account.fundings if start <= f["time"] <= end]
-        return window[:_FUNDING_LIMIT]  # time-range answers hold at most 500 (api doc §1.12)
+        return [e for e in entries if start <= e["time"] <= end][:_FUNDING_LIMIT]
+
+    def _info_user_funding(self, request: Mapping[str, Any]) -> Json:
+        return self._in_time_window(request, self._req_user(request).fundings)
 
     def _info_user_ledger(self, request: Mapping[str, Any]) -> Json:
-        account = self._req_user(request)
-        start = self._req_time(request, "startTime", optional=False)
-        end = self._req_time(request, "endTime", optional=True)
-        now = self._observe_time()
-        assert start is not None
-        end = now if end is None else end
-        return [e for e in account.ledger if start <= e["time"] <= end][:_FUNDING_LIMIT]
+        return self._in_time_window(request, self._req_user(request).ledger)
 
     def _info_user_rate_limit(self, request: Mapping[str, Any]) -> Json:
         account = self._req_user(request)

@@ -179,7 +179,9 @@ def test_build_bot_passes_the_metrics_port() -> None:
     config = Config.from_dict(
         {"mode": "observe", "markets": ["BTC"], "metrics": {"port": 0, "host": "0.0.0.0"}}
     )
-    endpoint = type("E", (), {"http_url": "http://x", "ws_url": "ws://x", "mainnet": False})()
+    endpoint = type(
+        "E", (), {"http_url": "http://127.0.0.1:9", "ws_url": "ws://127.0.0.1:9", "mainnet": False}
+    )()
     bot = build_bot(
         config, endpoint=endpoint, key=None, account="0x" + "11" * 20, universe=None, journal=None
     )
