@@ -1,7 +1,7 @@
 """Orders and one market's limit order book (price-time priority).
 
 The book only stores and orders resting orders; matching, margin and fills are the
-engine's (:mod:`hip3.sim.engine`), because they need the accounts. Each side keeps its
+engine's (:mod:`hip3.sim._matching`), because they need the accounts. Each side keeps its
 prices in a sorted list (bisect) and each price level an insertion-ordered dict
 ``oid -> Order`` — time priority with O(1) removal of any order.
 """
@@ -175,7 +175,3 @@ class Book:
         for side in (self._bids, self._asks):
             for level in side.levels.values():
                 yield from level.values()
-
-    def is_crossed(self) -> bool:
-        bid, ask = self.best_bid(), self.best_ask()
-        return bid is not None and ask is not None and bid >= ask
