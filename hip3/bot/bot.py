@@ -898,6 +898,9 @@ class FeedRouter:
         self.paper = paper
         self.malformed = 0
         self._dexes_seen: set[str] = set()
+        # Later fills and venue ends of resting orders (hip3.ops.events); a stand-in bot
+        # without its own gets a private one.
+        self._order_events: OrderEvents = getattr(bot, "order_events", None) or OrderEvents()
 
     def close_strategy_feed(self) -> None:
         self._strategy_open = False
@@ -949,7 +952,7 @@ class FeedRouter:
             await self.tracker.fills(fills, is_snapshot=is_snapshot)
             self.bot._fills_seen += len(fills)
             if not is_snapshot:
-                self.bot.order_events.fills(fills)  # resting orders filled later
+                self._order_events.fills(fills)  # resting orders filled later
                 for fill in fills:
                     await self._notify(fill)
 
@@ -969,7 +972,7 @@ class FeedRouter:
                 continue
             for update in updates:
                 await self.tracker.order_update(update)
-                self.bot.order_events.order_update(update)
+                self._order_events.order_update(update)
 
     async def paper_events(self, paper: PaperVenue) -> None:
         while True:
@@ -977,11 +980,11 @@ class FeedRouter:
                 if isinstance(event, Fill):
                     await self.tracker.fills([event])
                     self.bot._fills_seen += 1
-                    self.bot.order_events.fills([event])
+                    self._order_events.fills([event])
                     await self._notify(event)
                 else:
                     await self.tracker.order_update(event)
-                    self.bot.order_events.order_update(event)
+                    self._order_events.order_update(event)
 
     def _malformed(self, kind: str, exc: Exception) -> None:
         self.malformed += 1
