@@ -12,6 +12,7 @@ plotting and vectorised arithmetic.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import importlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -114,18 +115,28 @@ FILL_COLUMNS = (
 
 
 def fills_frame(fills: Iterable[Any], *, as_float: bool = False, backend: str | None = None) -> Any:
-    """Fills (the notebook's :class:`~hip3.notebook.Fill` objects or dicts with the same
-    keys) as a frame, oldest first, with ``signed_sz`` (+ buy, - sell) and a UTC ``time``.
-    """
+    """Fills (the notebook's :class:`~hip3.notebook.Fill` objects, hip3's domain fills or
+    dicts with the same keys) as a frame, oldest first, with ``signed_sz`` (+ buy, - sell)
+    and a UTC ``time``. The columns of :data:`FILL_COLUMNS` come first, then any other
+    field the fills have."""
     rows = []
+    extra: dict[str, None] = {}
     for fill in fills:
         row = dict(to_record(fill, exact=True)) if attrs.has(type(fill)) else dict(fill)
+        for key, value in row.items():
+            if isinstance(value, enum.Enum):  # Side.BUY -> "B", a Cloid stays itself
+                row[key] = value.value
+            elif key == "cloid" and value is not None and not isinstance(value, str):
+                row[key] = str(value)
+            if key not in FILL_COLUMNS:
+                extra[key] = None
         sz = row.get("sz")
         if isinstance(sz, Decimal) and "signed_sz" not in row:
             row["signed_sz"] = sz if row.get("side") in ("buy", "B") else -sz
         rows.append(row)
     rows.sort(key=lambda r: (r.get("time_ms") or 0, r.get("tid") or 0))
-    return to_frame(rows, FILL_COLUMNS, as_float=as_float, backend=backend)
+    columns = [*FILL_COLUMNS, *(key for key in extra if key != "time")]
+    return to_frame(rows, columns, as_float=as_float, backend=backend)
 
 
 def store_relation(

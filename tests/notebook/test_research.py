@@ -161,3 +161,22 @@ def test_store_relation_defaults_to_the_store_env(
     rel = store_relation("0x" + "99" * 20)
     assert [r["tid"] for r in rows_of(rel)] == [7]
     assert rows_of(store_relation("0x" + "98" * 20)) == []
+
+
+def test_fills_frame_takes_domain_fills_and_keeps_their_other_fields() -> None:
+    from hip3.domain import Fill as DomainFill
+    from hip3.types import Cloid, Side
+
+    cloid = Cloid.from_int(5)
+    fills = [
+        DomainFill("BTC", Decimal("60000"), Decimal("0.002"), Side.SELL, 2_000, 9, 2,
+                   cloid=cloid, fee_token="USDC"),
+        DomainFill("BTC", Decimal("59999"), Decimal("0.001"), Side.BUY, 1_000, 8, 1),
+    ]  # fmt: skip
+    frame = fills_frame(fills)
+    assert list(frame["side"]) == ["B", "A"]
+    assert list(frame["signed_sz"]) == [Decimal("0.001"), Decimal("-0.002")]
+    missing = lambda column: [None if pd.isna(v) else v for v in frame[column]]  # noqa: E731
+    assert missing("cloid") == [None, str(cloid)]
+    assert missing("fee_token") == [None, "USDC"]
+    assert "start_position" in frame.columns and "liquidation" in frame.columns
