@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import importlib
+import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -22,17 +23,20 @@ from typing import Any
 
 import attrs
 
-from hip3.notebook.records import to_record
+from hip3.notebook.records import Book, BookLevel, Records, to_record
 from hip3.store.location import MissingExtraError, resolve_store_dir
 
 __all__ = [
     "FRAME_BACKENDS",
     "fills_frame",
     "frame_backend",
+    "journal_books",
     "rows_of",
     "store_relation",
     "to_frame",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Frame libraries in order of preference.
 FRAME_BACKENDS = ("pandas", "polars")
@@ -191,3 +195,52 @@ def rows_of(data: Any) -> list[dict[str, Any]]:
         else:
             raise TypeError(f"expected rows (dicts or records), got {type(item).__name__}")
     return out
+
+
+def journal_books(
+    capture: str | os.PathLike[str], *, coin: str | None = None, every_ms: int = 0
+) -> Records[Book]:
+    """The ``l2Book`` messages of a journal (``hip3 trade``'s capture file) as
+    :class:`~hip3.notebook.Book` snapshots, oldest first: what the bot saw, for
+    :func:`hip3.notebook.plots.plot_fills_on_book` without a store.
+
+    ``coin`` keeps one coin; ``every_ms`` keeps a snapshot per coin at most that often
+    (book time; 0: every one). A malformed book message is counted, logged and skipped.
+    """
+    from hip3.journal import read_capture
+
+    books: Records[Book] = Records()
+    last: dict[str, int] = {}
+    malformed = 0
+    for line in read_capture(capture, keep_channels=frozenset({"l2Book"})):
+        msg = line.msg
+        if line.via != "ws" or not isinstance(msg, dict) or msg.get("channel") != "l2Book":
+            continue
+        try:
+            book = _book(msg["data"])
+        except (KeyError, TypeError, ValueError, ArithmeticError, IndexError):
+            malformed += 1
+            continue
+        if coin is not None and book.coin != coin:
+            continue
+        previous = last.get(book.coin)
+        if previous is not None and book.time_ms - previous < every_ms:
+            continue
+        last[book.coin] = book.time_ms
+        books.append(book)
+    if malformed:
+        log.warning("%s: %d malformed l2Book message(s) skipped", capture, malformed)
+    books.sort(key=lambda b: b.time_ms)
+    return books
+
+
+def _book(data: Mapping[str, Any]) -> Book:
+    bids, asks = data["levels"]
+
+    def side(name: str, rows: Sequence[Mapping[str, Any]]) -> tuple[BookLevel, ...]:
+        return tuple(
+            BookLevel(name, i, Decimal(str(r["px"])), Decimal(str(r["sz"])), int(r.get("n", 0)))
+            for i, r in enumerate(rows)
+        )
+
+    return Book(str(data["coin"]), int(data["time"]), side("bid", bids), side("ask", asks))

@@ -152,3 +152,36 @@ def test_plots_without_matplotlib_say_how_to_install(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(MissingExtraError, match=r"pip install 'hip3\[plot\]'"):
         plots.plot_position_pnl(FILLS)
+
+
+def test_fills_on_the_book_straight_from_a_journal(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from hip3.journal import CaptureWriter
+    from hip3.notebook.research import journal_books
+
+    def l2(coin: str, t: int, bid: str, ask: str) -> dict[str, Any]:
+        return {"channel": "l2Book", "data": {"coin": coin, "time": t, "levels": [
+            [{"px": bid, "sz": "1", "n": 1}], [{"px": ask, "sz": "2", "n": 1}]]}}  # fmt: skip
+
+    capture = tmp_path / "capture.jsonl"
+    with CaptureWriter(capture) as journal:
+        journal.record("in", "ws", l2("BTC", T0, "99", "101"))
+        journal.record("in", "ws", {"channel": "trades", "data": []})
+        journal.record("in", "ws", l2("ETH", T0 + 100, "9", "11"))
+        journal.record("in", "ws", {"channel": "l2Book", "data": {"coin": "BTC"}})  # malformed
+        journal.record("in", "ws", l2("BTC", T0 + 400, "99.5", "101"))
+        journal.record("in", "ws", l2("BTC", T0 + 1000, "100", "102"))
+    books = journal_books(capture, coin="BTC")
+    assert "1 malformed l2Book message(s) skipped" in caplog.text
+    assert [(b.time_ms, b.best_bid, b.best_ask) for b in books] == [
+        (T0, Decimal(99), Decimal(101)),
+        (T0 + 400, Decimal("99.5"), Decimal(101)),
+        (T0 + 1000, Decimal(100), Decimal(102)),
+    ]
+    assert [b.coin for b in journal_books(capture)] == ["BTC", "ETH", "BTC", "BTC"]
+    sampled = journal_books(capture, coin="BTC", every_ms=500)
+    assert [b.time_ms for b in sampled] == [T0, T0 + 1000]
+    lines = _lines(_render(plots.plot_fills_on_book(FILLS, books, coin="BTC")))
+    assert lines["best bid"][1] == [99.0, 99.5, 100.0]
+    assert lines["mid"][1] == [100.0, 100.25, 101.0]
