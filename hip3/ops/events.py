@@ -33,6 +33,7 @@ import attrs
 
 from hip3.domain import Fill, OrderStatus, OrderUpdate
 from hip3.executor.intents import Cancel, Modify, Outcome, OutcomeStatus, PlaceOrder
+from hip3.ops import tracing
 
 __all__ = ["EVENT_ATTR", "OrderEvents", "log_outcome", "outcome_event"]
 
@@ -197,6 +198,11 @@ class OrderEvents:
             event["tid"] = fill.tid
         event["time_ms"] = fill.time_ms
         event["crossed"] = fill.crossed
+        tracing.fill_span(
+            order.cloid,
+            {key: event.get(key) for key in ("coin", "oid", "px", "sz", "tid", "status",
+                                            "filled_sz", "remaining_sz")},
+        )  # fmt: skip
         if done:
             self._forget(order.oid, None)
         _log(event)
@@ -218,6 +224,7 @@ class OrderEvents:
         order = self._resting.pop(oid, None)
         if order is not None and order.cloid is not None:
             self._by_cloid.pop(order.cloid, None)
+            tracing.forget(order.cloid)
 
 
 def _log(event: dict[str, Any]) -> None:
