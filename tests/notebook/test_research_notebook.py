@@ -23,9 +23,12 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "examples" / "research.ipynb"
 def _code_cells() -> list[str]:
     nb = json.loads(NOTEBOOK.read_text())
     assert nb["nbformat"] == 4 and nb["metadata"]["kernelspec"]["language"] == "python"
+    assert nb["nbformat_minor"] == 5
+    assert len({cell["id"] for cell in nb["cells"]}) == len(nb["cells"])
     cells = []
     for cell in nb["cells"]:
         assert cell["cell_type"] in ("code", "markdown") and "metadata" in cell
+        assert isinstance(cell["id"], str) and cell["id"]  # required by nbformat 4.5
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None  # committed clean
             cells.append("".join(cell["source"]))
