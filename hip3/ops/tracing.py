@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
@@ -37,33 +38,51 @@ R = TypeVar("R")
 #: Resting orders whose intent span a fill span attaches to (oldest forgotten first).
 CONTEXTS_REMEMBERED = 10_000
 
-_tracer: Any = None
-_loaded = False
+_ENV_PROVIDER = "OTEL_PYTHON_TRACER_PROVIDER"
+_env_provider = False
+_api: Any = None  # the opentelemetry.trace module once imported (False: not installed)
+_explicit: Any = None  # a tracer from use_tracer_provider
+_cached: tuple[Any, Any] = (None, None)  # (global provider, its hip3 tracer)
 _contexts: OrderedDict[str, Any] = OrderedDict()
 
 
 def _get_tracer() -> Any:
-    """The hip3 tracer, or None when opentelemetry-api is not installed."""
-    global _tracer, _loaded
-    if not _loaded:
-        _loaded = True
+    """The hip3 tracer, or None when there is nowhere for spans to go: opentelemetry-api
+    not installed, or no tracer provider set up (the API's default drops every span, so
+    hip3 does not make them: a few microseconds an order saved)."""
+    global _api, _cached, _env_provider
+    if _explicit is not None:
+        return _explicit
+    if _api is None:
         try:
             from opentelemetry import trace
         except ImportError:
-            _tracer = None
+            _api = False
         else:
-            _tracer = trace.get_tracer("hip3")
-    return _tracer
+            _api = trace
+            _env_provider = _ENV_PROVIDER in os.environ  # a provider the API loads itself
+    if _api is False:
+        return None
+    # The API's global, read directly: get_tracer_provider() looks at os.environ on every
+    # call until a provider is set (a microsecond an order, for nothing).
+    provider = getattr(_api, "_TRACER_PROVIDER", _api)
+    if provider is None and not _env_provider:
+        return None
+    if provider is None or provider is _api:
+        provider = _api.get_tracer_provider()
+    if isinstance(provider, _api.ProxyTracerProvider | _api.NoOpTracerProvider):
+        return None
+    if _cached[0] is not provider:
+        _cached = (provider, provider.get_tracer("hip3"))
+    return _cached[1]
 
 
 def use_tracer_provider(provider: Any | None) -> None:
     """Send hip3's spans to ``provider`` instead of the global one (None: back to the
-    global provider, looked up again)."""
-    global _tracer, _loaded
-    if provider is None:
-        _tracer, _loaded = None, False
-    else:
-        _tracer, _loaded = provider.get_tracer("hip3"), True
+    global provider; whether opentelemetry is installed is looked up again)."""
+    global _api, _explicit, _cached
+    _explicit = provider.get_tracer("hip3") if provider is not None else None
+    _api, _cached = None, (None, None)
     _contexts.clear()
 
 
@@ -136,7 +155,7 @@ def traced_intent(
         if tracer is None:
             return await fn(self, intent)
         with tracer.start_as_current_span("hip3.intent") as span:
-            if not span.is_recording():  # no SDK set up: spend nothing more
+            if not span.is_recording():  # sampled out: spend nothing more
                 return await fn(self, intent)
             from hip3.bot.orders import intent_kind
 

@@ -122,6 +122,14 @@ def test_without_opentelemetry_the_helpers_are_no_ops(monkeypatch: pytest.Monkey
         tracing.use_tracer_provider(None)
 
 
+def test_with_the_api_but_no_provider_set_up_no_span_is_made() -> None:
+    from opentelemetry import trace
+
+    tracing.use_tracer_provider(None)
+    assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)  # none set
+    assert tracing._get_tracer() is None
+
+
 def test_importing_hip3_imports_no_opentelemetry() -> None:
     code = (
         "import sys, hip3.bot, hip3.clients.exchange, hip3.executor, hip3.ops.events\n"
