@@ -15,13 +15,18 @@ lost on the way, a resync stalled.
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 
 import attrs
 import trio
 
-__all__ = ["DivergenceMeter", "DivergenceReport", "sample_divergence"]
+__all__ = ["TIMELINE_MAX", "DivergenceMeter", "DivergenceReport", "sample_divergence"]
+
+#: The most change points a meter keeps for :attr:`DivergenceMeter.timeline` (oldest dropped).
+TIMELINE_MAX = 100_000
 
 
 @attrs.frozen
@@ -71,6 +76,21 @@ class DivergenceMeter:
         self._max = 0.0
         self._stretches = 0
         self._last_difference: dict[str, tuple[str, str]] = {}
+        #: ``(now, coins differing)`` at the first sample and at every sample where that
+        #: number changed (a plot's step line; the last sample is :attr:`last_sample`).
+        self.timeline: deque[tuple[float, int]] = deque(maxlen=TIMELINE_MAX)
+        #: the wall clock (ms since the epoch) at the first sample: places ``now`` in time.
+        self.first_wall_ms: int | None = None
+
+    @property
+    def first_sample(self) -> float | None:
+        """``now`` of the first sample (taken at :attr:`first_wall_ms`)."""
+        return self._first
+
+    @property
+    def last_sample(self) -> float | None:
+        """``now`` of the latest sample."""
+        return self._last
 
     def sample(
         self, now: float, tracker: Mapping[str, Decimal], venue: Mapping[str, Decimal]
@@ -80,6 +100,9 @@ class DivergenceMeter:
         self.samples += 1
         if self._first is None:
             self._first = now
+            self.first_wall_ms = int(time.time() * 1000)
+        if not self.timeline or self.timeline[-1][1] != len(difference):
+            self.timeline.append((now, len(difference)))
         self._last = now
         if difference:
             self._last_difference = difference

@@ -81,7 +81,7 @@ from hip3.executor import (
 from hip3.executor.exchange_venue import ExchangeVenue
 from hip3.executor.intents import CancelScope
 from hip3.executor.ports import OrderVenue
-from hip3.ops.events import log_outcome
+from hip3.ops.events import OrderEvents
 from hip3.risk import KillSwitch, RiskGates, RiskLimits
 from hip3.signing import PrivateKey
 from hip3.tracker.state import dex_of
@@ -302,6 +302,7 @@ class Bot:
         self.outcomes: collections.deque[Outcome] = collections.deque(maxlen=outcome_history)
         self.outcome_counts: dict[OutcomeStatus, int] = {status: 0 for status in OutcomeStatus}
         self.ledger = OrderLedger()  # per-order counts and per-intent-kind outcome counts
+        self.order_events = OrderEvents()  # structured events per order state (hip3.orders)
         self.paper: PaperVenue | None = None  # the simulated venue, in paper mode
         # /metrics and /healthz (hip3.ops.metrics, the metrics extra) when a port is given
         self.metrics_port = metrics_port
@@ -466,7 +467,7 @@ class Bot:
             self.outcomes.append(outcome)
             self.outcome_counts[outcome.status] += 1
             self.ledger.record(outcome, sent=self.mode is not Mode.OBSERVE)
-            log_outcome(outcome)  # one structured event per ended intent (hip3.orders)
+            self.order_events.outcome(outcome)  # one structured event per ended intent
             if outcome.status is OutcomeStatus.REJECTED:
                 log.info("intent rejected: %s (%s)", outcome.reason, outcome.gate or "venue")
 
@@ -897,6 +898,9 @@ class FeedRouter:
         self.paper = paper
         self.malformed = 0
         self._dexes_seen: set[str] = set()
+        # Later fills and venue ends of resting orders (hip3.ops.events); a stand-in bot
+        # without its own gets a private one.
+        self._order_events: OrderEvents = getattr(bot, "order_events", None) or OrderEvents()
 
     def close_strategy_feed(self) -> None:
         self._strategy_open = False
@@ -948,6 +952,7 @@ class FeedRouter:
             await self.tracker.fills(fills, is_snapshot=is_snapshot)
             self.bot._fills_seen += len(fills)
             if not is_snapshot:
+                self._order_events.fills(fills)  # resting orders filled later
                 for fill in fills:
                     await self._notify(fill)
 
@@ -967,6 +972,7 @@ class FeedRouter:
                 continue
             for update in updates:
                 await self.tracker.order_update(update)
+                self._order_events.order_update(update)
 
     async def paper_events(self, paper: PaperVenue) -> None:
         while True:
@@ -974,9 +980,11 @@ class FeedRouter:
                 if isinstance(event, Fill):
                     await self.tracker.fills([event])
                     self.bot._fills_seen += 1
+                    self._order_events.fills([event])
                     await self._notify(event)
                 else:
                     await self.tracker.order_update(event)
+                    self._order_events.order_update(event)
 
     def _malformed(self, kind: str, exc: Exception) -> None:
         self.malformed += 1

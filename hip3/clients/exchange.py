@@ -44,6 +44,7 @@ from hip3.clients.ratelimit import RateLimiter
 from hip3.clients.ws import WsClient
 from hip3.domain import OrderStatus, OrderUpdate
 from hip3.errors import ExchangeError, RateLimitedError, TransportError, UnknownOutcomeError
+from hip3.ops.tracing import traced, traced_async
 from hip3.signing import PrivateKey, sign_approve_agent, sign_l1_action
 from hip3.types import Cloid
 from hip3.wire import actions
@@ -187,6 +188,7 @@ class ExchangeClient:
 
     # -- signing and sending ---------------------------------------------------------------------
 
+    @traced("hip3.sign")  # hip3.ops.tracing: OpenTelemetry spans when installed
     def build_request(self, action: Mapping[str, Any]) -> dict[str, Any]:
         """The signed /exchange body for ``action`` with a fresh nonce."""
         nonce = self.nonces.next()
@@ -226,6 +228,7 @@ class ExchangeClient:
             raise ExchangeError(str(response.response))
         return response
 
+    @traced_async("hip3.post", answer=True)
     async def _send_request(self, body: dict[str, Any], batch_length: int) -> Any:
         attempt = 0
         while True:

@@ -78,6 +78,7 @@ from hip3.executor.intents import (
     PlaceOrder,
 )
 from hip3.executor.ports import CancelTarget, ExecutorTracker, OrderResult, OrderVenue
+from hip3.ops.tracing import traced_intent
 from hip3.risk.gates import KillSwitch, MarketData, RiskGates, RiskRejection, RiskView
 from hip3.types import Cloid
 
@@ -214,6 +215,7 @@ class Executor:
         async with self._lanes.shared(intent.coin):
             return await self._execute(intent)
 
+    @traced_intent  # hip3.ops.tracing: an OpenTelemetry span when installed
     async def _execute(self, intent: Intent) -> list[Outcome]:
         self.stats.intents += 1
         if isinstance(intent, PlaceOrder):

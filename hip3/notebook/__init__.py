@@ -12,6 +12,12 @@ hip3 runs on trio; here trio runs in a background thread (Jupyter keeps its own 
 on the main thread) and every method blocks until the answer is in. Lists come back
 as :class:`Records` (``pandas.DataFrame(s.fills().records())``). ``close()`` -- or the
 ``with`` block -- stops bots, the simulator and the thread.
+
+For research (``pip install 'hip3[research,plot]'``): ``s.fills_frame()`` is a pandas
+(or polars) frame with exact Decimals, ``s.store()`` the :mod:`hip3.store` dataset of
+the account as a DuckDB relation, and :mod:`hip3.notebook.plots` draws positions and
+PnL, fills on the book, drift and divergence. None of those libraries is imported
+until used.
 """
 
 from __future__ import annotations

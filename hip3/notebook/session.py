@@ -356,6 +356,25 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- research (hip3.notebook.research, hip3.notebook.plots) ------------------------------
+
+    def fills_frame(
+        self, limit: int | None = None, *, as_float: bool = False, backend: str | None = None
+    ) -> Any:
+        """:meth:`fills` as a pandas frame (polars when pandas is not installed; ``backend``
+        picks one). Prices, sizes, fees and PnL are Decimal objects unless ``as_float``."""
+        from hip3.notebook.research import fills_frame
+
+        return fills_frame(self.fills(limit), as_float=as_float, backend=backend)
+
+    def store(self, path: str | os.PathLike[str] | None = None, *, table: str = "fills") -> Any:
+        """This account's rows of the :mod:`hip3.store` table (``fills``, ``orders``,
+        ``trades``; ``books``: every row) as a DuckDB relation: ``.df()``, ``.pl()``,
+        ``.filter(...)``; see :func:`hip3.notebook.research.store_relation`."""
+        from hip3.notebook.research import store_relation
+
+        return store_relation(self.address, path, table=table)
+
 
 async def _cancel_all(client: ExchangeClient, dex: str) -> int:
     return await client.cancel_all(dex=dex)
@@ -468,6 +487,12 @@ class BotHandle:
     @property
     def summary(self) -> TradeSummary | None:
         return self._summary
+
+    def divergence(self) -> Any:
+        """The :class:`~hip3.app.divergence.DivergenceMeter` of a bot on the embedded
+        simulator (its ``timeline`` feeds :func:`hip3.notebook.plots.plot_divergence`);
+        None on other venues."""
+        return self._running.divergence
 
 
 class _StartedFlag:

@@ -12,13 +12,20 @@ scrape renders, so a scrape shows the tracker as of that moment.
 ``/healthz`` answers 200 when the bot is running (started, not stopping) and its
 websocket is connected, 503 otherwise; the JSON body says which.
 
+The venue's request budget of the address (``userRateLimit``: requests used, the cap
+its volume earns) costs a request to know, so it is not asked at scrape time: a task
+beside the server asks every ``budget_every_secs`` (60 s by default) while the bot
+runs, and scrapes show the latest answer with its age.
+
 Needs the ``metrics`` extra: ``pip install 'hip3[metrics]'``.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -28,12 +35,27 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from hip3.errors import Hip3Error
 from hip3.ops.http import serve_http
+from hip3.risk.gates import GATES
 
 if TYPE_CHECKING:
     from hip3.bot.bot import Bot
+    from hip3.wire.models import UserRateLimit
 
-__all__ = ["CONTENT_TYPE", "BotCollector", "bot_health", "serve_bot_metrics"]
+__all__ = [
+    "BUDGET_EVERY_SECS",
+    "CONTENT_TYPE",
+    "BotCollector",
+    "bot_health",
+    "serve_bot_metrics",
+]
+
+log = logging.getLogger(__name__)
+
+#: How often the address's request budget (``userRateLimit``) is asked while the bot runs.
+BUDGET_EVERY_SECS = 60.0
+_BUDGET_TIMEOUT_SECS = 10.0
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -51,6 +73,10 @@ class BotCollector(Collector):
         self.bot = bot
         self._tracker_stats: dict[str, float] = {}
         self._oldest_unconfirmed_ms: int | None = None
+        #: the latest ``userRateLimit`` answer and when (trio time) it came
+        self.budget: UserRateLimit | None = None
+        self._budget_at: float | None = None
+        self.budget_errors = 0
 
     async def refresh(self) -> None:
         """Ask the tracker actor for its counters (nothing when the bot is not running)."""
@@ -60,6 +86,30 @@ class BotCollector(Collector):
         stats = await tracker.stats()
         self._tracker_stats = _int_fields(stats)
         self._oldest_unconfirmed_ms = await tracker.oldest_unconfirmed_age_ms()
+
+    async def poll_request_budget(
+        self,
+        every_secs: float = BUDGET_EVERY_SECS,
+        *,
+        timeout_secs: float = _BUDGET_TIMEOUT_SECS,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Ask the venue for the address's request budget every ``every_secs`` while the
+        bot runs (until cancelled); a failed or slow answer is counted, never raised."""
+        task_status.started()
+        while True:
+            info = self.bot._info
+            if self.bot.running and info is not None:
+                try:
+                    with trio.fail_after(timeout_secs):
+                        self.budget = await info.user_rate_limit(self.bot.user)
+                    self._budget_at = trio.current_time()
+                except (Hip3Error, trio.TooSlowError) as exc:
+                    self.budget_errors += 1
+                    log.debug("userRateLimit for the metrics failed: %s", exc)
+                await trio.sleep(every_secs)
+            else:
+                await trio.sleep(min(every_secs, 0.5))  # not running yet: look again soon
 
     def collect(self) -> Iterator[Metric]:
         bot = self.bot
@@ -76,11 +126,19 @@ class BotCollector(Collector):
         yield from self._ws()
         yield from self._resync()
         yield from self._rate_limits()
+        yield from self._request_budget()
+        yield from self._pnl()
         window = bot.dead_mans_switch_secs if bot.mode.value == "trading" else None
         yield _gauge(
             "hip3_dead_mans_switch_window_seconds",
             "The scheduleCancel window the bot keeps armed (0: not armed by this bot)",
             window or 0,
+        )
+        yield _gauge(
+            "hip3_dead_mans_switch_armed",
+            "1 while the bot keeps the venue's scheduleCancel armed (trading, a window "
+            "set, running); a clean stop disarms it, a crash leaves it to fire",
+            1 if window and bot.running else 0,
         )
 
     def _tracker(self) -> Iterator[Metric]:
@@ -194,6 +252,86 @@ class BotCollector(Collector):
         yield capacity
         yield waited
 
+    def _request_budget(self) -> Iterator[Metric]:
+        bot = self.bot
+        gates = CounterMetricFamily(
+            "hip3_gate_rejections",
+            "Intents the bot's risk gates refused before sending, by gate (rate_limit: the "
+            "client-side request budget would fall below the reserve)",
+            labels=["gate"],
+        )
+        by_gate = dict.fromkeys(GATES, 0)
+        for reasons in bot.ledger.rejections.values():
+            for why, count in reasons.items():
+                if why.startswith("gate "):
+                    gate = why.removeprefix("gate ")
+                    by_gate[gate] = by_gate.get(gate, 0) + count
+        for gate, count in by_gate.items():
+            gates.add_metric([gate], count)
+        yield gates
+        yield _gauge(
+            "hip3_rate_limit_reserve",
+            "Request weight the rate_limit gate keeps in reserve (orders are refused below it)",
+            bot.risk_limits.min_rate_budget,
+        )
+        yield _counter(
+            "hip3_request_budget_errors",
+            "userRateLimit questions that failed or timed out",
+            self.budget_errors,
+        )
+        budget = self.budget
+        if budget is None or self._budget_at is None:
+            return  # not asked yet: no figures rather than made-up zeros
+        yield _gauge(
+            "hip3_request_budget_used",
+            "Requests the venue counts against the address (userRateLimit nRequestsUsed)",
+            budget.n_requests_used,
+        )
+        yield _gauge(
+            "hip3_request_budget_cap",
+            "The address's request cap (nRequestsCap: a base plus one per USD traded)",
+            budget.n_requests_cap,
+        )
+        if budget.n_requests_surplus is not None:
+            yield _gauge(
+                "hip3_request_budget_surplus",
+                "Requests above the cap the venue still allows (nRequestsSurplus)",
+                budget.n_requests_surplus,
+            )
+        yield _gauge(
+            "hip3_account_volume_usd",
+            "The address's cumulative traded volume (userRateLimit cumVlm)",
+            _float(budget.cum_vlm),
+        )
+        yield _gauge(
+            "hip3_request_budget_age_seconds",
+            "How old the request budget figures are",
+            max(trio.current_time() - self._budget_at, 0.0),
+        )
+
+    def _pnl(self) -> Iterator[Metric]:
+        # The fill monitor the app layer passes as the bot's journal keeps PnL and fees
+        # per collateral token (USDC, USDH, ...); amounts of different tokens never add.
+        monitor = self.bot.journal
+        realized = getattr(monitor, "realized_pnl", None)
+        fees = getattr(monitor, "fees", None)
+        if not isinstance(realized, Mapping) or not isinstance(fees, Mapping):
+            return
+        pnl = GaugeMetricFamily(
+            "hip3_realized_pnl",
+            "Realised PnL of the fills this run, per collateral token",
+            labels=["token"],
+        )
+        for token, amount in sorted(realized.items()):
+            pnl.add_metric([token], _float(amount))
+        yield pnl
+        paid = GaugeMetricFamily(
+            "hip3_fees", "Fees paid this run (negative: rebates), per token", labels=["token"]
+        )
+        for token, amount in sorted(fees.items()):
+            paid.add_metric([token], _float(amount))
+        yield paid
+
 
 def bot_health(bot: Bot) -> tuple[bool, dict[str, Any]]:
     """(healthy, the JSON body): running and its websocket connected."""
@@ -220,10 +358,12 @@ async def serve_bot_metrics(
     host: str = "127.0.0.1",
     port: int = 9464,
     *,
+    budget_every_secs: float = BUDGET_EVERY_SECS,
     task_status: trio.TaskStatus[tuple[str, int]] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve ``/metrics`` and ``/healthz`` for ``bot`` until cancelled; reports the bound
-    ``(host, port)`` (pass port 0 for any free one)."""
+    ``(host, port)`` (pass port 0 for any free one). The request budget is asked every
+    ``budget_every_secs`` while the bot runs."""
     registry = CollectorRegistry(auto_describe=False)
     collector = BotCollector(bot)
     registry.register(collector)
@@ -237,7 +377,10 @@ async def serve_bot_metrics(
             return (200 if healthy else 503), "application/json", orjson.dumps(body) + b"\n"
         return 404, "text/plain; charset=utf-8", b"not found: try /metrics or /healthz\n"
 
-    await serve_http(handle, host, port, task_status=task_status)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(collector.poll_request_budget, budget_every_secs)
+        await serve_http(handle, host, port, task_status=task_status)
+        nursery.cancel_scope.cancel()
 
 
 def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
@@ -246,6 +389,11 @@ def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
 
 def _counter(name: str, doc: str, value: float) -> CounterMetricFamily:
     return CounterMetricFamily(name, doc, value=value)
+
+
+def _float(value: Any) -> float:
+    """A venue amount (Decimal or its text) as the float Prometheus carries."""
+    return float(value if isinstance(value, Decimal | float | int) else Decimal(str(value)))
 
 
 def _int_fields(stats: Any) -> dict[str, float]:

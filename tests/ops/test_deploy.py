@@ -111,8 +111,11 @@ def test_sigterm_stops_hip3_trade_cleanly_with_json_logs(tmp_path: Path) -> None
     assert {e["status"] for e in orders} >= {"resting"}
     for e in orders:
         assert e["logger"] == "hip3.orders"
-        assert e["kind"] in ("place", "modify", "cancel")
-        assert e["status"] in ("resting", "filled", "cancelled", "rejected")
+        # intents' ends, then fills of resting orders and their ends by the venue
+        assert e["kind"] in ("place", "modify", "cancel", "cancel_all", "fill", "update")
+        assert e["status"] in ("resting", "filled", "partiallyFilled", "cancelled", "rejected")
+        if e["kind"] in ("fill", "update"):
+            assert {"coin", "side", "oid", "filled_sz", "orig_sz"} <= set(e)
         if e["status"] == "rejected":
             assert e["reason"]
     places = [e for e in orders if e["kind"] == "place"]

@@ -186,3 +186,110 @@ def test_build_bot_passes_the_metrics_port() -> None:
         config, endpoint=endpoint, key=None, account="0x" + "11" * 20, universe=None, journal=None
     )
     assert (bot.metrics_port, bot.metrics_host) == (0, "0.0.0.0")
+
+
+async def test_request_budget_gates_pnl_and_fees_per_token_are_scraped(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """A bot trading BTC (USDC) and xyz:TSLA: the address's request budget, the gates'
+    refusals, the dead-man's switch and PnL/fees per collateral token, over HTTP."""
+    from hip3.app.monitor import FillMonitor
+    from hip3.clients import InfoClient
+
+    monitor = FillMonitor()
+    seen: dict[str, Any] = {}
+
+    async def scrape(sim: SimServer, bot: Bot) -> None:
+        while bot.metrics_address is None or not bot.running:
+            await trio.sleep(0.01)
+        host, port = bot.metrics_address
+        async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as http:
+            while fills_seen(bot) < 3:
+                await trio.sleep(0.05)
+            # Stop trading: the kill switch cancels every order; later intents are refused
+            # by its gate. Then nothing fills any more and the figures stand still.
+            await bot.kill("test: freeze the figures")
+            await trio.sleep(2)
+            text = (await http.get("/metrics")).text
+            seen["samples"] = _samples(text)
+            seen["fees"] = dict(monitor.fees)
+            seen["pnl"] = dict(monitor.realized_pnl)
+            seen["rejections"] = {k: dict(v) for k, v in bot.ledger.rejections.items()}
+            async with InfoClient(sim.url) as info:
+                seen["budget"] = await info.user_rate_limit(bot.user)
+
+    await run_bot_on_sim(
+        SimConfig(seed=5),
+        secs=3,
+        during=scrape,
+        until=lambda bot: "samples" in seen,
+        metrics_port=0,
+        journal=monitor,
+    )
+    samples = seen["samples"]
+    # The venue's request budget for the address, asked by the metrics task.
+    budget = seen["budget"]
+    used = _value(samples, "hip3_request_budget_used")
+    cap = _value(samples, "hip3_request_budget_cap")
+    assert 1 <= used <= budget.n_requests_used
+    assert 10_000 <= cap <= budget.n_requests_cap
+    assert _value(samples, "hip3_request_budget_surplus") == 0
+    assert _value(samples, "hip3_account_volume_usd") >= 0
+    assert _value(samples, "hip3_request_budget_age_seconds") >= 0
+    assert _value(samples, "hip3_request_budget_errors_total") == 0
+    # The client's gates: every gate has a series; the counts are the ledger's.
+    gate_counts: dict[str, int] = {}
+    for reasons in seen["rejections"].values():
+        for why, count in reasons.items():
+            if why.startswith("gate "):
+                gate_counts[why[5:]] = gate_counts.get(why[5:], 0) + count
+    for gate in ("kill_switch", "rate_limit", "stale_data", "max_position"):
+        assert _value(samples, "hip3_gate_rejections_total", gate=gate) == gate_counts.get(gate, 0)
+    assert _value(samples, "hip3_gate_rejections_total", gate="kill_switch") > 0
+    assert _value(samples, "hip3_rate_limit_reserve") == 0
+    # The dead-man's switch is kept armed while the bot runs.
+    assert _value(samples, "hip3_dead_mans_switch_armed") == 1
+    # PnL and fees per collateral token, exactly the monitor's, token by token.
+    assert seen["fees"], "the run had fills"
+    for token, amount in seen["fees"].items():
+        assert _value(samples, "hip3_fees", token=token) == float(amount)
+    for token, amount in seen["pnl"].items():
+        assert _value(samples, "hip3_realized_pnl", token=token) == float(amount)
+    labelled = {dict(labels)["token"] for (name, labels) in samples if name == "hip3_fees"}
+    assert labelled == set(seen["fees"])
+
+
+async def test_the_rate_limit_gate_refusals_are_counted(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """A reserve above the client's whole budget: the rate_limit gate refuses every order,
+    and /metrics says so (and the reserve), while the budget is still asked of the venue."""
+    from hip3.risk import RiskLimits
+
+    seen: dict[str, Any] = {}
+
+    async def scrape(sim: SimServer, bot: Bot) -> None:
+        while bot.metrics_address is None or not bot.running:
+            await trio.sleep(0.01)
+        host, port = bot.metrics_address
+        async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as http:
+            while True:  # until a rejection and the first budget answer are both in
+                samples = _samples((await http.get("/metrics")).text)
+                if bot.ledger.rejections and ("hip3_request_budget_cap", ()) in samples:
+                    break
+                await trio.sleep(0.1)
+            seen["samples"] = samples
+
+    await run_bot_on_sim(
+        SimConfig(seed=6),
+        secs=1,
+        during=scrape,
+        until=lambda bot: "samples" in seen,
+        metrics_port=0,
+        risk_limits=RiskLimits(min_rate_budget=1e9),
+    )
+    samples = seen["samples"]
+    assert _value(samples, "hip3_gate_rejections_total", gate="rate_limit") >= 1
+    assert _value(samples, "hip3_rate_limit_reserve") == 1e9
+    assert _value(samples, "hip3_tracker_fills_applied_total") == 0
+    assert _value(samples, "hip3_request_budget_cap") >= 10_000
