@@ -949,7 +949,12 @@ class FeedRouter:
             self.bot._fills_seen += len(fills)
             if not is_snapshot:
                 for fill in fills:
-                    await self._notify(fill)
+                    try:  # a decoded fill makes its Decimals when read: once, here
+                        made = fill.materialized()
+                    except Hip3Error as exc:  # the tracker counts and skips it too
+                        self._malformed("userFills", exc)
+                        continue
+                    await self._notify(made)
 
     async def order_updates(self, sub: Any) -> None:
         async for event in sub:
