@@ -8,15 +8,19 @@ turns one into the other.
 
 from __future__ import annotations
 
+import abc
 import enum
 from decimal import Decimal
+from typing import Any, Final
 
 import attrs
 
 from hip3.types import Cloid, Side
 
 __all__ = [
+    "FILL_FIELDS",
     "LIMITED_MODE_ACTIONS_PER_DAY",
+    "ORDER_UPDATE_FIELDS",
     "TERMINAL_ORDER_STATUSES",
     "AccountMode",
     "AccountSnapshot",
@@ -104,14 +108,23 @@ _RANK = {
 }
 
 
-@attrs.frozen(slots=True)
-class Fill:
+@attrs.frozen(slots=True, eq=False)
+class Fill(metaclass=abc.ABCMeta):
     """One trade of the user's: the unit of position accounting.
 
     ``sz`` is always positive; the position moves by ``side.sign * sz``.
     ``tid`` identifies the trade (unique per user). Recordings from before the
     venue added ``tid`` have ``tid=None``; the tracker then falls back to a
     derived identity (hash, oid, time, px, sz) and says so in its stats.
+
+    A fill decoded from a ws frame (:class:`hip3.wire.frames.WireFill`, registered
+    as a Fill) is made by msgspec in the pass that parses the frame. It keeps the
+    venue's decimal strings and makes each :class:`~decimal.Decimal` when it is
+    read, checking it then (a malformed one raises
+    :class:`~hip3.errors.WireError` naming the field). :meth:`materialized` makes
+    them all at once; the tracker calls it only for fills it has not seen, so a
+    reconnect's snapshot of duplicates builds no Decimal at all. Both kinds compare,
+    hash and print by value: a decoded fill equals the same fill built here.
     """
 
     coin: str
@@ -135,14 +148,35 @@ class Fill:
     def signed_sz(self) -> Decimal:
         return self.sz if self.side is Side.BUY else -self.sz
 
+    def materialized(self) -> Fill:
+        """This fill with every value made and checked: itself, for a Fill built from values."""
+        return self
 
-@attrs.frozen(slots=True)
-class OrderUpdate:
+    def values(self) -> tuple[Any, ...]:
+        """The fields' values, in the constructor's order."""
+        return tuple([getattr(self, name) for name in FILL_FIELDS])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Fill):
+            return NotImplemented
+        return self.values() == other.values()
+
+    def __hash__(self) -> int:
+        return hash(self.values())
+
+
+#: The fields of a :class:`Fill`, in its constructor's order.
+FILL_FIELDS: Final = tuple(a.name for a in attrs.fields(Fill))
+
+
+@attrs.frozen(slots=True, eq=False)
+class OrderUpdate(metaclass=abc.ABCMeta):
     """A change in an order's life from the venue (``orderUpdates``, ``orderStatus``).
 
     ``status`` is the venue's raw status string (``"open"``, ``"filled"``,
     ``"canceled"``, ``"marginCanceled"``, ``"rejected"``...); ``sz`` is the
-    remaining size and ``orig_sz`` the original.
+    remaining size and ``orig_sz`` the original. Like :class:`Fill`, one decoded
+    from a ws frame keeps the venue's decimal strings until they are read.
     """
 
     coin: str
@@ -161,6 +195,26 @@ class OrderUpdate:
     def order_status(self) -> OrderStatus:
         """The venue's status string mapped onto hip3's state machine."""
         return order_status_from_venue(self.status, remaining=self.sz, original=self.orig_sz)
+
+    def materialized(self) -> OrderUpdate:
+        """This update with every value made and checked: itself, when built from values."""
+        return self
+
+    def values(self) -> tuple[Any, ...]:
+        """The fields' values, in the constructor's order."""
+        return tuple([getattr(self, name) for name in ORDER_UPDATE_FIELDS])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OrderUpdate):
+            return NotImplemented
+        return self.values() == other.values()
+
+    def __hash__(self) -> int:
+        return hash(self.values())
+
+
+#: The fields of an :class:`OrderUpdate`, in its constructor's order.
+ORDER_UPDATE_FIELDS: Final = tuple(a.name for a in attrs.fields(OrderUpdate))
 
 
 def order_status_from_venue(status: str, *, remaining: Decimal, original: Decimal) -> OrderStatus:

@@ -1,23 +1,82 @@
-"""A market's top of book as the bot's strategy sees it."""
+"""A market's book as the bot's strategy sees it.
+
+A book decoded from an ``l2Book`` frame (:func:`book_from_frame`) is built by msgspec
+in the pass that parses the frame. Its levels keep the venue's decimal strings and
+make each :class:`~decimal.Decimal` when read: a strategy reads the top of the book,
+and the other 38 levels of a 20-a-side frame would cost more Decimals than parsing
+the whole frame. The best bid and ask are checked while the frame is decoded (a
+malformed one is a :class:`~hip3.errors.WireError` then); a deeper malformed level
+raises WireError when it is read.
+"""
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import msgspec
 
 from hip3.errors import WireError
 
-__all__ = ["Book", "Level", "book_from_frame", "book_from_l2"]
+__all__ = ["Book", "Level", "WireLevel", "book_from_frame", "book_from_l2"]
 
 
-@attrs.frozen(slots=True)
-class Level:
+@attrs.frozen(slots=True, eq=False)
+class Level(metaclass=abc.ABCMeta):
+    """One price level: its price and the size resting there."""
+
     px: Decimal
     sz: Decimal
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Level):
+            return NotImplemented
+        return (self.px, self.sz) == (other.px, other.sz)
+
+    def __hash__(self) -> int:
+        return hash((self.px, self.sz))
+
+
+class WireLevel(msgspec.Struct, frozen=True, gc=False):
+    """A :class:`Level` as msgspec decodes it (registered as a virtual subclass of
+    Level); ``n`` is the venue's count of orders at the level."""
+
+    px_text: str = msgspec.field(name="px")
+    sz_text: str = msgspec.field(name="sz")
+    n: int
+
+    @property
+    def px(self) -> Decimal:
+        return _decimal_of(self.px_text, "px")
+
+    @property
+    def sz(self) -> Decimal:
+        return _decimal_of(self.sz_text, "sz")
+
+    __eq__ = Level.__eq__
+    __hash__ = Level.__hash__
+
+    def __repr__(self) -> str:
+        return f"Level(px={self.px!r}, sz={self.sz!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Level, (self.px, self.sz))
+
+
+Level.register(WireLevel)
+
+
+def _decimal_of(text: str, field: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        raise WireError(f"not a decimal number: {text!r:.40}", kind="l2Book", field=field) from None
+    if not value.is_finite():
+        raise WireError(f"not a finite number: {text!r:.40}", kind="l2Book", field=field)
+    return value
 
 
 @attrs.frozen(slots=True)
@@ -63,16 +122,10 @@ def book_from_l2(data: Mapping[str, Any]) -> Book:
     return Book(coin, time_ms, bids, asks)
 
 
-class _Level(msgspec.Struct, gc=False, array_like=False):
-    px: str
-    sz: str
-    n: int
-
-
 class _L2Data(msgspec.Struct, gc=False):
     coin: str
     time: int
-    levels: tuple[list[_Level], list[_Level]]
+    levels: tuple[list[WireLevel], list[WireLevel]]
 
 
 class _L2Frame(msgspec.Struct, gc=False):
@@ -83,32 +136,33 @@ class _L2Frame(msgspec.Struct, gc=False):
 _l2_decoder = msgspec.json.Decoder(_L2Frame)
 
 
-def _level(lv: _Level) -> Level:
-    px = Decimal(lv.px)
-    sz = Decimal(lv.sz)
-    if not (px.is_finite() and sz.is_finite()):
-        raise ValueError("not finite")
-    return Level(px, sz)
-
-
 def book_from_frame(raw: str | bytes) -> Book:
     """An ``l2Book`` ws frame, exactly as received, as a :class:`Book` in one msgspec decode.
 
-    Decimals must be finite decimal strings (a JSON number is refused); a malformed frame
-    raises WireError naming the field.
+    Decimals must be decimal strings (a JSON number is refused); the best level of each
+    side is checked here, the others when read. A malformed frame raises WireError
+    naming the field.
     """
     try:
         frame = _l2_decoder.decode(raw)
-        if frame.channel != "l2Book":
-            raise WireError(f"not an l2Book frame: {frame.channel!r:.40}", kind="l2Book")
-        data = frame.data
-        bids, asks = data.levels
-        return Book(data.coin, data.time, tuple(map(_level, bids)), tuple(map(_level, asks)))
     except msgspec.MsgspecError as exc:
         raise WireError(
             f"malformed l2Book frame: {exc}", kind="l2Book", field="levels", sample=raw[:200]
         ) from None
-    except (ValueError, ArithmeticError) as exc:
-        raise WireError(
-            f"malformed l2Book frame: {exc!r}", kind="l2Book", field="levels", sample=raw[:200]
-        ) from None
+    if frame.channel != "l2Book":
+        raise WireError(f"not an l2Book frame: {frame.channel!r:.40}", kind="l2Book")
+    data = frame.data
+    bids, asks = data.levels
+    for side in (bids, asks):
+        if side:
+            best = side[0]
+            try:
+                ok = Decimal(best.px_text).is_finite() and Decimal(best.sz_text).is_finite()
+            except ArithmeticError:
+                ok = False
+            if not ok:  # read again, one by one: the error names the field
+                _decimal_of(best.px_text, "levels.px")
+                _decimal_of(best.sz_text, "levels.sz")
+    # WireLevel is registered as a Level (an ABC), which mypy cannot see.
+    return Book(data.coin, data.time, cast("tuple[Level, ...]", tuple(bids)),
+                cast("tuple[Level, ...]", tuple(asks)))  # fmt: skip

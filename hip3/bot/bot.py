@@ -954,7 +954,12 @@ class FeedRouter:
             if not is_snapshot:
                 self._order_events.fills(fills)  # resting orders filled later
                 for fill in fills:
-                    await self._notify(fill)
+                    try:  # a decoded fill makes its Decimals when read: once, here
+                        made = fill.materialized()
+                    except Hip3Error as exc:  # the tracker counts and skips it too
+                        self._malformed("userFills", exc)
+                        continue
+                    await self._notify(made)
 
     async def order_updates(self, sub: Any) -> None:
         async for event in sub:

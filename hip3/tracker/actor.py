@@ -287,6 +287,10 @@ class PositionTracker:
                     raise
                 finally:
                     message.reply.event.set()
+            elif isinstance(message, Fill):  # a decoded fill (hip3.wire.frames.WireFill)
+                state.apply_fill(message)
+            elif isinstance(message, OrderUpdate):  # a decoded order update
+                state.order_update(message)
             else:
                 raise TypeError(f"tracker got an unknown message {kind.__name__}")
         except Exception:

@@ -58,6 +58,7 @@ from typing import Any, Literal
 import attrs
 
 from hip3.domain import AccountSnapshot, Fill, OrderState, OrderStatus, OrderUpdate
+from hip3.errors import WireError
 from hip3.types import Cloid, Side
 
 __all__ = [
@@ -314,6 +315,9 @@ class TrackerStats:
       at a dex's first adoption (a position the bot found, not drift), net of
       those later explained.
     * ``overfills``: orders filled beyond their size.
+    * ``malformed_fills`` / ``malformed_updates``: new fills and order updates a value of
+      which turned out malformed when read (decoded records check their decimals then):
+      skipped, nothing applied.
     * ``dedup_size`` / ``dedup_capacity`` / ``dedup_evictions``; ``open_orders``,
       ``tracked_orders`` (open plus remembered finished ones); ``unconfirmed_orders``
       (see :class:`Unconfirmed`); ``messages`` handled by the actor and ``errors``
@@ -344,6 +348,8 @@ class TrackerStats:
     drift_explained: int = 0
     baseline_adjustments: int = 0
     overfills: int = 0
+    malformed_fills: int = 0
+    malformed_updates: int = 0
     dedup_size: int = 0
     dedup_capacity: int = 0
     dedup_evictions: int = 0
@@ -541,8 +547,13 @@ class TrackerState:
             for fill in fills:
                 self._stats.fills_received += 1
                 self._stats.history_fills += 1
-                if self._remember(fill):
-                    self._credit_unclaimed(fill)
+                try:
+                    new = self._remember(fill)
+                except WireError as exc:
+                    self._malformed_fill(exc)
+                    continue
+                if new is not None:
+                    self._credit_unclaimed(new)
             return
         for fill in fills:
             self.apply_fill(fill)
@@ -553,12 +564,20 @@ class TrackerState:
         self._stats.fills_without_tid += 1
         return (fill.coin, fill.hash, fill.oid, fill.time_ms, fill.px, fill.sz, fill.side)
 
-    def _remember(self, fill: Fill) -> bool:
-        """Add the fill's identity to the dedup memory; False if it was already there."""
+    def _malformed_fill(self, exc: WireError) -> None:
+        self._stats.malformed_fills += 1
+        log.warning("a new fill has a malformed value, skipped (%d so far): %s",
+                    self._stats.malformed_fills, exc)  # fmt: skip
+
+    def _remember(self, fill: Fill) -> Fill | None:
+        """Add the fill's identity to the dedup memory and return the fill with its values
+        made (:meth:`Fill.materialized`); None if it was already there. A fill with a
+        malformed value raises WireError and is not remembered."""
         key = self._identity(fill)
         seen = self._seen
         if key in seen:
-            return False
+            return None
+        fill = fill.materialized()
         time_ms = fill.time_ms
         dex = self._dex(fill.coin)
         seen[key] = (dex, fill.coin, fill.sz if fill.side is Side.BUY else -fill.sz, time_ms)
@@ -575,7 +594,7 @@ class TrackerState:
             self._stats.dedup_evictions += 1
             if old_ms > self._evicted_max_ms.get(old_dex, -1):
                 self._evicted_max_ms[old_dex] = old_ms
-        return True
+        return fill
 
     def _credit_unclaimed(self, fill: Fill) -> None:
         unclaimed = self._unclaimed
@@ -600,9 +619,15 @@ class TrackerState:
         # The newest trade time this dex's dedup memory has forgotten, before this
         # fill can push anything out.
         watermark = self._evicted_max_ms.get(dex, -1)
-        if not self._remember(fill):
+        try:
+            new = self._remember(fill)
+        except WireError as exc:
+            self._malformed_fill(exc)
+            return
+        if new is None:
             stats.duplicates_dropped += 1
             return
+        fill = new
         sz = fill.sz
         order = self._by_cloid.get(fill.cloid) if fill.cloid is not None else None
         if order is None:
@@ -934,6 +959,12 @@ class TrackerState:
 
     def order_update(self, update: OrderUpdate) -> None:
         """orderUpdates / orderStatus: lifecycle from the venue (quantities come from fills)."""
+        try:
+            update = update.materialized()
+        except WireError as exc:
+            self._stats.malformed_updates += 1
+            log.warning("an order update has a malformed value, skipped: %s", exc)
+            return
         order = self._find(update.cloid, update.oid)
         status = update.order_status
         if order is None and update.oid in self._forgotten:
