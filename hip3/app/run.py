@@ -41,7 +41,13 @@ from hip3.bot.strategies import MarketMaker
 from hip3.clients import MAINNET, TESTNET, InfoClient, NotSentError
 from hip3.config import Config, check_runnable, resolve_private_key
 from hip3.domain import AccountSnapshot, Fill
-from hip3.errors import ConfigError, ExchangeError, Hip3Error, TransportError
+from hip3.errors import (
+    ConfigError,
+    ExchangeError,
+    Hip3Error,
+    StopTimeoutError,
+    TransportError,
+)
 from hip3.executor import Intent
 from hip3.journal import CaptureWriter
 from hip3.signing import PrivateKey
@@ -73,7 +79,9 @@ def endpoint_for(config: Config) -> Endpoint:
         return Endpoint("mainnet", MAINNET.http_url, MAINNET.ws_url, True)
     if net.name == "custom" and net.http_url and net.ws_url:
         return Endpoint("custom", net.http_url, net.ws_url, net.mainnet)
-    raise Hip3Error(f"network {net.name!r} has no fixed endpoint")
+    raise ConfigError(
+        f"network {net.name!r} has no fixed endpoint", file=config.source, key="network"
+    )
 
 
 def sim_config_of(config: Config) -> Any:
@@ -435,7 +443,7 @@ async def _run(
             await finished.wait()
         if not finished.is_set():
             nursery.cancel_scope.cancel()
-            raise Hip3Error(f"the bot did not stop within {shutdown_timeout_secs:g} s")
+            raise StopTimeoutError(f"the bot did not stop within {shutdown_timeout_secs:g} s")
         nursery.cancel_scope.cancel()  # the update loop
     return result[0]
 

@@ -67,7 +67,7 @@ from hip3.clients import (
     WsEvent,
 )
 from hip3.domain import AccountMode, AccountSnapshot, Fill
-from hip3.errors import Hip3Error, SigningError
+from hip3.errors import Hip3Error, NotRunningError, SigningError, ValidationError
 from hip3.executor import (
     CancelAll,
     Executor,
@@ -245,9 +245,9 @@ class Bot:
     ) -> None:
         self.mode = Mode(mode)
         if self.mode is Mode.TRADING and key is None:
-            raise Hip3Error("trading mode needs a signing key")
+            raise ValidationError("trading mode needs a signing key", field="key")
         if not markets:
-            raise Hip3Error("no markets to trade")
+            raise ValidationError("no markets to trade", field="markets")
         self.base_url = base_url
         self.ws_url = ws_url
         self.account = account.lower()
@@ -262,7 +262,9 @@ class Bot:
         self.dedup_capacity = dedup_capacity
         self.cancel_on_shutdown = cancel_on_shutdown
         if cancel_scope not in ("own", "account"):
-            raise Hip3Error(f"cancel_scope must be 'own' or 'account', got {cancel_scope!r}")
+            raise ValidationError(
+                f"must be 'own' or 'account', got {cancel_scope!r}", field="cancel_scope"
+            )
         self.cancel_scope: CancelScope = cancel_scope
         # Every perp dex the account is on (traded, holding a position, or seen in a
         # fill): baseline, resync and the exchange's positions cover all of them.
@@ -349,7 +351,7 @@ class Bot:
         if role == "agent" and master == self.account:
             return
         what = f"an agent of {master}" if role == "agent" else f"role {role!r}"
-        raise Hip3Error(
+        raise ValidationError(
             f"the signing key's address {signer} is not an agent of account {self.account} "
             f"(the venue says {what}): approve it as an API wallet of the account, or use "
             "the account's key"
@@ -427,7 +429,7 @@ class Bot:
     @property
     def tracker(self) -> BotTracker:
         if self._tracker is None:
-            raise Hip3Error("the bot is not running")
+            raise NotRunningError("the bot is not running")
         return self._tracker
 
     def stop(self) -> None:
@@ -472,7 +474,7 @@ class Bot:
 
     def summary(self) -> BotSummary:
         if self._summary is None:
-            raise Hip3Error("no summary yet: the bot has not finished a run")
+            raise NotRunningError("no summary yet: the bot has not finished a run")
         return self._summary
 
     # -- run ---------------------------------------------------------------------------------
@@ -658,7 +660,7 @@ class Bot:
                 timeout_secs=self.startup_timeout_secs
             )
             if not self._baseline:
-                raise Hip3Error(
+                raise NotRunningError(
                     f"no baseline clearinghouseState within {self.startup_timeout_secs:g}s "
                     f"({resync.stats.last_error or 'deferred'}): not starting blind"
                 )
