@@ -21,7 +21,7 @@ from hip3._version import __version__
 if TYPE_CHECKING:
     from hip3.bot import Bot, BotSummary, Mode, run_bot
     from hip3.clients import MAINNET, TESTNET, ExchangeClient, InfoClient, WsClient
-    from hip3.config import Config, load_config
+    from hip3.config import Config, config_from_dict, load_config
     from hip3.domain import AccountSnapshot, Fill, OrderStatus, OrderUpdate, PositionSnapshot
     from hip3.errors import (
         ConfigError,
@@ -86,6 +86,7 @@ _LAZY: dict[str, str] = {
     "run_bot": "hip3.bot",
     "Config": "hip3.config",
     "load_config": "hip3.config",
+    "config_from_dict": "hip3.config",
 }
 
 __all__ = [
@@ -126,6 +127,7 @@ __all__ = [
     "WireError",
     "WsClient",
     "__version__",
+    "config_from_dict",
     "load_config",
     "run_bot",
 ]

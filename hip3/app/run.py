@@ -120,7 +120,7 @@ def signing_key(config: Config, key: PrivateKey | str | None = None) -> PrivateK
     if key is not None:
         return PrivateKey.coerce(key)
     acct = config.account
-    if config.mode != "trading" and acct.address and not (acct.key_env or acct.key_file):
+    if config.mode is not Mode.TRADING and acct.address and not (acct.key_env or acct.key_file):
         return None
     text = resolve_private_key(config)
     if text is None:  # the simulator: a fresh account every run

@@ -40,7 +40,6 @@ is not a rejected order.
 from __future__ import annotations
 
 import collections
-import enum
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -57,6 +56,7 @@ from hip3.bot.paper import PaperVenue
 from hip3.bot.ports import BotTracker, MarketUniverse, TrackerService, WireConverters
 from hip3.bot.resync import ResyncStats, ResyncTimer
 from hip3.bot.runner import StrategyRunner
+from hip3.bot.settings import Mode
 from hip3.bot.strategy import Strategy
 from hip3.clients import (
     ExchangeClient,
@@ -94,12 +94,6 @@ __all__ = ["Bot", "BotSummary", "Mode", "run_bot"]
 log = logging.getLogger(__name__)
 
 _CHANNEL_SIZE = 256
-
-
-class Mode(enum.Enum):
-    OBSERVE = "observe"
-    PAPER = "paper"
-    TRADING = "trading"
 
 
 @attrs.frozen

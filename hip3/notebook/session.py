@@ -15,7 +15,7 @@ import trio
 
 from hip3.app import Endpoint, LiveState, RunningBot, TradeSummary, run_from_config
 from hip3.clients import ExchangeClient, InfoClient, OrderRequest
-from hip3.config import Config, load_config
+from hip3.config import Config, config_from_dict, load_config
 from hip3.errors import NotRunningError, StopTimeoutError, ValidationError
 from hip3.journal import ReplayResult, read_capture, replay_async
 from hip3.notebook._portal import Portal
@@ -58,10 +58,10 @@ def _endpoint_config(network: str, sim: Mapping[str, Any] | None) -> Config:
         doc: dict[str, Any] = {"network": network}
         if sim is not None:
             doc["sim"] = dict(sim)
-        return Config.from_dict(doc, source="connect()")
+        return config_from_dict(doc, source="connect()")
     if network.startswith(("http://", "https://")):
         ws = "ws" + network[len("http") :].rstrip("/") + "/ws"
-        return Config.from_dict(
+        return config_from_dict(
             {"network": {"http_url": network, "ws_url": ws}}, source="connect()"
         )
     raise ValidationError(
@@ -367,7 +367,7 @@ def _as_config(config: str | os.PathLike[str] | Config | Mapping[str, Any]) -> C
     if isinstance(config, Config):
         return config
     if isinstance(config, Mapping):
-        return Config.from_dict(config, source="<notebook>")
+        return config_from_dict(config, source="<notebook>")
     return load_config(Path(config))
 
 
