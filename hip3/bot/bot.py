@@ -49,6 +49,7 @@ from typing import Any
 import attrs
 import trio
 
+from hip3.bot import defaults
 from hip3.bot.book import Book, book_from_frame, book_from_l2
 from hip3.bot.fillwatch import FillWatch, FillWatchStats
 from hip3.bot.orders import OrderLedger, OrderTally
@@ -84,7 +85,7 @@ from hip3.executor.ports import OrderVenue
 from hip3.ops.events import log_outcome
 from hip3.risk import KillSwitch, RiskGates, RiskLimits
 from hip3.signing import PrivateKey
-from hip3.tracker.state import dex_of
+from hip3.tracker.state import DriftEvent, TrackerStats, dex_of
 from hip3.types import Coin
 from hip3.universe import Universe
 from hip3.wire.convert import open_order_to_update
@@ -124,13 +125,13 @@ class BotSummary:
     fills: int
     positions: dict[str, Decimal]
     exchange_positions: dict[str, Decimal] | None
-    drift_events: list[Any]
+    drift_events: list[DriftEvent]
     orders: OrderTally
     intents: dict[str, dict[str, int]]
     unknown_outcomes: int
     resync: ResyncStats
     executor: ExecutorStats
-    tracker_stats: Any = None
+    tracker_stats: TrackerStats = attrs.field(factory=TrackerStats)
     errors: list[str] = attrs.field(factory=list)
     intents_sent: int = 0
     intents_executed: int = 0
@@ -482,8 +483,6 @@ class Bot:
             self.running = False  # however the run ended
 
     async def _run(self, task_status: trio.TaskStatus[Bot]) -> BotSummary:
-        from hip3.bot import defaults  # the bot's default parts, found when first run
-
         converters = self._converters or defaults.converters()
         async with InfoClient(self.base_url, recorder=self.journal) as info:
             if self.mode is Mode.TRADING:
@@ -834,7 +833,7 @@ class Bot:
         tracker_stats = await tracker.stats()
         return BotSummary(
             mode=self.mode,
-            fills=_stat(tracker_stats, "fills_applied"),
+            fills=tracker_stats.fills_applied,
             positions=positions,
             exchange_positions=exchange_positions,
             drift_events=list(await tracker.drift_events()),
@@ -863,12 +862,6 @@ class Bot:
             account_mode=self.account_mode,
             collateral_tokens={dex: self.collateral_token(dex) for dex in self.account_dexes},
         )
-
-
-def _stat(stats: Any, name: str) -> int:
-    """A tracker counter from its stats (a TrackerStats, or a plain mapping)."""
-    value = stats.get(name, 0) if isinstance(stats, Mapping) else getattr(stats, name, 0)
-    return value if isinstance(value, int) else 0
 
 
 class FeedRouter:

@@ -21,6 +21,7 @@ from hip3.bot.strategies import MarketMaker, MarketMakerParams
 from hip3.domain import AccountSnapshot, Fill, OrderUpdate
 from hip3.executor import OutcomeStatus
 from hip3.risk import MarketLimits, RiskLimits
+from hip3.tracker import TrackerStats
 
 from .test_paper_runner import Tracker
 
@@ -67,8 +68,8 @@ class TrackerService(Tracker):
     async def drift_events(self) -> Sequence[Any]:
         return []
 
-    async def stats(self) -> Any:
-        return {"fills_applied": len(self.tids)}
+    async def stats(self) -> TrackerStats:
+        return TrackerStats(fills_applied=len(self.tids))
 
 
 class NoConverters:
