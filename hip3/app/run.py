@@ -252,21 +252,13 @@ def build_bot(
         account=account,
         markets=list(config.markets),
         strategy=QuiescingStrategy(MarketMaker(params)),
-        mode=Mode(config.mode),
+        mode=config.mode,
         key=key,
         vault_address=config.account.vault,
         mainnet=endpoint.mainnet,
-        risk_limits=config.risk.limits(),
-        position_resync_interval_secs=config.position_resync_interval_secs,
-        strategy_interval_secs=config.strategy.interval_secs,
-        dedup_capacity=config.dedup_capacity,
-        cancel_on_shutdown=config.shutdown.cancel_open_orders,
-        cancel_scope="account" if config.shutdown.cancel_scope == "account" else "own",
-        dead_mans_switch_secs=config.risk.dead_man_switch_secs or None,
+        settings=config.bot_settings(),
         journal=journal,
         universe=universe,
-        metrics_port=config.metrics.port,
-        metrics_host=config.metrics.host,
     )
 
 

@@ -21,7 +21,13 @@ from hip3.bot.settings import (
     DEFAULT_METRICS_HOST,
     DEFAULT_RESYNC_INTERVAL_SECS,
     DEFAULT_STRATEGY_INTERVAL_SECS,
+    BotSettings,
+    FeedSettings,
+    MetricsSettings,
     Mode,
+    OrderSettings,
+    ResyncSettings,
+    RiskSettings,
 )
 from hip3.bot.strategies import MarketMakerParams
 from hip3.risk import MarketLimits, RiskLimits
@@ -174,3 +180,23 @@ class Config:
     metrics: MetricsConfig = MetricsConfig()
     sim: SimConfig = attrs.field(factory=SimConfig)
     source: str = "<dict>"
+
+    def bot_settings(self) -> BotSettings:
+        """The :class:`~hip3.bot.Bot`'s settings this config describes (what it leaves to
+        the bot, such as timeouts, keeps the bot's defaults)."""
+        return BotSettings(
+            risk=RiskSettings(
+                limits=self.risk.limits(),
+                dead_mans_switch_secs=self.risk.dead_man_switch_secs or None,  # 0: off
+            ),
+            resync=ResyncSettings(
+                interval_secs=self.position_resync_interval_secs,
+                dedup_capacity=self.dedup_capacity,
+            ),
+            orders=OrderSettings(
+                cancel_on_shutdown=self.shutdown.cancel_open_orders,
+                cancel_scope="account" if self.shutdown.cancel_scope == "account" else "own",
+            ),
+            feeds=FeedSettings(strategy_interval_secs=self.strategy.interval_secs),
+            metrics=MetricsSettings(port=self.metrics.port, host=self.metrics.host),
+        )

@@ -76,7 +76,7 @@ class BotCollector(Collector):
         yield from self._ws()
         yield from self._resync()
         yield from self._rate_limits()
-        window = bot.dead_mans_switch_secs if bot.mode.value == "trading" else None
+        window = bot.settings.risk.dead_mans_switch_secs if bot.mode.value == "trading" else None
         yield _gauge(
             "hip3_dead_mans_switch_window_seconds",
             "The scheduleCancel window the bot keeps armed (0: not armed by this bot)",

@@ -71,7 +71,7 @@ def test_bad_arguments_are_validation_errors_naming_the_field() -> None:
         Bot(base_url="", ws_url="", account=KEY.address, markets=[], strategy=MarketMaker())
     assert no_markets.value.field == "markets"
     with pytest.raises(ValidationError, match=r"^cancel_scope: must be 'own' or 'account'"):
-        Bot(
+        Bot.create(
             base_url="",
             ws_url="",
             account=KEY.address,

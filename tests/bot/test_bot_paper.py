@@ -159,7 +159,7 @@ async def run_scenario(server: BookServer, tracker: TrackerService) -> Bot:
         listeners = await nursery.start(
             trio_websocket.serve_websocket, server.handler, "127.0.0.1", 0, None
         )
-        bot = Bot(
+        bot = Bot.create(
             base_url="http://127.0.0.1:9",  # never called in paper mode with a universe given
             ws_url=f"ws://127.0.0.1:{listeners.port}/ws",
             account="0x" + "ab" * 20,

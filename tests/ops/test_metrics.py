@@ -174,6 +174,7 @@ def test_the_metrics_section_of_a_config() -> None:
 
 def test_build_bot_passes_the_metrics_port() -> None:
     from hip3.app.run import build_bot
+    from hip3.bot.settings import MetricsSettings
     from hip3.config import config_from_dict
 
     config = config_from_dict(
@@ -185,4 +186,4 @@ def test_build_bot_passes_the_metrics_port() -> None:
     bot = build_bot(
         config, endpoint=endpoint, key=None, account="0x" + "11" * 20, universe=None, journal=None
     )
-    assert (bot.metrics_port, bot.metrics_host) == (0, "0.0.0.0")
+    assert bot.settings.metrics == MetricsSettings(port=0, host="0.0.0.0")
