@@ -30,6 +30,7 @@ from hip3.bot.settings import (
     RiskSettings,
 )
 from hip3.bot.strategies import MarketMakerParams
+from hip3.executor.intents import CancelScope
 from hip3.risk import MarketLimits, RiskLimits
 from hip3.sim.config import SimConfig
 
@@ -154,7 +155,7 @@ class ShutdownConfig:
     account keeps theirs) or ``"account"`` (every open order of the account)."""
 
     cancel_open_orders: bool = True
-    cancel_scope: str = "own"
+    cancel_scope: CancelScope = "own"
 
 
 @attrs.frozen
@@ -166,7 +167,7 @@ class Config:
     :meth:`SimConfig.from_mapping`, ignored on other networks).
     """
 
-    mode: Mode = Mode.PAPER
+    mode: Mode = attrs.field(default=Mode.PAPER, converter=Mode)
     network: NetworkConfig = NetworkConfig("sim")
     account: AccountConfig = AccountConfig()
     markets: tuple[str, ...] = ()
@@ -195,7 +196,7 @@ class Config:
             ),
             orders=OrderSettings(
                 cancel_on_shutdown=self.shutdown.cancel_open_orders,
-                cancel_scope="account" if self.shutdown.cancel_scope == "account" else "own",
+                cancel_scope=self.shutdown.cancel_scope,
             ),
             feeds=FeedSettings(strategy_interval_secs=self.strategy.interval_secs),
             metrics=MetricsSettings(port=self.metrics.port, host=self.metrics.host),

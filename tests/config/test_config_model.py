@@ -67,3 +67,9 @@ def test_no_flat_aliases() -> None:
     for alias in ("journal_path", "log_level", "log_format", "cancel_open_orders_on_shutdown"):
         assert not hasattr(Config(), alias)
     assert not hasattr(Config, "from_dict")
+
+
+def test_a_hand_built_config_takes_the_mode_as_text_too() -> None:
+    assert Config(mode="trading").mode is Mode.TRADING
+    with pytest.raises(ValueError, match="'live'"):
+        Config(mode="live")
