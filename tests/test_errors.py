@@ -91,3 +91,14 @@ def test_wire_error_names_kind_field_and_sample() -> None:
 @pytest.mark.parametrize("name", ["NotRunningError", "StopTimeoutError", "TrackerStopped"])
 def test_new_errors_are_hip3_errors(name: str) -> None:
     assert issubclass(getattr(hip3.errors, name), Hip3Error)
+
+
+def test_the_readme_names_real_errors() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Errors", 1)[1].split("\n#", 1)[0]
+    names = re.findall(r"`(?:hip3\.)?(\w+Error)`", section)
+    assert len(names) >= 6
+    for name in names:
+        assert issubclass(getattr(hip3, name), Hip3Error), name
