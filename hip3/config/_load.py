@@ -309,20 +309,13 @@ def build_config(data: Mapping[str, Any], source: str) -> Config:
     for key, value in _walk(data):
         if isinstance(value, str) and KEY_RE.match(value):
             raise _err(source, key, "looks like a private key; keys never belong in the config")
-    doc: dict[str, Any] = {
-        "account": _account(_table(data, "account", source), source),
-        "strategy": _strategy(_table(data, "strategy", source), source),
-        "risk": _risk(_table(data, "risk", source), source),
-        "journal": _journal(_table(data, "journal", source), source),
-        "log": _log(_table(data, "log", source), source),
-        "shutdown": _shutdown(_table(data, "shutdown", source), source),
-        "metrics": _metrics(_table(data, "metrics", source), source),
-        "source": source,
-    }
+    # Checked in this order, so a file with several problems is told about the first.
+    doc: dict[str, Any] = {"source": source}
     if "mode" in data:
         doc["mode"] = _str(data["mode"], "mode", source, _MODES)
     if "network" in data:
         doc["network"] = _network(data["network"], source)
+    doc["account"] = _account(_table(data, "account", source), source)
     if "markets" in data:
         doc["markets"] = _markets(data["markets"], source)
     if "position_resync_interval_secs" in data:
@@ -330,7 +323,13 @@ def build_config(data: Mapping[str, Any], source: str) -> Config:
         doc[key] = float(_num(data[key], key, source, integer=False))
     if "dedup_capacity" in data:
         doc["dedup_capacity"] = _dedup_capacity(data["dedup_capacity"], source)
+    doc["strategy"] = _strategy(_table(data, "strategy", source), source)
+    doc["risk"] = _risk(_table(data, "risk", source), source)
     _check_limit_coins(doc["risk"]["max_position"], doc.get("markets", []), source)
+    doc["journal"] = _journal(_table(data, "journal", source), source)
+    doc["log"] = _log(_table(data, "log", source), source)
+    doc["shutdown"] = _shutdown(_table(data, "shutdown", source), source)
+    doc["metrics"] = _metrics(_table(data, "metrics", source), source)
     sim = SimConfig.from_mapping(_table(data, "sim", source), source=source)
     try:
         config = converter.structure(doc, Config)
