@@ -4,9 +4,9 @@ The bot's tuning is grouped in frozen classes, one per concern, gathered in
 :class:`BotSettings`: :class:`RiskSettings` (limits, dead man's switch),
 :class:`ResyncSettings` (checking positions against the venue), :class:`OrderSettings`
 (sending, cancelling, remembering outcomes), :class:`FeedSettings` (the strategy's
-timer) and :class:`MetricsSettings`. A config builds
-them (:meth:`hip3.config.Config.bot_settings`); a notebook passes the few it changes, or
-the flat keywords of :meth:`hip3.bot.Bot.create`.
+timer) and :class:`MetricsSettings`. A config builds them
+(:meth:`hip3.config.Config.bot_settings`); a notebook passes the few it changes, or the
+flat keywords of :meth:`hip3.bot.Bot.create` (:class:`BotTuning`).
 
 Every default lives here once; :mod:`hip3.config.model` and :class:`~hip3.bot.Bot` both
 read it, so a TOML file that leaves a key out and a notebook that leaves an argument out
