@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def make_journal(path: Path, secs: float) -> None:
     from hip3.app import run_from_config
-    from hip3.config import Config, load_config
+    from hip3.config import config_from_dict, load_config
 
     base = load_config(ROOT / "examples" / "chaos.toml")
-    config = Config.from_dict(
+    config = config_from_dict(
         {
             "mode": base.mode,
             "network": "sim",

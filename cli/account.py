@@ -22,7 +22,7 @@ import trio
 
 from hip3.app import Endpoint, decimal_text, open_venue
 from hip3.clients import InfoClient
-from hip3.config import Config, load_config
+from hip3.config import Config, config_from_dict, load_config
 from hip3.errors import ConfigError, SigningError, TransportError
 from hip3.signing import PrivateKey
 from hip3_cli._common import (
@@ -118,10 +118,10 @@ def _config(config_path: str | None, network: str | None) -> Config:
     if network is None:
         raise UsageProblem("give --config FILE or --network sim|testnet|mainnet|URL")
     if network in ("sim", "testnet", "mainnet"):
-        return Config.from_dict({"network": network}, source="--network")
+        return config_from_dict({"network": network}, source="--network")
     if network.startswith(("http://", "https://")):
         ws = "ws" + network[len("http") :].rstrip("/") + "/ws"
-        return Config.from_dict(
+        return config_from_dict(
             {"network": {"http_url": network, "ws_url": ws}}, source="--network"
         )
     raise UsageProblem(

@@ -27,7 +27,7 @@ from hip3.app import (
     run_from_config,
     token_amounts_text,
 )
-from hip3.config import Config, check_runnable, example_text, load_config
+from hip3.config import Config, check_runnable, config_from_dict, example_text, load_config
 from hip3.types import Side
 from hip3_cli._common import (
     EXIT_CODES_HELP,
@@ -132,7 +132,7 @@ def builtin_config(name: str) -> Config:
     """One of the example configs shipped in the package, loaded as ``hip3 trade`` would."""
     import tomllib
 
-    return Config.from_dict(tomllib.loads(example_text(name)), source=f"<built-in {name} example>")
+    return config_from_dict(tomllib.loads(example_text(name)), source=f"<built-in {name} example>")
 
 
 def disagreement(summary: TradeSummary) -> str | None:

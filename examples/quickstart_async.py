@@ -26,7 +26,7 @@ from hip3.sim import SimConfig, open_simulator
 async def main(seconds: float) -> None:
     async with open_simulator(SimConfig(seed=7)) as sim:
         key = PrivateKey(secrets.token_bytes(32))  # the simulator funds any new account
-        bot = Bot(
+        bot = Bot.create(
             base_url=sim.url,
             ws_url=sim.ws_url,
             account=key.address,

@@ -21,13 +21,19 @@ from hip3._version import __version__
 if TYPE_CHECKING:
     from hip3.bot import Bot, BotSummary, Mode, run_bot
     from hip3.clients import MAINNET, TESTNET, ExchangeClient, InfoClient, WsClient
-    from hip3.config import Config, load_config
+    from hip3.config import Config, config_from_dict, load_config
     from hip3.domain import AccountSnapshot, Fill, OrderStatus, OrderUpdate, PositionSnapshot
     from hip3.errors import (
         ConfigError,
         ExchangeError,
         Hip3Error,
+        NotRunningError,
+        NotSentError,
+        RateLimitedError,
+        SentNoAnswerError,
         SigningError,
+        StopTimeoutError,
+        TrackerStopped,
         TransportError,
         UnknownOutcomeError,
         ValidationError,
@@ -50,15 +56,21 @@ _LAZY: dict[str, str] = {
     "PositionSnapshot": "hip3.domain",
     "Universe": "hip3.universe",
     "Market": "hip3.universe",
-    # errors
+    # errors: every exception users catch (the tree is drawn in hip3.errors)
     "Hip3Error": "hip3.errors",
     "ConfigError": "hip3.errors",
-    "WireError": "hip3.errors",
     "ValidationError": "hip3.errors",
     "SigningError": "hip3.errors",
+    "WireError": "hip3.errors",
     "ExchangeError": "hip3.errors",
+    "RateLimitedError": "hip3.errors",
     "TransportError": "hip3.errors",
+    "NotSentError": "hip3.errors",
+    "SentNoAnswerError": "hip3.errors",
     "UnknownOutcomeError": "hip3.errors",
+    "NotRunningError": "hip3.errors",
+    "TrackerStopped": "hip3.errors",
+    "StopTimeoutError": "hip3.errors",
     # the parts
     "PrivateKey": "hip3.signing",
     "InfoClient": "hip3.clients",
@@ -74,6 +86,7 @@ _LAZY: dict[str, str] = {
     "run_bot": "hip3.bot",
     "Config": "hip3.config",
     "load_config": "hip3.config",
+    "config_from_dict": "hip3.config",
 }
 
 __all__ = [
@@ -93,14 +106,20 @@ __all__ = [
     "InfoClient",
     "Market",
     "Mode",
+    "NotRunningError",
+    "NotSentError",
     "OrderStatus",
     "OrderUpdate",
     "PositionSnapshot",
     "PositionTracker",
     "PrivateKey",
+    "RateLimitedError",
+    "SentNoAnswerError",
     "Side",
     "SigningError",
+    "StopTimeoutError",
     "TrackerHandle",
+    "TrackerStopped",
     "TransportError",
     "Universe",
     "UnknownOutcomeError",
@@ -108,6 +127,7 @@ __all__ = [
     "WireError",
     "WsClient",
     "__version__",
+    "config_from_dict",
     "load_config",
     "run_bot",
 ]

@@ -21,7 +21,6 @@ This is the assembly the CLI (``hip3 trade``) and the notebook facade share:
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import math
 import secrets
@@ -38,13 +37,20 @@ from hip3.app.monitor import FillMonitor
 from hip3.app.summary import LiveState, OrderCounts, TradeSummary
 from hip3.bot import Book, Bot, BotSummary, Mode, Strategy, StrategyContext
 from hip3.bot.strategies import MarketMaker
-from hip3.clients import MAINNET, TESTNET, InfoClient, NotSentError
+from hip3.clients import MAINNET, TESTNET, InfoClient, MessageRecorder, Network, NotSentError
 from hip3.config import Config, check_runnable, resolve_private_key
 from hip3.domain import AccountSnapshot, Fill
-from hip3.errors import ConfigError, ExchangeError, Hip3Error, TransportError
+from hip3.errors import (
+    ConfigError,
+    ExchangeError,
+    Hip3Error,
+    StopTimeoutError,
+    TransportError,
+)
 from hip3.executor import Intent
 from hip3.journal import CaptureWriter
 from hip3.signing import PrivateKey
+from hip3.sim import SimServer, open_simulator
 from hip3.universe import Universe
 
 __all__ = ["Endpoint", "RunningBot", "endpoint_for", "open_venue", "run_from_config"]
@@ -54,54 +60,47 @@ log = logging.getLogger(__name__)
 OnUpdate = Callable[[LiveState], None]
 
 
-@attrs.frozen
-class Endpoint:
-    """Where a venue answers: ``name`` is sim, testnet, mainnet or custom."""
-
-    name: str
-    http_url: str
-    ws_url: str
-    mainnet: bool
+#: Where a venue answers: the same class as :class:`hip3.clients.Network` (``name`` is
+#: sim, testnet, mainnet or custom), kept under this name for the app's callers.
+Endpoint = Network
 
 
-def endpoint_for(config: Config) -> Endpoint:
+def endpoint_for(config: Config) -> Network:
     """The venue of a non-sim config (the simulator's is known once it runs)."""
     net = config.network
     if net.name == "testnet":
-        return Endpoint("testnet", TESTNET.http_url, TESTNET.ws_url, False)
+        return TESTNET
     if net.name == "mainnet":
-        return Endpoint("mainnet", MAINNET.http_url, MAINNET.ws_url, True)
+        return MAINNET
     if net.name == "custom" and net.http_url and net.ws_url:
-        return Endpoint("custom", net.http_url, net.ws_url, net.mainnet)
-    raise Hip3Error(f"network {net.name!r} has no fixed endpoint")
-
-
-def sim_config_of(config: Config) -> Any:
-    """The config's ``[sim]`` section as a SimConfig (the simulator must be installed)."""
-    try:
-        sim_config = importlib.import_module("hip3.sim.config")
-    except ImportError:
-        raise Hip3Error("network = 'sim' needs hip3.sim, which is not installed") from None
-    if isinstance(config.sim, sim_config.SimConfig):
-        return config.sim
-    return sim_config.SimConfig.from_mapping(config.sim or {}, source=config.source)
+        return Network("custom", net.http_url, net.ws_url, net.mainnet)
+    raise ConfigError(
+        f"network {net.name!r} has no fixed endpoint", file=config.source, key="network"
+    )
 
 
 @contextlib.asynccontextmanager
-async def open_venue(config: Config, *, sim: Any = None) -> AsyncIterator[tuple[Endpoint, Any]]:
-    """The config's venue as (endpoint, simulator or None); an embedded one lives as long."""
+async def open_venue(
+    config: Config, *, sim: SimServer | None = None
+) -> AsyncIterator[tuple[Network, SimServer | None]]:
+    """The config's venue as (endpoint, simulator or None); an embedded one lives as long.
+
+    On ``network = "sim"`` a running ``sim`` is reused, else one is started from the
+    config's ``[sim]`` table.
+    """
     if config.network.name != "sim":
         yield endpoint_for(config), None
         return
     if sim is not None:
-        yield Endpoint("sim", sim.url, sim.ws_url, False), sim
+        yield _sim_network(sim), sim
         return
-    sim_module = importlib.import_module("hip3.sim")
-    if not hasattr(sim_module, "open_simulator"):
-        sim_module = importlib.import_module("hip3.sim.server")
-    async with sim_module.open_simulator(sim_config_of(config)) as server:
+    async with open_simulator(config.sim) as server:
         log.info("embedded simulator at %s", server.url)
-        yield Endpoint("sim", server.url, server.ws_url, False), server
+        yield _sim_network(server), server
+
+
+def _sim_network(server: SimServer) -> Network:
+    return Network("sim", server.url, server.ws_url, mainnet=False)
 
 
 def signing_key(config: Config, key: PrivateKey | str | None = None) -> PrivateKey | None:
@@ -112,7 +111,7 @@ def signing_key(config: Config, key: PrivateKey | str | None = None) -> PrivateK
     if key is not None:
         return PrivateKey.coerce(key)
     acct = config.account
-    if config.mode != "trading" and acct.address and not (acct.key_env or acct.key_file):
+    if config.mode is not Mode.TRADING and acct.address and not (acct.key_env or acct.key_file):
         return None
     text = resolve_private_key(config)
     if text is None:  # the simulator: a fresh account every run
@@ -136,9 +135,9 @@ class RunningBot:
         *,
         bot: Bot,
         config: Config,
-        endpoint: Endpoint,
+        endpoint: Network,
         monitor: FillMonitor,
-        sim: Any,
+        sim: SimServer | None,
     ) -> None:
         self.bot = bot
         self.config = config
@@ -179,35 +178,28 @@ class RunningBot:
             open_orders=open_orders,
             recent_fills=list(self.monitor.recent),
             # paper fills never cross the wire: the tracker counts them
-            fills=(
-                _stat(stats, "fills_applied") if self.bot.mode is Mode.PAPER else self.monitor.fills
-            ),
+            fills=(stats.fills_applied if self.bot.mode is Mode.PAPER else self.monitor.fills),
             realized_pnl=dict(self.monitor.realized_pnl),
             fees=dict(self.monitor.fees),
             orders=orders,
             # The tracker's count is already net of drift later explained.
-            drift_events=_stat(stats, "drift_events"),
-            own_fills=_stat(stats, "own_fills"),
-            foreign_fills=_stat(stats, "foreign_fills"),
+            drift_events=stats.drift_events,
+            own_fills=stats.own_fills,
+            foreign_fills=stats.foreign_fills,
             foreign_open_orders=sum(1 for o in open_orders if not o.own),
             unconfirmed_age_secs=_secs(await self.bot.oldest_unconfirmed_age_ms()),
             max_divergence_secs=(
                 None if self.divergence is None else self.divergence.report().max_divergence_secs
             ),
-            snapshots_adopted=_stat(stats, "snapshots_adopted"),
-            snapshots_deferred=_stat(stats, "snapshots_deferred"),
-            duplicates_dropped=_stat(stats, "duplicates_dropped"),
+            snapshots_adopted=stats.snapshots_adopted,
+            snapshots_deferred=stats.snapshots_deferred,
+            duplicates_dropped=stats.duplicates_dropped,
             stopping=self.stop_requested.is_set(),
         )
 
 
 def _secs(ms: int | None) -> float | None:
     return None if ms is None else ms / 1000
-
-
-def _stat(stats: Any, name: str) -> int:
-    value = stats.get(name, 0) if isinstance(stats, dict) else getattr(stats, name, 0)
-    return int(value) if isinstance(value, int) else 0
 
 
 class QuiescingStrategy:
@@ -246,11 +238,11 @@ class QuiescingStrategy:
 def build_bot(
     config: Config,
     *,
-    endpoint: Endpoint,
+    endpoint: Network,
     key: PrivateKey | None,
     account: str,
-    universe: Any,
-    journal: Any,
+    universe: Universe,
+    journal: MessageRecorder | None,
 ) -> Bot:
     """The Bot a config describes (no I/O)."""
     params = config.strategy.params
@@ -260,25 +252,17 @@ def build_bot(
         account=account,
         markets=list(config.markets),
         strategy=QuiescingStrategy(MarketMaker(params)),
-        mode=Mode(config.mode),
+        mode=config.mode,
         key=key,
         vault_address=config.account.vault,
         mainnet=endpoint.mainnet,
-        risk_limits=config.risk.limits(),
-        position_resync_interval_secs=config.position_resync_interval_secs,
-        strategy_interval_secs=config.strategy.interval_secs,
-        dedup_capacity=config.dedup_capacity,
-        cancel_on_shutdown=config.shutdown.cancel_open_orders,
-        cancel_scope="account" if config.shutdown.cancel_scope == "account" else "own",
-        dead_mans_switch_secs=config.risk.dead_man_switch_secs or None,
+        settings=config.bot_settings(),
         journal=journal,
         universe=universe,
-        metrics_port=config.metrics.port,
-        metrics_host=config.metrics.host,
     )
 
 
-async def probe(info: InfoClient, endpoint: Endpoint) -> None:
+async def probe(info: InfoClient, endpoint: Network) -> None:
     """One quick request, so a venue that cannot be reached fails at once, by name.
 
     Only "no connection" is fatal here; a venue that answers at all (even 429 or 5xx)
@@ -294,18 +278,18 @@ async def probe(info: InfoClient, endpoint: Endpoint) -> None:
         log.info("venue probe: %s (continuing)", exc)
 
 
-async def load_checked_universe(info: InfoClient, config: Config) -> Any:
+async def load_checked_universe(info: InfoClient, config: Config) -> Universe:
     """The venue's universe for the config's dexes; an unknown market is a ConfigError."""
     dexes = list(dict.fromkeys(m.split(":", 1)[0] if ":" in m else "" for m in config.markets))
     perp_dexs = await info.perp_dexs()
-    known = {_dex_name(entry) for entry in perp_dexs}
+    known = {entry.name for entry in perp_dexs if entry is not None}
     for i, market in enumerate(config.markets):
         dex = market.split(":", 1)[0] if ":" in market else ""
         if dex and dex not in known:
             raise ConfigError(
                 f"{market}: the venue has no dex {dex!r}", file=config.source, key=f"markets[{i}]"
             )
-    universe: Any = await info.universe(dexes)
+    universe = await info.universe(dexes)
     for i, market in enumerate(config.markets):
         if market not in universe:
             raise ConfigError(
@@ -314,21 +298,13 @@ async def load_checked_universe(info: InfoClient, config: Config) -> Any:
     return universe
 
 
-def _dex_name(entry: Any) -> str | None:
-    if isinstance(entry, dict):
-        name = entry.get("name")
-        return name if isinstance(name, str) else None
-    name = getattr(entry, "name", None)
-    return name if isinstance(name, str) else None
-
-
 async def run_from_config(
     config: Config,
     *,
     duration: float | None = None,
     on_update: OnUpdate | None = None,
     update_interval_secs: float = 1.0,
-    sim: Any = None,
+    sim: SimServer | None = None,
     key: PrivateKey | str | None = None,
     shutdown_timeout_secs: float = 120.0,
     task_status: trio.TaskStatus[RunningBot] = trio.TASK_STATUS_IGNORED,
@@ -403,12 +379,12 @@ async def _run(
         await nursery.start(run_bot)
         running.started_at = time.monotonic()
         sampling = trio.CancelScope()
-        exchange = getattr(running.sim, "exchange", None)
-        if exchange is not None and hasattr(exchange, "positions_of"):
+        if running.sim is not None:
             # On the simulator the venue's truth is at hand: measure how long the tracker
             # differs from it (hip3.app.divergence).
             running.divergence = meter = DivergenceMeter()
             tracker = bot.tracker
+            exchange = running.sim.exchange
 
             async def sample() -> None:
                 with sampling:
@@ -435,7 +411,7 @@ async def _run(
             await finished.wait()
         if not finished.is_set():
             nursery.cancel_scope.cancel()
-            raise Hip3Error(f"the bot did not stop within {shutdown_timeout_secs:g} s")
+            raise StopTimeoutError(f"the bot did not stop within {shutdown_timeout_secs:g} s")
         nursery.cancel_scope.cancel()  # the update loop
     return result[0]
 
@@ -477,21 +453,17 @@ async def _final_account(
     return unrealized, positions
 
 
-def _pnl_token(universe: Any, coin: str) -> str | None:
+def _pnl_token(universe: Universe, coin: str) -> str | None:
     """The token ``coin``'s PnL is in, when the universe knows the coin."""
-    if isinstance(universe, Universe) and coin in universe:
+    if coin in universe:
         return universe.market(coin).collateral_token
     return None
 
 
-def _sim_json(server: Any) -> dict[str, Any] | None:
+def _sim_json(server: SimServer | None) -> dict[str, Any] | None:
     if server is None:
         return None
-    faults: dict[str, Any] = {}
-    injector = getattr(server, "faults", None)
-    if injector is not None and hasattr(injector, "stats"):
-        faults = dict(injector.stats())
-    return {"url": server.url, "faults": faults}
+    return {"url": server.url, "faults": dict(server.faults.stats())}
 
 
 def _summary(
@@ -504,14 +476,10 @@ def _summary(
     bot = running.bot
     stats = bot_summary.tracker_stats
     drift = [
-        event
-        for event in bot_summary.drift_events
-        if not getattr(event, "baseline", False) and not getattr(event, "explained", False)
+        event for event in bot_summary.drift_events if not event.baseline and not event.explained
     ]
     explained = sum(
-        1
-        for event in bot_summary.drift_events
-        if getattr(event, "explained", False) and not getattr(event, "baseline", False)
+        1 for event in bot_summary.drift_events if event.explained and not event.baseline
     )
     resync = bot_summary.resync
     exchange_positions = bot_summary.exchange_positions
@@ -537,15 +505,15 @@ def _summary(
             "snapshots_delivered": resync.snapshots_delivered,
             "deferrals": resync.deferrals,
             "fetch_failures": resync.fetch_failures,
-            "snapshots_adopted": _stat(stats, "snapshots_adopted"),
+            "snapshots_adopted": stats.snapshots_adopted,
         },
         dedup={
             "capacity": running.config.dedup_capacity,
-            "duplicates_dropped": _stat(stats, "duplicates_dropped"),
-            "covered_by_snapshot": _stat(stats, "covered_by_snapshot"),
-            "evictions": _stat(stats, "dedup_evictions"),
-            "fills_received": _stat(stats, "fills_received"),
-            "fills_applied": _stat(stats, "fills_applied"),
+            "duplicates_dropped": stats.duplicates_dropped,
+            "covered_by_snapshot": stats.covered_by_snapshot,
+            "evictions": stats.dedup_evictions,
+            "fills_received": stats.fills_received,
+            "fills_applied": stats.fills_applied,
         },
         realized_pnl=dict(running.monitor.realized_pnl),
         fees=dict(running.monitor.fees),
@@ -557,8 +525,8 @@ def _summary(
         fill_deliveries=bot_summary.fill_deliveries,
         whole_account={
             "dexes": list(bot_summary.account_dexes),
-            "own_fills": _stat(stats, "own_fills"),
-            "foreign_fills": _stat(stats, "foreign_fills"),
+            "own_fills": stats.own_fills,
+            "foreign_fills": stats.foreign_fills,
             "foreign_open_orders": bot_summary.foreign_open_orders,
             "spot_and_outcome_fills": {
                 coin: str(sz) for coin, sz in sorted(bot_summary.non_perp_fills.items())
@@ -573,7 +541,7 @@ def _summary(
         },
         unconfirmed={
             "oldest_age_secs": _secs(bot_summary.oldest_unconfirmed_age_ms),
-            "snapshots_forced": _stat(stats, "snapshots_forced"),
+            "snapshots_forced": stats.snapshots_forced,
             "fill_watch": (
                 None if bot_summary.fill_watch is None else attrs.asdict(bot_summary.fill_watch)
             ),

@@ -8,20 +8,34 @@ from hip3.bot.orders import OrderLedger, OrderTally
 from hip3.bot.paper import PaperVenue
 from hip3.bot.resync import ResyncStats, ResyncTimer
 from hip3.bot.runner import StrategyRunner
+from hip3.bot.settings import (
+    BotSettings,
+    FeedSettings,
+    MetricsSettings,
+    OrderSettings,
+    ResyncSettings,
+    RiskSettings,
+)
 from hip3.bot.strategy import MarketRules, Strategy, StrategyContext
 
 __all__ = [
     "Book",
     "Bot",
+    "BotSettings",
     "BotSummary",
+    "FeedSettings",
     "Level",
     "MarketRules",
+    "MetricsSettings",
     "Mode",
     "OrderLedger",
+    "OrderSettings",
     "OrderTally",
     "PaperVenue",
+    "ResyncSettings",
     "ResyncStats",
     "ResyncTimer",
+    "RiskSettings",
     "Strategy",
     "StrategyContext",
     "StrategyRunner",

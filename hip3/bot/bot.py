@@ -15,21 +15,27 @@ Start-up (observe and trading): before the account's streams are followed and
 before the strategy runs, one ``clearinghouseState`` snapshot per traded dex
 is adopted by the tracker as its baseline, so positions opened before the bot
 started are known (the userFills subscribe snapshot only lists recent trades).
-A bot that cannot get its baseline within ``startup_timeout_secs`` does not
-start (:class:`~hip3.errors.Hip3Error`).
+A bot that cannot get its baseline within ``settings.resync.startup_timeout_secs``
+does not start (:class:`~hip3.errors.NotRunningError`).
 
 Clean shutdown (:meth:`Bot.stop`): the strategy's ``on_stop`` intents are
-executed, open orders are cancelled when ``cancel_on_shutdown``, the venue's
-scheduleCancel is disarmed, a final resync is offered until adopted (it waits
-for in-flight orders and unconfirmed fills to settle, at most
-``final_resync_timeout_secs``), the exchange's positions are fetched, and
+executed, open orders are cancelled when ``settings.orders.cancel_on_shutdown``,
+the venue's scheduleCancel is disarmed, a final resync is offered until adopted (it
+waits for in-flight orders and unconfirmed fills to settle, at most
+``settings.resync.final_timeout_secs``), the exchange's positions are fetched, and
 :meth:`Bot.summary` reports it all. Cancellation of :meth:`Bot.run` sends
 nothing more: the scheduleCancel stays armed and cancels the bot's orders
-within ``dead_mans_switch_secs``.
+within ``settings.risk.dead_mans_switch_secs``.
+
+The settings are grouped by concern in :mod:`hip3.bot.settings` (what a config's
+:meth:`~hip3.config.Config.bot_settings` builds); :meth:`Bot.create` takes them as
+flat keywords. A run (:meth:`Bot.run`) opens the clients and the tracker, assembles
+its parts, adopts the baseline, starts the feeds, then the execution, and on
+:meth:`Bot.stop` shuts down in the order above.
 
 Every intent ends in an :class:`~hip3.executor.Outcome`; the bot counts them
 by status (:attr:`Bot.outcome_counts`, and per intent kind in
-:attr:`Bot.ledger` ``.intents``) and keeps the most recent ``outcome_history``
+:attr:`Bot.ledger` ``.intents``) and keeps the most recent ``settings.orders.outcome_history``
 of them in :attr:`Bot.outcomes` (bounded, for long runs). What became of each
 order sent is counted apart, per order, from the tracker's order states
 (:meth:`Bot.order_tally`, :mod:`hip3.bot.orders`): a resting quote the stream
@@ -40,16 +46,16 @@ is not a rejected order.
 from __future__ import annotations
 
 import collections
-import enum
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Unpack
 
 import attrs
 import trio
 
+from hip3.bot import defaults
 from hip3.bot.book import Book, book_from_frame, book_from_l2
 from hip3.bot.fillwatch import FillWatch, FillWatchStats
 from hip3.bot.orders import OrderLedger, OrderTally
@@ -57,6 +63,7 @@ from hip3.bot.paper import PaperVenue
 from hip3.bot.ports import BotTracker, MarketUniverse, TrackerService, WireConverters
 from hip3.bot.resync import ResyncStats, ResyncTimer
 from hip3.bot.runner import StrategyRunner
+from hip3.bot.settings import BotSettings, BotTuning, Mode
 from hip3.bot.strategy import Strategy
 from hip3.clients import (
     ExchangeClient,
@@ -67,7 +74,7 @@ from hip3.clients import (
     WsEvent,
 )
 from hip3.domain import AccountMode, AccountSnapshot, Fill
-from hip3.errors import Hip3Error, SigningError
+from hip3.errors import Hip3Error, NotRunningError, SigningError, ValidationError
 from hip3.executor import (
     CancelAll,
     Executor,
@@ -79,12 +86,11 @@ from hip3.executor import (
     run_dead_mans_switch,
 )
 from hip3.executor.exchange_venue import ExchangeVenue
-from hip3.executor.intents import CancelScope
 from hip3.executor.ports import OrderVenue
 from hip3.ops.events import OrderEvents
-from hip3.risk import KillSwitch, RiskGates, RiskLimits
+from hip3.risk import KillSwitch, RiskGates
 from hip3.signing import PrivateKey
-from hip3.tracker.state import dex_of
+from hip3.tracker.state import DriftEvent, TrackerStats, dex_of
 from hip3.types import Coin
 from hip3.universe import Universe
 from hip3.wire.convert import open_order_to_update
@@ -94,12 +100,6 @@ __all__ = ["Bot", "BotSummary", "Mode", "run_bot"]
 log = logging.getLogger(__name__)
 
 _CHANNEL_SIZE = 256
-
-
-class Mode(enum.Enum):
-    OBSERVE = "observe"
-    PAPER = "paper"
-    TRADING = "trading"
 
 
 @attrs.frozen
@@ -130,13 +130,13 @@ class BotSummary:
     fills: int
     positions: dict[str, Decimal]
     exchange_positions: dict[str, Decimal] | None
-    drift_events: list[Any]
+    drift_events: list[DriftEvent]
     orders: OrderTally
     intents: dict[str, dict[str, int]]
     unknown_outcomes: int
     resync: ResyncStats
     executor: ExecutorStats
-    tracker_stats: Any = None
+    tracker_stats: TrackerStats = attrs.field(factory=TrackerStats)
     errors: list[str] = attrs.field(factory=list)
     intents_sent: int = 0
     intents_executed: int = 0
@@ -190,23 +190,22 @@ class Bot:
     only): a :class:`~hip3.signing.PrivateKey`, hex text or 32 bytes, parsed once
     here (an unusable one raises :class:`~hip3.errors.SigningError` naming ``key``,
     never echoing it) so no plain-text copy is kept; ``account`` is whose fills and
-    positions are followed.
+    positions are followed (``vault_address``: the vault traded for, whose they are
+    then). ``mainnet`` picks the signing domain.
 
-    ``resync_backfill``: before each periodic or final snapshot is offered, the
-    account's fills since the dex's last adopted snapshot are fetched over REST
-    and handed to the tracker (duplicates dropped by tid), so a userFills message
-    lost in transit neither shows up as drift nor leaves a provisional fill
-    unconfirmed (which would defer every snapshot). ``ws_post_timeout_secs``
-    bounds the wait for a ws post answer before the order is resolved by cloid.
+    ``settings`` tunes everything else, by concern (:class:`~hip3.bot.settings.BotSettings`:
+    risk, resync, orders, feeds, metrics); :meth:`create` takes the same as flat keywords.
+    ``journal`` records every message in and out; ``universe``, ``tracker`` and
+    ``converters`` replace hip3's own parts (:mod:`hip3.bot.ports`).
 
     ``clock_ms`` is the wall clock in ms used for nonces, action expiry, the
     dead-man's switch and market-data ages (default: the system clock); a test
     running trio's MockClock passes one that follows trio time, as the
     simulator's exchange clock does.
 
-    ``metrics_port`` (None: off; 0: any free port, see :attr:`metrics_address`) serves
-    Prometheus ``/metrics`` and ``/healthz`` on ``metrics_host`` from a task in the
-    bot's nursery (:mod:`hip3.ops.metrics`; needs ``pip install 'hip3[metrics]'``).
+    With ``settings.metrics.port`` (0: any free port, see :attr:`metrics_address`) the bot
+    serves Prometheus ``/metrics`` and ``/healthz`` from a task in its nursery
+    (:mod:`hip3.ops.metrics`; needs ``pip install 'hip3[metrics]'``).
     """
 
     def __init__(
@@ -221,33 +220,18 @@ class Bot:
         key: PrivateKey | str | bytes | None = None,
         vault_address: str | None = None,
         mainnet: bool = True,
-        risk_limits: RiskLimits | None = None,
-        position_resync_interval_secs: float = 60.0,
-        strategy_interval_secs: float = 1.0,
-        dedup_capacity: int = 2000,
-        cancel_on_shutdown: bool = True,
-        cancel_scope: CancelScope = "own",
-        dead_mans_switch_secs: float | None = 60.0,
+        settings: BotSettings | None = None,
         journal: MessageRecorder | None = None,
         universe: MarketUniverse | None = None,
         tracker: TrackerService | None = None,
         converters: WireConverters | None = None,
-        expires_after_ms: int | None = 10_000,
-        startup_timeout_secs: float = 30.0,
-        final_resync_timeout_secs: float = 10.0,
-        outcome_history: int = 10_000,
         clock_ms: Callable[[], int] | None = None,
-        resync_backfill: bool = True,
-        ws_post_timeout_secs: float = 10.0,
-        fill_watch: bool = True,
-        metrics_port: int | None = None,
-        metrics_host: str = "127.0.0.1",
     ) -> None:
         self.mode = Mode(mode)
         if self.mode is Mode.TRADING and key is None:
-            raise Hip3Error("trading mode needs a signing key")
+            raise ValidationError("trading mode needs a signing key", field="key")
         if not markets:
-            raise Hip3Error("no markets to trade")
+            raise ValidationError("no markets to trade", field="markets")
         self.base_url = base_url
         self.ws_url = ws_url
         self.account = account.lower()
@@ -256,37 +240,23 @@ class Bot:
         self.strategy = strategy
         self._key = _signing_key(key)  # parsed once, never kept as text; never logged or shown
         self.mainnet = mainnet
-        self.risk_limits = risk_limits or RiskLimits()
-        self.position_resync_interval_secs = position_resync_interval_secs
-        self.strategy_interval_secs = strategy_interval_secs
-        self.dedup_capacity = dedup_capacity
-        self.cancel_on_shutdown = cancel_on_shutdown
-        if cancel_scope not in ("own", "account"):
-            raise Hip3Error(f"cancel_scope must be 'own' or 'account', got {cancel_scope!r}")
-        self.cancel_scope: CancelScope = cancel_scope
+        self.settings = settings = settings if settings is not None else BotSettings()
         # Every perp dex the account is on (traded, holding a position, or seen in a
         # fill): baseline, resync and the exchange's positions cover all of them.
         self.account_dexes: list[str] = list(dict.fromkeys(Coin(m).dex for m in markets))
-        self.dead_mans_switch_secs = dead_mans_switch_secs
         self.journal = journal
         self._universe = universe
         self._tracker_service = tracker
         self._converters = converters
-        self.expires_after_ms = expires_after_ms
         self.clock_ms = clock_ms if clock_ms is not None else _now_ms
-        self.resync_backfill = resync_backfill
-        self.fill_watch_enabled = fill_watch
         self._fill_watch: FillWatch | None = None
         self._last_unconfirmed_age_ms: int | None = None
         self._spot_balances: dict[str, Decimal] | None = None
         self.account_mode = AccountMode.DEFAULT
         self.collateral_tokens: dict[str, str] = {}  # dex -> its collateral token
-        self.ws_post_timeout_secs = ws_post_timeout_secs
         self._backfilled = 0  # fills handed to the tracker by resync backfills
         self._exchange_client: ExchangeClient | None = None
         self._resync_scope = trio.CancelScope()
-        self.startup_timeout_secs = startup_timeout_secs
-        self.final_resync_timeout_secs = final_resync_timeout_secs
         self.kill_switch = KillSwitch()
         self._stop = trio.Event()
         self._fills_seen = 0  # fills delivered by the feeds, duplicates included
@@ -299,19 +269,59 @@ class Bot:
         self._baseline = False
         self._final_resync = False
         self._refused = 0  # intents ended by observe mode
-        self.outcomes: collections.deque[Outcome] = collections.deque(maxlen=outcome_history)
+        self.outcomes: collections.deque[Outcome] = collections.deque(
+            maxlen=settings.orders.outcome_history
+        )
         self.outcome_counts: dict[OutcomeStatus, int] = {status: 0 for status in OutcomeStatus}
         self.ledger = OrderLedger()  # per-order counts and per-intent-kind outcome counts
         self.order_events = OrderEvents()  # structured events per order state (hip3.orders)
         self.paper: PaperVenue | None = None  # the simulated venue, in paper mode
-        # /metrics and /healthz (hip3.ops.metrics, the metrics extra) when a port is given
-        self.metrics_port = metrics_port
-        self.metrics_host = metrics_host
         self.metrics_address: tuple[str, int] | None = None  # bound once serving
         self.running = False  # started and not stopping (/healthz)
         self._ws: WsClient | None = None
         self._info: InfoClient | None = None
         self._feeds: FeedRouter | None = None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        base_url: str,
+        ws_url: str,
+        account: str,
+        markets: Sequence[str],
+        strategy: Strategy,
+        mode: Mode | str = Mode.OBSERVE,
+        key: PrivateKey | str | bytes | None = None,
+        vault_address: str | None = None,
+        mainnet: bool = True,
+        journal: MessageRecorder | None = None,
+        universe: MarketUniverse | None = None,
+        tracker: TrackerService | None = None,
+        converters: WireConverters | None = None,
+        clock_ms: Callable[[], int] | None = None,
+        **tuning: Unpack[BotTuning],
+    ) -> Bot:
+        """A bot from flat keywords, for a notebook or a test: the settings are named as
+        in :class:`~hip3.bot.settings.BotTuning` (``dedup_capacity=5000``,
+        ``position_resync_interval_secs=5``...), the others keep their defaults."""
+        return cls(
+            base_url=base_url,
+            ws_url=ws_url,
+            account=account,
+            markets=markets,
+            strategy=strategy,
+            mode=mode,
+            key=key,
+            vault_address=vault_address,
+            mainnet=mainnet,
+            settings=BotSettings.of(**tuning),
+            journal=journal,
+            universe=universe,
+            tracker=tracker,
+            converters=converters,
+            clock_ms=clock_ms,
+        )
 
     def __repr__(self) -> str:
         return f"Bot(mode={self.mode.value}, account={self.user}, markets={self.markets})"
@@ -350,7 +360,7 @@ class Bot:
         if role == "agent" and master == self.account:
             return
         what = f"an agent of {master}" if role == "agent" else f"role {role!r}"
-        raise Hip3Error(
+        raise ValidationError(
             f"the signing key's address {signer} is not an agent of account {self.account} "
             f"(the venue says {what}): approve it as an API wallet of the account, or use "
             "the account's key"
@@ -428,7 +438,7 @@ class Bot:
     @property
     def tracker(self) -> BotTracker:
         if self._tracker is None:
-            raise Hip3Error("the bot is not running")
+            raise NotRunningError("the bot is not running")
         return self._tracker
 
     def stop(self) -> None:
@@ -473,7 +483,7 @@ class Bot:
 
     def summary(self) -> BotSummary:
         if self._summary is None:
-            raise Hip3Error("no summary yet: the bot has not finished a run")
+            raise NotRunningError("no summary yet: the bot has not finished a run")
         return self._summary
 
     # -- run ---------------------------------------------------------------------------------
@@ -487,8 +497,6 @@ class Bot:
             self.running = False  # however the run ended
 
     async def _run(self, task_status: trio.TaskStatus[Bot]) -> BotSummary:
-        from hip3.bot import defaults  # the bot's default parts, found when first run
-
         converters = self._converters or defaults.converters()
         async with InfoClient(self.base_url, recorder=self.journal) as info:
             if self.mode is Mode.TRADING:
@@ -504,44 +512,60 @@ class Bot:
                 self.collateral_tokens = {
                     dex: universe.collateral_token(dex) for dex in universe.dexes
                 }
-            service = self._tracker_service or defaults.tracker(self.dedup_capacity)
+            resync = self.settings.resync
+            service = self._tracker_service or defaults.tracker(resync.dedup_capacity)
             async with trio.open_nursery() as nursery:
                 tracker: BotTracker = await nursery.start(service.run)
                 self._tracker = tracker
                 self._info = info
-                if self.metrics_port is not None:
+                metrics = self.settings.metrics
+                if metrics.port is not None:
                     from hip3.ops.metrics import serve_bot_metrics  # the metrics extra
 
                     self.metrics_address = await nursery.start(
-                        serve_bot_metrics, self, self.metrics_host, self.metrics_port
+                        serve_bot_metrics, self, metrics.host, metrics.port
                     )
                 ws: WsClient = await nursery.start(
                     WsClient(
                         self.ws_url,
                         limiter=info.limiter,
                         recorder=self.journal,
-                        post_timeout_secs=self.ws_post_timeout_secs,
+                        post_timeout_secs=self.settings.orders.ws_post_timeout_secs,
                     ).run
                 )
                 self._ws = ws
-                summary = await self._run_parts(
-                    nursery, info, ws, universe, markets, tracker, converters, task_status
-                )
+                parts = self._assemble(info, ws, universe, markets, tracker, converters)
+                summary = await self._run_parts(parts, task_status)
                 nursery.cancel_scope.cancel()
         self._summary = summary
         return summary
 
-    async def _run_parts(
+    async def _run_parts(self, parts: _Parts, task_status: trio.TaskStatus[Bot]) -> BotSummary:
+        """Baseline, then feeds and execution in one nursery until :meth:`stop`, then the
+        shutdown; returns the run's summary."""
+        if self.mode is not Mode.PAPER:
+            await self._adopt_baseline(parts.resync)
+        async with trio.open_nursery() as nursery:
+            await self._start_feeds(nursery, parts)
+            await self._start_execution(nursery, parts)
+            self.running = True
+            task_status.started(self)
+            await self._stop.wait()
+            self.running = False
+            summary = await self._shut_down(parts)
+            nursery.cancel_scope.cancel()
+        return summary
+
+    def _assemble(
         self,
-        nursery: trio.Nursery,
         info: InfoClient,
         ws: WsClient,
         universe: MarketUniverse,
         markets: Mapping[str, Any],
         tracker: BotTracker,
         converters: WireConverters,
-        task_status: trio.TaskStatus[Bot],
-    ) -> BotSummary:
+    ) -> _Parts:
+        """The run's parts, built but not started (no I/O)."""
         to_strategy, strategy_events = trio.open_memory_channel[Book | Fill](_CHANNEL_SIZE)
         intents_send, intents_recv = trio.open_memory_channel[Intent](_CHANNEL_SIZE)
         outcomes_send, outcomes_recv = trio.open_memory_channel[Outcome](_CHANNEL_SIZE)
@@ -550,215 +574,180 @@ class Bot:
             markets=markets,
             tracker=tracker,
             intents=intents_send,
-            timer_interval_secs=self.strategy_interval_secs,
+            timer_interval_secs=self.settings.feeds.strategy_interval_secs,
             now_ms=self.clock_ms,
-            cancel_on_stop=self.cancel_on_shutdown,
+            cancel_on_stop=self.settings.orders.cancel_on_shutdown,
         )
         self.paper = paper = PaperVenue(now_ms=self.clock_ms) if self.mode is Mode.PAPER else None
         venue: OrderVenue | None = paper
         if self.mode is Mode.TRADING:
-            assert self._key is not None  # __init__ refuses trading mode without one
-            self._exchange_client = client = ExchangeClient(
-                self.base_url,
-                self._key,
-                self.account,
-                universe=universe,
-                vault_address=self.vault_address,
-                mainnet=self.mainnet,
-                info=info,
-                ws=ws,
-                limiter=info.limiter,
-                nonces=NonceGenerator(self.clock_ms),
-                expires_after_ms=self.expires_after_ms,
-                # Calling an order lost is safe only once its signed action has expired
-                # (the venue refuses an action past expiresAfter), so resolution waits
-                # at least that long.
-                resolve_window_secs=(self.expires_after_ms or 10_000) / 1000 + 1,
-            )
-            venue = ExchangeVenue(client)
-
-        async def fetch_snapshot(dex: str) -> AccountSnapshot:
-            return await info.account_snapshot(
-                self.user, dex, mode=self.account_mode, collateral_token=self.collateral_token(dex)
-            )
-
-        adopted_ms: dict[str, int] = {}
-
-        async def backfill(snapshots: Sequence[AccountSnapshot]) -> None:
-            """Every fill since the last adoption (REST), handed over before the snapshots.
-
-            A userFills message lost on the way (the venue resends only on resubscribe)
-            would otherwise show up as drift at T, and an IOC's provisional fill left
-            unconfirmed would defer every snapshot. Fetched after the snapshots, the fills
-            cover everything up to their T; known ones are dropped by tid. The baseline
-            goes without (no adoption yet: the userFills subscribe snapshot follows it).
-            """
-            since = [adopted_ms.get(s.dex) for s in snapshots]
-            if not self.resync_backfill or any(t is None for t in since):
-                return
-            start = min(t for t in since if t is not None)
-            fills = await info.fills_since(self.user, start)
-            if fills:
-                await tracker.fills(fills)
-                self._backfilled += len(fills)
-
-        async def deliver(snapshot: AccountSnapshot, force_cause: str | None = None) -> object:
-            outcome = await tracker.snapshot(snapshot, force_cause=force_cause)
-            if outcome:
-                adopted_ms[snapshot.dex] = snapshot.time_ms
-            return outcome
-
-        async def fetch_fills(start_ms: int) -> list[Fill]:
-            return await info.fills_since(self.user, start_ms)
-
-        async def deliver_backfill(fills: Sequence[Fill]) -> None:
-            await tracker.fills(fills)
-            self._backfilled += len(fills)
-
-        async def resolve(blockers: Sequence[Any]) -> None:
-            """Ask the venue about each order blocking a snapshot, then fetch its trades."""
-            now_ms = int(trio.current_time() * 1000)
-            oldest_ms = now_ms
-            for blocker in blockers:
-                refs = [r for r in (blocker.oid, blocker.cloid) if r is not None]
-                for ref in refs:
-                    try:
-                        update = await info.order_update(self.user, ref)
-                    except Hip3Error as exc:
-                        log.info("orderStatus of %s while resolving failed: %s", ref, exc)
-                        continue
-                    if update is not None:
-                        await tracker.order_update(update)
-                        break
-                oldest_ms = min(oldest_ms, blocker.since_ms)
-            if self.resync_backfill:
-                start_ms = self.clock_ms() - (now_ms - oldest_ms) - 10_000
-                await deliver_backfill(await fetch_fills(start_ms))
-
+            venue = ExchangeVenue(self._exchange(info, ws, universe))
+        reads = _AccountReads(self, info, tracker)
         self._resync = resync = ResyncTimer(
-            interval_secs=self.position_resync_interval_secs if self.mode is Mode.TRADING else 0,
+            interval_secs=(self.settings.resync.interval_secs if self.mode is Mode.TRADING else 0),
             dexes=self.account_dexes,
-            fetch=fetch_snapshot,
-            deliver=deliver,
-            backfill=backfill,
-            resolve=resolve,
+            fetch=reads.fetch_snapshot,
+            deliver=reads.deliver,
+            backfill=reads.backfill,
+            resolve=reads.resolve,
         )
-        if self.mode is not Mode.PAPER and self.fill_watch_enabled:
+        if self.mode is not Mode.PAPER and self.settings.resync.fill_watch:
             self._fill_watch = FillWatch(
                 unconfirmed=tracker.unconfirmed,
-                fetch=fetch_fills,
-                deliver=deliver_backfill,
+                fetch=reads.fetch_fills,
+                deliver=reads.deliver_backfill,
                 wall_clock_ms=self.clock_ms,
             )
-        self._feeds = feeds = FeedRouter(self, tracker, to_strategy, converters, paper)
+        self._feeds = FeedRouter(self, tracker, to_strategy, converters, paper)
+        return _Parts(
+            info=info,
+            ws=ws,
+            tracker=tracker,
+            runner=runner,
+            venue=venue,
+            paper=paper,
+            resync=resync,
+            reads=reads,
+            feeds=self._feeds,
+            to_strategy=to_strategy,
+            strategy_events=strategy_events,
+            intents=intents_recv,
+            outcomes_send=outcomes_send,
+            outcomes=outcomes_recv,
+        )
+
+    def _exchange(self, info: InfoClient, ws: WsClient, universe: MarketUniverse) -> ExchangeClient:
+        assert self._key is not None  # __init__ refuses trading mode without one
+        expires_after_ms = self.settings.orders.expires_after_ms
+        self._exchange_client = client = ExchangeClient(
+            self.base_url,
+            self._key,
+            self.account,
+            universe=universe,
+            vault_address=self.vault_address,
+            mainnet=self.mainnet,
+            info=info,
+            ws=ws,
+            limiter=info.limiter,
+            nonces=NonceGenerator(self.clock_ms),
+            expires_after_ms=expires_after_ms,
+            # Calling an order lost is safe only once its signed action has expired
+            # (the venue refuses an action past expiresAfter), so resolution waits
+            # at least that long.
+            resolve_window_secs=self._resolve_window_secs(),
+        )
+        return client
+
+    def _resolve_window_secs(self) -> float:
+        return (self.settings.orders.expires_after_ms or 10_000) / 1000 + 1
+
+    async def _adopt_baseline(self, resync: ResyncTimer) -> None:
+        """Before the account's streams: positions opened before this run are in the
+        snapshot, and the userFills subscribe snapshot is then applied on top of it
+        (fills after its time T count, older ones are already in it)."""
+        timeout_secs = self.settings.resync.startup_timeout_secs
+        self._baseline = await resync.resync_until_adopted(timeout_secs=timeout_secs)
+        if not self._baseline:
+            raise NotRunningError(
+                f"no baseline clearinghouseState within {timeout_secs:g}s "
+                f"({resync.stats.last_error or 'deferred'}): not starting blind"
+            )
+
+    async def _start_feeds(self, nursery: trio.Nursery, parts: _Parts) -> None:
+        """Market data first, then the account's streams: their ack snapshots tell the
+        tracker about fills from before this run (flagged is_snapshot)."""
+        feeds, ws = parts.feeds, parts.ws
+        for coin in self.markets:
+            sub = await ws.subscribe({"type": "l2Book", "coin": str(coin)})
+            nursery.start_soon(feeds.books, sub)
         if self.mode is not Mode.PAPER:
-            # Before the account's streams: positions opened before this run are in the
-            # snapshot, and the userFills subscribe snapshot is then applied on top of it
-            # (fills after its time T count, older ones are already in it).
-            self._baseline = await resync.resync_until_adopted(
-                timeout_secs=self.startup_timeout_secs
+            fills_sub = await ws.subscribe({"type": "userFills", "user": self.user})
+            nursery.start_soon(feeds.user_fills, fills_sub)
+            orders_sub = await ws.subscribe({"type": "orderUpdates", "user": self.user})
+            nursery.start_soon(feeds.order_updates, orders_sub)
+            # orderUpdates has no snapshot: the orders already resting on the account
+            # (a person's, a previous run's) come from openOrders, read after the
+            # subscription so none can end unseen in between.
+            await self._load_open_orders(parts.info, parts.tracker)
+        if parts.paper is not None:
+            nursery.start_soon(feeds.paper_events, parts.paper)
+
+    async def _start_execution(self, nursery: trio.Nursery, parts: _Parts) -> None:
+        """The executor (or observe mode's refusals), the outcome collector, the fill
+        watch, the resync timer and dead man's switch (trading), then the strategy."""
+        venue = parts.venue
+        if venue is not None:
+            self._executor = executor = Executor(
+                venue=venue,
+                tracker=parts.tracker,
+                gates=RiskGates(self.settings.risk.limits),
+                kill_switch=self.kill_switch,
+                market_data=parts.runner.market_data,
+                rate_budget=lambda: parts.info.limiter.rest.available,
+                now_ms=self.clock_ms,
+                resolve_window_secs=self._resolve_window_secs(),
+                cancel_scope=self.settings.orders.cancel_scope,
             )
-            if not self._baseline:
-                raise Hip3Error(
-                    f"no baseline clearinghouseState within {self.startup_timeout_secs:g}s "
-                    f"({resync.stats.last_error or 'deferred'}): not starting blind"
-                )
-        async with trio.open_nursery() as parts:
-            # Market data first, then the account's streams: their ack snapshots tell the
-            # tracker about fills from before this run (flagged is_snapshot).
-            for coin in self.markets:
-                sub = await ws.subscribe({"type": "l2Book", "coin": str(coin)})
-                parts.start_soon(feeds.books, sub)
-            if self.mode is not Mode.PAPER:
-                fills_sub = await ws.subscribe({"type": "userFills", "user": self.user})
-                parts.start_soon(feeds.user_fills, fills_sub)
-                orders_sub = await ws.subscribe({"type": "orderUpdates", "user": self.user})
-                parts.start_soon(feeds.order_updates, orders_sub)
-                # orderUpdates has no snapshot: the orders already resting on the account
-                # (a person's, a previous run's) come from openOrders, read after the
-                # subscription so none can end unseen in between.
-                await self._load_open_orders(info, tracker)
-            if paper is not None:
-                parts.start_soon(feeds.paper_events, paper)
-            executor_done = trio.Event()
-            if venue is not None:
-                self._executor = executor = Executor(
-                    venue=venue,
-                    tracker=tracker,
-                    gates=RiskGates(self.risk_limits),
-                    kill_switch=self.kill_switch,
-                    market_data=runner.market_data,
-                    rate_budget=lambda: info.limiter.rest.available,
-                    now_ms=self.clock_ms,
-                    resolve_window_secs=(self.expires_after_ms or 10_000) / 1000 + 1,
-                    cancel_scope=self.cancel_scope,
-                )
 
-                async def execute_all() -> None:
-                    await executor.run(intents_recv, outcomes_send)
-                    executor_done.set()
+            async def execute_all() -> None:
+                await executor.run(parts.intents, parts.outcomes_send)
+                parts.executor_done.set()
 
-                parts.start_soon(execute_all)
-            else:
-                parts.start_soon(self._refuse_all, intents_recv, outcomes_send, executor_done)
-            parts.start_soon(self._collect_outcomes, outcomes_recv)
-            if self._fill_watch is not None:
-                await parts.start(self._fill_watch.run)
-            if self.mode is Mode.TRADING:
-                await parts.start(self._run_resync_timer, resync)
-                if self.dead_mans_switch_secs is not None and venue is not None:
-                    window = self.dead_mans_switch_secs
-                    await parts.start(
-                        lambda task_status: run_dead_mans_switch(
-                            venue,
-                            window_secs=window,
-                            rearm_secs=window / 4,
-                            now_ms=self.clock_ms,
-                            disarm_on_exit=False,
-                            task_status=task_status,
-                        )
-                    )
-            await parts.start(runner.run, strategy_events)
-            self.running = True
-            task_status.started(self)
-
-            await self._stop.wait()
-            self.running = False
-            log.info("bot stopping: strategy on_stop, then cancels and a final resync")
-            feeds.close_strategy_feed()
-            await to_strategy.aclose()
-            await executor_done.wait()
-            if self._executor is not None and self.cancel_on_shutdown:
-                self._record(await self._executor.execute(CancelAll(scope=self.cancel_scope)))
-            if self.mode is Mode.TRADING and self.dead_mans_switch_secs is not None:
-                # A clean stop: whatever is still resting is meant to (cancel_on_shutdown
-                # off), so the venue must not cancel it later.
-                assert venue is not None
-                await disarm_dead_mans_switch(venue)
-            if self.mode is Mode.TRADING:
-                self._resync_scope.cancel()  # the periodic ticks; the final round follows
-                # Adopted only once no order is in flight and every provisional fill is
-                # confirmed by userFills: waiting for that replaces waiting for luck.
-                self._final_resync = await resync.resync_until_adopted(
-                    timeout_secs=self.final_resync_timeout_secs
-                )
-                if not self._final_resync:
-                    self._errors.append(
-                        f"final resync not adopted within {self.final_resync_timeout_secs:g}s"
-                    )
-            exchange_positions = (
-                await self._exchange_positions(fetch_snapshot)
-                if self.mode is not Mode.PAPER
-                else None
+            nursery.start_soon(execute_all)
+        else:
+            nursery.start_soon(
+                self._refuse_all, parts.intents, parts.outcomes_send, parts.executor_done
             )
-            if self.mode is not Mode.PAPER:
-                try:
-                    self._spot_balances = await info.spot_balances(self.user)
-                except Hip3Error as exc:
-                    log.info("spotClearinghouseState at the end: %s", exc)
-            summary = await self._build_summary(tracker, exchange_positions)
-            parts.cancel_scope.cancel()
-        return summary
+        nursery.start_soon(self._collect_outcomes, parts.outcomes)
+        if self._fill_watch is not None:
+            await nursery.start(self._fill_watch.run)
+        if self.mode is Mode.TRADING:
+            await nursery.start(self._run_resync_timer, parts.resync)
+            window = self.settings.risk.dead_mans_switch_secs
+            if window is not None and venue is not None:
+                await nursery.start(
+                    lambda task_status: run_dead_mans_switch(
+                        venue,
+                        window_secs=window,
+                        rearm_secs=window / 4,
+                        now_ms=self.clock_ms,
+                        disarm_on_exit=False,
+                        task_status=task_status,
+                    )
+                )
+        await nursery.start(parts.runner.run, parts.strategy_events)
+
+    async def _shut_down(self, parts: _Parts) -> BotSummary:
+        """The strategy's on_stop, the cancels, the dead man's switch disarmed, a final
+        resync, the exchange's positions and spot balances: the run's summary."""
+        log.info("bot stopping: strategy on_stop, then cancels and a final resync")
+        orders = self.settings.orders
+        parts.feeds.close_strategy_feed()
+        await parts.to_strategy.aclose()
+        await parts.executor_done.wait()
+        if self._executor is not None and orders.cancel_on_shutdown:
+            self._record(await self._executor.execute(CancelAll(scope=orders.cancel_scope)))
+        if self.mode is Mode.TRADING and self.settings.risk.dead_mans_switch_secs is not None:
+            # A clean stop: whatever is still resting is meant to (cancel_on_shutdown
+            # off), so the venue must not cancel it later.
+            assert parts.venue is not None
+            await disarm_dead_mans_switch(parts.venue)
+        if self.mode is Mode.TRADING:
+            self._resync_scope.cancel()  # the periodic ticks; the final round follows
+            # Adopted only once no order is in flight and every provisional fill is
+            # confirmed by userFills: waiting for that replaces waiting for luck.
+            timeout_secs = self.settings.resync.final_timeout_secs
+            self._final_resync = await parts.resync.resync_until_adopted(timeout_secs=timeout_secs)
+            if not self._final_resync:
+                self._errors.append(f"final resync not adopted within {timeout_secs:g}s")
+        exchange_positions = None
+        if self.mode is not Mode.PAPER:
+            exchange_positions = await self._exchange_positions(parts.reads.fetch_snapshot)
+            try:
+                self._spot_balances = await parts.info.spot_balances(self.user)
+            except Hip3Error as exc:
+                log.info("spotClearinghouseState at the end: %s", exc)
+        return await self._build_summary(parts.tracker, exchange_positions)
 
     def on_reconnect(self, channel: str) -> None:
         """A feed's websocket came back: messages may have been lost meanwhile."""
@@ -839,7 +828,7 @@ class Bot:
         tracker_stats = await tracker.stats()
         return BotSummary(
             mode=self.mode,
-            fills=_stat(tracker_stats, "fills_applied"),
+            fills=tracker_stats.fills_applied,
             positions=positions,
             exchange_positions=exchange_positions,
             drift_events=list(await tracker.drift_events()),
@@ -870,10 +859,92 @@ class Bot:
         )
 
 
-def _stat(stats: Any, name: str) -> int:
-    """A tracker counter from its stats (a TrackerStats, or a plain mapping)."""
-    value = stats.get(name, 0) if isinstance(stats, Mapping) else getattr(stats, name, 0)
-    return value if isinstance(value, int) else 0
+@attrs.frozen
+class _Parts:
+    """One run's parts, built by :meth:`Bot._assemble` and started by the steps of
+    :meth:`Bot._run_parts`."""
+
+    info: InfoClient
+    ws: WsClient
+    tracker: BotTracker
+    runner: StrategyRunner
+    venue: OrderVenue | None  # None in observe mode
+    paper: PaperVenue | None
+    resync: ResyncTimer
+    reads: _AccountReads
+    feeds: FeedRouter
+    to_strategy: trio.MemorySendChannel[Book | Fill]
+    strategy_events: trio.MemoryReceiveChannel[Book | Fill]
+    intents: trio.MemoryReceiveChannel[Intent]
+    outcomes_send: trio.MemorySendChannel[Outcome]
+    outcomes: trio.MemoryReceiveChannel[Outcome]
+    executor_done: trio.Event = attrs.field(factory=trio.Event)
+
+
+class _AccountReads:
+    """What the resync timer and the fill watch read from the venue and hand the tracker."""
+
+    def __init__(self, bot: Bot, info: InfoClient, tracker: BotTracker) -> None:
+        self.bot = bot
+        self.info = info
+        self.tracker = tracker
+        self.adopted_ms: dict[str, int] = {}  # dex -> time of its last adopted snapshot
+
+    async def fetch_snapshot(self, dex: str) -> AccountSnapshot:
+        bot = self.bot
+        return await self.info.account_snapshot(
+            bot.user, dex, mode=bot.account_mode, collateral_token=bot.collateral_token(dex)
+        )
+
+    async def backfill(self, snapshots: Sequence[AccountSnapshot]) -> None:
+        """Every fill since the last adoption (REST), handed over before the snapshots.
+
+        A userFills message lost on the way (the venue resends only on resubscribe)
+        would otherwise show up as drift at T, and an IOC's provisional fill left
+        unconfirmed would defer every snapshot. Fetched after the snapshots, the fills
+        cover everything up to their T; known ones are dropped by tid. The baseline
+        goes without (no adoption yet: the userFills subscribe snapshot follows it).
+        """
+        since = [self.adopted_ms.get(s.dex) for s in snapshots]
+        if not self.bot.settings.resync.backfill or any(t is None for t in since):
+            return
+        start = min(t for t in since if t is not None)
+        fills = await self.info.fills_since(self.bot.user, start)
+        if fills:
+            await self.deliver_backfill(fills)
+
+    async def deliver(self, snapshot: AccountSnapshot, force_cause: str | None = None) -> object:
+        outcome = await self.tracker.snapshot(snapshot, force_cause=force_cause)
+        if outcome:
+            self.adopted_ms[snapshot.dex] = snapshot.time_ms
+        return outcome
+
+    async def fetch_fills(self, start_ms: int) -> list[Fill]:
+        return await self.info.fills_since(self.bot.user, start_ms)
+
+    async def deliver_backfill(self, fills: Sequence[Fill]) -> None:
+        await self.tracker.fills(fills)
+        self.bot._backfilled += len(fills)
+
+    async def resolve(self, blockers: Sequence[Any]) -> None:
+        """Ask the venue about each order blocking a snapshot, then fetch its trades."""
+        now_ms = int(trio.current_time() * 1000)
+        oldest_ms = now_ms
+        for blocker in blockers:
+            refs = [r for r in (blocker.oid, blocker.cloid) if r is not None]
+            for ref in refs:
+                try:
+                    update = await self.info.order_update(self.bot.user, ref)
+                except Hip3Error as exc:
+                    log.info("orderStatus of %s while resolving failed: %s", ref, exc)
+                    continue
+                if update is not None:
+                    await self.tracker.order_update(update)
+                    break
+            oldest_ms = min(oldest_ms, blocker.since_ms)
+        if self.bot.settings.resync.backfill:
+            start_ms = self.bot.clock_ms() - (now_ms - oldest_ms) - 10_000
+            await self.deliver_backfill(await self.fetch_fills(start_ms))
 
 
 class FeedRouter:
@@ -1004,5 +1075,6 @@ def _is_data(event: WsEvent) -> bool:
 async def run_bot(
     *, task_status: trio.TaskStatus[Bot] = trio.TASK_STATUS_IGNORED, **params: Any
 ) -> BotSummary:
-    """Build a :class:`Bot` from keyword parameters and run it until stopped or cancelled."""
-    return await Bot(**params).run(task_status=task_status)
+    """Build a :class:`Bot` from keyword parameters (:meth:`Bot.create`'s) and run it until
+    stopped or cancelled."""
+    return await Bot.create(**params).run(task_status=task_status)

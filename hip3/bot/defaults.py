@@ -1,20 +1,28 @@
 """The bot's default parts: hip3's own tracker, universe and wire converters.
 
-Looked up when a bot first runs (importlib), so :mod:`hip3.bot` imports and
-type-checks on its own and a caller can pass replacements for any of them.
+Used when a :class:`~hip3.bot.Bot` is not given replacements (tests and users may pass
+their own: the bot is written against :mod:`hip3.bot.ports`).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 from hip3.bot.ports import MarketUniverse, TrackerService, WireConverters
 from hip3.clients import InfoClient
 from hip3.domain import AccountSnapshot, Fill, OrderUpdate
 from hip3.errors import WireError
+from hip3.tracker import PositionTracker
+from hip3.wire.convert import (
+    account_snapshot,
+    account_snapshot_from_json,
+    decode_fills,
+    order_updates_from_json,
+)
+from hip3.wire.frames import decode_order_updates_frame, decode_user_fills_frame
+from hip3.wire.models import ClearinghouseState
 
 __all__ = ["converters", "load_universe", "tracker"]
 
@@ -22,20 +30,16 @@ log = logging.getLogger(__name__)
 
 
 def tracker(dedup_capacity: int) -> TrackerService:
-    module = importlib.import_module("hip3.tracker")
-    return cast(TrackerService, module.PositionTracker(dedup_capacity=dedup_capacity))
+    return PositionTracker(dedup_capacity=dedup_capacity)
 
 
 async def load_universe(info: InfoClient, dexes: Sequence[str]) -> MarketUniverse:
     """perpDexs plus ``meta`` of every dex traded, as a ``hip3.universe.Universe``."""
-    return cast(MarketUniverse, await info.universe(dexes))
+    return await info.universe(dexes)
 
 
 class _WireConverters:
     def __init__(self) -> None:
-        self._convert: Any = importlib.import_module("hip3.wire.convert")
-        self._models: Any = importlib.import_module("hip3.wire.models")
-        self._frames: Any = importlib.import_module("hip3.wire.frames")
         self.skipped_fills = 0
 
     def fills(self, data: Mapping[str, Any]) -> list[Fill]:
@@ -43,22 +47,22 @@ class _WireConverters:
         # feeds count it as malformed and go on), never an AttributeError ending the feed.
         if not isinstance(data, Mapping):
             raise WireError(f"expected an object, got {data!r:.60}", kind="userFills")
-        decoded = self._convert.decode_fills(data.get("fills", []), kind="userFills")
+        decoded = decode_fills(data.get("fills", []), kind="userFills")
         self._note_skipped(decoded.skipped, decoded.first_error)
         return list(decoded.fills)
 
     def order_updates(self, data: Any) -> list[OrderUpdate]:
-        return list(self._convert.order_updates_from_json(data))
+        return list(order_updates_from_json(data))
 
     def fills_frame(self, raw: str | bytes) -> tuple[list[Fill], bool]:
         """A raw ``userFills`` frame: (good fills, the venue's isSnapshot), one msgspec pass."""
-        decoded = self._frames.decode_user_fills_frame(raw)
+        decoded = decode_user_fills_frame(raw)
         self._note_skipped(decoded.skipped, decoded.first_error)
         return decoded.fills, decoded.is_snapshot
 
     def order_updates_frame(self, raw: str | bytes) -> list[OrderUpdate]:
         """A raw ``orderUpdates`` frame, one msgspec pass."""
-        return cast(list[OrderUpdate], self._frames.decode_order_updates_frame(raw))
+        return decode_order_updates_frame(raw)
 
     def _note_skipped(self, skipped: int, first_error: str | None) -> None:
         if skipped:
@@ -73,9 +77,9 @@ class _WireConverters:
     def account_snapshot(self, dex: str, data: Mapping[str, Any] | Any) -> AccountSnapshot:
         # InfoClient.clearinghouse_state answers a typed ClearinghouseState; raw JSON (a
         # journal, a caller's own request) is structured first.
-        if isinstance(data, self._models.ClearinghouseState):
-            return cast(AccountSnapshot, self._convert.account_snapshot(dex, data))
-        return cast(AccountSnapshot, self._convert.account_snapshot_from_json(dex, data))
+        if isinstance(data, ClearinghouseState):
+            return account_snapshot(dex, data)
+        return account_snapshot_from_json(dex, data)
 
 
 def converters() -> WireConverters:

@@ -1,8 +1,8 @@
 """What the bot needs of the tracker, the universe and the wire converters.
 
-The bot is written against these protocols; :mod:`hip3.bot.defaults` finds
-hip3's own implementations (``hip3.tracker``, ``hip3.universe``,
-``hip3.wire.convert``) at run time, and tests or users may pass their own.
+The bot is written against these protocols; :mod:`hip3.bot.defaults` holds
+hip3's own implementations (``hip3.tracker``, ``hip3.universe``, the wire
+decoders), and tests or users may pass their own.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import trio
 from hip3.bot.strategy import MarketRules
 from hip3.domain import AccountSnapshot, Fill, OrderState, OrderUpdate
 from hip3.executor.ports import ExecutorTracker
-from hip3.tracker.state import Unconfirmed
+from hip3.tracker.state import DriftEvent, TrackerStats, Unconfirmed
 
 __all__ = [
     "BotTracker",
@@ -49,13 +49,13 @@ class BotTracker(ExecutorTracker, Protocol):
 
     async def foreign_open_orders(self) -> Sequence[OrderState]: ...
 
-    async def drift_events(self) -> Sequence[Any]: ...
+    async def drift_events(self) -> Sequence[DriftEvent]: ...
 
     async def orders(self) -> Sequence[OrderState]:
         """Open orders and the recently finished ones still remembered (by cloid)."""
         ...
 
-    async def stats(self) -> Any: ...
+    async def stats(self) -> TrackerStats: ...
 
 
 class TrackerService(Protocol):

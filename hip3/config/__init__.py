@@ -16,7 +16,9 @@ import os
 import stat
 import tomllib
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from hip3.config._load import KEY_RE, build_config
 from hip3.config.model import (
@@ -25,6 +27,7 @@ from hip3.config.model import (
     JournalConfig,
     LogConfig,
     MetricsConfig,
+    Mode,
     NetworkConfig,
     RiskConfig,
     ShutdownConfig,
@@ -38,11 +41,13 @@ __all__ = [
     "JournalConfig",
     "LogConfig",
     "MetricsConfig",
+    "Mode",
     "NetworkConfig",
     "RiskConfig",
     "ShutdownConfig",
     "StrategyConfig",
     "check_runnable",
+    "config_from_dict",
     "example_names",
     "example_text",
     "load_config",
@@ -66,6 +71,14 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     return config
 
 
+def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Config:
+    """Validate and structure a parsed TOML document, as :func:`load_config` does a file.
+
+    ``source`` names where it came from in errors (raises ConfigError naming it and the key).
+    """
+    return build_config(data, source)
+
+
 def check_runnable(config: Config, *, need_key: bool = True) -> None:
     """Everything a run checks before it connects: what a valid file can still lack.
 
@@ -79,7 +92,7 @@ def check_runnable(config: Config, *, need_key: bool = True) -> None:
     if not need_key:
         return
     acct = config.account
-    if config.mode != "trading" and acct.address and not (acct.key_env or acct.key_file):
+    if config.mode is not Mode.TRADING and acct.address and not (acct.key_env or acct.key_file):
         return  # observing an account needs no key
     resolve_private_key(config)
 

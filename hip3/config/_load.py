@@ -24,29 +24,36 @@ from __future__ import annotations
 import difflib
 import enum
 import functools
-import importlib
 import math
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
 import attrs
 import cattrs
 
+from hip3.bot.settings import DEFAULT_DEDUP_CAPACITY, Mode
 from hip3.bot.strategies import MarketMakerParams
 from hip3.config.model import (
     LOG_FORMATS,
     LOG_LEVELS,
-    MODES,
     NETWORKS,
     STRATEGIES,
+    AccountConfig,
     Config,
+    JournalConfig,
+    LogConfig,
+    MetricsConfig,
+    NetworkConfig,
+    RiskConfig,
+    ShutdownConfig,
+    StrategyConfig,
 )
 from hip3.errors import ConfigError
 from hip3.executor.deadman import MIN_WINDOW_SECS
-from hip3.tracker.state import DEFAULT_DEDUP_CAPACITY
+from hip3.sim.config import SimConfig
 
 __all__ = ["build_config", "converter"]
 
@@ -54,19 +61,16 @@ KEY_RE = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 _ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _MARKET_RE = re.compile(r"^([a-z0-9]{1,16}:)?[A-Za-z0-9@/_-]{1,32}$")
 
-_TOP = {
-    "mode", "network", "account", "markets", "position_resync_interval_secs", "dedup_capacity",
-    "strategy", "risk", "journal", "log", "sim", "shutdown",
-    "metrics",
-}  # fmt: skip
-_RISK_NUMBERS = (
-    "max_position_default",
-    "max_notional",
-    "price_band_bps",
-    "stale_data_secs",
-    "dead_man_switch_secs",
-)
-_RISK_KEYS = {*_RISK_NUMBERS, "max_position", "max_open_orders"}
+
+def _keys(cls: type, *leave_out: str) -> tuple[str, ...]:
+    """The keys a TOML table may hold: the fields of the attrs class it becomes, in order."""
+    return tuple(field.name for field in attrs.fields(cls) if field.name not in leave_out)
+
+
+_TOP = _keys(Config, "source")
+_RISK_KEYS = _keys(RiskConfig)
+_RISK_NUMBERS = tuple(k for k in _RISK_KEYS if k not in ("max_position", "max_open_orders"))
+_MODES = tuple(mode.value for mode in Mode)
 
 converter = cattrs.Converter(forbid_extra_keys=True)
 converter.register_structure_hook(Decimal, lambda value, _type: Decimal(str(value)))
@@ -76,7 +80,7 @@ def _err(source: str, key: str, msg: str) -> ConfigError:
     return ConfigError(msg, file=source, key=key)
 
 
-def _check_keys(d: Mapping[str, Any], allowed: set[str], prefix: str, source: str) -> None:
+def _check_keys(d: Mapping[str, Any], allowed: Collection[str], prefix: str, source: str) -> None:
     for k in d:
         if k not in allowed:
             close = difflib.get_close_matches(str(k), sorted(allowed), n=1)
@@ -134,7 +138,7 @@ def _network(raw: Any, source: str) -> dict[str, Any]:
         name = _str(raw, "network", source, NETWORKS)
         return {"name": name, "mainnet": name == "mainnet"}
     if isinstance(raw, Mapping):
-        _check_keys(raw, {"http_url", "ws_url", "mainnet"}, "network.", source)
+        _check_keys(raw, _keys(NetworkConfig, "name"), "network.", source)
         out: dict[str, Any] = {"name": "custom"}
         for k, scheme in (("http_url", ("http://", "https://")), ("ws_url", ("ws://", "wss://"))):
             if k not in raw:
@@ -154,9 +158,9 @@ def _network(raw: Any, source: str) -> dict[str, Any]:
 
 
 def _account(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
-    _check_keys(raw, {"address", "vault", "key_env", "key_file"}, "account.", source)
+    _check_keys(raw, _keys(AccountConfig), "account.", source)
     out: dict[str, Any] = {}
-    for k in ("address", "vault", "key_env", "key_file"):
+    for k in _keys(AccountConfig):
         v = raw.get(k)
         if v is None:
             continue
@@ -192,10 +196,10 @@ def _markets(raw: Any, source: str) -> list[str]:
 
 
 def _strategy(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
-    _check_keys(raw, {"name", "params", "interval_secs"}, "strategy.", source)
-    out: dict[str, Any] = {
-        "name": _str(raw.get("name", "market_maker"), "strategy.name", source, STRATEGIES)
-    }
+    _check_keys(raw, _keys(StrategyConfig), "strategy.", source)
+    out: dict[str, Any] = {}
+    if "name" in raw:
+        out["name"] = _str(raw["name"], "strategy.name", source, STRATEGIES)
     if "interval_secs" in raw:
         out["interval_secs"] = float(
             _num(
@@ -279,93 +283,101 @@ def _dedup_capacity(raw: Any, source: str) -> int:
     return value
 
 
-def _sim(raw: Mapping[str, Any], source: str) -> Any:
-    try:
-        sim_config = importlib.import_module("hip3.sim.config")
-    except ImportError:  # the simulator has not landed: keep the table for whoever runs one
-        return dict(raw)
-    return sim_config.SimConfig.from_mapping(raw, source=source)
-
-
-def _sim_markets(sim: Any) -> list[str] | None:
-    dexes = getattr(sim, "dexes", None)
-    if dexes is None:
-        return None
-    return [market.name for dex in dexes for market in dex.markets]
+def _check_sim_markets(config: Config) -> None:
+    """On ``network = "sim"`` every market traded must be one the simulator lists."""
+    if config.network.name != "sim":
+        return
+    known = [market.name for dex in config.sim.dexes for market in dex.markets]
+    for i, market in enumerate(config.markets):
+        if market not in known:
+            raise _err(
+                config.source,
+                f"markets[{i}]",
+                f"{market} is not a market of the simulator; it has: {', '.join(known)}",
+            )
 
 
 def build_config(data: Mapping[str, Any], source: str) -> Config:
-    """Validate ``data`` (a parsed TOML document) and structure it into a Config."""
+    """Validate ``data`` (a parsed TOML document) and structure it into a Config.
+
+    Only the keys present are validated and passed on: a key left out takes the default
+    of its field in :mod:`hip3.config.model`.
+    """
     if not isinstance(data, Mapping):
         raise _err(source, "<root>", "must be a table")
     _check_keys(data, _TOP, "", source)
     for key, value in _walk(data):
         if isinstance(value, str) and KEY_RE.match(value):
             raise _err(source, key, "looks like a private key; keys never belong in the config")
-    doc: dict[str, Any] = {
-        "mode": _str(data.get("mode", "paper"), "mode", source, MODES),
-        "network": _network(data.get("network", "sim"), source),
-        "account": _account(_table(data, "account", source), source),
-        "markets": _markets(data.get("markets", []), source),
-        "position_resync_interval_secs": float(
-            _num(
-                data.get("position_resync_interval_secs", 60),
-                "position_resync_interval_secs",
-                source,
-                integer=False,
-            )
-        ),
-        "dedup_capacity": _dedup_capacity(
-            data.get("dedup_capacity", DEFAULT_DEDUP_CAPACITY), source
-        ),
-        "strategy": _strategy(_table(data, "strategy", source), source),
-        "risk": _risk(_table(data, "risk", source), source),
-        "source": source,
-    }
-    _check_limit_coins(doc["risk"]["max_position"], doc["markets"], source)
-    journal = _table(data, "journal", source)
-    _check_keys(journal, {"path"}, "journal.", source)
-    doc["journal"] = (
-        {"path": _str(journal["path"], "journal.path", source)} if "path" in journal else {}
-    )
-    log = _table(data, "log", source)
-    _check_keys(log, {"level", "format"}, "log.", source)
-    doc["log"] = {
-        "level": _str(log.get("level", "info"), "log.level", source, LOG_LEVELS),
-        "format": _str(log.get("format", "text"), "log.format", source, LOG_FORMATS),
-    }
-    shutdown = _table(data, "shutdown", source)
-    _check_keys(shutdown, {"cancel_open_orders", "cancel_scope"}, "shutdown.", source)
-    cancel = shutdown.get("cancel_open_orders", True)
-    if not isinstance(cancel, bool):
-        raise _err(source, "shutdown.cancel_open_orders", "must be true or false")
-    scope = _str(
-        shutdown.get("cancel_scope", "own"), "shutdown.cancel_scope", source, ("own", "account")
-    )
-    doc["shutdown"] = {"cancel_open_orders": cancel, "cancel_scope": scope}
-    metrics = _table(data, "metrics", source)
-    _check_keys(metrics, {"port", "host"}, "metrics.", source)
-    doc["metrics"] = {"host": _str(metrics.get("host", "127.0.0.1"), "metrics.host", source)}
-    if "port" in metrics:
-        port = _num(metrics["port"], "metrics.port", source, integer=True)
-        if port > 65535:
-            raise _err(source, "metrics.port", f"must be a TCP port (0-65535), got {port}")
-        doc["metrics"]["port"] = port
-    sim_raw = _table(data, "sim", source)
-    sim = _sim(sim_raw, source)
-    if doc["network"]["name"] == "sim":
-        known = _sim_markets(sim)
-        for i, market in enumerate(doc["markets"]):
-            if known is not None and market not in known:
-                raise _err(
-                    source,
-                    f"markets[{i}]",
-                    f"{market} is not a market of the simulator; it has: {', '.join(known)}",
-                )
+    # Checked in this order, so a file with several problems is told about the first.
+    doc: dict[str, Any] = {"source": source}
+    if "mode" in data:
+        doc["mode"] = _str(data["mode"], "mode", source, _MODES)
+    if "network" in data:
+        doc["network"] = _network(data["network"], source)
+    doc["account"] = _account(_table(data, "account", source), source)
+    if "markets" in data:
+        doc["markets"] = _markets(data["markets"], source)
+    if "position_resync_interval_secs" in data:
+        key = "position_resync_interval_secs"
+        doc[key] = float(_num(data[key], key, source, integer=False))
+    if "dedup_capacity" in data:
+        doc["dedup_capacity"] = _dedup_capacity(data["dedup_capacity"], source)
+    doc["strategy"] = _strategy(_table(data, "strategy", source), source)
+    doc["risk"] = _risk(_table(data, "risk", source), source)
+    _check_limit_coins(doc["risk"]["max_position"], doc.get("markets", []), source)
+    doc["journal"] = _journal(_table(data, "journal", source), source)
+    doc["log"] = _log(_table(data, "log", source), source)
+    doc["shutdown"] = _shutdown(_table(data, "shutdown", source), source)
+    doc["metrics"] = _metrics(_table(data, "metrics", source), source)
+    sim = SimConfig.from_mapping(_table(data, "sim", source), source=source)
     try:
         config = converter.structure(doc, Config)
     except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
         # The checks above should make this unreachable; say where rather than crash.
         detail = "; ".join(cattrs.transform_error(exc)) if isinstance(exc, ExceptionGroup) else exc
         raise _err(source, "<root>", f"cannot be structured: {detail}") from None
-    return attrs.evolve(config, sim=sim)
+    config = attrs.evolve(config, sim=sim)
+    _check_sim_markets(config)
+    return config
+
+
+def _journal(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
+    _check_keys(raw, _keys(JournalConfig), "journal.", source)
+    return {"path": _str(raw["path"], "journal.path", source)} if "path" in raw else {}
+
+
+def _log(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
+    _check_keys(raw, _keys(LogConfig), "log.", source)
+    out: dict[str, Any] = {}
+    if "level" in raw:
+        out["level"] = _str(raw["level"], "log.level", source, LOG_LEVELS)
+    if "format" in raw:
+        out["format"] = _str(raw["format"], "log.format", source, LOG_FORMATS)
+    return out
+
+
+def _shutdown(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
+    _check_keys(raw, _keys(ShutdownConfig), "shutdown.", source)
+    out: dict[str, Any] = {}
+    if "cancel_open_orders" in raw:
+        if not isinstance(raw["cancel_open_orders"], bool):
+            raise _err(source, "shutdown.cancel_open_orders", "must be true or false")
+        out["cancel_open_orders"] = raw["cancel_open_orders"]
+    if "cancel_scope" in raw:
+        scope = _str(raw["cancel_scope"], "shutdown.cancel_scope", source, ("own", "account"))
+        out["cancel_scope"] = scope
+    return out
+
+
+def _metrics(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
+    _check_keys(raw, _keys(MetricsConfig), "metrics.", source)
+    out: dict[str, Any] = {}
+    if "host" in raw:
+        out["host"] = _str(raw["host"], "metrics.host", source)
+    if "port" in raw:
+        port = _num(raw["port"], "metrics.port", source, integer=True)
+        if port > 65535:
+            raise _err(source, "metrics.port", f"must be a TCP port (0-65535), got {port}")
+        out["port"] = port
+    return out

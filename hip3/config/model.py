@@ -1,19 +1,38 @@
 """The configuration's data: frozen attrs classes, one per TOML section.
 
-These classes know nothing of TOML or of error reporting; :mod:`hip3.config._load`
-validates a parsed file and structures it into them with cattrs.
+The classes hold data only. Parsing lives in :mod:`hip3.config._load`, which validates a
+parsed file and structures it into them with cattrs; the keys it allows and the defaults
+of keys left out are read from these classes' ``attrs`` fields, so a new key is one field
+here plus its check there. Defaults the :class:`~hip3.bot.Bot` shares (resync interval,
+dedup capacity, dead man's switch, strategy timer, metrics host) come from
+:mod:`hip3.bot.settings`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 
 import attrs
 
+from hip3.bot.settings import (
+    DEFAULT_DEAD_MANS_SWITCH_SECS,
+    DEFAULT_DEDUP_CAPACITY,
+    DEFAULT_METRICS_HOST,
+    DEFAULT_RESYNC_INTERVAL_SECS,
+    DEFAULT_STRATEGY_INTERVAL_SECS,
+    BotSettings,
+    FeedSettings,
+    MetricsSettings,
+    Mode,
+    OrderSettings,
+    ResyncSettings,
+    RiskSettings,
+)
 from hip3.bot.strategies import MarketMakerParams
+from hip3.executor.intents import CancelScope
 from hip3.risk import MarketLimits, RiskLimits
+from hip3.sim.config import SimConfig
 
 __all__ = [
     "AccountConfig",
@@ -21,13 +40,13 @@ __all__ = [
     "JournalConfig",
     "LogConfig",
     "MetricsConfig",
+    "Mode",
     "NetworkConfig",
     "RiskConfig",
     "ShutdownConfig",
     "StrategyConfig",
 ]
 
-MODES = ("observe", "paper", "trading")
 NETWORKS = ("sim", "testnet", "mainnet")
 STRATEGIES = ("market_maker",)
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -69,7 +88,7 @@ class StrategyConfig:
 
     name: str = "market_maker"
     params: MarketMakerParams = attrs.field(factory=MarketMakerParams)
-    interval_secs: float = 1.0
+    interval_secs: float = DEFAULT_STRATEGY_INTERVAL_SECS
 
 
 @attrs.frozen
@@ -88,7 +107,7 @@ class RiskConfig:
     max_open_orders: int | None = None
     price_band_bps: Decimal | None = None
     stale_data_secs: float | None = None
-    dead_man_switch_secs: float = 60.0
+    dead_man_switch_secs: float = DEFAULT_DEAD_MANS_SWITCH_SECS
 
     def limits(self) -> RiskLimits:
         default = MarketLimits(self.max_position_default, self.max_notional)
@@ -119,7 +138,7 @@ class MetricsConfig:
     ``pip install 'hip3[metrics]'``); ``host``: the address to listen on."""
 
     port: int | None = None
-    host: str = "127.0.0.1"
+    host: str = DEFAULT_METRICS_HOST
 
 
 @attrs.frozen
@@ -136,52 +155,49 @@ class ShutdownConfig:
     account keeps theirs) or ``"account"`` (every open order of the account)."""
 
     cancel_open_orders: bool = True
-    cancel_scope: str = "own"
+    cancel_scope: CancelScope = "own"
 
 
 @attrs.frozen
 class Config:
     """A whole validated configuration; ``source`` is the file it came from.
 
-    ``sim`` is a :class:`hip3.sim.config.SimConfig` (validated by its own
-    ``from_mapping``) or, when the simulator package is not installed, the raw table.
+    ``mode`` is a :class:`~hip3.bot.Mode` (string-valued: ``config.mode == "paper"``);
+    ``sim`` configures the embedded simulator of ``network = "sim"`` (validated by
+    :meth:`SimConfig.from_mapping`, ignored on other networks).
     """
 
-    mode: str = "paper"
+    mode: Mode = attrs.field(default=Mode.PAPER, converter=Mode)
     network: NetworkConfig = NetworkConfig("sim")
     account: AccountConfig = AccountConfig()
     markets: tuple[str, ...] = ()
-    position_resync_interval_secs: float = 60.0
-    dedup_capacity: int = 2000
+    position_resync_interval_secs: float = DEFAULT_RESYNC_INTERVAL_SECS
+    dedup_capacity: int = DEFAULT_DEDUP_CAPACITY
     strategy: StrategyConfig = StrategyConfig()
     risk: RiskConfig = RiskConfig()
     journal: JournalConfig = JournalConfig()
     log: LogConfig = LogConfig()
     shutdown: ShutdownConfig = ShutdownConfig()
     metrics: MetricsConfig = MetricsConfig()
-    sim: Any = None
+    sim: SimConfig = attrs.field(factory=SimConfig)
     source: str = "<dict>"
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str = "<dict>") -> Config:
-        """Validate and structure a parsed TOML document (raises ConfigError)."""
-        from hip3.config._load import build_config
-
-        return build_config(data, source)
-
-    # Flat aliases kept for callers written against the first version.
-    @property
-    def journal_path(self) -> str | None:
-        return self.journal.path
-
-    @property
-    def log_level(self) -> str:
-        return self.log.level
-
-    @property
-    def log_format(self) -> str:
-        return self.log.format
-
-    @property
-    def cancel_open_orders_on_shutdown(self) -> bool:
-        return self.shutdown.cancel_open_orders
+    def bot_settings(self) -> BotSettings:
+        """The :class:`~hip3.bot.Bot`'s settings this config describes (what it leaves to
+        the bot, such as timeouts, keeps the bot's defaults)."""
+        return BotSettings(
+            risk=RiskSettings(
+                limits=self.risk.limits(),
+                dead_mans_switch_secs=self.risk.dead_man_switch_secs or None,  # 0: off
+            ),
+            resync=ResyncSettings(
+                interval_secs=self.position_resync_interval_secs,
+                dedup_capacity=self.dedup_capacity,
+            ),
+            orders=OrderSettings(
+                cancel_on_shutdown=self.shutdown.cancel_open_orders,
+                cancel_scope=self.shutdown.cancel_scope,
+            ),
+            feeds=FeedSettings(strategy_interval_secs=self.strategy.interval_secs),
+            metrics=MetricsSettings(port=self.metrics.port, host=self.metrics.host),
+        )

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import trio
 
-from hip3.errors import Hip3Error
+from hip3.errors import NotRunningError, StopTimeoutError
 
 __all__ = ["Portal"]
 
@@ -37,7 +37,7 @@ class Portal:
         self._thread.start()
         self._ready.wait()
         if self._error is not None:
-            raise Hip3Error(f"the background trio loop did not start: {self._error}")
+            raise NotRunningError(f"the background trio loop did not start: {self._error}")
 
     def _main(self) -> None:
         try:
@@ -62,7 +62,7 @@ class Portal:
 
     def _check(self) -> trio.lowlevel.TrioToken:
         if self._closed or self._token is None or not self._thread.is_alive():
-            raise Hip3Error("this session is closed")
+            raise NotRunningError("this session is closed")
         return self._token
 
     def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
@@ -94,9 +94,13 @@ class Portal:
                 pass
         self._thread.join(timeout_secs)
         if self._thread.is_alive():
-            raise Hip3Error(f"the background trio loop did not stop within {timeout_secs:g} s")
+            raise StopTimeoutError(
+                f"the background trio loop did not stop within {timeout_secs:g} s"
+            )
         if self._error is not None:
-            raise Hip3Error(f"the background trio loop failed: {self._error}") from self._error
+            raise NotRunningError(
+                f"the background trio loop failed: {self._error}"
+            ) from self._error
 
     def __enter__(self) -> Portal:
         return self

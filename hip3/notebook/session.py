@@ -15,8 +15,8 @@ import trio
 
 from hip3.app import Endpoint, LiveState, RunningBot, TradeSummary, run_from_config
 from hip3.clients import ExchangeClient, InfoClient, OrderRequest
-from hip3.config import Config, load_config
-from hip3.errors import Hip3Error
+from hip3.config import Config, config_from_dict, load_config
+from hip3.errors import NotRunningError, StopTimeoutError, ValidationError
 from hip3.journal import ReplayResult, read_capture, replay_async
 from hip3.notebook._portal import Portal
 from hip3.notebook.records import (
@@ -58,13 +58,15 @@ def _endpoint_config(network: str, sim: Mapping[str, Any] | None) -> Config:
         doc: dict[str, Any] = {"network": network}
         if sim is not None:
             doc["sim"] = dict(sim)
-        return Config.from_dict(doc, source="connect()")
+        return config_from_dict(doc, source="connect()")
     if network.startswith(("http://", "https://")):
         ws = "ws" + network[len("http") :].rstrip("/") + "/ws"
-        return Config.from_dict(
+        return config_from_dict(
             {"network": {"http_url": network, "ws_url": ws}}, source="connect()"
         )
-    raise Hip3Error(f"network must be sim, testnet, mainnet or an http(s) URL; got {network!r}")
+    raise ValidationError(
+        f"network must be sim, testnet, mainnet or an http(s) URL; got {network!r}"
+    )
 
 
 class Session:
@@ -92,7 +94,7 @@ class Session:
             self._key = None
         account = address or (self._key.address if self._key is not None else None)
         if account is None:
-            raise Hip3Error("give key= (to trade) or address= (to look)")
+            raise ValidationError("give key= (to trade) or address= (to look)")
         self.address = account.lower()
         self._config = config
         self._exchange: ExchangeClient | None = None
@@ -238,7 +240,7 @@ class Session:
 
     def _exchange_client(self) -> ExchangeClient:
         if self._key is None:
-            raise Hip3Error("this session has no key: connect(..., key=...) to trade")
+            raise ValidationError("this session has no key: connect(..., key=...) to trade")
         if self._exchange is None:
             key = self._key
             dexes = self._dexes()
@@ -270,7 +272,7 @@ class Session:
         """Place one limit order; ``side`` is buy/sell (or b/a), ``tif`` Gtc, Ioc or Alo."""
         is_buy = _is_buy(side)
         if tif not in ("Gtc", "Ioc", "Alo"):
-            raise Hip3Error(f"tif must be Gtc, Ioc or Alo; got {tif!r}")
+            raise ValidationError(f"tif must be Gtc, Ioc or Alo; got {tif!r}")
         cloid = Cloid.random()
         request = OrderRequest(
             coin=coin,
@@ -288,7 +290,7 @@ class Session:
     def cancel(self, coin: str, *, oid: int | None = None, cloid: str | None = None) -> OrderResult:
         """Cancel one order by ``oid`` or ``cloid``; ``status`` is cancelled or rejected."""
         if (oid is None) == (cloid is None):
-            raise Hip3Error("give exactly one of oid= or cloid=")
+            raise ValidationError("give exactly one of oid= or cloid=")
         client = self._exchange_client()
         if oid is not None:
             result = self._portal.run(client.cancel, coin, oid)
@@ -384,7 +386,7 @@ def _as_config(config: str | os.PathLike[str] | Config | Mapping[str, Any]) -> C
     if isinstance(config, Config):
         return config
     if isinstance(config, Mapping):
-        return Config.from_dict(config, source="<notebook>")
+        return config_from_dict(config, source="<notebook>")
     return load_config(Path(config))
 
 
@@ -400,7 +402,7 @@ def _is_buy(side: str | Side) -> bool:
         return True
     if text in ("sell", "a", "ask", "s", "short"):
         return False
-    raise Hip3Error(f"side must be buy or sell; got {side!r}")
+    raise ValidationError(f"side must be buy or sell; got {side!r}")
 
 
 def _order_result(coin: str, cloid: Cloid, outcome: Any) -> OrderResult:
@@ -466,7 +468,7 @@ class BotHandle:
     def state(self) -> LiveState:
         """Positions, open orders, recent fills and counters now."""
         if not self.running:
-            raise Hip3Error("the bot has stopped; see .summary")
+            raise NotRunningError("the bot has stopped; see .summary")
         return self._portal.run(self._running.state)
 
     def stop(self, timeout_secs: float = 60.0) -> TradeSummary:
@@ -478,7 +480,7 @@ class BotHandle:
     def wait(self, timeout_secs: float | None = None) -> TradeSummary:
         """Block until the bot has finished (a config ``duration`` or :meth:`stop`)."""
         if not self._done.wait(timeout_secs):
-            raise Hip3Error("the bot is still running")
+            raise StopTimeoutError("the bot is still running")
         if self._error is not None:
             raise self._error
         assert self._summary is not None

@@ -128,7 +128,7 @@ class BotCollector(Collector):
         yield from self._rate_limits()
         yield from self._request_budget()
         yield from self._pnl()
-        window = bot.dead_mans_switch_secs if bot.mode.value == "trading" else None
+        window = bot.settings.risk.dead_mans_switch_secs if bot.mode.value == "trading" else None
         yield _gauge(
             "hip3_dead_mans_switch_window_seconds",
             "The scheduleCancel window the bot keeps armed (0: not armed by this bot)",
@@ -272,7 +272,7 @@ class BotCollector(Collector):
         yield _gauge(
             "hip3_rate_limit_reserve",
             "Request weight the rate_limit gate keeps in reserve (orders are refused below it)",
-            bot.risk_limits.min_rate_budget,
+            bot.settings.risk.limits.min_rate_budget,
         )
         yield _counter(
             "hip3_request_budget_errors",

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from hip3.errors import ConfigError, Hip3Error
+from hip3.errors import ConfigError
 
 __all__ = [
     "FaultConfig",
@@ -31,11 +31,13 @@ __all__ = [
 ]
 
 
-class SimBadRequest(Hip3Error):
+class SimBadRequest(Exception):
     """A request the simulator cannot even interpret (malformed, unknown type, wrong field type).
 
     The message names the offending field; the server answers it with HTTP 422 (or a ws
     ``error``). Requests the venue understands but refuses are normal answers, not this.
+    It is the simulated venue's answer, not an error of the library, so it is no
+    :class:`~hip3.errors.Hip3Error`: a client of the simulator sees an HTTP 422.
     """
 
 

@@ -73,7 +73,7 @@ import attrs
 import trio
 
 from hip3.domain import AccountSnapshot, Fill, OrderState, OrderUpdate
-from hip3.errors import Hip3Error
+from hip3.errors import TrackerStopped
 from hip3.tracker.state import (
     DEFAULT_DEDUP_CAPACITY,
     DriftEvent,
@@ -101,10 +101,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_CHANNEL_SIZE = 1024
-
-
-class TrackerStopped(Hip3Error):
-    """The tracker is not running (never started, closed, or cancelled)."""
 
 
 class OrderToSend(Protocol):

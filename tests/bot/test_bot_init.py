@@ -8,7 +8,7 @@ import pytest
 
 from hip3.bot import Bot
 from hip3.bot.strategies import MarketMaker
-from hip3.errors import Hip3Error, SigningError
+from hip3.errors import Hip3Error, NotRunningError, SigningError, ValidationError
 from hip3.signing import PrivateKey
 
 SECRET_HEX = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
@@ -61,3 +61,29 @@ def test_observe_mode_needs_no_key_and_trading_mode_does() -> None:
     assert _bot(None, mode="observe")._key is None
     with pytest.raises(Hip3Error, match="trading mode needs a signing key"):
         _bot(None)
+
+
+def test_bad_arguments_are_validation_errors_naming_the_field() -> None:
+    with pytest.raises(ValidationError) as no_key:
+        _bot(None)
+    assert no_key.value.field == "key"
+    with pytest.raises(ValidationError, match=r"^markets: no markets") as no_markets:
+        Bot(base_url="", ws_url="", account=KEY.address, markets=[], strategy=MarketMaker())
+    assert no_markets.value.field == "markets"
+    with pytest.raises(ValidationError, match=r"^cancel_scope: must be 'own' or 'account'"):
+        Bot.create(
+            base_url="",
+            ws_url="",
+            account=KEY.address,
+            markets=["BTC"],
+            strategy=MarketMaker(),
+            cancel_scope="everyone",  # type: ignore[arg-type]
+        )
+
+
+def test_asking_a_bot_that_has_not_run_is_a_not_running_error() -> None:
+    bot = _bot(KEY)
+    with pytest.raises(NotRunningError, match="not running"):
+        bot.tracker  # noqa: B018
+    with pytest.raises(NotRunningError, match="no summary yet"):
+        bot.summary()

@@ -21,6 +21,7 @@ from hip3.bot.strategies import MarketMaker, MarketMakerParams
 from hip3.domain import AccountSnapshot, Fill, OrderUpdate
 from hip3.executor import OutcomeStatus
 from hip3.risk import MarketLimits, RiskLimits
+from hip3.tracker import TrackerStats
 
 from .test_paper_runner import Tracker
 
@@ -67,8 +68,8 @@ class TrackerService(Tracker):
     async def drift_events(self) -> Sequence[Any]:
         return []
 
-    async def stats(self) -> Any:
-        return {"fills_applied": len(self.tids)}
+    async def stats(self) -> TrackerStats:
+        return TrackerStats(fills_applied=len(self.tids))
 
 
 class NoConverters:
@@ -158,7 +159,7 @@ async def run_scenario(server: BookServer, tracker: TrackerService) -> Bot:
         listeners = await nursery.start(
             trio_websocket.serve_websocket, server.handler, "127.0.0.1", 0, None
         )
-        bot = Bot(
+        bot = Bot.create(
             base_url="http://127.0.0.1:9",  # never called in paper mode with a universe given
             ws_url=f"ws://127.0.0.1:{listeners.port}/ws",
             account="0x" + "ab" * 20,

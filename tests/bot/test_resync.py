@@ -10,6 +10,7 @@ import trio.testing
 
 from hip3.bot.bot import Bot, Mode
 from hip3.bot.resync import ResyncTimer
+from hip3.bot.settings import BotSettings
 from hip3.domain import AccountSnapshot, PositionSnapshot
 from hip3.errors import TransportError
 from hip3.tracker import SnapshotOutcome
@@ -200,7 +201,7 @@ async def test_resync_until_adopted_gives_up_after_its_timeout(
 
 def test_bot_resync_interval_defaults_to_60s() -> None:
     params = inspect.signature(Bot).parameters
-    assert params["position_resync_interval_secs"].default == 60.0
+    assert BotSettings().resync.interval_secs == 60.0
     assert params["mode"].default is Mode.OBSERVE
 
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from hip3.app import FillRecord, LiveState, OrderCounts, TradeSummary
-from hip3.config import Config
+from hip3.config import config_from_dict
 from hip3.domain import OrderState, OrderStatus
 from hip3.types import Side
 from hip3_cli.trade import disagreement, render_line, render_live, render_summary, trade_cmd
@@ -64,7 +64,7 @@ def test_plain_line_has_positions_and_counters() -> None:
 
 
 def test_terminal_view_renders_tables() -> None:
-    config = Config.from_dict({"markets": ["BTC", "xyz:TSLA", "ETH"]})  # ETH: flat
+    config = config_from_dict({"markets": ["BTC", "xyz:TSLA", "ETH"]})  # ETH: flat
     console = Console(record=True, width=120)
     console.print(render_live(_state(), config))
     text = console.export_text()
@@ -177,7 +177,7 @@ def test_views_show_the_whole_account_and_what_is_missing() -> None:
     assert "own=5 foreign=2 foreign orders=1" in line
     assert "fill missing for 2.5s" in line and "max divergence 3.0s" in line
     console = Console(record=True, width=120)
-    console.print(render_live(state, Config.from_dict({"markets": ["BTC"]})))
+    console.print(render_live(state, config_from_dict({"markets": ["BTC"]})))
     assert "flx:GOLD" in console.export_text()
     summary = TradeSummary(
         mode="trading", network="sim", account="0x" + "ab" * 20, markets=("BTC",),
@@ -213,10 +213,10 @@ def test_ctrl_c_while_a_subcommand_loads_exits_130_not_aborted(
 
 
 def test_abort_message_says_what_is_left_and_how_to_cancel_it() -> None:
-    from hip3.config import Config
+    from hip3.config import config_from_dict
     from hip3_cli.trade import _abort_message
 
-    live = Config.from_dict(
+    live = config_from_dict(
         {"mode": "trading", "network": "testnet", "markets": ["BTC"],
          "risk": {"dead_man_switch_secs": 30}},
         source="bot.toml",
@@ -224,7 +224,7 @@ def test_abort_message_says_what_is_left_and_how_to_cancel_it() -> None:
     text = _abort_message(live)
     assert "open orders may be left" in text and "hip3 cancel-all --config bot.toml" in text
     assert "within 30 s" in text
-    sim = Config.from_dict({"markets": ["BTC"]})
+    sim = config_from_dict({"markets": ["BTC"]})
     assert "nothing is left" in _abort_message(sim)
 
 
@@ -264,7 +264,7 @@ def test_live_view_fits_an_80x24_terminal_with_its_counters() -> None:
         open_orders=base.open_orders * 12,
         recent_fills=list(base.recent_fills) * 8,
     )
-    config = Config.from_dict({"markets": ["BTC", "xyz:TSLA"]})
+    config = config_from_dict({"markets": ["BTC", "xyz:TSLA"]})
     console = Console(record=True, width=80, height=24)
     console.print(render_live(many, config, console.size.height))
     text = console.export_text()

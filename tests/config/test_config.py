@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from hip3.config import Config, load_config
+from hip3.config import config_from_dict, load_config
 from hip3.errors import ConfigError
 
 
@@ -28,13 +28,13 @@ def test_unknown_key_names_file_key_and_suggestion(tmp_path: Path) -> None:
 
 def test_out_of_range_value_is_error() -> None:
     with pytest.raises(ConfigError, match=r"risk\.max_open_orders"):
-        Config.from_dict({"risk": {"max_open_orders": 0}})
+        config_from_dict({"risk": {"max_open_orders": 0}})
 
 
 def test_key_in_file_is_rejected_without_echoing_it() -> None:
     key = "0x" + "ab" * 32
     with pytest.raises(ConfigError) as e:
-        Config.from_dict({"account": {"key_env": key}})
+        config_from_dict({"account": {"key_env": key}})
     assert key not in str(e.value)
 
 
@@ -54,7 +54,7 @@ _values = st.recursive(
 @given(st.dictionaries(_keys, _values, max_size=6))
 def test_any_toml_like_dict_gives_config_or_config_error(data: dict[str, object]) -> None:
     try:
-        Config.from_dict(data)
+        config_from_dict(data)
     except ConfigError as e:
         assert str(e)
 
@@ -62,19 +62,19 @@ def test_any_toml_like_dict_gives_config_or_config_error(data: dict[str, object]
 def test_nan_and_infinite_limits_are_rejected() -> None:
     for bad in (float("nan"), float("inf")):
         with pytest.raises(ConfigError, match=r"risk\.max_notional"):
-            Config.from_dict({"risk": {"max_notional": bad}})
+            config_from_dict({"risk": {"max_notional": bad}})
 
 
 def test_dedup_capacity_below_the_venues_fills_snapshot_is_an_error() -> None:
     with pytest.raises(ConfigError, match=r"dedup_capacity.*2000"):
-        Config.from_dict({"dedup_capacity": 100})
-    assert Config.from_dict({"dedup_capacity": 2000}).dedup_capacity == 2000
+        config_from_dict({"dedup_capacity": 100})
+    assert config_from_dict({"dedup_capacity": 2000}).dedup_capacity == 2000
 
 
 def test_cancel_scope_is_own_by_default_and_checked() -> None:
-    assert Config.from_dict({}).shutdown.cancel_scope == "own"
-    assert Config.from_dict({"shutdown": {"cancel_scope": "account"}}).shutdown.cancel_scope == (
+    assert config_from_dict({}).shutdown.cancel_scope == "own"
+    assert config_from_dict({"shutdown": {"cancel_scope": "account"}}).shutdown.cancel_scope == (
         "account"
     )
     with pytest.raises(ConfigError, match=r"shutdown\.cancel_scope"):
-        Config.from_dict({"shutdown": {"cancel_scope": "everyone"}})
+        config_from_dict({"shutdown": {"cancel_scope": "everyone"}})

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hip3.bot.strategies import MarketMakerParams
-from hip3.config import Config, load_config, resolve_private_key
+from hip3.config import config_from_dict, load_config, resolve_private_key
 from hip3.errors import ConfigError
 from hip3.executor.intents import Tif
 from hip3.risk import MarketLimits
@@ -17,7 +17,7 @@ D = Decimal
 
 
 def test_strategy_params_become_market_maker_params() -> None:
-    c = Config.from_dict(
+    c = config_from_dict(
         {"strategy": {"name": "market_maker", "params": {"half_spread_bps": 3, "tif": "Gtc"}}}
     )
     assert isinstance(c.strategy.params, MarketMakerParams)
@@ -27,7 +27,7 @@ def test_strategy_params_become_market_maker_params() -> None:
 
 
 def test_risk_section_maps_onto_risk_limits() -> None:
-    c = Config.from_dict(
+    c = config_from_dict(
         {
             "markets": ["BTC"],
             "risk": {
@@ -50,7 +50,7 @@ def test_risk_section_maps_onto_risk_limits() -> None:
 
 def test_unknown_strategy_param_names_the_key_and_suggests() -> None:
     with pytest.raises(ConfigError) as e:
-        Config.from_dict({"strategy": {"params": {"half_spread": 3}}}, source="bot.toml")
+        config_from_dict({"strategy": {"params": {"half_spread": 3}}}, source="bot.toml")
     text = str(e.value)
     assert text.startswith("bot.toml: strategy.params.half_spread: unknown key")
     assert "half_spread_bps" in text
@@ -59,7 +59,7 @@ def test_unknown_strategy_param_names_the_key_and_suggests() -> None:
 
 def test_error_names_file_and_key_once() -> None:
     with pytest.raises(ConfigError) as e:
-        Config.from_dict({"risk": {"max_open_orders": 0}}, source="bot.toml")
+        config_from_dict({"risk": {"max_open_orders": 0}}, source="bot.toml")
     assert str(e.value).count("bot.toml") == 1
     assert str(e.value).count("risk.max_open_orders") == 1
 
@@ -84,19 +84,19 @@ def test_error_names_file_and_key_once() -> None:
 )
 def test_bad_values_say_what_is_allowed(doc: dict[str, object], key: str, allowed: str) -> None:
     with pytest.raises(ConfigError) as e:
-        Config.from_dict(doc, source="f.toml")
+        config_from_dict(doc, source="f.toml")
     assert e.value.key == key
     assert allowed in str(e.value)
 
 
 def test_custom_network_urls_and_signing_domain() -> None:
-    c = Config.from_dict({"network": {"http_url": "http://127.0.0.1:9/", "ws_url": "ws://h/ws"}})
+    c = config_from_dict({"network": {"http_url": "http://127.0.0.1:9/", "ws_url": "ws://h/ws"}})
     assert (c.network.name, c.network.http_url, c.network.mainnet) == (
         "custom",
         "http://127.0.0.1:9",
         False,
     )
-    assert Config.from_dict({"network": "mainnet"}).network.mainnet is True
+    assert config_from_dict({"network": "mainnet"}).network.mainnet is True
 
 
 def test_unreadable_and_invalid_toml_are_one_line_errors(tmp_path: Path) -> None:
@@ -113,7 +113,7 @@ def test_key_from_env_and_file_never_in_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = "0x" + "11" * 32
-    c = Config.from_dict({"network": "testnet", "account": {"key_env": "HIP3_TEST_KEY"}})
+    c = config_from_dict({"network": "testnet", "account": {"key_env": "HIP3_TEST_KEY"}})
     monkeypatch.delenv("HIP3_TEST_KEY", raising=False)
     with pytest.raises(ConfigError, match="HIP3_TEST_KEY is not set"):
         resolve_private_key(c)
@@ -126,21 +126,21 @@ def test_key_from_env_and_file_never_in_errors(
     kf = tmp_path / "key"
     kf.write_text(key + "\n")
     kf.chmod(0o600)
-    c2 = Config.from_dict({"network": "testnet", "account": {"key_file": str(kf)}})
+    c2 = config_from_dict({"network": "testnet", "account": {"key_file": str(kf)}})
     assert resolve_private_key(c2) == key
 
 
 def test_sim_needs_no_key_but_real_networks_do() -> None:
-    assert resolve_private_key(Config.from_dict({"network": "sim"})) is None
+    assert resolve_private_key(config_from_dict({"network": "sim"})) is None
     with pytest.raises(ConfigError, match="no key configured"):
-        resolve_private_key(Config.from_dict({"network": "testnet"}))
+        resolve_private_key(config_from_dict({"network": "testnet"}))
 
 
 def test_sim_section_is_validated_by_the_simulator_naming_file_and_key() -> None:
     with pytest.raises(ConfigError) as e:
-        Config.from_dict({"sim": {"faults": {"ws_drop": 2}}}, source="bot.toml")
+        config_from_dict({"sim": {"faults": {"ws_drop": 2}}}, source="bot.toml")
     assert str(e.value).startswith("bot.toml: sim.faults.ws_drop:")
-    c = Config.from_dict({"sim": {"seed": 9, "faults": {"ws_drop": 0.1}}})
+    c = config_from_dict({"sim": {"seed": 9, "faults": {"ws_drop": 0.1}}})
     assert c.sim.seed == 9 and c.sim.faults.ws_drop == 0.1
 
 
@@ -160,6 +160,6 @@ _sim_values = st.recursive(
 @given(st.dictionaries(_sim_keys, _sim_values, max_size=4))
 def test_any_sim_table_gives_config_or_config_error(sim: dict[str, object]) -> None:
     try:
-        Config.from_dict({"sim": sim})
+        config_from_dict({"sim": sim})
     except ConfigError as e:
         assert str(e).startswith("<dict>: ")

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from hip3.config import Config, check_runnable, example_names, example_text, load_config
+from hip3.config import (
+    check_runnable,
+    config_from_dict,
+    example_names,
+    example_text,
+    load_config,
+)
 from hip3.errors import ConfigError
 
 REPO_EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -15,18 +21,18 @@ REPO_EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 @pytest.mark.parametrize("secs", [0.5, 3, 4.99])
 def test_dead_man_switch_below_the_venue_minimum_is_a_config_error(secs: float) -> None:
     with pytest.raises(ConfigError, match=r"risk\.dead_man_switch_secs: must be 0 \(off\) or >= 5"):
-        Config.from_dict({"markets": ["BTC"], "risk": {"dead_man_switch_secs": secs}})
+        config_from_dict({"markets": ["BTC"], "risk": {"dead_man_switch_secs": secs}})
 
 
 @pytest.mark.parametrize("secs", [0, 5, 30])
 def test_dead_man_switch_off_or_in_range_is_accepted(secs: float) -> None:
-    c = Config.from_dict({"markets": ["BTC"], "risk": {"dead_man_switch_secs": secs}})
+    c = config_from_dict({"markets": ["BTC"], "risk": {"dead_man_switch_secs": secs}})
     assert c.risk.dead_man_switch_secs == secs
 
 
 def test_limit_for_a_coin_not_traded_is_an_error_with_did_you_mean() -> None:
     with pytest.raises(ConfigError) as e:
-        Config.from_dict({"markets": ["BTC"], "risk": {"max_position": {"btc": 0.05}}})
+        config_from_dict({"markets": ["BTC"], "risk": {"max_position": {"btc": 0.05}}})
     text = str(e.value)
     assert "risk.max_position.btc" in text and "did you mean 'BTC'?" in text
     assert "markets traded: BTC" in text
@@ -34,44 +40,44 @@ def test_limit_for_a_coin_not_traded_is_an_error_with_did_you_mean() -> None:
 
 def test_limit_for_a_misspelt_hip3_coin_suggests_the_market() -> None:
     with pytest.raises(ConfigError, match=r"did you mean 'xyz:TSLA'"):
-        Config.from_dict(
+        config_from_dict(
             {"markets": ["BTC", "xyz:TSLA"], "risk": {"max_position": {"xyz:TLSA": 1}}}
         )
 
 
 def test_limits_for_traded_coins_are_kept() -> None:
-    c = Config.from_dict({"markets": ["BTC"], "risk": {"max_position": {"BTC": 0.05}}})
+    c = config_from_dict({"markets": ["BTC"], "risk": {"max_position": {"BTC": 0.05}}})
     assert str(c.risk.limits().for_market("BTC").max_position_sz) == "0.05"
 
 
 @pytest.mark.parametrize("capacity", [1, 100, 1999])
 def test_dedup_capacity_below_the_snapshot_size_names_key_and_reason(capacity: int) -> None:
     with pytest.raises(ConfigError) as e:
-        Config.from_dict({"markets": ["BTC"], "dedup_capacity": capacity})
+        config_from_dict({"markets": ["BTC"], "dedup_capacity": capacity})
     text = str(e.value)
     assert "dedup_capacity: must be >= 2000" in text and "snapshot" in text
 
 
 def test_dedup_capacity_at_or_above_the_snapshot_size_is_accepted() -> None:
-    assert Config.from_dict({"dedup_capacity": 2000}).dedup_capacity == 2000
-    assert Config.from_dict({"dedup_capacity": 5000}).dedup_capacity == 5000
+    assert config_from_dict({"dedup_capacity": 2000}).dedup_capacity == 2000
+    assert config_from_dict({"dedup_capacity": 5000}).dedup_capacity == 5000
 
 
 def test_check_runnable_refuses_an_empty_config() -> None:
     with pytest.raises(ConfigError, match=r"markets: list at least one market"):
-        check_runnable(Config.from_dict({}))
+        check_runnable(config_from_dict({}))
 
 
 def test_check_runnable_refuses_an_unset_key_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HIP3_TEST_UNSET_KEY", raising=False)
-    c = Config.from_dict({"markets": ["BTC"], "account": {"key_env": "HIP3_TEST_UNSET_KEY"}})
+    c = config_from_dict({"markets": ["BTC"], "account": {"key_env": "HIP3_TEST_UNSET_KEY"}})
     with pytest.raises(ConfigError, match=r"account\.key_env: env var HIP3_TEST_UNSET_KEY"):
         check_runnable(c)
     check_runnable(c, need_key=False)  # a caller that brings its own key
 
 
 def test_check_runnable_accepts_observing_an_address_without_key() -> None:
-    c = Config.from_dict(
+    c = config_from_dict(
         {"mode": "observe", "network": "testnet", "markets": ["BTC"],
          "account": {"address": "0x" + "12" * 20}}
     )  # fmt: skip

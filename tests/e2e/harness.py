@@ -280,7 +280,7 @@ async def run_bot_on_sim(
         }
         params.update(bot_params)
         tracker = PositionTracker(dedup_capacity=params.pop("dedup_capacity", 2000))
-        bot = Bot(
+        bot = Bot.create(
             base_url=sim.url,
             ws_url=sim.ws_url,
             account=BOT_KEY.address,
@@ -421,10 +421,10 @@ def check_accounting(
         # Every order the bot placed is in the tracker with its end (or still resting).
         ended = {o.cloid for o in tracked}
         assert all(o.intent.cloid in ended for o in placed if o.oid is not None)
-    if run.bot.cancel_on_shutdown and summary.mode is Mode.TRADING:
+    if run.bot.settings.orders.cancel_on_shutdown and summary.mode is Mode.TRADING:
         # The bot's own orders are gone; someone else's on the account stay (cancel_scope).
         own = {t.oid for t in tracked if t.own}
-        if run.bot.cancel_scope == "account":
+        if run.bot.settings.orders.cancel_scope == "account":
             assert run.venue_open_orders == []
         assert [o for o in run.venue_open_orders if o.oid in own] == []
     # Orders, counted per order: each sent one ends in exactly one state.
@@ -447,7 +447,7 @@ def check_accounting(
             assert o.filled == sum(t.status is OrderStatus.FILLED for t in ended), o
             assert o.cancelled == sum(t.status is OrderStatus.CANCELLED for t in ended), o
             assert o.resting == sum(not t.status.is_terminal for t in ended), o
-    if run.bot.cancel_on_shutdown and summary.mode is Mode.TRADING:
+    if run.bot.settings.orders.cancel_on_shutdown and summary.mode is Mode.TRADING:
         assert o.resting == 0, o
     # Intents, counted apart by kind: every outcome recorded once.
     assert sum(sum(c.values()) for c in summary.intents.values()) == sum(

@@ -234,7 +234,7 @@ async def test_a_cancelled_bot_leaves_the_dead_mans_switch_to_cancel_its_quotes(
 ) -> None:
     """No clean stop (a crash, a cancelled task): nothing more is sent, the switch fires."""
     async with open_simulator(SimConfig(seed=17)) as sim:
-        bot = Bot(
+        bot = Bot.create(
             base_url=sim.url,
             ws_url=sim.ws_url,
             account=BOT_KEY.address,

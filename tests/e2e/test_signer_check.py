@@ -21,7 +21,7 @@ AGENT = PrivateKey.coerce("0x" + "a9" * 32)
 
 
 def bot_signing_with(key: PrivateKey, url: str, ws_url: str) -> Bot:
-    return Bot(
+    return Bot.create(
         base_url=url,
         ws_url=ws_url,
         account=BOT_KEY.address,

@@ -86,7 +86,7 @@ async def test_cancel_of_an_order_the_gates_refused_is_not_sent() -> None:
     recorder = Recorder()
     async with open_simulator(SimConfig(seed=5)) as sim:
         key = PrivateKey(secrets.token_bytes(32))
-        bot = Bot(
+        bot = Bot.create(
             base_url=sim.url,
             ws_url=sim.ws_url,
             account=key.address,

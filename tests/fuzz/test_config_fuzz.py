@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hip3.config import Config, load_config, resolve_private_key
+from hip3.config import Config, config_from_dict, load_config, resolve_private_key
 from hip3.errors import ConfigError
 
 from .jsonfuzz import Draw, mutate
@@ -33,7 +33,7 @@ SETTINGS = settings(
 
 def _check_dict(data: Any) -> None:
     try:
-        Config.from_dict(data, source=SOURCE)
+        config_from_dict(data, source=SOURCE)
     except ConfigError as exc:
         assert exc.file == SOURCE, exc
         assert exc.key is not None, exc  # a structural problem names the key ...
@@ -130,7 +130,7 @@ def test_key_file_with_any_content(tmp_path: Path, content: bytes) -> None:
     key_file.write_bytes(content)
     os.chmod(key_file, 0o600)
     config = attrs.evolve(
-        Config.from_dict({"network": "testnet"}, source=SOURCE),
+        config_from_dict({"network": "testnet"}, source=SOURCE),
         account=attrs.evolve(Config().account, key_file=str(key_file)),
     )
     try:

@@ -157,10 +157,10 @@ async def test_the_http_server_survives_garbage_and_a_stalled_client(
 
 
 def test_the_metrics_section_of_a_config() -> None:
-    from hip3.config import Config, ConfigError
+    from hip3.config import ConfigError, config_from_dict
 
-    assert Config.from_dict({}).metrics.port is None  # off by default
-    config = Config.from_dict({"metrics": {"port": 9464}})
+    assert config_from_dict({}).metrics.port is None  # off by default
+    config = config_from_dict({"metrics": {"port": 9464}})
     assert (config.metrics.port, config.metrics.host) == (9464, "127.0.0.1")
     for bad, key in (
         ({"port": "x"}, "metrics.port"),
@@ -169,14 +169,15 @@ def test_the_metrics_section_of_a_config() -> None:
         ({"host": 1}, "metrics.host"),
     ):
         with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
-            Config.from_dict({"metrics": bad})
+            config_from_dict({"metrics": bad})
 
 
 def test_build_bot_passes_the_metrics_port() -> None:
     from hip3.app.run import build_bot
-    from hip3.config import Config
+    from hip3.bot.settings import MetricsSettings
+    from hip3.config import config_from_dict
 
-    config = Config.from_dict(
+    config = config_from_dict(
         {"mode": "observe", "markets": ["BTC"], "metrics": {"port": 0, "host": "0.0.0.0"}}
     )
     endpoint = type(
@@ -185,7 +186,7 @@ def test_build_bot_passes_the_metrics_port() -> None:
     bot = build_bot(
         config, endpoint=endpoint, key=None, account="0x" + "11" * 20, universe=None, journal=None
     )
-    assert (bot.metrics_port, bot.metrics_host) == (0, "0.0.0.0")
+    assert bot.settings.metrics == MetricsSettings(port=0, host="0.0.0.0")
 
 
 async def test_request_budget_gates_pnl_and_fees_per_token_are_scraped(

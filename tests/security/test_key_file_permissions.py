@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hip3.config import Config, load_config, resolve_private_key
+from hip3.config import Config, config_from_dict, load_config, resolve_private_key
 
 KEY = "0x" + "3d" * 32
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 
 
 def _config(key_file: Path) -> Config:
-    return Config.from_dict(
+    return config_from_dict(
         {"network": "testnet", "account": {"key_file": str(key_file)}}, source="bot.toml"
     )
 

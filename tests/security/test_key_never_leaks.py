@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from hip3.app import RunningBot, run_from_config
 from hip3.bot import Bot
 from hip3.clients import ExchangeClient
-from hip3.config import Config, load_config, resolve_private_key
+from hip3.config import Config, config_from_dict, load_config, resolve_private_key
 from hip3.errors import Hip3Error
 from hip3.signing import PrivateKey
 from hip3.universe import Universe
@@ -270,7 +270,7 @@ def test_config_with_key_env_and_key_file_never_shows_a_key(
     key_file.write_text(KEY + "\n")
     key_file.chmod(0o600)
     for account in ({"key_env": ENV}, {"key_file": str(key_file)}):
-        config = Config.from_dict({"network": "testnet", "account": account}, source="c.toml")
+        config = config_from_dict({"network": "testnet", "account": account}, source="c.toml")
         assert resolve_private_key(config) in (KEY, KEY_HEX)
         assert_no_leak("Config", repr(config) + str(config))
 
@@ -322,7 +322,7 @@ def test_bad_keys_are_refused_without_echoing_them(
     }
     # The same text from the environment and from a key file.
     monkeypatch.setenv(ENV, bad)
-    from_env = Config.from_dict(
+    from_env = config_from_dict(
         {"network": "testnet", "account": {"key_env": ENV}}, source="c.toml"
     )
     texts["key_env"] = refused(lambda: _resolved_key(from_env))
@@ -330,7 +330,7 @@ def test_bad_keys_are_refused_without_echoing_them(
     key_file.write_text(bad)
     key_file.chmod(0o600)
     account = {"key_file": str(key_file)}
-    from_file = Config.from_dict({"network": "testnet", "account": account}, source="c.toml")
+    from_file = config_from_dict({"network": "testnet", "account": account}, source="c.toml")
     texts["key_file"] = refused(lambda: _resolved_key(from_file))
     for where, text in texts.items():
         chunks = [bad[i : i + WINDOW] for i in range(0, max(1, len(bad) - WINDOW + 1))]

@@ -139,7 +139,7 @@ async def _soak(url: str, ws_url: str, capacity: int) -> list[Sample]:
 
     clock_ms: Callable[[], int] = trio_clock_ms()
     tracker = PositionTracker(dedup_capacity=capacity)
-    bot = Bot(
+    bot = Bot.create(
         base_url=url,
         ws_url=ws_url,
         account=BOT_KEY.address,
