@@ -254,7 +254,14 @@ class _Writer:
         await self.send_event(ws_events.TextMessage(data=text))
 
     async def send_event(self, event: ws_events.Event) -> None:
-        data = self.session._ws.send(event)
+        try:
+            data = self.session._ws.send(event)
+        except wsproto.utilities.LocalProtocolError:
+            # The client's close frame arrived after this message was queued: once a
+            # peer is closing, only the close reply may go out. Drop the message; the
+            # reader has queued that reply.
+            await trio.lowlevel.checkpoint()
+            return
         try:
             await self.session._stream.send_all(data)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
