@@ -2,7 +2,7 @@
 
 Wire classes (:mod:`hip3.wire`) mirror the venue's JSON field for field and
 keep its decimal strings; these records hold Decimals and enums and are what
-the tracker's messages carry. :mod:`hip3.wire.convert` is the only place that
+the tracker's messages carry. :mod:`hip3.wire.to_domain` is the only place that
 turns one into the other.
 """
 

@@ -33,7 +33,7 @@ async def load_universe(info: InfoClient, dexes: Sequence[str]) -> MarketUnivers
 
 class _WireConverters:
     def __init__(self) -> None:
-        self._convert: Any = importlib.import_module("hip3.wire.convert")
+        self._convert: Any = importlib.import_module("hip3.wire.to_domain")
         self._models: Any = importlib.import_module("hip3.wire.models")
         self._frames: Any = importlib.import_module("hip3.wire.frames")
         self.skipped_fills = 0

@@ -2,7 +2,7 @@
 
 The bot is written against these protocols; :mod:`hip3.bot.defaults` finds
 hip3's own implementations (``hip3.tracker``, ``hip3.universe``,
-``hip3.wire.convert``) at run time, and tests or users may pass their own.
+``hip3.wire.to_domain``) at run time, and tests or users may pass their own.
 """
 
 from __future__ import annotations

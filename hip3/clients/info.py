@@ -1,7 +1,7 @@
 """InfoClient: the venue's read-only ``POST /info`` requests over one ``httpx.AsyncClient``.
 
 Every request of hyperliquid-api.md §1 that hip3 models returns a typed object of
-:mod:`hip3.wire.models` (strings stay decimal strings there; :mod:`hip3.wire.convert` turns them
+:mod:`hip3.wire.models` (strings stay decimal strings there; :mod:`hip3.wire.to_domain` turns them
 into domain records, see :meth:`InfoClient.account_snapshot`). :meth:`InfoClient.post_info`
 (alias :meth:`InfoClient.raw`) is the untyped escape hatch: any request body, the venue's JSON back.
 
@@ -38,8 +38,8 @@ from hip3.domain import AccountMode, AccountSnapshot, Fill, OrderUpdate
 from hip3.errors import ExchangeError, RateLimitedError, TransportError, WireError
 from hip3.types import Cloid
 from hip3.universe import Universe
-from hip3.wire import convert
 from hip3.wire import models as m
+from hip3.wire import to_domain
 from hip3.wire.converter import structure
 
 log = logging.getLogger(__name__)
@@ -260,7 +260,7 @@ class InfoClient:
         In unified and portfolio mode (``mode.collateral_in_spot``) the dex's money fields
         are not the account's: ``account_value`` is the spot wallet's total of the collateral
         token, ``total_margin_used`` its hold and ``withdrawable`` the difference."""
-        snapshot = convert.account_snapshot(
+        snapshot = to_domain.account_snapshot(
             dex, await self.clearinghouse_state(user, dex), collateral_token=collateral_token
         )
         if not mode.collateral_in_spot:
@@ -364,7 +364,7 @@ class InfoClient:
         fills: list[Fill] = []
         for wire in await self.user_fills_by_time(user, start_time_ms):
             try:
-                fills.append(convert.fill_to_domain(wire))
+                fills.append(to_domain.fill_to_domain(wire))
             except WireError as exc:
                 self._malformed_fill(str(exc))
         return fills
@@ -381,7 +381,7 @@ class InfoClient:
     async def order_update(self, user: str, oid_or_cloid: int | Cloid | str) -> OrderUpdate | None:
         """:meth:`order_status` as a domain :class:`~hip3.domain.OrderUpdate`; None when the
         venue does not know the order."""
-        return convert.order_status_to_update(await self.order_status(user, oid_or_cloid))
+        return to_domain.order_status_to_update(await self.order_status(user, oid_or_cloid))
 
     async def spot_balances(self, user: str) -> dict[str, Decimal]:
         """``spotClearinghouseState``: the account's spot token balances (``total``, holds

@@ -18,8 +18,8 @@ from hip3.errors import WireError
 from hip3.journal import read_capture
 from hip3.store import DECIMAL_PRECISION, DECIMAL_SCALE
 from hip3.store.location import require
-from hip3.wire import convert
 from hip3.wire import models as m
+from hip3.wire import to_domain
 from hip3.wire.converter import structure
 
 __all__ = ["BOOK_DEPTH", "BOOK_EVERY_MS", "TABLES", "ImportResult", "Store", "fill_row"]
@@ -258,7 +258,7 @@ class _Collector:
             elif channel == "user" and isinstance(data, dict) and data.get("fills"):
                 self.fills(data["fills"], "user", None)
             elif channel == "orderUpdates":
-                self.pending_orders.extend(convert.order_updates_from_json(data))
+                self.pending_orders.extend(to_domain.order_updates_from_json(data))
             elif channel == "trades":
                 trades: m.WsTrades = structure(data, m.WsTrades, kind="trades")
                 self.rows["trades"].extend(_trade_row(trade) for trade in trades.trades)

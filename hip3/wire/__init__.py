@@ -4,7 +4,7 @@
 * :mod:`hip3.wire.converter` — the one cattrs converter, ``loads``/``dumps``/``structure``;
 * :mod:`hip3.wire.ws` — ``parse_ws_message``;
 * :mod:`hip3.wire.actions` — exchange action dicts in the venue's signing key order;
-* :mod:`hip3.wire.convert` — wire objects to :mod:`hip3.domain` records (Decimals).
+* :mod:`hip3.wire.to_domain` — wire objects to :mod:`hip3.domain` records (Decimals).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ books, trades) get hand-written structure hooks that check types with
 or intermediate dicts. When one of them fails, the same input is re-structured
 by ``_diagnostic``, a copy of the converter with cattrs' generated,
 detailed-validation hooks, only to find the path of the bad field for the
-error message. Decimal strings stay strings here; :mod:`hip3.wire.convert`
+error message. Decimal strings stay strings here; :mod:`hip3.wire.to_domain`
 turns them into Decimals when the domain needs them.
 """
 

@@ -6,13 +6,13 @@ already :class:`~decimal.Decimal` and :class:`~hip3.types.Side`, and the domain
 records are made from those without another pass over the JSON. No ``json.loads``
 to dicts first, no cattrs.
 
-Strictness is today's (:mod:`hip3.wire.convert`):
+Strictness is today's (:mod:`hip3.wire.to_domain`):
 
 * a decimal is a JSON **string** holding a finite number. msgspec also accepts a
   JSON number or ``"NaN"``/``"Infinity"`` for a Decimal field, so every frame is
   first screened by :data:`_SUSPECT` (a number with a fraction or exponent, a
   non-finite spelling); a frame that matches is decided by the strict, slower path
-  (orjson + :mod:`hip3.wire.convert`), which refuses exactly what it always refused.
+  (orjson + :mod:`hip3.wire.to_domain`), which refuses exactly what it always refused.
   A false alarm (``"coin":"x:1.5"``) only costs time, never a wrong answer;
 * fields have their JSON types (no coercion), required keys must be present, a
   ``null`` where a value is required is an error;
@@ -21,7 +21,7 @@ Strictness is today's (:mod:`hip3.wire.convert`):
 
 A ``userFills`` frame with one malformed fill keeps the others
 (:class:`FillsFrame.skipped`, issue 10): the strict decode fails, the frame is
-decoded again element by element by :func:`hip3.wire.convert.decode_fills`.
+decoded again element by element by :func:`hip3.wire.to_domain.decode_fills`.
 """
 
 from __future__ import annotations
@@ -269,7 +269,7 @@ def decode_user_fills_frame(raw: str | bytes) -> FillsFrame:
             return FillsFrame(list(map(_fill, frame.data.fills)), frame.data.is_snapshot is True)
     except (msgspec.DecodeError, ValueError, ArithmeticError):
         pass  # something in it is bad: the element-wise path keeps the good fills
-    from hip3.wire.convert import decode_fills
+    from hip3.wire.to_domain import decode_fills
 
     payload = _data_of(raw, "userFills")
     if type(payload) is not dict:
@@ -302,7 +302,7 @@ def decode_order_updates_frame(raw: str | bytes) -> list[OrderUpdate]:
             return list(map(_order_update, frame.data))
         except (ValueError, ArithmeticError):
             pass  # a string that is no decimal: the strict path names it
-    from hip3.wire.convert import order_updates_from_json
+    from hip3.wire.to_domain import order_updates_from_json
 
     return order_updates_from_json(_data_of(raw, "orderUpdates"))
 

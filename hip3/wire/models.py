@@ -5,7 +5,7 @@ Every class here mirrors one JSON object of the Hyperliquid API
 the venue's camelCase keys (the converter maps them; a field whose JSON name
 is not plain camelCase says so in its ``metadata={"wire": ...}``). Values keep
 the venue's types: decimal amounts stay **strings** (turning them into
-Decimals is :mod:`hip3.wire.convert`'s job, done only when a value is used),
+Decimals is :mod:`hip3.wire.to_domain`'s job, done only when a value is used),
 ids and timestamps stay ints.
 
 Optional fields follow one rule so that wire JSON -> objects -> wire JSON is

@@ -32,8 +32,8 @@ from hip3.signing import PrivateKey
 from hip3.sim.config import FaultConfig
 from hip3.types import Cloid
 from hip3.wire import models as m
-from hip3.wire.convert import fills_from_json
 from hip3.wire.frames import decode_user_fills_frame
+from hip3.wire.to_domain import fills_from_json
 
 from .simkit import ACCOUNT, DEXES, KEY, next_data, running_venue, tids
 

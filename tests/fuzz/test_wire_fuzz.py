@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from wire.samples import EXCHANGE_SAMPLES, INFO_SAMPLES, WS_SAMPLES
 
 from hip3.errors import Hip3Error, WireError
-from hip3.wire import convert, loads, structure
+from hip3.wire import loads, structure, to_domain
 from hip3.wire import models as m
 from hip3.wire.ws import CHANNEL_CLASSES, parse_ws_message, ws_message_to_bytes
 
@@ -89,11 +89,11 @@ def _domain(cls: Any, parsed: Any) -> None:
     """Convert what structured to domain records as hip3 does; only Hip3Error may come out."""
     try:
         if cls == list[m.WireFill]:
-            convert.fills_to_domain(parsed)
+            to_domain.fills_to_domain(parsed)
         elif cls is m.ClearinghouseState:
-            convert.account_snapshot("", parsed)
+            to_domain.account_snapshot("", parsed)
         elif cls is m.OrderStatusResponse:
-            convert.order_status_to_update(parsed)
+            to_domain.order_status_to_update(parsed)
     except Hip3Error:
         pass
 
@@ -114,7 +114,7 @@ def check_exchange(value: Any) -> None:
     except WireError as exc:
         assert exc.kind == "exchange"
         return
-    for results in (convert.order_results, convert.cancel_results):
+    for results in (to_domain.order_results, to_domain.cancel_results):
         try:
             results(response)
         except Hip3Error:

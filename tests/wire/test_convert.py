@@ -12,7 +12,7 @@ from hip3.errors import ExchangeError, WireError
 from hip3.types import Cloid, Side
 from hip3.wire import converter
 from hip3.wire import models as m
-from hip3.wire.convert import (
+from hip3.wire.to_domain import (
     CancelSuccess,
     Filled,
     Rejected,

@@ -16,7 +16,7 @@ import pytest
 from hip3.errors import WireError
 from hip3.wire import converter
 from hip3.wire import models as m
-from hip3.wire.convert import account_snapshot, fills_to_domain
+from hip3.wire.to_domain import account_snapshot, fills_to_domain
 
 RECORDED = pathlib.Path("/work/shared/fixtures/recorded")
 if not RECORDED.is_dir():  # the fixtures also ship beside the tests when vendored
