@@ -48,7 +48,7 @@ from hip3.signing import PrivateKey, sign_approve_agent, sign_l1_action
 from hip3.types import Cloid
 from hip3.wire import actions
 from hip3.wire import models as m
-from hip3.wire.converter import structure
+from hip3.wire.codec import structure
 from hip3.wire.to_domain import (
     CancelResult,
     CancelSuccess,

@@ -2,7 +2,7 @@
 
 Every line goes through the code the bot runs: ws frames through
 :func:`hip3.wire.ws.parse_ws_message`, http bodies through
-:mod:`hip3.wire.converter`, records through :mod:`hip3.wire.to_domain`, and the
+:mod:`hip3.wire.codec`, records through :mod:`hip3.wire.to_domain`, and the
 results into a :class:`~hip3.tracker.PositionTracker` by the same handle
 methods the bot's feeds and executor use:
 
@@ -44,7 +44,7 @@ from hip3.types import Cloid, Side
 from hip3.universe import Universe
 from hip3.wire import models as m
 from hip3.wire import to_domain
-from hip3.wire.converter import structure
+from hip3.wire.codec import structure
 from hip3.wire.ws import parse_ws_message
 
 __all__ = ["REPLAYED_CHANNELS", "ReplayResult", "replay", "replay_async", "replay_sync"]

@@ -18,7 +18,7 @@ from hip3.sim.engine import LP_ADDRESS, SimExchange
 from hip3.universe import Universe
 from hip3.wire import actions
 from hip3.wire import models as m
-from hip3.wire.converter import structure
+from hip3.wire.codec import structure
 from hip3.wire.to_domain import (
     account_snapshot_from_json,
     fills_from_json,

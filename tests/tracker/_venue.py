@@ -26,7 +26,7 @@ from hip3.tracker import TrackerState
 from hip3.types import Cloid, Side, wire_decimal
 from hip3.wire import models as m
 from hip3.wire import to_domain
-from hip3.wire.converter import structure
+from hip3.wire.codec import structure
 
 USER = "0x0000000000000000000000000000000000000001"
 PX = Decimal(100)
