@@ -17,6 +17,8 @@ present and a ``null`` only goes where the model allows it. Unknown keys are
 ignored. Any failure is a :class:`~hip3.errors.WireError` naming the message kind
 and the JSON path of the first bad field (``fills[3].tid``), taken from msgspec's
 own error (`` - at `$.fills[3].tid` ``): the input is not walked again to find it.
+(A value in a JSON map such as ``allMids`` is located as ``[...]``: msgspec does not
+say which key.)
 """
 
 from __future__ import annotations
