@@ -1,8 +1,7 @@
 """Replay a capture through the live parsing and the PositionTracker.
 
-Every line goes through the code the bot runs: ws frames through
-:func:`hip3.wire.ws.parse_ws_message`, http bodies through
-:mod:`hip3.wire.codec`, records through :mod:`hip3.wire.to_domain`, and the
+Every line goes through the code the bot runs: ws frames and http bodies
+(already JSON in the capture) through :func:`hip3.wire.codec.structure`, records through :mod:`hip3.wire.to_domain`, and the
 results into a :class:`~hip3.tracker.PositionTracker` by the same handle
 methods the bot's feeds and executor use:
 
@@ -32,7 +31,6 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-import orjson
 import trio
 
 from hip3.domain import Fill, OrderState, OrderStatus
@@ -45,7 +43,6 @@ from hip3.universe import Universe
 from hip3.wire import models as m
 from hip3.wire import to_domain
 from hip3.wire.codec import structure
-from hip3.wire.ws import parse_ws_message
 
 __all__ = ["REPLAYED_CHANNELS", "ReplayResult", "replay", "replay_async", "replay_sync"]
 
@@ -299,11 +296,10 @@ class _Replayer:
                 if isinstance(data, dict) and data.get("fills"):
                     self.state.apply_fills(self._fills(data["fills"], "user"))
             elif channel == "post":
-                message = parse_ws_message(orjson.dumps(msg))
-                if isinstance(message, m.WsPost):
-                    request = self.ws_posts.pop(message.id, None)
-                    if request is not None:
-                        self.ws_post_answer(request, message.response)
+                post: m.WsPost = structure(data, m.WsPost, kind="post")
+                request = self.ws_posts.pop(post.id, None)
+                if request is not None:
+                    self.ws_post_answer(request, post.response)
         except WireError as exc:
             self._malformed("ws message", exc)
 
