@@ -187,14 +187,19 @@ def _about_the_channel(exc: msgspec.ValidationError) -> bool:
     return "`channel`" in message or message.startswith("Expected `object`")
 
 
+class _Header(msgspec.Struct):
+    channel: str
+
+
+_decode_header: Final[Decode[_Header]] = decoder(_Header)
+
+
 def _channel_of(raw: bytes | bytearray | memoryview | str) -> str | None:
-    # Only on the error path: the frame parsed as far as its channel's data.
+    """The channel of a frame whose data failed (only on that path; the data is skipped)."""
     try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        return _decode_header(raw).channel
+    except msgspec.DecodeError:
         return None
-    channel = obj.get("channel") if type(obj) is dict else None
-    return channel if type(channel) is str else None
 
 
 def _unmodelled(raw: bytes | bytearray | memoryview | str) -> m.WsMessage:
