@@ -140,6 +140,8 @@ def decode(raw: bytes | bytearray | memoryview | str, type_: type[T] | Any, *, k
         raise wire_error(exc, kind, sample=sample_of(raw)) from None
     except UnicodeEncodeError:  # a str with lone surrogates: no socket delivers these
         raise WireError("not valid Unicode text", kind=kind, sample=raw[:200]) from None
+    except RecursionError:  # nested deeper than any venue answer (hostile input)
+        raise WireError("JSON nested too deeply", kind=kind, sample=sample_of(raw)) from None
 
 
 def sample_of(raw: bytes | bytearray | memoryview | msgspec.Raw | str) -> bytes | str:
@@ -159,6 +161,8 @@ def structure(obj: Any, type_: type[T] | Any, *, kind: str | None = None) -> T:
         return cast(T, msgspec.convert(obj, type_, dec_hook=dec_hook))
     except msgspec.MsgspecError as exc:
         raise wire_error(exc, kind or _kind_of(type_), sample=obj) from None
+    except RecursionError:
+        raise WireError("JSON nested too deeply", kind=kind or _kind_of(type_)) from None
 
 
 def _kind_of(type_: Any) -> str:

@@ -175,6 +175,10 @@ def parse_ws_message(raw: bytes | bytearray | memoryview | str) -> m.WsMessage:
         raise wire_error(exc, channel, sample=sample_of(raw), under=".data") from None
     except (msgspec.DecodeError, UnicodeEncodeError):
         return _plain_text(raw)
+    except RecursionError:  # nested deeper than any venue message (a hostile frame)
+        raise WireError(
+            "JSON nested too deeply", kind=_channel_of(raw), sample=sample_of(raw)
+        ) from None
     return frame.message()
 
 
@@ -198,7 +202,7 @@ def _channel_of(raw: bytes | bytearray | memoryview | str) -> str | None:
     """The channel of a frame whose data failed (only on that path; the data is skipped)."""
     try:
         return _decode_header(raw).channel
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return None
 
 
