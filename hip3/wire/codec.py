@@ -34,7 +34,7 @@ import orjson
 
 from hip3.errors import WireError
 from hip3.wire import models as m
-from hip3.wire.models import dec_hook, split_location
+from hip3.wire.models import WireDecimal, dec_hook, split_location
 
 __all__ = [
     "Decode",
@@ -188,7 +188,7 @@ def dumps(obj: Any) -> bytes:
     shape = _NOT_OBJECTS.get(type(obj))
     if shape is not None:
         obj = shape[2](obj)
-    value = msgspec.to_builtins(obj, builtin_types=(Decimal,))
+    value = msgspec.to_builtins(obj, builtin_types=(Decimal, WireDecimal))
     try:
         return orjson.dumps(value, default=_decimal_text)
     except TypeError:  # an integer beyond 64 bits (in a field kept as the venue's JSON)

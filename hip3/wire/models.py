@@ -34,7 +34,6 @@ garbage collection (``gc=False``: they hold no reference cycles).
 
 from __future__ import annotations
 
-import abc
 import re
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
@@ -131,15 +130,19 @@ if TYPE_CHECKING:
     WireDecimal: TypeAlias = Decimal
 else:
 
-    class WireDecimal(abc.ABC):  # noqa: B024 (a marker: no abstract methods)
-        """A :class:`~decimal.Decimal` the venue sends as a decimal string.
+    class WireDecimal(Decimal):
+        """A :class:`~decimal.Decimal` the venue sent as a decimal string.
 
-        Only a marker for msgspec: a field typed ``WireDecimal`` is decoded by
-        :func:`dec_hook` (strings only, finite) and holds a plain ``Decimal``
-        (registered as a virtual subclass, so msgspec's type check of the hook's
-        result passes). Type checkers see ``Decimal`` itself."""
+        msgspec decodes fields typed ``WireDecimal`` through :func:`dec_hook` (strings
+        only, finite). It is a Decimal in every respect (equal, same hash, ``repr``
+        ``Decimal('1.5')``, arithmetic gives plain Decimals); the subclass only exists
+        because msgspec's own Decimal decoding also takes JSON numbers and ``"NaN"``.
+        (Measured: a hook returning this subclass costs 1.15x msgspec's native Decimal
+        decoding; one returning plain Decimals behind an ABC marker cost 3.5x.) To
+        encode these with msgspec, pass ``builtin_types=(Decimal, WireDecimal)`` or use
+        :func:`hip3.wire.codec.dumps`. Type checkers see ``Decimal`` itself."""
 
-    WireDecimal.register(Decimal)
+        __slots__ = ()
 
 
 _JSON_TYPE_NAMES: Final = {
@@ -164,7 +167,7 @@ def dec_hook(type_: type, value: Any) -> Any:
             got = _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
             raise TypeError(f"expected a decimal string, got {got}")
         try:
-            result = Decimal(value)
+            result = WireDecimal(value)
         except InvalidOperation:
             raise ValueError(f"not a decimal number: {value!r:.40}") from None
         if not result.is_finite():

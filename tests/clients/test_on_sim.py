@@ -72,7 +72,7 @@ async def test_every_info_request_answers_a_typed_object_per_dex() -> None:
         raw = await info.raw({"type": "allMids", "dex": "xyz"})
         typed = await info.all_mids("xyz")
         assert {coin: Decimal(px) for coin, px in raw.items()} == typed
-        assert all(type(px) is Decimal for px in typed.values())  # decoded from the strings
+        assert all(isinstance(px, Decimal) for px in typed.values())  # decoded from the strings
 
 
 async def test_universe_gives_the_main_dex_and_hip3_asset_ids() -> None:

@@ -146,7 +146,7 @@ async def test_decimals_the_venue_sends_as_numbers_or_nan_are_skipped_and_named(
         fills = await info.fills_since(USER, 0)
         assert info.malformed_fills == 3
     assert [f.tid for f in fills] == [1, 2, 4, 6, 8, 9, 10]
-    assert all(type(f.px) is Decimal for f in fills)
+    assert all(isinstance(f.px, Decimal) for f in fills)
     warned = " ".join(r.getMessage() for r in caplog.records)
     assert "userFillsByTime[2]" in warned and "'px'" in warned and "decimal string" in warned
 

@@ -76,7 +76,7 @@ def _steps(value: Any, path: str = "") -> list[tuple[list[str | int], str]]:
 
 def _decoded_leaf(obj: Any, steps: list[str | int]) -> Any:
     """The decoded value at the JSON path ``steps`` (Decimals kept as Decimals)."""
-    tree = msgspec.to_builtins(obj, builtin_types=(Decimal,))
+    tree = msgspec.to_builtins(obj, builtin_types=(Decimal, m.WireDecimal))
     for step in steps:
         tree = tree[step]
     return tree
