@@ -156,6 +156,16 @@ _JSON_TYPE_NAMES: Final = {
 }
 
 
+_known_decimals: dict[str, Decimal] = {}
+"""Decimals already made, by their text: prices and sizes repeat from one message to the
+next (a book's levels, ``"0.0"`` fees and PnLs), and a dict lookup costs about a third of
+parsing the text again. Decimals are immutable, so sharing one is safe. Bounded: cleared
+when full, and only short texts are kept."""
+
+_KNOWN_DECIMALS_MAX: Final = 16_384
+_KNOWN_DECIMAL_TEXT_MAX: Final = 40
+
+
 def dec_hook(type_: type, value: Any) -> Any:
     """msgspec's hook for the types it does not know: :data:`WireDecimal` here.
 
@@ -163,17 +173,26 @@ def dec_hook(type_: type, value: Any) -> Any:
     a JSON number is refused (it may already have lost digits in a float), so
     are ``"NaN"``, ``"Infinity"`` and text that is no number."""
     if type_ is WireDecimal:
-        if type(value) is not str:
-            got = _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
-            raise TypeError(f"expected a decimal string, got {got}")
-        try:
-            result = WireDecimal(value)
-        except InvalidOperation:
-            raise ValueError(f"not a decimal number: {value!r:.40}") from None
-        if not result.is_finite():
-            raise ValueError(f"not a finite number: {value!r:.40}")
-        return result
+        if type(value) is str:
+            known = _known_decimals.get(value)
+            return _new_decimal(value) if known is None else known
+        got = _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+        raise TypeError(f"expected a decimal string, got {got}")
     raise TypeError(f"hip3 has no decoder for {type_!r}")
+
+
+def _new_decimal(text: str) -> Decimal:
+    try:
+        result = WireDecimal(text)
+    except InvalidOperation:
+        raise ValueError(f"not a decimal number: {text!r:.40}") from None
+    if not result.is_finite():
+        raise ValueError(f"not a finite number: {text!r:.40}")
+    if len(text) <= _KNOWN_DECIMAL_TEXT_MAX:
+        if len(_known_decimals) >= _KNOWN_DECIMALS_MAX:
+            _known_decimals.clear()
+        _known_decimals[text] = result
+    return result
 
 
 def _at(message: str, path: str) -> str:

@@ -276,3 +276,21 @@ def test_every_recorded_historical_order_maps_with_its_status() -> None:
         assert update is not None and update.status == entry["status"]
         assert update.oid == entry["order"]["oid"]
         assert update.order_status.is_terminal or entry["status"] in ("open", "triggered")
+
+
+def test_known_decimals_are_shared_bounded_and_never_hold_a_refused_text() -> None:
+    level = {"px": "95000.5", "sz": "1.25", "n": 1}
+    first = codec.structure(level, m.L2Level)
+    second = codec.decode(orjson.dumps(level), m.L2Level, kind="l2Book")
+    assert first.px is second.px  # the same immutable Decimal, made once
+    for bad in ("NaN", "Infinity", "x"):
+        for _ in range(2):  # refused the second time too: a refusal is never remembered
+            with pytest.raises(WireError):
+                codec.structure({**level, "px": bad}, m.L2Level)
+        assert bad not in m._known_decimals
+    long_text = "1." + "0" * 100
+    assert codec.structure({**level, "px": long_text}, m.L2Level).px == 1
+    assert long_text not in m._known_decimals  # only short texts are kept
+    for i in range(m._KNOWN_DECIMALS_MAX + 10):
+        codec.structure({**level, "sz": f"{i}.5"}, m.L2Level)
+    assert 0 < len(m._known_decimals) <= m._KNOWN_DECIMALS_MAX
