@@ -11,7 +11,8 @@ pass, with every JSON type checked:
   **strings** only (fields typed :data:`WireDecimal`): a JSON number, a
   ``null`` where a value is required, ``"NaN"``/``"Infinity"`` or text that is
   no number is refused with the field's path. Written back they are strings
-  again (``str(Decimal("0.0385")) == "0.0385"``: the venue's text survives);
+  again, in plain notation (:func:`hip3.wire.codec.dumps`: the venue's text
+  survives). A text already seen gives the same (immutable) Decimal object;
 * sides are :class:`~hip3.types.Side` (``"B"``/``"A"``); ids and timestamps
   are ints, never coerced from strings.
 
