@@ -1,4 +1,4 @@
-"""Property tests: any JSON of a modelled shape round-trips through the converter, and any
+"""Property tests: any JSON of a modelled shape round-trips through the codec, and any
 single field given the wrong JSON type is reported by name."""
 
 from __future__ import annotations
