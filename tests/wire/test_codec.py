@@ -12,6 +12,8 @@ from typing import Any
 import msgspec
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hip3.domain import OrderStatus
 from hip3.errors import WireError
@@ -22,6 +24,7 @@ from hip3.wire.to_domain import order_status_to_update
 from hip3.wire.ws import parse_ws_message
 
 from .samples import EXCHANGE_SAMPLES, FILL_HIP3, INFO_SAMPLES, WS_SAMPLES
+from .test_properties import books, fills, ws_orders
 
 INFO_IDS = [name for name, _, _ in INFO_SAMPLES]
 
@@ -294,3 +297,19 @@ def test_known_decimals_are_shared_bounded_and_never_hold_a_refused_text() -> No
     for i in range(m._KNOWN_DECIMALS_MAX + 10):
         codec.structure({**level, "sz": f"{i}.5"}, m.L2Level)
     assert 0 < len(m._known_decimals) <= m._KNOWN_DECIMALS_MAX
+
+
+@given(st.lists(fills, max_size=4), books, st.lists(ws_orders, max_size=3))
+def test_decoding_bytes_equals_structuring_json_and_the_memo_changes_nothing(
+    raw_fills: list[dict[str, Any]], raw_book: dict[str, Any], raw_orders: list[dict[str, Any]]
+) -> None:
+    for raw, cls in (
+        (raw_fills, list[m.WireFill]),
+        (raw_book, m.L2Book),
+        (raw_orders, m.WsOrderUpdates),
+    ):
+        warm = codec.decode(orjson.dumps(raw), cls, kind="x")
+        m._known_decimals.clear()
+        cold = codec.decode(orjson.dumps(raw), cls, kind="x")
+        assert warm == cold == codec.structure(raw, cls)
+        assert codec.unstructure(cold) == raw
