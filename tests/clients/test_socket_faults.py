@@ -169,3 +169,5 @@ def test_lazy_data_of_a_routed_frame_always_parses() -> None:
         assert keys and is_snapshot is (channel == "userFills")
     for frame in ('{"channel":"l2Book","data":{"coin":"\ud800"}}', '{"channel":"pong"}', "[1"):
         assert _route(frame) is None
+    # Invalid UTF-8 in a byte frame, inside data routing skips: the full path decides.
+    assert _route(b'{"channel":"l2Book","data":{"coin":"BTC","x":["\xff"]}}') is None
