@@ -42,13 +42,13 @@ import orjson
 from hip3.bot.book import book_from_frame, book_from_l2
 from hip3.bot.defaults import converters as default_converters
 from hip3.clients.ws import _route
-from hip3.wire.convert import decode_fills, order_updates_from_json
 from hip3.wire.frames import (
     decode_order_updates_frame,
     decode_trades_frame,
     decode_user_fills_frame,
 )
 from hip3.wire.models import L2Book, WsOrderUpdates, WsTrades, WsUserFills
+from hip3.wire.to_domain import decode_fills, order_updates_from_json
 from hip3.wire.ws import parse_ws_message
 
 _USER = "0x14791697260e4c9a71f18484c9f997b308e59325"

@@ -173,7 +173,7 @@ async def _measure(sim: SimProcess, rounds: int, per_round: int) -> dict[str, li
 
 
 def _resting_oid(outcome: Any) -> int:
-    from hip3.wire.convert import Resting
+    from hip3.wire.to_domain import Resting
 
     assert isinstance(outcome, Resting), outcome
     return outcome.oid

@@ -465,7 +465,7 @@ async def _cancel_all(
     from hip3.bot import defaults
     from hip3.clients import ExchangeClient
     from hip3.errors import ExchangeError
-    from hip3.wire.convert import CancelSuccess
+    from hip3.wire.to_domain import CancelSuccess
 
     async with _open(config_path, network, address, need_key=True) as opened:
         config, endpoint, info, account, key = opened

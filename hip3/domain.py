@@ -2,7 +2,7 @@
 
 Wire classes (:mod:`hip3.wire`) mirror the venue's JSON field for field and
 keep its decimal strings; these records hold Decimals and enums and are what
-the tracker's messages carry. :mod:`hip3.wire.convert` is the only place that
+the tracker's messages carry. :mod:`hip3.wire.to_domain` is the only place that
 turns one into the other.
 """
 
@@ -117,7 +117,7 @@ class Fill(metaclass=abc.ABCMeta):
     venue added ``tid`` have ``tid=None``; the tracker then falls back to a
     derived identity (hash, oid, time, px, sz) and says so in its stats.
 
-    A fill decoded from a ws frame (:class:`hip3.wire.frames.WireFill`, registered
+    A fill decoded from a ws frame (:class:`hip3.wire.frames.FrameFill`, registered
     as a Fill) is made by msgspec in the pass that parses the frame. It keeps the
     venue's decimal strings and makes each :class:`~decimal.Decimal` when it is
     read, checking it then (a malformed one raises

@@ -26,7 +26,7 @@ import attrs
 from hip3.errors import ValidationError, WireError
 from hip3.types import Coin, round_price, round_size, validate_price, validate_size
 from hip3.wire import models as m
-from hip3.wire.converter import structure
+from hip3.wire.codec import structure
 
 __all__ = ["HIP3_ASSET_BASE", "HIP3_DEX_STRIDE", "SPOT_ASSET_BASE", "Market", "Universe"]
 

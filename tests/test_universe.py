@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from hip3.errors import ValidationError, WireError
 from hip3.universe import Market, Universe
-from hip3.wire import converter
+from hip3.wire import codec
 from hip3.wire import models as m
 
 PERP_DEXS = """[null,
@@ -123,8 +123,8 @@ def test_a_coin_listed_under_the_wrong_dex_is_a_wire_error() -> None:
 
 def test_structured_wire_objects_are_accepted_too() -> None:
     universe = Universe.from_meta(
-        converter.structure(orjson.loads(PERP_DEXS), m.PerpDexs),
-        {"": converter.structure(orjson.loads(META_MAIN), m.Meta)},
+        codec.structure(orjson.loads(PERP_DEXS), m.PerpDexs),
+        {"": codec.structure(orjson.loads(META_MAIN), m.Meta)},
     )
     assert universe.asset("ETH") == 1
     assert Universe.from_meta(None, {"": orjson.loads(META_MAIN)}).asset("BTC") == 0

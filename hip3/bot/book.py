@@ -21,7 +21,7 @@ import msgspec
 
 from hip3.errors import WireError
 
-__all__ = ["Book", "Level", "WireLevel", "book_from_frame", "book_from_l2"]
+__all__ = ["Book", "FrameLevel", "Level", "book_from_frame", "book_from_l2"]
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -40,7 +40,7 @@ class Level(metaclass=abc.ABCMeta):
         return hash((self.px, self.sz))
 
 
-class WireLevel(msgspec.Struct, frozen=True, gc=False):
+class FrameLevel(msgspec.Struct, frozen=True, gc=False):
     """A :class:`Level` as msgspec decodes it (registered as a virtual subclass of
     Level); ``n`` is the venue's count of orders at the level."""
 
@@ -66,7 +66,7 @@ class WireLevel(msgspec.Struct, frozen=True, gc=False):
         return (Level, (self.px, self.sz))
 
 
-Level.register(WireLevel)
+Level.register(FrameLevel)
 
 
 def _decimal_of(text: str, field: str) -> Decimal:
@@ -125,7 +125,7 @@ def book_from_l2(data: Mapping[str, Any]) -> Book:
 class _L2Data(msgspec.Struct, gc=False):
     coin: str
     time: int
-    levels: tuple[list[WireLevel], list[WireLevel]]
+    levels: tuple[list[FrameLevel], list[FrameLevel]]
 
 
 class _L2Frame(msgspec.Struct, gc=False):
@@ -163,6 +163,6 @@ def book_from_frame(raw: str | bytes) -> Book:
             if not ok:  # read again, one by one: the error names the field
                 _decimal_of(best.px_text, "levels.px")
                 _decimal_of(best.sz_text, "levels.sz")
-    # WireLevel is registered as a Level (an ABC), which mypy cannot see.
+    # FrameLevel is registered as a Level (an ABC), which mypy cannot see.
     return Book(data.coin, data.time, cast("tuple[Level, ...]", tuple(bids)),
                 cast("tuple[Level, ...]", tuple(asks)))  # fmt: skip

@@ -93,7 +93,7 @@ from hip3.signing import PrivateKey
 from hip3.tracker.state import DriftEvent, TrackerStats, dex_of
 from hip3.types import Coin
 from hip3.universe import Universe
-from hip3.wire.convert import open_order_to_update
+from hip3.wire.to_domain import open_order_to_update
 
 __all__ = ["Bot", "BotSummary", "Mode", "run_bot"]
 

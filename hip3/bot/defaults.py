@@ -15,14 +15,14 @@ from hip3.clients import InfoClient
 from hip3.domain import AccountSnapshot, Fill, OrderUpdate
 from hip3.errors import WireError
 from hip3.tracker import PositionTracker
-from hip3.wire.convert import (
+from hip3.wire.frames import decode_order_updates_frame, decode_user_fills_frame
+from hip3.wire.models import ClearinghouseState
+from hip3.wire.to_domain import (
     account_snapshot,
     account_snapshot_from_json,
     decode_fills,
     order_updates_from_json,
 )
-from hip3.wire.frames import decode_order_updates_frame, decode_user_fills_frame
-from hip3.wire.models import ClearinghouseState
 
 __all__ = ["converters", "load_universe", "tracker"]
 

@@ -6,9 +6,9 @@ at construction, and never appears in a repr, log or error. The key may be the a
 approved agent's (API wallet): ``account_address`` is always the account traded for, and
 ``vault_address`` the sub-account/vault when trading on its behalf.
 
-Results are typed, one per order in request order: :class:`~hip3.wire.convert.Resting`,
-:class:`~hip3.wire.convert.Filled`, :class:`~hip3.wire.convert.Rejected`,
-:class:`~hip3.wire.convert.Waiting` straight from the venue's answer (``Resting``/``Filled`` always
+Results are typed, one per order in request order: :class:`~hip3.wire.to_domain.Resting`,
+:class:`~hip3.wire.to_domain.Filled`, :class:`~hip3.wire.to_domain.Rejected`,
+:class:`~hip3.wire.to_domain.Waiting` straight from the venue's answer (``Resting``/``Filled`` always
 carry the order's cloid), or :class:`Resolved` when the answer was lost (below).
 
 The rule this client is built around: **an action is never re-posted blindly.**
@@ -49,7 +49,8 @@ from hip3.signing import PrivateKey, sign_approve_agent, sign_l1_action
 from hip3.types import Cloid
 from hip3.wire import actions
 from hip3.wire import models as m
-from hip3.wire.convert import (
+from hip3.wire.codec import structure
+from hip3.wire.to_domain import (
     CancelResult,
     CancelSuccess,
     Filled,
@@ -60,7 +61,6 @@ from hip3.wire.convert import (
     order_results,
     order_status_to_update,
 )
-from hip3.wire.converter import structure
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,11 @@
 """InfoClient: the venue's read-only ``POST /info`` requests over one ``httpx.AsyncClient``.
 
 Every request of hyperliquid-api.md §1 that hip3 models returns a typed object of
-:mod:`hip3.wire.models` (strings stay decimal strings there; :mod:`hip3.wire.convert` turns them
-into domain records, see :meth:`InfoClient.account_snapshot`). :meth:`InfoClient.post_info`
-(alias :meth:`InfoClient.raw`) is the untyped escape hatch: any request body, the venue's JSON back.
+:mod:`hip3.wire.models`, decoded by msgspec straight from the answer's bytes in one pass (amounts
+already ``Decimal``, every JSON type checked, errors naming the field path: :mod:`hip3.wire.codec`);
+:mod:`hip3.wire.to_domain` turns them into domain records (see :meth:`InfoClient.account_snapshot`).
+:meth:`InfoClient.post_info` (alias :meth:`InfoClient.raw`) is the untyped escape hatch: any
+request body, the venue's JSON back.
 
 HIP-3: ``meta``, ``metaAndAssetCtxs``, ``allMids``, ``clearinghouseState``, ``openOrders`` and
 ``frontendOpenOrders`` take ``dex`` (``""`` = the main dex, §1.1); fills and ``orderStatus`` cover
@@ -22,10 +24,11 @@ import logging
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 import httpx
+import msgspec
 import orjson
 import trio
 
@@ -38,9 +41,9 @@ from hip3.domain import AccountMode, AccountSnapshot, Fill, OrderUpdate
 from hip3.errors import ExchangeError, RateLimitedError, TransportError, WireError
 from hip3.types import Cloid
 from hip3.universe import Universe
-from hip3.wire import convert
 from hip3.wire import models as m
-from hip3.wire.converter import structure
+from hip3.wire import to_domain
+from hip3.wire.codec import Decode, decode, decoder, sample_of, wire_error
 
 log = logging.getLogger(__name__)
 
@@ -61,22 +64,6 @@ def _fill_key(fill: m.WireFill) -> tuple[Any, ...]:
     return (fill.coin, fill.hash, fill.oid, fill.time, fill.px, fill.sz)
 
 
-def _spot_amount(entry: Mapping[str, Any], key: str, index: int) -> Decimal:
-    where = f"balances[{index}].{key}"
-    raw = entry.get(key)
-    if not isinstance(raw, str):
-        raise WireError(f"{key} must be a string", kind="spotClearinghouseState", field=where)
-    try:
-        amount = Decimal(raw)
-    except ArithmeticError:
-        raise WireError(
-            f"{key} is not a decimal", kind="spotClearinghouseState", field=where
-        ) from None
-    if not amount.is_finite():
-        raise WireError(f"{key} is not finite", kind="spotClearinghouseState", field=where)
-    return amount
-
-
 def merge_fills(pages: Iterable[Iterable[m.WireFill]]) -> list[m.WireFill]:
     """Merge fill pages: de-duplicate by ``(coin, tid)`` (fills sharing a timestamp straddle pages,
     §1.8) and sort oldest first by ``(time, tid)``, whatever order the venue returned."""
@@ -88,6 +75,16 @@ def merge_fills(pages: Iterable[Iterable[m.WireFill]]) -> list[m.WireFill]:
 
 
 T = TypeVar("T")
+
+_decode_fills: Final[Decode[list[m.WireFill]]] = decoder(list[m.WireFill])
+_decode_fill: Final[Decode[m.WireFill]] = decoder(m.WireFill)
+
+
+def _json_body(content: bytes, path: str) -> Any:
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        raise WireError("response is not JSON", kind=path, sample=content[:200]) from exc
 
 
 class InfoClient:
@@ -135,6 +132,11 @@ class InfoClient:
         """POST one JSON body once (no retry); records both directions. Raises RateLimitedError on
         429, ExchangeError on other 4xx/5xx, NotSentError when no connection could be made and
         SentNoAnswerError when the request may have arrived but no answer did."""
+        return _json_body(await self.post_bytes(path, body), path)
+
+    async def post_bytes(self, path: str, body: Mapping[str, Any]) -> bytes:
+        """:meth:`post_json`, the answer's body left as the bytes the venue sent (a recorder,
+        if any, still gets it as JSON)."""
         req_id = next_http_id()
         if self.recorder is not None:
             self.recorder.record("out", "http", dict(body), id=req_id, path=path)
@@ -154,23 +156,26 @@ class InfoClient:
             raise RateLimitedError(resp.text[:200], status=429)
         if resp.status_code >= 400:
             raise ExchangeError(resp.text[:500], status=resp.status_code)
-        try:
-            data = orjson.loads(resp.content)
-        except orjson.JSONDecodeError as exc:
-            raise WireError("response is not JSON", kind=path, sample=resp.text[:200]) from exc
+        content = resp.content
         if self.recorder is not None:
-            self.recorder.record("in", "http", data, id=req_id)
-        return data
+            self.recorder.record("in", "http", _json_body(content, path), id=req_id)
+        return content
 
     async def post_info(self, body: Mapping[str, Any]) -> Any:
         """One ``/info`` request, untyped: the venue's JSON answer. Rate limited, and retried
         with jittered backoff on 429/5xx/timeouts/connection errors."""
+        data = _json_body(await self._post_info_bytes(body), "/info")
+        self._charge_items(body, data)
+        return data
+
+    async def _post_info_bytes(self, body: Mapping[str, Any]) -> bytes:
+        """:meth:`post_info`'s request and retries; the answer as the venue's bytes."""
         request_type = str(body["type"])
         attempt = 0
         while True:
             await self.limiter.acquire_info(request_type)
             try:
-                data = await self.post_json("/info", body)
+                return await self.post_bytes("/info", body)
             except RateLimitedError:
                 self.limiter.rest.drain()
                 if attempt + 1 >= self.backoff.max_attempts:
@@ -181,20 +186,24 @@ class InfoClient:
             except TransportError:
                 if attempt + 1 >= self.backoff.max_attempts:
                     raise
-            else:
-                if isinstance(data, list):
-                    self.limiter.charge_info_items(request_type, len(data))
-                return data
             delay = self.backoff.delay_secs(attempt, self._rng)
             log.info("info %s: retry %d in %.2fs", request_type, attempt + 1, delay)
             self.retries += 1
             attempt += 1
             await trio.sleep(delay)
 
+    def _charge_items(self, body: Mapping[str, Any], answer: Any) -> None:
+        """The venue weighs some answers by their number of items (a JSON array's length)."""
+        if isinstance(answer, list | tuple):
+            self.limiter.charge_info_items(str(body["type"]), len(answer))
+
     raw = post_info
 
     async def _typed(self, body: Mapping[str, Any], cls: Any) -> Any:
-        return structure(await self.post_info(body), cls, kind=str(body["type"]))
+        """The answer decoded as ``cls`` from its bytes (:func:`hip3.wire.codec.decode`)."""
+        answer = decode(await self._post_info_bytes(body), cls, kind=str(body["type"]))
+        self._charge_items(body, answer)
+        return answer
 
     # -- requests (hyperliquid-api.md §1) --------------------------------------------------------
 
@@ -260,7 +269,7 @@ class InfoClient:
         In unified and portfolio mode (``mode.collateral_in_spot``) the dex's money fields
         are not the account's: ``account_value`` is the spot wallet's total of the collateral
         token, ``total_margin_used`` its hold and ``withdrawable`` the difference."""
-        snapshot = convert.account_snapshot(
+        snapshot = to_domain.account_snapshot(
             dex, await self.clearinghouse_state(user, dex), collateral_token=collateral_token
         )
         if not mode.collateral_in_spot:
@@ -338,20 +347,29 @@ class InfoClient:
         """One page of fills, element by element: a malformed fill is counted in
         :attr:`malformed_fills` and skipped, never the page (whose window would then never
         move on). Returns the good fills and the page's size as sent."""
-        data = await self.post_info(body)
+        raw = await self._post_info_bytes(body)
         kind = str(body["type"])
         try:
-            return structure(data, list[m.WireFill], kind=kind), len(data)
-        except WireError:
-            if not isinstance(data, list):
-                raise
+            fills: list[m.WireFill] = _decode_fills(raw)
+        except msgspec.ValidationError:
+            pass  # some element is bad: split the array, keep the good ones
+        except msgspec.DecodeError as exc:
+            raise wire_error(exc, kind, sample=sample_of(raw)) from None
+        else:
+            self._charge_items(body, fills)
+            return fills, len(fills)
+        elements: list[msgspec.Raw] = decode(
+            raw, list[msgspec.Raw], kind=kind
+        )  # not a JSON array -> WireError
+        self._charge_items(body, elements)
         good: list[m.WireFill] = []
-        for index, element in enumerate(data):
+        for index, element in enumerate(elements):
             try:
-                good.append(structure(element, m.WireFill, kind=kind))
-            except WireError as exc:
-                self._malformed_fill(f"{kind}[{index}]: {exc}")
-        return good, len(data)
+                good.append(_decode_fill(element))
+            except msgspec.ValidationError as exc:
+                error = wire_error(exc, kind, sample=sample_of(element), under="")
+                self._malformed_fill(f"{kind}[{index}]: {error}")
+        return good, len(elements)
 
     def _malformed_fill(self, what: str) -> None:
         self.malformed_fills += 1
@@ -364,7 +382,7 @@ class InfoClient:
         fills: list[Fill] = []
         for wire in await self.user_fills_by_time(user, start_time_ms):
             try:
-                fills.append(convert.fill_to_domain(wire))
+                fills.append(to_domain.fill_to_domain(wire))
             except WireError as exc:
                 self._malformed_fill(str(exc))
         return fills
@@ -381,7 +399,7 @@ class InfoClient:
     async def order_update(self, user: str, oid_or_cloid: int | Cloid | str) -> OrderUpdate | None:
         """:meth:`order_status` as a domain :class:`~hip3.domain.OrderUpdate`; None when the
         venue does not know the order."""
-        return convert.order_status_to_update(await self.order_status(user, oid_or_cloid))
+        return to_domain.order_status_to_update(await self.order_status(user, oid_or_cloid))
 
     async def spot_balances(self, user: str) -> dict[str, Decimal]:
         """``spotClearinghouseState``: the account's spot token balances (``total``, holds
@@ -392,28 +410,18 @@ class InfoClient:
     async def spot_holdings(self, user: str) -> dict[str, tuple[Decimal, Decimal]]:
         """``spotClearinghouseState`` as ``{token: (total, hold)}``, every listed token
         (``hold`` is the part tied up by orders, or margin in unified/portfolio mode)."""
-        answer = await self.post_info({"type": "spotClearinghouseState", "user": user})
-        balances = answer.get("balances") if isinstance(answer, Mapping) else None
-        if not isinstance(balances, list):
-            raise WireError("expected an object with balances", kind="spotClearinghouseState")
-        found: dict[str, tuple[Decimal, Decimal]] = {}
-        for index, entry in enumerate(balances):
-            coin = entry.get("coin") if isinstance(entry, Mapping) else None
-            if not isinstance(coin, str):
-                raise WireError(
-                    "coin must be a string",
-                    kind="spotClearinghouseState",
-                    field=f"balances[{index}].coin",
-                )
-            total = _spot_amount(entry, "total", index)
-            hold = _spot_amount(entry, "hold", index) if "hold" in entry else Decimal(0)
-            found[coin] = (total, hold)
-        return found
+        body = {"type": "spotClearinghouseState", "user": user}
+        answer: m.SpotClearinghouseState = await self._typed(body, m.SpotClearinghouseState)
+        return {
+            entry.coin: (entry.total, Decimal(0) if entry.hold is None else entry.hold)
+            for entry in answer.balances
+        }
 
     async def user_abstraction(self, user: str) -> AccountMode:
         """``userAbstraction``: where the venue keeps ``user``'s money (:class:`AccountMode`);
         an answer naming no known mode -> WireError."""
-        answer = await self.post_info({"type": "userAbstraction", "user": user})
+        body = {"type": "userAbstraction", "user": user}
+        answer: str = await self._typed(body, str)
         try:
             return AccountMode.from_venue(answer)
         except ValueError as exc:
@@ -422,15 +430,12 @@ class InfoClient:
     async def user_role(self, user: str) -> tuple[str, str | None]:
         """What ``user`` is to the venue: ``("agent", master)``, ``("user", None)``,
         ``("vault", None)``, ``("subAccount", master)`` or ``("missing", None)``."""
-        answer = await self.post_info({"type": "userRole", "user": user})
-        if not isinstance(answer, Mapping) or not isinstance(answer.get("role"), str):
-            raise WireError(f"expected an object with a role, got {answer!r:.80}", kind="userRole")
-        data = answer.get("data")
+        answer: m.UserRole = await self._typed({"type": "userRole", "user": user}, m.UserRole)
         related = None
-        if isinstance(data, Mapping):
-            found = data.get("user", data.get("master"))
+        if answer.data is not None:
+            found = answer.data.get("user", answer.data.get("master"))
             related = found.lower() if isinstance(found, str) else None
-        return str(answer["role"]), related
+        return answer.role, related
 
     async def user_rate_limit(self, user: str) -> m.UserRateLimit:
         limit: m.UserRateLimit = await self._typed(

@@ -206,6 +206,10 @@ def _route(raw: str | bytes) -> tuple[str, dict[str, Any], bool] | None:
     (no dicts built); None when the frame needs the full parse (control channels, anything
     unusual: the full path decides and counts it exactly as before)."""
     try:
+        if not isinstance(raw, str):
+            # msgspec does not check the UTF-8 of what it skips: a byte frame is checked
+            # here, so that ``data`` parsed later cannot fail (text frames are str already).
+            raw.decode("utf-8")
         envelope = _envelope_decoder.decode(raw)
         if envelope.channel in _CONTROL_CHANNELS or envelope.data is msgspec.UNSET:
             return None

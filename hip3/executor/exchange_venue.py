@@ -10,9 +10,7 @@ path (taken when the client could not resolve: ``UnknownOutcomeError``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from decimal import Decimal
-from typing import Any
+from collections.abc import Sequence
 
 from hip3.clients.exchange import (
     CancelSuccess,
@@ -27,9 +25,9 @@ from hip3.clients.exchange import (
 from hip3.domain import OrderStatus, OrderUpdate
 from hip3.executor.intents import Modify, PlaceOrder
 from hip3.executor.ports import CancelTarget, OrderResult
-from hip3.types import Cloid, Side
+from hip3.types import Cloid
 
-__all__ = ["ExchangeVenue", "order_update_from_status"]
+__all__ = ["ExchangeVenue"]
 
 
 class ExchangeVenue:
@@ -112,22 +110,3 @@ def _resolved(result: Resolved) -> OrderResult:
     if status is OrderStatus.REJECTED:
         return OrderResult("error", oid=update.oid, error=update.status)
     return OrderResult("canceled", oid=update.oid, total_sz=result.filled_sz)
-
-
-def order_update_from_status(entry: Mapping[str, Any]) -> OrderUpdate:
-    """An ``orderStatus`` ``order`` entry (``{"order": {...}, "status", "statusTimestamp"}``)."""
-    order = entry["order"]
-    cloid = order.get("cloid")
-    return OrderUpdate(
-        coin=str(order["coin"]),
-        oid=int(order["oid"]),
-        side=Side(order["side"]),
-        limit_px=Decimal(str(order["limitPx"])),
-        sz=Decimal(str(order["sz"])),
-        orig_sz=Decimal(str(order.get("origSz", order["sz"]))),
-        status=str(entry["status"]),
-        status_time_ms=int(entry.get("statusTimestamp", 0)),
-        timestamp_ms=int(order.get("timestamp", 0)),
-        cloid=Cloid.from_str(cloid) if cloid else None,
-        reduce_only=bool(order.get("reduceOnly", False)),
-    )

@@ -1,8 +1,7 @@
 """Replay a capture through the live parsing and the PositionTracker.
 
-Every line goes through the code the bot runs: ws frames through
-:func:`hip3.wire.ws.parse_ws_message`, http bodies through
-:mod:`hip3.wire.converter`, records through :mod:`hip3.wire.convert`, and the
+Every line goes through the code the bot runs: ws frames and http bodies
+(already JSON in the capture) through :func:`hip3.wire.codec.structure`, records through :mod:`hip3.wire.to_domain`, and the
 results into a :class:`~hip3.tracker.PositionTracker` by the same handle
 methods the bot's feeds and executor use:
 
@@ -32,7 +31,6 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-import orjson
 import trio
 
 from hip3.domain import Fill, OrderState, OrderStatus
@@ -42,10 +40,9 @@ from hip3.tracker import DriftEvent, TrackerState, TrackerStats
 from hip3.tracker.state import DEFAULT_DEDUP_CAPACITY
 from hip3.types import Cloid, Side
 from hip3.universe import Universe
-from hip3.wire import convert
 from hip3.wire import models as m
-from hip3.wire.converter import structure
-from hip3.wire.ws import parse_ws_message
+from hip3.wire import to_domain
+from hip3.wire.codec import structure
 
 __all__ = ["REPLAYED_CHANNELS", "ReplayResult", "replay", "replay_async", "replay_sync"]
 
@@ -293,23 +290,22 @@ class _Replayer:
                 fills = self._fills(data.get("fills"), "userFills")
                 self.state.apply_fills(fills, is_snapshot=bool(data.get("isSnapshot")))
             elif channel == "orderUpdates":
-                for update in convert.order_updates_from_json(data):
+                for update in to_domain.order_updates_from_json(data):
                     self.state.order_update(update)
             elif channel == "user":
                 if isinstance(data, dict) and data.get("fills"):
                     self.state.apply_fills(self._fills(data["fills"], "user"))
             elif channel == "post":
-                message = parse_ws_message(orjson.dumps(msg))
-                if isinstance(message, m.WsPost):
-                    request = self.ws_posts.pop(message.id, None)
-                    if request is not None:
-                        self.ws_post_answer(request, message.response)
+                post: m.WsPost = structure(data, m.WsPost, kind="post")
+                request = self.ws_posts.pop(post.id, None)
+                if request is not None:
+                    self.ws_post_answer(request, post.response)
         except WireError as exc:
             self._malformed("ws message", exc)
 
     def _fills(self, data: Any, kind: str) -> list[Fill]:
         """A batch's good fills; each refused element is counted, not the batch."""
-        decoded = convert.decode_fills(data, kind=kind)
+        decoded = to_domain.decode_fills(data, kind=kind)
         if decoded.skipped:
             self.malformed_messages += decoded.skipped
             if self.malformed_messages <= 5:
@@ -359,10 +355,10 @@ class _Replayer:
             self.metas[str(body.get("dex") or "")] = data[0]
             self._universe = None
         elif kind == "clearinghouseState":
-            snapshot = convert.account_snapshot_from_json(str(body.get("dex") or ""), data)
+            snapshot = to_domain.account_snapshot_from_json(str(body.get("dex") or ""), data)
             self.state.adopt_snapshot(snapshot)
         elif kind == "orderStatus":
-            update = convert.order_status_to_update(
+            update = to_domain.order_status_to_update(
                 structure(data, m.OrderStatusResponse, kind="orderStatus")
             )
             if update is not None:
@@ -380,7 +376,7 @@ class _Replayer:
             return
         orders = request.orders
         try:
-            results: Sequence[convert.OrderResult] = convert.order_results(response)
+            results: Sequence[to_domain.OrderResult] = to_domain.order_results(response)
         except ExchangeError as exc:
             for order in orders:
                 if order.cloid is not None and order.coin is not None:
@@ -389,26 +385,26 @@ class _Replayer:
         except WireError as exc:
             self._malformed("order answer", exc)
             return
-        if len(results) == 1 and len(orders) > 1 and isinstance(results[0], convert.Rejected):
+        if len(results) == 1 and len(orders) > 1 and isinstance(results[0], to_domain.Rejected):
             # One error for a whole batch (hyperliquid-api.md §2.2).
             results = list(results) * len(orders)
         for order, result in zip(orders, results, strict=False):
             if order.cloid is None or order.coin is None:
                 continue
-            if isinstance(result, convert.Resting):
+            if isinstance(result, to_domain.Resting):
                 self.state.order_resting(order.cloid, result.oid)
-            elif isinstance(result, convert.Filled):
+            elif isinstance(result, to_domain.Filled):
                 self.state.order_filled(order.cloid, result.oid, result.total_sz, result.avg_px)
-            elif isinstance(result, convert.Rejected):
+            elif isinstance(result, to_domain.Rejected):
                 self.state.order_rejected(order.cloid, result.error)
 
     def cancel_answer(self, action: Mapping[str, Any], response: m.ExchangeResponse) -> None:
         try:
-            results = convert.cancel_results(response)
+            results = to_domain.cancel_results(response)
         except (ExchangeError, WireError):
             return
         for target, result in zip(action.get("cancels") or [], results, strict=False):
-            if not isinstance(result, convert.CancelSuccess) or not isinstance(target, dict):
+            if not isinstance(result, to_domain.CancelSuccess) or not isinstance(target, dict):
                 continue
             cloid = None
             if isinstance(target.get("cloid"), str):

@@ -18,9 +18,9 @@ from hip3.errors import WireError
 from hip3.journal import read_capture
 from hip3.store import DECIMAL_PRECISION, DECIMAL_SCALE
 from hip3.store.location import require
-from hip3.wire import convert
 from hip3.wire import models as m
-from hip3.wire.converter import structure
+from hip3.wire import to_domain
+from hip3.wire.codec import structure
 
 __all__ = ["BOOK_DEPTH", "BOOK_EVERY_MS", "TABLES", "ImportResult", "Store", "fill_row"]
 
@@ -149,13 +149,13 @@ def fill_row(fill: m.WireFill, account: str, source: str) -> dict[str, Any]:
     """One ``fills`` row from a decoded venue fill (every field the venue sends)."""
     sz = _dec(fill.sz, "sz")
     assert sz is not None
-    side = fill.side
+    side = fill.side.value
     liquidation = fill.liquidation
     twap = fill.twap_id if isinstance(fill.twap_id, int) else None
     key = (
         f"{fill.coin}|{fill.tid}"
         if fill.tid is not None
-        else f"{fill.coin}|h:{fill.hash}:{fill.oid}:{fill.time}:{fill.px}:{fill.sz}"
+        else f"{fill.coin}|h:{fill.hash}:{fill.oid}:{fill.time}:{fill.px:f}:{fill.sz:f}"
     )
     return {
         "account": account,
@@ -258,7 +258,7 @@ class _Collector:
             elif channel == "user" and isinstance(data, dict) and data.get("fills"):
                 self.fills(data["fills"], "user", None)
             elif channel == "orderUpdates":
-                self.pending_orders.extend(convert.order_updates_from_json(data))
+                self.pending_orders.extend(to_domain.order_updates_from_json(data))
             elif channel == "trades":
                 trades: m.WsTrades = structure(data, m.WsTrades, kind="trades")
                 self.rows["trades"].extend(_trade_row(trade) for trade in trades.trades)
@@ -328,7 +328,7 @@ def _trade_row(trade: m.WsTrade) -> dict[str, Any]:
         "dex": _dex(trade.coin),
         "date": _day(trade.time),
         "coin": trade.coin,
-        "side": trade.side,
+        "side": trade.side.value,
         "px": _dec(trade.px, "px"),
         "sz": _dec(trade.sz, "sz"),
         "time": dt.datetime.fromtimestamp(trade.time / 1000, tz=dt.UTC),

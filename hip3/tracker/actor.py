@@ -283,7 +283,7 @@ class PositionTracker:
                     raise
                 finally:
                     message.reply.event.set()
-            elif isinstance(message, Fill):  # a decoded fill (hip3.wire.frames.WireFill)
+            elif isinstance(message, Fill):  # a decoded fill (hip3.wire.frames.FrameFill)
                 state.apply_fill(message)
             elif isinstance(message, OrderUpdate):  # a decoded order update
                 state.order_update(message)

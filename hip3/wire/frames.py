@@ -2,7 +2,7 @@
 
 The live bot's feeds call these with the frame exactly as the socket delivered it
 (``str`` or ``bytes``). msgspec parses the JSON straight into the records the bot
-uses: :class:`WireFill`, :class:`WireOrderUpdate` and :class:`WireTrade` are
+uses: :class:`FrameFill`, :class:`FrameOrderUpdate` and :class:`FrameTrade` are
 :class:`~hip3.domain.Fill`, :class:`~hip3.domain.OrderUpdate` and :class:`Trade`
 (registered virtual subclasses) with no second object per element. No
 ``json.loads`` to dicts first, no cattrs.
@@ -27,7 +27,7 @@ Strictness:
 
 A ``userFills`` frame with one element of the wrong shape keeps the others
 (:class:`FillsFrame.skipped`): the one-pass decode fails, the frame is decoded again
-element by element by :func:`hip3.wire.convert.decode_fills`.
+element by element by :func:`hip3.wire.to_domain.decode_fills`.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def _cloid_of(text: str | None, kind: str) -> Cloid | None:
         raise WireError(str(exc), kind=kind, field="cloid") from None
 
 
-class WireFill(msgspec.Struct, rename="camel", frozen=True, gc=False, kw_only=True):
+class FrameFill(msgspec.Struct, rename="camel", frozen=True, gc=False, kw_only=True):
     """A :class:`~hip3.domain.Fill` as msgspec decodes it from a ``userFills`` element
     (registered as a virtual subclass of Fill: ``isinstance(fill, Fill)`` holds).
 
@@ -192,12 +192,12 @@ class WireFill(msgspec.Struct, rename="camel", frozen=True, gc=False, kw_only=Tr
         return (Fill, self.values())
 
 
-Fill.register(WireFill)
+Fill.register(FrameFill)
 
 
 class _UserFillsData(msgspec.Struct, rename="camel", gc=False):
     user: str
-    fills: list[WireFill]
+    fills: list[FrameFill]
     is_snapshot: bool | None = None
 
 
@@ -218,10 +218,10 @@ class _BasicOrder(msgspec.Struct, rename="camel", frozen=True, gc=False):
     reduce_only: bool | None = None
 
 
-class WireOrderUpdate(msgspec.Struct, rename="camel", frozen=True, gc=False):
+class FrameOrderUpdate(msgspec.Struct, rename="camel", frozen=True, gc=False):
     """An :class:`~hip3.domain.OrderUpdate` as msgspec decodes it from an ``orderUpdates``
     element (registered as a virtual subclass of OrderUpdate). Decimals and the cloid
-    keep the venue's text until read, as :class:`WireFill`'s do."""
+    keep the venue's text until read, as :class:`FrameFill`'s do."""
 
     order: _BasicOrder
     status: str
@@ -296,18 +296,18 @@ class WireOrderUpdate(msgspec.Struct, rename="camel", frozen=True, gc=False):
         return (OrderUpdate, self.values())
 
 
-OrderUpdate.register(WireOrderUpdate)
+OrderUpdate.register(FrameOrderUpdate)
 
 
 class _OrderUpdatesFrame(msgspec.Struct, gc=False):
     channel: str
-    data: list[WireOrderUpdate]
+    data: list[FrameOrderUpdate]
 
 
 @attrs.frozen(slots=True, eq=False)
 class Trade(metaclass=abc.ABCMeta):
     """One public trade of a ``trades`` frame. One decoded from a frame
-    (:class:`WireTrade`) makes its decimals when they are read."""
+    (:class:`FrameTrade`) makes its decimals when they are read."""
 
     coin: str
     side: Side
@@ -338,7 +338,7 @@ class Trade(metaclass=abc.ABCMeta):
 _TRADE_FIELDS: Final = tuple(a.name for a in attrs.fields(Trade))
 
 
-class WireTrade(msgspec.Struct, frozen=True, gc=False):
+class FrameTrade(msgspec.Struct, frozen=True, gc=False):
     """A :class:`Trade` as msgspec decodes it (registered as a virtual subclass)."""
 
     coin: str
@@ -376,12 +376,12 @@ class WireTrade(msgspec.Struct, frozen=True, gc=False):
         return (Trade, self.values())
 
 
-Trade.register(WireTrade)
+Trade.register(FrameTrade)
 
 
 class _TradesFrame(msgspec.Struct, gc=False):
     channel: str
-    data: list[WireTrade]
+    data: list[FrameTrade]
 
 
 class _Channel(msgspec.Struct, gc=False):
@@ -440,11 +440,11 @@ def decode_user_fills_frame(raw: str | bytes) -> FillsFrame:
         frame = _user_fills_decoder.decode(raw)
         if frame.channel == "userFills":
             data = frame.data
-            # WireFill is registered as a Fill (an ABC), which mypy cannot see.
+            # FrameFill is registered as a Fill (an ABC), which mypy cannot see.
             return FillsFrame(cast("list[Fill]", data.fills), data.is_snapshot is True)
     except msgspec.DecodeError:
         pass  # something in it is bad: the element-wise path keeps the good fills
-    from hip3.wire.convert import decode_fills
+    from hip3.wire.to_domain import decode_fills
 
     payload = _data_of(raw, "userFills")
     if type(payload) is not dict:
@@ -474,7 +474,7 @@ def decode_order_updates_frame(raw: str | bytes) -> list[OrderUpdate]:
     frame = _strict(raw, "orderUpdates", _order_updates_decoder)
     if frame is not None:
         return cast("list[OrderUpdate]", frame.data)  # registered as OrderUpdate (an ABC)
-    from hip3.wire.convert import order_updates_from_json
+    from hip3.wire.to_domain import order_updates_from_json
 
     return order_updates_from_json(_data_of(raw, "orderUpdates"))
 
@@ -483,8 +483,8 @@ def decode_trades_frame(raw: str | bytes) -> list[Trade]:
     """A ``trades`` frame as :class:`Trade` records."""
     frame = _strict(raw, "trades", _trades_decoder)
     if frame is None:
-        data: list[WireTrade] = decode_frame(
-            orjson.dumps(_data_of(raw, "trades")), list[WireTrade], kind="trades"
+        data: list[FrameTrade] = decode_frame(
+            orjson.dumps(_data_of(raw, "trades")), list[FrameTrade], kind="trades"
         )
         return cast("list[Trade]", data)
     return cast("list[Trade]", frame.data)  # registered as Trade (an ABC)

@@ -2,32 +2,32 @@
 
 Every server frame is ``{"channel": <name>, "data": ...}`` except ``pong``
 (no data) and the plain-text greeting ``"Websocket connection established."``
-the venue sends on connect (the official SDK skips it too). The channel picks
-the class of the data; the structure function for each channel is looked up
-once (the hot channels call their builder directly, see
-:data:`hip3.wire.converter.FAST_STRUCTURE`), so parsing a frame is one
-``orjson.loads``, one dict lookup and one call.
+the venue sends on connect (the official SDK skips it too). One msgspec decoder
+knows every modelled channel (a union tagged by ``channel``), so parsing a frame
+is one pass over its bytes, straight into the channel's data class with decimals,
+sides and every JSON type checked (:mod:`hip3.wire.codec`).
 
 * :func:`parse_ws_message` returns one of the classes in
   :data:`hip3.wire.models.WsMessage`: a modelled channel's data class,
   :class:`~hip3.wire.models.WsUnknown` for a well-formed frame on a channel
   hip3 does not model, :class:`~hip3.wire.models.WsPlainText` for non-JSON
   text. Malformed frames raise :class:`~hip3.errors.WireError` naming the
-  channel and the field.
+  channel and the field (relative to the frame's ``data``: ``fills[3].tid``).
 * :func:`ws_message_to_json` is the inverse (the exact frame, for captures and
   for the simulator).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Final
 
+import msgspec
 import orjson
 
 from hip3.errors import WireError
 from hip3.wire import models as m
-from hip3.wire.converter import FAST_STRUCTURE, converter, wire_error_for
+from hip3.wire.codec import Decode, decoder, dumps, sample_of, unstructure, wire_error
+from hip3.wire.models import split_location
 
 __all__ = ["CHANNEL_CLASSES", "parse_ws_message", "ws_message_to_bytes", "ws_message_to_json"]
 
@@ -51,18 +51,96 @@ CHANNEL_CLASSES: Final[dict[str, type[Any]]] = {
 _CLASS_CHANNELS: Final[dict[type[Any], str]] = {cls: ch for ch, cls in CHANNEL_CLASSES.items()}
 
 
-def _one_arg(cls: type[Any]) -> Callable[[Any], Any]:
-    fast = FAST_STRUCTURE.get(cls)
-    if fast is not None:
-        return fast
-    hook = converter.get_structure_hook(cls)
-    return lambda data: hook(data, cls)
+class _Frame(msgspec.Struct, tag_field="channel", gc=False):
+    """A frame of one channel; :meth:`message` is what :func:`parse_ws_message` returns."""
+
+    def message(self) -> m.WsMessage:
+        return self.data  # type: ignore[attr-defined, no-any-return]
 
 
-_PARSERS: Final[dict[str, tuple[Callable[[Any], Any], type[Any]]]] = {
-    channel: (_one_arg(cls), cls) for channel, cls in CHANNEL_CLASSES.items()
-}
-"""Channel -> (structure function of its data, class of its data)."""
+class _UserFills(_Frame, tag="userFills"):
+    data: m.WsUserFills
+
+
+class _OrderUpdates(_Frame, tag="orderUpdates"):
+    data: list[m.WsOrder]
+
+    def message(self) -> m.WsMessage:
+        return m.WsOrderUpdates(self.data)
+
+
+class _User(_Frame, tag="user"):
+    data: m.WsUserEvents
+
+
+class _L2Book(_Frame, tag="l2Book"):
+    data: m.L2Book
+
+
+class _AllMids(_Frame, tag="allMids"):
+    data: m.WsAllMids
+
+
+class _Trades(_Frame, tag="trades"):
+    data: list[m.WsTrade]
+
+    def message(self) -> m.WsMessage:
+        return m.WsTrades(self.data)
+
+
+class _Post(_Frame, tag="post"):
+    data: m.WsPost
+
+
+class _SubscriptionResponse(_Frame, tag="subscriptionResponse"):
+    data: m.WsSubscriptionResponse
+
+
+class _Error(_Frame, tag="error"):
+    data: str
+
+    def message(self) -> m.WsMessage:
+        return m.WsError(self.data)
+
+
+class _UserFundings(_Frame, tag="userFundings"):
+    data: m.WsUserFundings
+
+
+class _ClearinghouseState(_Frame, tag="clearinghouseState"):
+    data: m.WsClearinghouseState
+
+
+class _Notification(_Frame, tag="notification"):
+    data: m.WsNotification
+
+
+class _ActiveAssetCtx(_Frame, tag="activeAssetCtx"):
+    data: m.ActiveAssetCtx
+
+
+class _Pong(_Frame, tag="pong"):
+    def message(self) -> m.WsMessage:
+        return m.WsPong()
+
+
+_AnyFrame = (
+    _UserFills
+    | _OrderUpdates
+    | _User
+    | _L2Book
+    | _AllMids
+    | _Trades
+    | _Post
+    | _SubscriptionResponse
+    | _Error
+    | _UserFundings
+    | _ClearinghouseState
+    | _Notification
+    | _ActiveAssetCtx
+    | _Pong
+)
+_decode_frame: Final[Decode[_Frame]] = decoder(_AnyFrame)
 
 
 def _plain_text(raw: bytes | bytearray | memoryview | str) -> m.WsPlainText:
@@ -89,30 +167,59 @@ def _plain_text(raw: bytes | bytearray | memoryview | str) -> m.WsPlainText:
 def parse_ws_message(raw: bytes | bytearray | memoryview | str) -> m.WsMessage:
     """One frame from the venue as a typed message (see the module doc)."""
     try:
+        frame = _decode_frame(raw)
+    except msgspec.ValidationError as exc:
+        if _about_the_channel(exc):
+            return _unmodelled(raw)
+        channel = _channel_of(raw)
+        raise wire_error(exc, channel, sample=sample_of(raw), under=".data") from None
+    except (msgspec.DecodeError, UnicodeEncodeError):
+        return _plain_text(raw)
+    except RecursionError:  # nested deeper than any venue message (a hostile frame)
+        raise WireError(
+            "JSON nested too deeply", kind=_channel_of(raw), sample=sample_of(raw)
+        ) from None
+    return frame.message()
+
+
+def _about_the_channel(exc: msgspec.ValidationError) -> bool:
+    """The frame's ``channel`` itself is the problem (unknown, missing, not a string), or
+    the frame is no JSON object at all: decided by the untyped path."""
+    message, path = split_location(str(exc))
+    if path:
+        return path == ".channel"
+    return "`channel`" in message or message.startswith("Expected `object`")
+
+
+class _Header(msgspec.Struct):
+    channel: str
+
+
+_decode_header: Final[Decode[_Header]] = decoder(_Header)
+
+
+def _channel_of(raw: bytes | bytearray | memoryview | str) -> str | None:
+    """The channel of a frame whose data failed (only on that path; the data is skipped)."""
+    try:
+        return _decode_header(raw).channel
+    except (msgspec.DecodeError, RecursionError):
+        return None
+
+
+def _unmodelled(raw: bytes | bytearray | memoryview | str) -> m.WsMessage:
+    """A well-formed JSON frame on a channel hip3 does not model, or a broken header."""
+    try:
         obj = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError:  # msgspec tolerates a little more (a trailing NUL)
         return _plain_text(raw)
     if type(obj) is not dict:
         raise WireError("expected a JSON object with 'channel'", sample=obj)
     channel = obj.get("channel")
-    if type(channel) is not str:  # before the lookup: a list or object is not even hashable
+    if type(channel) is not str:
         raise WireError("missing or non-string 'channel'", field="channel", sample=obj)
-    entry = _PARSERS.get(channel)
-    if entry is None:
-        if channel == "pong":
-            return m.WsPong()
-        return m.WsUnknown(channel, obj.get("data"))
-    parse, cls = entry
-    try:
-        return parse(obj["data"])  # type: ignore[no-any-return]
-    except KeyError:
-        if "data" not in obj:
-            raise WireError("required field is missing", kind=channel, field="data") from None
-        raise wire_error_for(obj["data"], cls, channel, KeyError()) from None
-    except WireError:
-        raise
-    except Exception as exc:
-        raise wire_error_for(obj.get("data"), cls, channel, exc) from None
+    if channel in CHANNEL_CLASSES or channel == "pong":  # a header problem after all
+        raise WireError("malformed frame", kind=channel, sample=obj)
+    return m.WsUnknown(channel, obj.get("data"))
 
 
 def ws_message_to_json(message: m.WsMessage) -> Any:
@@ -124,12 +231,23 @@ def ws_message_to_json(message: m.WsMessage) -> Any:
     if isinstance(message, m.WsUnknown):
         return {"channel": message.channel, "data": message.data}
     channel = _CLASS_CHANNELS[type(message)]
-    return {"channel": channel, "data": converter.unstructure(message)}
+    if isinstance(message, m.WsOrderUpdates):
+        return {"channel": channel, "data": unstructure(message.orders)}
+    if isinstance(message, m.WsTrades):
+        return {"channel": channel, "data": unstructure(message.trades)}
+    if isinstance(message, m.WsError):
+        return {"channel": channel, "data": message.text}
+    return {"channel": channel, "data": unstructure(message)}
 
 
 def ws_message_to_bytes(message: m.WsMessage) -> bytes:
     """The frame as sent on the socket (plain text frames as UTF-8)."""
-    value = ws_message_to_json(message)
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    return orjson.dumps(value)
+    if isinstance(message, m.WsPlainText):
+        return message.text.encode("utf-8")
+    if isinstance(message, m.WsPong | m.WsUnknown):
+        return orjson.dumps(ws_message_to_json(message))
+    data = message.text if isinstance(message, m.WsError) else message
+    return b'{"channel":%s,"data":%s}' % (
+        orjson.dumps(_CLASS_CHANNELS[type(message)]),
+        dumps(data),
+    )

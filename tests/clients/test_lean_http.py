@@ -343,7 +343,7 @@ async def test_order_round_trip_on_the_simulator(nursery: trio.Nursery) -> None:
     from hip3.clients import ExchangeClient, OrderRequest
     from hip3.signing import PrivateKey
     from hip3.sim import SimConfig, open_simulator
-    from hip3.wire.convert import Resting
+    from hip3.wire.to_domain import Resting
 
     key = PrivateKey.from_hex("0x" + "5e" * 32)
     async with open_simulator(SimConfig(seed=3)) as sim, InfoClient(sim.url) as info:

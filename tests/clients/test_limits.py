@@ -22,7 +22,7 @@ from hip3.clients.ratelimit import (
     info_weight,
 )
 from hip3.signing import PrivateKey, recover_l1_signer
-from hip3.wire.converter import structure
+from hip3.wire.codec import structure
 from hip3.wire.models import WireFill
 
 

@@ -32,8 +32,8 @@ from hip3.signing import PrivateKey
 from hip3.sim.config import FaultConfig
 from hip3.types import Cloid
 from hip3.wire import models as m
-from hip3.wire.convert import fills_from_json
 from hip3.wire.frames import decode_user_fills_frame
+from hip3.wire.to_domain import fills_from_json
 
 from .simkit import ACCOUNT, DEXES, KEY, next_data, running_venue, tids
 
@@ -70,7 +70,9 @@ async def test_every_info_request_answers_a_typed_object_per_dex() -> None:
         limit = await info.user_rate_limit(ACCOUNT)
         assert isinstance(limit, m.UserRateLimit) and limit.n_requests_cap >= 10_000
         raw = await info.raw({"type": "allMids", "dex": "xyz"})
-        assert raw == await info.all_mids("xyz")
+        typed = await info.all_mids("xyz")
+        assert {coin: Decimal(px) for coin, px in raw.items()} == typed
+        assert all(isinstance(px, Decimal) for px in typed.values())  # decoded from the strings
 
 
 async def test_universe_gives_the_main_dex_and_hip3_asset_ids() -> None:

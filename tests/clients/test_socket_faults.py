@@ -132,6 +132,25 @@ async def test_a_malformed_fill_in_a_page_is_skipped_and_the_window_moves_on(
     assert len(tids) == 2098 and 11 not in tids and 21 not in tids and tids[-1] == 2100
 
 
+async def test_decimals_the_venue_sends_as_numbers_or_nan_are_skipped_and_named(
+    venue: Venue, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Decoded from the page's bytes: a price as a JSON number, a NaN size and an infinite fee
+    # are each refused with the fill's index and field, counted, and the rest of the page kept.
+    venue.fills = [fill(tid, time_ms=tid) for tid in range(1, 11)]
+    venue.fills[2]["px"] = 25.5
+    venue.fills[4]["sz"] = "NaN"
+    venue.fills[6]["fee"] = "-Infinity"
+    caplog.set_level(logging.WARNING, logger="hip3.clients.info")
+    async with InfoClient(venue.url, backoff=FAST) as info:
+        fills = await info.fills_since(USER, 0)
+        assert info.malformed_fills == 3
+    assert [f.tid for f in fills] == [1, 2, 4, 6, 8, 9, 10]
+    assert all(isinstance(f.px, Decimal) for f in fills)
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "userFillsByTime[2]" in warned and "'px'" in warned and "decimal string" in warned
+
+
 def test_lazy_data_of_a_routed_frame_always_parses() -> None:
     """Frames routed without a full parse (the fast path) hand consumers ``data`` parsed by
     the same grammar; what the fast scan cannot take goes to the full path instead."""
@@ -150,3 +169,5 @@ def test_lazy_data_of_a_routed_frame_always_parses() -> None:
         assert keys and is_snapshot is (channel == "userFills")
     for frame in ('{"channel":"l2Book","data":{"coin":"\ud800"}}', '{"channel":"pong"}', "[1"):
         assert _route(frame) is None
+    # Invalid UTF-8 in a byte frame, inside data routing skips: the full path decides.
+    assert _route(b'{"channel":"l2Book","data":{"coin":"BTC","x":["\xff"]}}') is None

@@ -17,7 +17,7 @@ from hip3.notebook.research import fills_frame, frame_backend, rows_of, store_re
 from hip3.store import MissingExtraError, Store
 from hip3.store.dataset import fetch_fills
 from hip3.wire import models as m
-from hip3.wire.converter import structure
+from hip3.wire.codec import structure
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("duckdb")

@@ -18,13 +18,13 @@ from hip3.sim.engine import LP_ADDRESS, SimExchange
 from hip3.universe import Universe
 from hip3.wire import actions
 from hip3.wire import models as m
-from hip3.wire.convert import (
+from hip3.wire.codec import structure
+from hip3.wire.to_domain import (
     account_snapshot_from_json,
     fills_from_json,
     order_status_to_update,
     order_updates_from_json,
 )
-from hip3.wire.converter import structure
 from hip3.wire.ws import parse_ws_message
 from tests.sim.test_engine_support import (
     BTC,

@@ -10,8 +10,8 @@ import pytest
 from hip3.signing import sign_approve_agent, sign_usd_send, sign_withdraw
 from hip3.wire import actions
 from hip3.wire import models as m
-from hip3.wire.convert import cancel_results, order_results
-from hip3.wire.converter import structure
+from hip3.wire.codec import structure
+from hip3.wire.to_domain import cancel_results, order_results
 from tests.sim.test_engine_support import (
     BTC,
     ETH,

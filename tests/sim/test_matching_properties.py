@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from hip3.sim.config import SimConfig
 from hip3.sim.engine import LP_ADDRESS
 from hip3.wire import actions
-from hip3.wire.convert import account_snapshot_from_json, fills_from_json
+from hip3.wire.to_domain import account_snapshot_from_json, fills_from_json
 from tests.sim.test_engine_support import BTC, ETH, TSLA, Venue, quiet_config
 
 # asset -> (coin, dex, price step, size choices)

@@ -17,8 +17,9 @@ from hip3.app import run_from_config
 from hip3.config import load_config
 from hip3.journal.replay import replay_sync
 from hip3.store.dataset import Store, fetch_fills, fill_row
+from hip3.types import Side
 from hip3.wire import models as m
-from hip3.wire.converter import structure
+from hip3.wire.codec import structure
 from hip3_cli.main import main as cli_main
 from tests.cli.conftest import FAST_SIM
 from tests.clients.simkit import ACCOUNT, running_venue
@@ -160,7 +161,7 @@ async def test_fetch_pages_the_venue_and_keeps_what_it_fetched_before(tmp_path: 
 
 
 def f_sz(fill: m.WireFill) -> Decimal:
-    return Decimal(fill.sz) if fill.side == "B" else -Decimal(fill.sz)
+    return fill.sz if fill.side is Side.BUY else -fill.sz
 
 
 def test_cli_import_and_query(tmp_path: Path) -> None:

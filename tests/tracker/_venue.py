@@ -24,9 +24,9 @@ import attrs
 from hip3.journal import CaptureWriter
 from hip3.tracker import TrackerState
 from hip3.types import Cloid, Side, wire_decimal
-from hip3.wire import convert
 from hip3.wire import models as m
-from hip3.wire.converter import structure
+from hip3.wire import to_domain
+from hip3.wire.codec import structure
 
 USER = "0x0000000000000000000000000000000000000001"
 PX = Decimal(100)
@@ -355,7 +355,7 @@ class StateSink:
         elif isinstance(event, Lost):
             state.order_outcome_unknown(event.cloid)
         elif isinstance(event, Resolved):
-            update = convert.order_status_to_update(
+            update = to_domain.order_status_to_update(
                 structure(event.response, m.OrderStatusResponse)
             )
             assert update is not None
@@ -369,14 +369,14 @@ class StateSink:
                 state.order_update(update)
         elif isinstance(event, Fills):
             state.apply_fills(
-                convert.fills_from_json(list(event.fills)), is_snapshot=event.is_snapshot
+                to_domain.fills_from_json(list(event.fills)), is_snapshot=event.is_snapshot
             )
         elif isinstance(event, Updates):
-            for update in convert.order_updates_from_json(list(event.orders)):
+            for update in to_domain.order_updates_from_json(list(event.orders)):
                 state.order_update(update)
         elif isinstance(event, Snapshot):
             self.outcomes.append(
-                state.adopt_snapshot(convert.account_snapshot_from_json(event.dex, event.state))
+                state.adopt_snapshot(to_domain.account_snapshot_from_json(event.dex, event.state))
             )
         elif isinstance(event, Cancelled):
             state.order_cancelled(event.cloid, None, "cancelled")

@@ -47,16 +47,16 @@ class SeedSink:
         self.seed = SeedTracker(clear_at=1000)
 
     def deliver(self, event: Event) -> None:
-        from hip3.wire import convert
+        from hip3.wire import to_domain
 
         if isinstance(event, Sent):
             self.seed.order_sent(event.cloid, event.coin, event.side)
         elif isinstance(event, Answer) and "filled" in event.status:
             self.seed.order_filled(event.cloid, Decimal(event.status["filled"]["totalSz"]))
         elif isinstance(event, Fills):
-            self.seed.fills(convert.fills_from_json(list(event.fills)))
+            self.seed.fills(to_domain.fills_from_json(list(event.fills)))
         elif isinstance(event, Snapshot):
-            self.seed.snapshot(convert.account_snapshot_from_json(event.dex, event.state))
+            self.seed.snapshot(to_domain.account_snapshot_from_json(event.dex, event.state))
 
 
 class TrackerMachine(RuleBasedStateMachine):

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from hip3.errors import WireError
-from hip3.wire import converter
+from hip3.wire import codec
 from hip3.wire import models as m
 from hip3.wire.ws import parse_ws_message
 
@@ -131,14 +131,14 @@ def test_info_response_errors_name_the_nested_path() -> None:
     state = orjson.loads(CLEARINGHOUSE_MAIN)
     state["assetPositions"][0]["position"]["leverage"]["type"] = "portfolio"
     with pytest.raises(WireError) as info:
-        converter.structure(state, m.ClearinghouseState, kind="clearinghouseState")
+        codec.structure(state, m.ClearinghouseState, kind="clearinghouseState")
     assert info.value.kind == "clearinghouseState"
     assert info.value.field == "assetPositions[0].position.leverage.type"
 
     meta = orjson.loads(META_MAIN)
     del meta["universe"][1]["szDecimals"]
     with pytest.raises(WireError) as info:
-        converter.structure(meta, m.Meta)
+        codec.structure(meta, m.Meta)
     assert info.value.kind == "Meta"
     assert info.value.field == "universe[1].szDecimals"
     assert "missing" in str(info.value)
@@ -147,7 +147,7 @@ def test_info_response_errors_name_the_nested_path() -> None:
 def test_exchange_response_with_unknown_status_entry_is_a_wire_error() -> None:
     raw = {"status": "ok", "response": {"type": "order", "data": {"statuses": [{"queued": {}}]}}}
     with pytest.raises(WireError) as info:
-        converter.structure(raw, m.ExchangeResponse, kind="order")
+        codec.structure(raw, m.ExchangeResponse, kind="order")
     assert info.value.field == "response.data.statuses[0]"
 
 
@@ -161,7 +161,7 @@ def test_a_fill_that_is_not_an_object_is_named() -> None:
 
 def test_wire_error_keeps_a_sample_of_the_input() -> None:
     with pytest.raises(WireError) as info:
-        converter.structure({"coin": "BTC"}, m.L2Book)
+        codec.structure({"coin": "BTC"}, m.L2Book)
     assert info.value.sample == {"coin": "BTC"}
 
 
@@ -174,8 +174,8 @@ def test_unknown_keys_are_tolerated_everywhere() -> None:
 
 def test_loads_rejects_invalid_json_with_wire_error() -> None:
     with pytest.raises(WireError):
-        converter.loads(b"{nope")
-    assert converter.loads('{"a": 1}') == {"a": 1}
+        codec.loads(b"{nope")
+    assert codec.loads('{"a": 1}') == {"a": 1}
 
 
 def _book_frame(bids: list[Any], asks: list[Any]) -> bytes:
@@ -192,15 +192,16 @@ _LEVEL: dict[str, Any] = {"px": "95000.0", "sz": "1.5", "n": 3}
         ({**_LEVEL, "n": True}, "levels[1][1].n", "expected an integer"),
         ({**_LEVEL, "n": 3.0}, "levels[1][1].n", "expected an integer"),
         ({**_LEVEL, "n": "3"}, "levels[1][1].n", "expected an integer"),
-        ({**_LEVEL, "px": 95000.0}, "levels[1][1].px", "expected a string"),
-        ({**_LEVEL, "sz": None}, "levels[1][1].sz", "expected a string"),
+        ({**_LEVEL, "px": 95000.0}, "levels[1][1].px", "expected a decimal string, got a number"),
+        ({**_LEVEL, "sz": None}, "levels[1][1].sz", "expected a decimal string, got null"),
+        ({**_LEVEL, "sz": "NaN"}, "levels[1][1].sz", "not a finite number"),
+        ({**_LEVEL, "px": "95k"}, "levels[1][1].px", "not a decimal number"),
         ({"px": "1", "n": 3}, "levels[1][1].sz", "required field is missing"),
         (["95000.0", "1.5", 3], "levels[1][1]", "expected an object"),
         ("95000.0", "levels[1][1]", "expected an object"),
     ],
 )
 def test_bad_book_level_names_its_side_index_and_field(bad: Any, field: str, words: str) -> None:
-    # The fast path builds levels in bulk: a bad one anywhere is still found and located.
     frame = _book_frame([_LEVEL, _LEVEL], [_LEVEL, bad, _LEVEL])
     with pytest.raises(WireError) as info:
         parse_ws_message(frame)
@@ -208,7 +209,7 @@ def test_bad_book_level_names_its_side_index_and_field(bad: Any, field: str, wor
     assert info.value.field == field
     assert words in str(info.value)
     with pytest.raises(WireError) as direct:
-        converter.structure(orjson.loads(frame)["data"], m.L2Book)
+        codec.structure(orjson.loads(frame)["data"], m.L2Book)
     assert direct.value.field == field
 
 

@@ -1,6 +1,6 @@
 """hip3.wire.frames and book_from_frame: raw ws frames straight to domain records.
 
-Each fast decoder must agree with the dict path it replaced (hip3.wire.convert on
+Each fast decoder must agree with the dict path it replaced (hip3.wire.to_domain on
 ``orjson.loads`` of the frame) on every frame, and keep its strictness: decimals only
 as finite strings, JSON types checked, errors naming the channel and the field."""
 
@@ -20,7 +20,6 @@ from hip3.domain import Fill
 from hip3.errors import WireError
 from hip3.tracker import TrackerState
 from hip3.types import Cloid, Side
-from hip3.wire.convert import decode_fills, fills_from_json, order_updates_from_json
 from hip3.wire.frames import (
     Trade,
     decode_order_updates_frame,
@@ -28,6 +27,7 @@ from hip3.wire.frames import (
     decode_user_fills_frame,
     frame_channel,
 )
+from hip3.wire.to_domain import decode_fills, fills_from_json, order_updates_from_json
 
 from .samples import FILL_DOCS, FILL_HIP3, FILL_LIQUIDATION, USER
 

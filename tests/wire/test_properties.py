@@ -1,4 +1,4 @@
-"""Property tests: any JSON of a modelled shape round-trips through the converter, and any
+"""Property tests: any JSON of a modelled shape round-trips through the codec, and any
 single field given the wrong JSON type is reported by name."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hip3.errors import WireError
-from hip3.wire import converter
+from hip3.wire import codec
 from hip3.wire import models as m
 from hip3.wire.ws import parse_ws_message, ws_message_to_json
 
@@ -119,16 +119,16 @@ def test_user_fills_messages_round_trip(
 
 @given(fills)
 def test_fill_round_trip_keeps_key_order_of_the_model(raw: dict[str, Any]) -> None:
-    fill = converter.structure(raw, m.WireFill)
-    assert converter.unstructure(fill) == raw
-    again = converter.structure(converter.unstructure(fill), m.WireFill)
+    fill = codec.structure(raw, m.WireFill)
+    assert codec.unstructure(fill) == raw
+    again = codec.structure(codec.unstructure(fill), m.WireFill)
     assert again == fill and hash(again) == hash(fill)
 
 
 @given(books)
 def test_books_round_trip(raw: dict[str, Any]) -> None:
-    book = converter.structure(raw, m.L2Book)
-    assert converter.unstructure(book) == raw
+    book = codec.structure(raw, m.L2Book)
+    assert codec.unstructure(book) == raw
 
 
 @given(st.lists(ws_orders, max_size=4))
@@ -140,8 +140,8 @@ def test_order_updates_round_trip(raw: list[dict[str, Any]]) -> None:
 
 @given(exchange_responses)
 def test_exchange_responses_round_trip(raw: dict[str, Any]) -> None:
-    response = converter.structure(raw, m.ExchangeResponse)
-    assert converter.unstructure(response) == raw
+    response = codec.structure(raw, m.ExchangeResponse)
+    assert codec.unstructure(response) == raw
 
 
 WRONG_VALUES: dict[type, Any] = {str: 1.5, int: "7", bool: 1}
@@ -180,7 +180,7 @@ def test_any_missing_required_field_is_named(
     bad = {k: v for k, v in raw_fills[index].items() if k != key}
     raw_fills = [*raw_fills[:index], bad, *raw_fills[index + 1 :]]
     try:
-        converter.structure(raw_fills, list[m.WireFill], kind="userFills")
+        codec.structure(raw_fills, list[m.WireFill], kind="userFills")
     except WireError as exc:
         assert exc.field == f"[{index}].{key}"
         assert "missing" in str(exc)

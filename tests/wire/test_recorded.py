@@ -14,9 +14,9 @@ import orjson
 import pytest
 
 from hip3.errors import WireError
-from hip3.wire import converter
+from hip3.wire import codec
 from hip3.wire import models as m
-from hip3.wire.convert import account_snapshot, fills_to_domain
+from hip3.wire.to_domain import account_snapshot, fills_to_domain
 
 RECORDED = pathlib.Path("/work/shared/fixtures/recorded")
 if not RECORDED.is_dir():  # the fixtures also ship beside the tests when vendored
@@ -75,9 +75,9 @@ def test_recorded_info_response_parses_into_its_wire_class(
         assert orjson.loads(orjson.dumps(response)) == response
         return
     cls = INFO_CLASSES[kind]
-    obj = converter.structure(response, cls, kind=kind)
+    obj = codec.structure(response, cls, kind=kind)
     # Recordings were stored with sorted keys, so compare as JSON values.
-    assert orjson.loads(converter.dumps(obj)) == response
+    assert orjson.loads(codec.dumps(obj)) == response
 
 
 def _response(kind: str) -> Any:
@@ -88,7 +88,7 @@ def _response(kind: str) -> Any:
 
 
 def test_2023_fills_without_tid_convert_with_tid_none() -> None:
-    fills = converter.structure(_response("userFills"), list[m.WireFill])
+    fills = codec.structure(_response("userFills"), list[m.WireFill])
     domain = fills_to_domain(fills)
     assert len(domain) == len(fills) > 100
     assert all(f.tid is None and f.fee_token is None for f in domain)
@@ -96,7 +96,7 @@ def test_2023_fills_without_tid_convert_with_tid_none() -> None:
 
 
 def test_2023_clearinghouse_state_without_time_is_refused_clearly_by_snapshot() -> None:
-    state = converter.structure(_response("clearinghouseState"), m.ClearinghouseState)
+    state = codec.structure(_response("clearinghouseState"), m.ClearinghouseState)
     assert state.time is None
     assert state.asset_positions[0].position.max_trade_szs is not None
     with pytest.raises(WireError) as info:

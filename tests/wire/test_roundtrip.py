@@ -3,12 +3,13 @@ same JSON (absent optional keys stay absent, nulls stay null)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import orjson
 import pytest
 
-from hip3.wire import converter
+from hip3.wire import codec
 from hip3.wire import models as m
 from hip3.wire.ws import parse_ws_message, ws_message_to_bytes, ws_message_to_json
 
@@ -23,17 +24,17 @@ def _same_json(a: Any, b: Any) -> bool:
 @pytest.mark.parametrize(("name", "text", "cls"), INFO_SAMPLES, ids=[s[0] for s in INFO_SAMPLES])
 def test_info_response_round_trips_to_identical_json(name: str, text: str, cls: Any) -> None:
     raw = orjson.loads(text)
-    obj = converter.structure(raw, cls)
-    assert converter.unstructure(obj) == raw
-    assert orjson.loads(converter.dumps(obj)) == raw
+    obj = codec.structure(raw, cls)
+    assert codec.unstructure(obj) == raw
+    assert orjson.loads(codec.dumps(obj)) == raw
 
 
 @pytest.mark.parametrize(("name", "text"), EXCHANGE_SAMPLES, ids=[s[0] for s in EXCHANGE_SAMPLES])
 def test_exchange_response_round_trips_to_identical_json(name: str, text: str) -> None:
     raw = orjson.loads(text)
-    obj = converter.structure(raw, m.ExchangeResponse)
+    obj = codec.structure(raw, m.ExchangeResponse)
     assert isinstance(obj, m.ExchangeResponse)
-    assert _same_json(converter.unstructure(obj), raw)
+    assert _same_json(codec.unstructure(obj), raw)
 
 
 @pytest.mark.parametrize(("name", "text", "cls"), WS_SAMPLES, ids=[s[0] for s in WS_SAMPLES])
@@ -54,8 +55,8 @@ def test_fill_key_order_survives_a_round_trip_for_the_documented_field_order() -
         '"dir":"Open Long","closedPnl":"0.0","hash":"0x00","oid":5,"crossed":true,"fee":"0.1",'
         '"tid":9,"feeToken":"USDC","cloid":"0x0000000000000000000000000000002a","twapId":null}'
     )
-    fill = converter.structure(raw, m.WireFill)
-    assert _same_json(converter.unstructure(fill), raw)
+    fill = codec.structure(raw, m.WireFill)
+    assert _same_json(codec.unstructure(fill), raw)
 
 
 def test_absent_optional_keys_stay_absent_and_nulls_stay_null() -> None:
@@ -73,11 +74,11 @@ def test_absent_optional_keys_stay_absent_and_nulls_stay_null() -> None:
         "crossed": True,
         "fee": "0.0",
     }
-    fill = converter.structure(old_fill, m.WireFill)
+    fill = codec.structure(old_fill, m.WireFill)
     assert fill.tid is None and fill.twap_id is m.ABSENT and not fill.twap_id
-    assert converter.unstructure(fill) == old_fill
+    assert codec.unstructure(fill) == old_fill
     with_null = dict(old_fill, twapId=None)
-    assert converter.unstructure(converter.structure(with_null, m.WireFill)) == with_null
+    assert codec.unstructure(codec.structure(with_null, m.WireFill)) == with_null
 
 
 def test_plain_text_greeting_is_a_distinct_value_not_an_error() -> None:
@@ -103,7 +104,7 @@ def test_ws_post_info_payload_keeps_the_info_body_for_structuring_by_type() -> N
     payload = message.response.payload
     assert isinstance(payload, m.WsPostInfoPayload)
     assert payload.type == "openOrders"
-    orders = converter.structure(payload.data, list[m.OpenOrder])
+    orders = codec.structure(payload.data, list[m.OpenOrder])
     assert orders[0].cloid == "0x0000000000000000000000000000002a"
 
 
@@ -117,31 +118,30 @@ def test_user_events_carry_exactly_the_key_sent() -> None:
     assert cancel.non_user_cancel == [m.WsNonUserCancel("BTC", 601)]
 
 
-def test_fast_path_objects_are_ordinary_frozen_instances() -> None:
+def test_decoded_objects_are_ordinary_frozen_instances() -> None:
     message = parse_ws_message(dict(WS_SAMPLES_BY_NAME)["l2Book"])
     assert isinstance(message, m.L2Book)
     level = message.levels[0][0]
     assert type(level) is m.L2Level
-    assert level == m.L2Level("94995.0", "1.2", 4)
-    assert hash(level) == hash(m.L2Level("94995.0", "1.2", 4))
+    assert level == m.L2Level(Decimal("94995.0"), Decimal("1.2"), 4)
+    assert hash(level) == hash(m.L2Level(Decimal("94995.0"), Decimal("1.2"), 4))
     with pytest.raises(AttributeError):
-        level.px = "1"  # type: ignore[misc]
+        level.px = Decimal(1)  # type: ignore[misc]
 
 
 WS_SAMPLES_BY_NAME = [(name, text) for name, text, _ in WS_SAMPLES]
 
 
-def test_book_level_is_a_typed_immutable_tuple_with_the_venues_json() -> None:
-    level = m.L2Level("94995.0", "1.2", 4)
-    assert (level.px, level.sz, level.n) == ("94995.0", "1.2", 4)
+def test_book_level_is_typed_immutable_and_unpacks_with_the_venues_json() -> None:
+    level = m.L2Level(Decimal("94995.0"), Decimal("1.2"), 4)
+    assert (level.px, level.sz, level.n) == (Decimal("94995.0"), Decimal("1.2"), 4)
     px, sz, n = level
     assert (px, sz, n) == tuple(level)
-    assert m.L2Level._fields == ("px", "sz", "n")
     with pytest.raises(AttributeError):
         level.n = 5  # type: ignore[misc]
     as_json = {"px": "94995.0", "sz": "1.2", "n": 4}
-    assert converter.unstructure(level) == as_json
-    assert list(converter.unstructure(level)) == ["px", "sz", "n"]  # the venue's key order
-    structured: Any = converter.structure(as_json, m.L2Level)
+    assert codec.unstructure(level) == as_json
+    assert list(codec.unstructure(level)) == ["px", "sz", "n"]  # the venue's key order
+    structured: Any = codec.structure(as_json, m.L2Level)
     assert structured == level and type(structured) is m.L2Level
-    assert converter.structure([as_json], list[m.L2Level]) == [level]
+    assert codec.structure([as_json], list[m.L2Level]) == [level]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hip3.errors import WireError
-from hip3.wire.convert import decode_fills, fills_from_json
+from hip3.wire.to_domain import decode_fills, fills_from_json
 
 
 def fill(tid: int, **changes: Any) -> dict[str, Any]:

@@ -1,14 +1,14 @@
 """Wire objects -> :mod:`hip3.domain` records: the only module that knows both.
 
-Decimal strings become Decimals here (and only here), side letters become
-:class:`~hip3.types.Side`, cloid strings become :class:`~hip3.types.Cloid`.
-A value the venue sent but that does not make sense (a side other than
-``"A"``/``"B"``, a non-numeric price) raises :class:`~hip3.errors.WireError`
+The wire classes already hold Decimals and Sides (:mod:`hip3.wire.codec` decoded
+them); here cloid strings become :class:`~hip3.types.Cloid`, and what the domain
+refuses although the JSON was well-formed (a fill of size zero, a snapshot
+without a time, a malformed cloid) raises :class:`~hip3.errors.WireError`
 naming the field.
 
-The ``*_from_json`` helpers take the venue's raw JSON (as a ws client or the
-journal hands it over), structure it with :mod:`hip3.wire.converter` and
-convert it in one step.
+The ``*_from_json`` helpers take the venue's JSON already parsed (as the journal
+hands it over), structure it with :mod:`hip3.wire.codec` and convert it in one
+step. (REST answers are decoded from their bytes by :class:`hip3.clients.InfoClient`.)
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import attrs
 
 from hip3.domain import AccountSnapshot, Fill, OrderUpdate, PositionSnapshot
 from hip3.errors import ExchangeError, ValidationError, WireError
-from hip3.types import Cloid, Side
+from hip3.types import Cloid
 from hip3.wire import models as m
-from hip3.wire.converter import structure
+from hip3.wire.codec import structure
 
 __all__ = [
     "CancelResult",
@@ -48,10 +48,8 @@ __all__ = [
     "order_updates_from_json",
 ]
 
-_SIDES = {"B": Side.BUY, "A": Side.SELL}
 
-
-def _dec(value: str | None, kind: str, field: str) -> Decimal:
+def _dec(value: Decimal | str | None, kind: str, field: str) -> Decimal:
     try:
         result = Decimal(value)  # type: ignore[arg-type]
     except (InvalidOperation, TypeError, ValueError):
@@ -59,17 +57,6 @@ def _dec(value: str | None, kind: str, field: str) -> Decimal:
     if not result.is_finite():
         raise WireError(f"not a finite number: {value!r:.40}", kind=kind, field=field)
     return result
-
-
-def _opt_dec(value: str | None, kind: str, field: str) -> Decimal | None:
-    return None if value is None else _dec(value, kind, field)
-
-
-def _side(value: str, kind: str) -> Side:
-    side = _SIDES.get(value)
-    if side is None:
-        raise WireError(f"expected 'A' or 'B', got {value!r:.20}", kind=kind, field="side")
-    return side
 
 
 def _cloid(value: str | m.Absent | None, kind: str) -> Cloid | None:
@@ -89,22 +76,23 @@ def _cloid(value: str | m.Absent | None, kind: str) -> Cloid | None:
 def fill_to_domain(fill: m.WireFill) -> Fill:
     """A venue fill as a :class:`hip3.domain.Fill` (``tid`` None on pre-2024 recordings)."""
     kind = "fill"
-    sz = _dec(fill.sz, kind, "sz")
+    sz = fill.sz
     if sz <= 0:
-        raise WireError(f"fill size must be positive, got {fill.sz!r}", kind=kind, field="sz")
+        raise WireError(f"fill size must be positive, got {str(sz)!r}", kind=kind, field="sz")
+    cloid = fill.cloid
     return Fill(
         coin=fill.coin,
-        px=_dec(fill.px, kind, "px"),
+        px=fill.px,
         sz=sz,
-        side=_side(fill.side, kind),
+        side=fill.side,
         time_ms=fill.time,
         oid=fill.oid,
         tid=fill.tid,
-        cloid=_cloid(fill.cloid, kind),
-        start_position=_dec(fill.start_position, kind, "startPosition"),
+        cloid=None if cloid is None else _cloid(cloid, kind),
+        start_position=fill.start_position,
         dir=fill.dir,
-        closed_pnl=_dec(fill.closed_pnl, kind, "closedPnl"),
-        fee=_dec(fill.fee, kind, "fee"),
+        closed_pnl=fill.closed_pnl,
+        fee=fill.fee,
         fee_token=fill.fee_token,
         crossed=fill.crossed,
         hash=fill.hash,
@@ -166,10 +154,10 @@ def order_update_to_domain(update: m.WsOrder) -> OrderUpdate:
     return OrderUpdate(
         coin=order.coin,
         oid=order.oid,
-        side=_side(order.side, kind),
-        limit_px=_dec(order.limit_px, kind, "limitPx"),
-        sz=_dec(order.sz, kind, "sz"),
-        orig_sz=_dec(order.orig_sz, kind, "origSz"),
+        side=order.side,
+        limit_px=order.limit_px,
+        sz=order.sz,
+        orig_sz=order.orig_sz,
         status=update.status,
         status_time_ms=update.status_timestamp,
         timestamp_ms=order.timestamp,
@@ -187,14 +175,14 @@ def order_updates_from_json(data: Any) -> list[OrderUpdate]:
 def open_order_to_update(order: m.OpenOrder) -> OrderUpdate:
     """An ``openOrders`` entry as an ``"open"`` OrderUpdate (the order as it rests now)."""
     kind = "openOrders"
-    sz = _dec(order.sz, kind, "sz")
+    sz = order.sz
     return OrderUpdate(
         coin=order.coin,
         oid=order.oid,
-        side=_side(order.side, kind),
-        limit_px=_dec(order.limit_px, kind, "limitPx"),
+        side=order.side,
+        limit_px=order.limit_px,
         sz=sz,
-        orig_sz=sz if order.orig_sz is None else _dec(order.orig_sz, kind, "origSz"),
+        orig_sz=sz if order.orig_sz is None else order.orig_sz,
         status="open",
         status_time_ms=order.timestamp,
         timestamp_ms=order.timestamp,
@@ -215,10 +203,10 @@ def order_status_to_update(response: m.OrderStatusResponse) -> OrderUpdate | Non
     return OrderUpdate(
         coin=order.coin,
         oid=order.oid,
-        side=_side(order.side, kind),
-        limit_px=_dec(order.limit_px, kind, "order.order.limitPx"),
-        sz=_dec(order.sz, kind, "order.order.sz"),
-        orig_sz=_dec(order.orig_sz, kind, "order.order.origSz"),
+        side=order.side,
+        limit_px=order.limit_px,
+        sz=order.sz,
+        orig_sz=order.orig_sz,
         status=entry.status,
         status_time_ms=entry.status_timestamp,
         timestamp_ms=order.timestamp,
@@ -247,19 +235,17 @@ def account_snapshot(
             "no 'time': the snapshot cannot be ordered against fills", kind=kind, field="time"
         )
     positions: dict[str, PositionSnapshot] = {}
-    for index, asset_position in enumerate(state.asset_positions):
+    for asset_position in state.asset_positions:
         p = asset_position.position
-        where = f"assetPositions[{index}].position"
-        szi = _dec(p.szi, kind, f"{where}.szi")
-        if szi == 0:
+        if p.szi == 0:
             continue
         positions[p.coin] = PositionSnapshot(
             coin=p.coin,
-            szi=szi,
-            entry_px=_opt_dec(p.entry_px, kind, f"{where}.entryPx"),
-            unrealized_pnl=_dec(p.unrealized_pnl, kind, f"{where}.unrealizedPnl"),
-            liquidation_px=_opt_dec(p.liquidation_px, kind, f"{where}.liquidationPx"),
-            margin_used=_dec(p.margin_used, kind, f"{where}.marginUsed"),
+            szi=p.szi,
+            entry_px=p.entry_px,
+            unrealized_pnl=p.unrealized_pnl,
+            liquidation_px=p.liquidation_px,
+            margin_used=p.margin_used,
             leverage_type=p.leverage.type,
             leverage=p.leverage.value,
         )
@@ -268,11 +254,9 @@ def account_snapshot(
         collateral_token=collateral_token,
         time_ms=state.time,
         positions=positions,
-        account_value=_dec(state.margin_summary.account_value, kind, "marginSummary.accountValue"),
-        withdrawable=_dec(state.withdrawable, kind, "withdrawable"),
-        total_margin_used=_dec(
-            state.margin_summary.total_margin_used, kind, "marginSummary.totalMarginUsed"
-        ),
+        account_value=state.margin_summary.account_value,
+        withdrawable=state.withdrawable,
+        total_margin_used=state.margin_summary.total_margin_used,
     )
 
 

@@ -10,9 +10,9 @@ import pytest
 from hip3.domain import OrderStatus
 from hip3.errors import ExchangeError, WireError
 from hip3.types import Cloid, Side
-from hip3.wire import converter
+from hip3.wire import codec
 from hip3.wire import models as m
-from hip3.wire.convert import (
+from hip3.wire.to_domain import (
     CancelSuccess,
     Filled,
     Rejected,
@@ -43,7 +43,7 @@ EXCHANGE = dict(EXCHANGE_SAMPLES)
 
 
 def test_fill_to_domain_converts_every_field() -> None:
-    fill = fill_to_domain(converter.structure(orjson.loads(FILL_HIP3), m.WireFill))
+    fill = fill_to_domain(codec.structure(orjson.loads(FILL_HIP3), m.WireFill))
     assert fill.coin == "test:ABC"
     assert fill.px == Decimal("25.123") and fill.sz == Decimal("0.5")
     assert fill.side is Side.BUY and fill.signed_sz == Decimal("0.5")
@@ -66,16 +66,16 @@ def test_liquidation_and_builder_fee_fills() -> None:
 def test_fill_with_impossible_values_is_a_wire_error() -> None:
     raw = orjson.loads(FILL_HIP3)
     with pytest.raises(WireError) as info:
-        fill_to_domain(converter.structure(dict(raw, side="X"), m.WireFill))
+        fill_to_domain(codec.structure(dict(raw, side="X"), m.WireFill))
     assert info.value.field == "side"
     with pytest.raises(WireError) as info:
-        fill_to_domain(converter.structure(dict(raw, px="n/a"), m.WireFill))
+        fill_to_domain(codec.structure(dict(raw, px="n/a"), m.WireFill))
     assert info.value.field == "px"
     with pytest.raises(WireError) as info:
-        fill_to_domain(converter.structure(dict(raw, sz="0.0"), m.WireFill))
+        fill_to_domain(codec.structure(dict(raw, sz="0.0"), m.WireFill))
     assert info.value.field == "sz"
     with pytest.raises(WireError) as info:
-        fill_to_domain(converter.structure(dict(raw, cloid="0x1"), m.WireFill))
+        fill_to_domain(codec.structure(dict(raw, cloid="0x1"), m.WireFill))
     assert info.value.field == "cloid"
 
 
@@ -97,15 +97,15 @@ def test_order_updates_map_to_domain_status() -> None:
 
 def test_order_status_answers_become_updates_or_none() -> None:
     update = order_status_to_update(
-        converter.structure(orjson.loads(ORDER_STATUS), m.OrderStatusResponse)
+        codec.structure(orjson.loads(ORDER_STATUS), m.OrderStatusResponse)
     )
     assert update is not None and update.order_status is OrderStatus.RESTING
     assert update.cloid == Cloid.from_int(42)
     done = order_status_to_update(
-        converter.structure(orjson.loads(ORDER_STATUS_DOCS), m.OrderStatusResponse)
+        codec.structure(orjson.loads(ORDER_STATUS_DOCS), m.OrderStatusResponse)
     )
     assert done is not None and done.order_status is OrderStatus.FILLED and done.cloid is None
-    unknown = converter.structure({"status": "unknownOid"}, m.OrderStatusResponse)
+    unknown = codec.structure({"status": "unknownOid"}, m.OrderStatusResponse)
     assert order_status_to_update(unknown) is None
 
 
@@ -119,7 +119,7 @@ def test_account_snapshot_keeps_positions_and_exchange_time() -> None:
     )
     assert main.account_value == Decimal("1000.01") and main.withdrawable == Decimal("962.011")
     hip3 = account_snapshot(
-        "test", converter.structure(orjson.loads(CLEARINGHOUSE_HIP3), m.ClearinghouseState)
+        "test", codec.structure(orjson.loads(CLEARINGHOUSE_HIP3), m.ClearinghouseState)
     )
     assert hip3.szi("test:ABC") == Decimal("-15.0")
     assert hip3.positions["test:ABC"].leverage_type == "isolated"
@@ -132,9 +132,7 @@ def test_flat_positions_are_left_out_of_snapshots() -> None:
 
 
 def test_order_results_cover_every_status_shape() -> None:
-    response = converter.structure(
-        orjson.loads(EXCHANGE["order statuses docs"]), m.ExchangeResponse
-    )
+    response = codec.structure(orjson.loads(EXCHANGE["order statuses docs"]), m.ExchangeResponse)
     assert order_results(response) == [
         Resting(77738308, Cloid.from_int(1)),
         Filled(Decimal("0.02"), Decimal("1891.4"), 77747314, Cloid.from_int(2)),
@@ -142,25 +140,23 @@ def test_order_results_cover_every_status_shape() -> None:
         Waiting("waitingForFill"),
         Waiting("waitingForTrigger"),
     ]
-    no_cloid = converter.structure(
-        orjson.loads(EXCHANGE["filled without cloid"]), m.ExchangeResponse
-    )
+    no_cloid = codec.structure(orjson.loads(EXCHANGE["filled without cloid"]), m.ExchangeResponse)
     assert order_results(no_cloid) == [Filled(Decimal("0.001"), Decimal("95001.0"), 556)]
 
 
 def test_whole_request_refusal_raises_exchange_error_with_venue_text() -> None:
-    response = converter.structure(orjson.loads(EXCHANGE["duplicate nonce"]), m.ExchangeResponse)
+    response = codec.structure(orjson.loads(EXCHANGE["duplicate nonce"]), m.ExchangeResponse)
     with pytest.raises(ExchangeError) as info:
         order_results(response)
     assert info.value.text == "Invalid nonce: duplicate nonce 1700000000000"
 
 
 def test_cancel_results() -> None:
-    response = converter.structure(orjson.loads(EXCHANGE["cancel error"]), m.ExchangeResponse)
+    response = codec.structure(orjson.loads(EXCHANGE["cancel error"]), m.ExchangeResponse)
     assert cancel_results(response) == [
         CancelSuccess(),
         Rejected("Order was never placed, already canceled, or filled."),
     ]
-    default = converter.structure(orjson.loads(EXCHANGE["default"]), m.ExchangeResponse)
+    default = codec.structure(orjson.loads(EXCHANGE["default"]), m.ExchangeResponse)
     with pytest.raises(WireError):
         cancel_results(default)
