@@ -88,8 +88,13 @@ def sim_config_of(config: Config) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def open_venue(config: Config, *, sim: Any = None) -> AsyncIterator[tuple[Endpoint, Any]]:
-    """The config's venue as (endpoint, simulator or None); an embedded one lives as long."""
+async def open_venue(
+    config: Config, *, sim: Any = None, fund: str | None = None
+) -> AsyncIterator[tuple[Endpoint, Any]]:
+    """The config's venue as (endpoint, simulator or None); an embedded one lives as long.
+
+    An embedded simulator refuses unknown signers as the venue does; ``fund`` is the account
+    it funds at start (``[sim] accounts``), the run's own."""
     if config.network.name != "sim":
         yield endpoint_for(config), None
         return
@@ -99,7 +104,10 @@ async def open_venue(config: Config, *, sim: Any = None) -> AsyncIterator[tuple[
     sim_module = importlib.import_module("hip3.sim")
     if not hasattr(sim_module, "open_simulator"):
         sim_module = importlib.import_module("hip3.sim.server")
-    async with sim_module.open_simulator(sim_config_of(config)) as server:
+    sim_config = sim_config_of(config)
+    if fund is not None and fund.lower() not in sim_config.accounts:
+        sim_config = attrs.evolve(sim_config, accounts=(*sim_config.accounts, fund.lower()))
+    async with sim_module.open_simulator(sim_config) as server:
         log.info("embedded simulator at %s", server.url)
         yield Endpoint("sim", server.url, server.ws_url, False), server
 
@@ -344,7 +352,7 @@ async def run_from_config(
     signer = signing_key(config, key)
     account = account_of(config, signer)
     async with contextlib.AsyncExitStack() as stack:
-        endpoint, server = await stack.enter_async_context(open_venue(config, sim=sim))
+        endpoint, server = await stack.enter_async_context(open_venue(config, sim=sim, fund=account))
         journal = None
         if config.journal.path is not None:
             try:

@@ -120,7 +120,13 @@ class SimState:
         self.last_tick = self.time
         interval = config.funding_interval_ms
         self.next_funding = (self.time // interval + 1) * interval
+        # ``[sim] accounts``: funded with the starting balance on every dex from the start.
+        self.funded = frozenset(config.accounts)
         self.lp = self.account(LP_ADDRESS, create=True)
+        for address in config.accounts:
+            funded = self.account(address, create=True)
+            for dex_name in self.dex_names:
+                self.dex_account(funded, dex_name)
 
     def unified_collateral(self, account: Account) -> dict[str, tuple[Decimal, Decimal]]:
         """token -> (account value, margin used) over the account's dexes, in unified and
@@ -172,7 +178,9 @@ class SimState:
     def dex_account(self, account: Account, dex: str) -> DexAccount:
         dex_account = account.dexes.get(dex)
         if dex_account is None:
-            funded = self.config.auto_accounts and account.address != LP_ADDRESS
+            funded = account.address != LP_ADDRESS and (
+                self.config.auto_accounts or account.address in self.funded
+            )
             balance = self.config.starting_balance if funded else ZERO
             dex_account = account.dexes[dex] = DexAccount(balance)
         return dex_account

@@ -1,0 +1,193 @@
+"""Accounts as on the venue, and the venue's gate on the dead-man's switch.
+
+Only a funded address exists: an admin deposit or ``[sim] accounts`` funds one, and the first
+action of any other signer is refused with the venue's "User or API Wallet 0x… does not
+exist." -- a wrong-network signature included, which recovers an address nobody holds.
+``scheduleCancel`` is refused until the account traded ``schedule_cancel_min_volume``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from hip3.clients import ExchangeClient, InfoClient, NonceGenerator
+from hip3.errors import ConfigError, ExchangeError
+from hip3.signing import PrivateKey
+from hip3.sim import SimConfig, open_simulator
+from hip3.wire import actions
+from tests.sim.test_engine_support import BTC, KEYS, TSLA, Venue, quiet_config
+
+FIRST = PrivateKey.from_hex(KEYS[0]).address
+SECOND = PrivateKey.from_hex(KEYS[1]).address
+
+
+def _does_not_exist(answer: dict[str, Any], address: str) -> bool:
+    return answer == {"status": "err", "response": f"User or API Wallet {address} does not exist."}
+
+
+def test_a_sim_table_refuses_unknown_signers_unless_it_opts_in() -> None:
+    assert SimConfig.from_mapping({}).auto_accounts is False
+    assert SimConfig.from_mapping({"auto_accounts": True}).auto_accounts is True
+    config = SimConfig.from_mapping({"accounts": [FIRST.upper().replace("0X", "0x"), FIRST]})
+    assert config.accounts == (FIRST,)  # lower-cased, once
+
+
+def test_a_bad_account_address_names_its_key() -> None:
+    with pytest.raises(ConfigError, match=r"sim\.accounts\[1\]: must be an address"):
+        SimConfig.from_mapping({"accounts": [FIRST, "0x12"]})
+    with pytest.raises(ConfigError, match=r"sim\.accounts: must be a list"):
+        SimConfig.from_mapping({"accounts": FIRST})
+
+
+def test_an_unfunded_signer_is_refused_and_leaves_no_account() -> None:
+    venue = Venue(quiet_config(auto_accounts=False))
+    trader = venue.trader(0)
+    answer = trader.act(actions.order_action([actions.order_wire(BTC, True, "59000", "0.001")]))
+    assert _does_not_exist(answer, FIRST)
+    assert venue.info("userRole", user=FIRST) == {"role": "missing"}
+    state = venue.info("clearinghouseState", user=FIRST)
+    assert Decimal(state["marginSummary"]["accountValue"]) == 0
+
+
+def test_listed_accounts_are_funded_on_every_dex_and_trade() -> None:
+    venue = Venue(quiet_config(auto_accounts=False, accounts=(FIRST,)))
+    trader = venue.trader(0)
+    for dex in ("", "xyz", "flx"):
+        state = venue.info("clearinghouseState", user=FIRST, dex=dex)
+        assert Decimal(state["marginSummary"]["accountValue"]) == Decimal(100_000)
+    assert "resting" in trader.order(BTC, True, "59000", "0.001")
+    assert "resting" in trader.order(TSLA, True, "200", "0.1")
+    # the other key was never funded
+    other = venue.trader(1).act(actions.order_action([actions.order_wire(BTC, True, "1", "1")]))
+    assert _does_not_exist(other, SECOND)
+
+
+def test_an_admin_deposit_makes_the_account_exist() -> None:
+    venue = Venue(quiet_config(auto_accounts=False))
+    venue.exchange.credit(SECOND, Decimal(5000))
+    assert "resting" in venue.trader(1).order(BTC, True, "59000", "0.01")
+
+
+def test_a_wrong_network_signature_is_refused_without_a_phantom_account() -> None:
+    venue = Venue(quiet_config(auto_accounts=False, accounts=(FIRST,)))
+    for mainnet in (False, True):
+        # A signature over another action (as one for another chain): it recovers an
+        # address nobody holds, which must not become an account.
+        body = venue.trader(0, mainnet=mainnet).signed(
+            actions.order_action([actions.order_wire(BTC, True, "59000", "1")])
+        )
+        body["action"]["orders"][0]["s"] = "0.002"
+        answer = venue.exchange.exchange(body)
+        phantom = answer["response"].split()[4]
+        assert _does_not_exist(answer, phantom) and phantom != FIRST
+        assert venue.info("userRole", user=phantom) == {"role": "missing"}
+    send = {
+        "type": "usdSend",
+        "hyperliquidChain": "Testnet",
+        "signatureChainId": "0x66eee",
+        "destination": SECOND,
+        "amount": "1",
+        "time": venue.next_nonce(),
+    }
+    stranger = venue.trader(2)
+    assert _does_not_exist(stranger.user_signed(send), stranger.address)
+    assert venue.info("userRole", user=stranger.address) == {"role": "missing"}
+    assert venue.info("userRole", user=FIRST) == {"role": "user"}
+
+
+# ---------------------------------------------------------------------------
+# scheduleCancel: the venue's $1M gate and 10 triggers a day
+# ---------------------------------------------------------------------------
+
+
+def _gate_text(required: str, traded: str) -> str:
+    return (
+        "Cannot set scheduled cancel time until enough volume traded. "
+        f"Required: ${required}. Traded: ${traded}."
+    )
+
+
+def test_schedule_cancel_is_refused_below_a_million_traded_by_default() -> None:
+    venue = Venue(quiet_config(accounts=(FIRST,)))
+    trader = venue.trader(0)
+    answer = trader.act(actions.schedule_cancel_action(venue.clock.ms + 60_000))
+    assert answer == {"status": "err", "response": _gate_text("1000000", "0.00")}
+    # unsetting is always allowed (there is nothing to protect)
+    assert trader.act(actions.schedule_cancel_action(None))["status"] == "ok"
+
+
+def test_schedule_cancel_counts_the_accounts_own_fills() -> None:
+    venue = Venue(quiet_config(schedule_cancel_min_volume=Decimal(100)))
+    maker, taker = venue.trader(0), venue.trader(1)
+    maker.order(BTC, False, "60000", "0.001")  # $60 rests
+    taker.order(BTC, True, "60000", "0.001", tif="Ioc")  # both sides trade $60
+    for trader in (maker, taker):
+        answer = trader.act(actions.schedule_cancel_action(venue.clock.ms + 60_000))
+        assert answer == {"status": "err", "response": _gate_text("100", "60.00")}
+    maker.order(BTC, False, "60000", "0.001")
+    taker.order(BTC, True, "60000", "0.001", tif="Ioc")  # $120 each now
+    for trader in (maker, taker):
+        assert trader.act(actions.schedule_cancel_action(venue.clock.ms + 60_000)) == {
+            "status": "ok",
+            "response": {"type": "default"},
+        }
+    outsider = venue.trader(2)  # never traded
+    answer = outsider.act(actions.schedule_cancel_action(venue.clock.ms + 60_000))
+    assert answer["response"] == _gate_text("100", "0.00")
+
+
+def test_at_most_ten_triggers_a_day() -> None:
+    venue = Venue(quiet_config(schedule_cancel_min_volume=Decimal(0)))
+    trader = venue.trader(0)
+    for _ in range(10):
+        assert trader.act(actions.schedule_cancel_action(venue.clock.ms + 5000))["status"] == "ok"
+        venue.tick(5000)  # it fires (a trigger), with or without orders
+    answer = trader.act(actions.schedule_cancel_action(venue.clock.ms + 5000))
+    assert answer == {
+        "status": "err",
+        "response": "Too many scheduled cancel triggers today (max 10).",
+    }
+    venue.tick(24 * 3600 * 1000)  # a new UTC day
+    assert trader.act(actions.schedule_cancel_action(venue.clock.ms + 5000))["status"] == "ok"
+
+
+def test_the_gate_threshold_is_read_from_the_sim_table() -> None:
+    assert SimConfig().schedule_cancel_min_volume == Decimal(1_000_000)
+    config = SimConfig.from_mapping({"schedule_cancel_min_volume": 0})
+    assert config.schedule_cancel_min_volume == 0
+    with pytest.raises(ConfigError, match=r"sim\.schedule_cancel_min_volume: must be >= 0"):
+        SimConfig.from_mapping({"schedule_cancel_min_volume": -1})
+
+
+# ---------------------------------------------------------------------------
+# Over loopback, as a client sees it
+# ---------------------------------------------------------------------------
+
+
+async def test_a_client_of_hip3_sim_is_refused_until_an_admin_deposit() -> None:
+    key = PrivateKey.from_hex(KEYS[3])
+    async with (
+        open_simulator(SimConfig.from_mapping({"seed": 3})) as sim,
+        InfoClient(sim.url) as info,
+    ):
+        universe = await info.universe([""])
+        client = ExchangeClient(
+            sim.url,
+            key,
+            key.address,
+            universe=universe,
+            info=info,
+            mainnet=False,
+            nonces=NonceGenerator(lambda: time.time_ns() // 1_000_000),
+        )
+        with pytest.raises(ExchangeError, match=f"User or API Wallet {key.address} does not exist"):
+            await client.schedule_cancel(None)
+        sim.credit(key.address, Decimal(1000))
+        await client.schedule_cancel(None)  # now it exists
+        with pytest.raises(ExchangeError, match=re.escape("Required: $1000000. Traded: $0.00.")):
+            await client.schedule_cancel(time.time_ns() // 1_000_000 + 60_000)
