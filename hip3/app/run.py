@@ -202,6 +202,9 @@ class RunningBot:
             max_divergence_secs=(
                 None if self.divergence is None else self.divergence.report().max_divergence_secs
             ),
+            dead_mans_switch=(
+                None if (dms := self.bot.dead_mans_switch) is None else dms.status.describe()
+            ),
             snapshots_adopted=_stat(stats, "snapshots_adopted"),
             snapshots_deferred=_stat(stats, "snapshots_deferred"),
             duplicates_dropped=_stat(stats, "duplicates_dropped"),
@@ -279,6 +282,7 @@ def build_bot(
         cancel_on_shutdown=config.shutdown.cancel_open_orders,
         cancel_scope="account" if config.shutdown.cancel_scope == "account" else "own",
         dead_mans_switch_secs=config.risk.dead_man_switch_secs or None,
+        require_dead_mans_switch=config.risk.require_dead_man_switch,
         journal=journal,
         universe=universe,
         metrics_port=config.metrics.port,
@@ -352,7 +356,9 @@ async def run_from_config(
     signer = signing_key(config, key)
     account = account_of(config, signer)
     async with contextlib.AsyncExitStack() as stack:
-        endpoint, server = await stack.enter_async_context(open_venue(config, sim=sim, fund=account))
+        endpoint, server = await stack.enter_async_context(
+            open_venue(config, sim=sim, fund=account)
+        )
         journal = None
         if config.journal.path is not None:
             try:
@@ -563,6 +569,7 @@ def _summary(
         bot=bot_summary,
         intents=dict(bot_summary.intents),
         fill_deliveries=bot_summary.fill_deliveries,
+        dead_mans_switch=(None if (dms := bot_summary.dead_mans_switch) is None else dms.to_json()),
         whole_account={
             "dexes": list(bot_summary.account_dexes),
             "own_fills": _stat(stats, "own_fills"),

@@ -76,8 +76,8 @@ from hip3.executor import (
     Outcome,
     OutcomeStatus,
     disarm_dead_mans_switch,
-    run_dead_mans_switch,
 )
+from hip3.executor.deadman import DeadMansSwitch, DeadMansSwitchStatus
 from hip3.executor.exchange_venue import ExchangeVenue
 from hip3.executor.intents import CancelScope
 from hip3.executor.ports import OrderVenue
@@ -161,6 +161,8 @@ class BotSummary:
     collateral_tokens: dict[str, str] = attrs.field(factory=dict)
     post_answers_lost: int = 0
     fill_deliveries: int = 0
+    #: whether the venue's scheduleCancel held (None: no switch kept, see DeadMansSwitch)
+    dead_mans_switch: DeadMansSwitchStatus | None = None
 
 
 def _now_ms() -> int:
@@ -228,6 +230,7 @@ class Bot:
         cancel_on_shutdown: bool = True,
         cancel_scope: CancelScope = "own",
         dead_mans_switch_secs: float | None = 60.0,
+        require_dead_mans_switch: bool = False,
         journal: MessageRecorder | None = None,
         universe: MarketUniverse | None = None,
         tracker: TrackerService | None = None,
@@ -268,6 +271,8 @@ class Bot:
         # fill): baseline, resync and the exchange's positions cover all of them.
         self.account_dexes: list[str] = list(dict.fromkeys(Coin(m).dex for m in markets))
         self.dead_mans_switch_secs = dead_mans_switch_secs
+        self.require_dead_mans_switch = require_dead_mans_switch
+        self.dead_mans_switch: DeadMansSwitch | None = None  # set when trading starts
         self.journal = journal
         self._universe = universe
         self._tracker_service = tracker
@@ -460,6 +465,27 @@ class Bot:
         cloids = self.ledger.pending_cloids()  # before asking: see OrderLedger
         orders = await self.tracker.orders() if cloids else ()
         return self.ledger.settle(cloids, orders)
+
+    def _dead_mans_switch(self, venue: OrderVenue, runner: StrategyRunner) -> DeadMansSwitch:
+        """The venue's switch, with a watchdog cancelling own orders while it does not hold."""
+
+        def last_market_data_ms() -> int | None:
+            return max((data.time_ms for data in runner.market_data().values()), default=None)
+
+        async def cancel_own() -> None:
+            if self._executor is not None:
+                self._record(await self._executor.execute(CancelAll(scope="own")))
+
+        assert self.dead_mans_switch_secs is not None
+        return DeadMansSwitch(
+            venue,
+            window_secs=self.dead_mans_switch_secs,
+            now_ms=self.clock_ms,
+            disarm_on_exit=False,
+            require=self.require_dead_mans_switch,
+            liveness=last_market_data_ms,
+            cancel_own=cancel_own,
+        )
 
     def _record(self, outcomes: Sequence[Outcome]) -> None:
         for outcome in outcomes:
@@ -706,17 +732,8 @@ class Bot:
             if self.mode is Mode.TRADING:
                 await parts.start(self._run_resync_timer, resync)
                 if self.dead_mans_switch_secs is not None and venue is not None:
-                    window = self.dead_mans_switch_secs
-                    await parts.start(
-                        lambda task_status: run_dead_mans_switch(
-                            venue,
-                            window_secs=window,
-                            rearm_secs=window / 4,
-                            now_ms=self.clock_ms,
-                            disarm_on_exit=False,
-                            task_status=task_status,
-                        )
-                    )
+                    self.dead_mans_switch = self._dead_mans_switch(venue, runner)
+                    await parts.start(self.dead_mans_switch.run)  # before the strategy
             await parts.start(runner.run, strategy_events)
             self.running = True
             task_status.started(self)
@@ -864,6 +881,9 @@ class Bot:
             oldest_unconfirmed_age_ms=await tracker.oldest_unconfirmed_age_ms(),
             fill_watch=self._fill_watch.stats if self._fill_watch is not None else None,
             spot_balances=self._spot_balances,
+            dead_mans_switch=(
+                self.dead_mans_switch.status if self.dead_mans_switch is not None else None
+            ),
             account_mode=self.account_mode,
             collateral_tokens={dex: self.collateral_token(dex) for dex in self.account_dexes},
         )

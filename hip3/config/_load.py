@@ -66,7 +66,7 @@ _RISK_NUMBERS = (
     "stale_data_secs",
     "dead_man_switch_secs",
 )
-_RISK_KEYS = {*_RISK_NUMBERS, "max_position", "max_open_orders"}
+_RISK_KEYS = {*_RISK_NUMBERS, "max_position", "max_open_orders", "require_dead_man_switch"}
 
 converter = cattrs.Converter(forbid_extra_keys=True)
 converter.register_structure_hook(Decimal, lambda value, _type: Decimal(str(value)))
@@ -241,6 +241,18 @@ def _risk(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
             "risk.dead_man_switch_secs",
             f"must be 0 (off) or >= {MIN_WINDOW_SECS:g} (the venue's shortest window), got {dms}",
         )
+    # venue's block: refuse to start when the venue refuses scheduleCancel
+    if "require_dead_man_switch" in raw:
+        required = raw["require_dead_man_switch"]
+        if not isinstance(required, bool):
+            raise _err(source, "risk.require_dead_man_switch", "must be true or false")
+        if required and dms == 0:
+            raise _err(
+                source,
+                "risk.require_dead_man_switch",
+                "needs risk.dead_man_switch_secs > 0 (the switch it requires is off)",
+            )
+        out["require_dead_man_switch"] = required
     per_market = _table(raw, "max_position", source, "risk.")
     out["max_position"] = {
         str(coin): _num(size, f"risk.max_position.{coin}", source, integer=False)

@@ -79,7 +79,8 @@ class RiskConfig:
     ``max_position`` caps coin units per market (``{"BTC" = 0.1}``) and
     ``max_position_default`` every other market; ``max_notional`` caps USD per market;
     ``stale_data_secs`` refuses orders priced from older market data;
-    ``dead_man_switch_secs`` arms the venue's scheduleCancel (0 = off).
+    ``dead_man_switch_secs`` arms the venue's scheduleCancel (0 = off);
+    ``require_dead_man_switch`` refuses to start when the venue refuses it.
     """
 
     max_position: Mapping[str, Decimal] = attrs.field(factory=dict)
@@ -89,6 +90,7 @@ class RiskConfig:
     price_band_bps: Decimal | None = None
     stale_data_secs: float | None = None
     dead_man_switch_secs: float = 60.0
+    require_dead_man_switch: bool = False
 
     def limits(self) -> RiskLimits:
         default = MarketLimits(self.max_position_default, self.max_notional)
