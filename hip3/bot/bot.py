@@ -83,6 +83,7 @@ from hip3.executor.intents import CancelScope
 from hip3.executor.ports import OrderVenue
 from hip3.ops.events import log_outcome
 from hip3.risk import KillSwitch, RiskGates, RiskLimits
+from hip3.risk.market_state import MarketStates, watch_markets
 from hip3.signing import PrivateKey
 from hip3.tracker.state import dex_of
 from hip3.types import Coin
@@ -293,6 +294,8 @@ class Bot:
         self.startup_timeout_secs = startup_timeout_secs
         self.final_resync_timeout_secs = final_resync_timeout_secs
         self.kill_switch = KillSwitch()
+        #: HIP-3 market states the gates respect (OI caps, halts, oracle age)
+        self.market_states = MarketStates(now_ms=self.clock_ms)
         self._stop = trio.Event()
         self._fills_seen = 0  # fills delivered by the feeds, duplicates included
         self._summary: BotSummary | None = None
@@ -495,6 +498,8 @@ class Bot:
             log_outcome(outcome)  # one structured event per ended intent (hip3.orders)
             if outcome.status is OutcomeStatus.REJECTED:
                 log.info("intent rejected: %s (%s)", outcome.reason, outcome.gate or "venue")
+                if outcome.gate is None and outcome.reason and outcome.intent.coin is not None:
+                    self.market_states.note_rejection(outcome.intent.coin, outcome.reason)
 
     def summary(self) -> BotSummary:
         if self._summary is None:
@@ -710,7 +715,7 @@ class Bot:
                 self._executor = executor = Executor(
                     venue=venue,
                     tracker=tracker,
-                    gates=RiskGates(self.risk_limits),
+                    gates=RiskGates(self.risk_limits, states=self.market_states),
                     kill_switch=self.kill_switch,
                     market_data=runner.market_data,
                     rate_budget=lambda: info.limiter.rest.available,
@@ -724,6 +729,11 @@ class Bot:
                     executor_done.set()
 
                 parts.start_soon(execute_all)
+                coins = [str(coin) for coin in self.markets]
+                watch = watch_markets(
+                    self.market_states, info=info, ws=ws, universe=universe, coins=coins
+                )
+                await parts.start(watch.run)  # before the strategy: no quote into a capped market
             else:
                 parts.start_soon(self._refuse_all, intents_recv, outcomes_send, executor_done)
             parts.start_soon(self._collect_outcomes, outcomes_recv)

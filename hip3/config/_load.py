@@ -65,6 +65,7 @@ _RISK_NUMBERS = (
     "price_band_bps",
     "stale_data_secs",
     "dead_man_switch_secs",
+    "stale_oracle_secs",
 )
 _RISK_KEYS = {*_RISK_NUMBERS, "max_position", "max_open_orders", "require_dead_man_switch"}
 

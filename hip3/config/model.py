@@ -80,7 +80,8 @@ class RiskConfig:
     ``max_position_default`` every other market; ``max_notional`` caps USD per market;
     ``stale_data_secs`` refuses orders priced from older market data;
     ``dead_man_switch_secs`` arms the venue's scheduleCancel (0 = off);
-    ``require_dead_man_switch`` refuses to start when the venue refuses it.
+    ``require_dead_man_switch`` refuses to start when the venue refuses it;
+    ``stale_oracle_secs`` stops quoting a market whose oracle price has not moved for that long.
     """
 
     max_position: Mapping[str, Decimal] = attrs.field(factory=dict)
@@ -91,6 +92,7 @@ class RiskConfig:
     stale_data_secs: float | None = None
     dead_man_switch_secs: float = 60.0
     require_dead_man_switch: bool = False
+    stale_oracle_secs: float | None = None
 
     def limits(self) -> RiskLimits:
         default = MarketLimits(self.max_position_default, self.max_notional)
@@ -104,6 +106,9 @@ class RiskConfig:
             price_band_bps=self.price_band_bps,
             max_data_age_ms=(
                 None if self.stale_data_secs is None else int(self.stale_data_secs * 1000)
+            ),
+            max_oracle_age_ms=(
+                None if self.stale_oracle_secs is None else int(self.stale_oracle_secs * 1000)
             ),
         )
 

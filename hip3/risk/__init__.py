@@ -12,12 +12,16 @@ from hip3.risk.gates import (
     RiskRejection,
     RiskView,
 )
+from hip3.risk.market_state import MarketStates, MarketStateWatch, MarketStatus
 
 __all__ = [
     "GATES",
     "KillSwitch",
     "MarketData",
     "MarketLimits",
+    "MarketStateWatch",
+    "MarketStates",
+    "MarketStatus",
     "RiskGates",
     "RiskLimits",
     "RiskRejection",

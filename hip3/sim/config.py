@@ -50,6 +50,8 @@ class SimMarket:
     start_price: Decimal
     volatility: float  # standard deviation of the oracle's relative move per second
     only_isolated: bool = False
+    #: the deployer's open-interest cap in USD (OI x oracle); None: the simulator's default
+    oi_cap: Decimal | None = None
 
 
 @attrs.frozen
@@ -504,4 +506,9 @@ class _Reader:
             start_price=self.decimal(data["start_price"], f"{key}.start_price", positive=True),
             volatility=self.number(data.get("volatility", 0.0002), f"{key}.volatility", 0.0, 0.1),
             only_isolated=self.boolean(data.get("only_isolated", False), f"{key}.only_isolated"),
+            oi_cap=(
+                None
+                if data.get("oi_cap") is None
+                else self.decimal(data["oi_cap"], f"{key}.oi_cap", positive=True)
+            ),
         )

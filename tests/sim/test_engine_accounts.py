@@ -13,6 +13,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from hip3.clients import ExchangeClient, InfoClient, NonceGenerator
@@ -191,3 +192,56 @@ async def test_a_client_of_hip3_sim_is_refused_until_an_admin_deposit() -> None:
         await client.schedule_cancel(None)  # now it exists
         with pytest.raises(ExchangeError, match=re.escape("Required: $1000000. Traded: $0.00.")):
             await client.schedule_cancel(time.time_ns() // 1_000_000 + 60_000)
+
+
+# ---------------------------------------------------------------------------
+# Open-interest caps, as configured, enforced and answered from the state
+# ---------------------------------------------------------------------------
+
+
+def _capped_config(cap: str) -> Any:
+    config = quiet_config()
+    dexes = list(config.dexes)
+    xyz = dexes[1]
+    markets = tuple(
+        attrs.evolve(m, oi_cap=Decimal(cap)) if m.name == "xyz:TSLA" else m for m in xyz.markets
+    )
+    dexes[1] = attrs.evolve(xyz, markets=markets)
+    return attrs.evolve(config, dexes=tuple(dexes))
+
+
+def test_an_oi_cap_refuses_position_increases_and_is_answered_from_the_state() -> None:
+    venue = Venue(_capped_config("1000"))  # xyz:TSLA at 250: 4 TSLA of open interest
+    maker, taker = venue.trader(0), venue.trader(1)
+    limits = venue.info("perpDexLimits", dex="xyz")
+    assert ["xyz:TSLA", "1000.0"] in limits["coinToOiCap"]
+    assert venue.info("perpsAtOpenInterestCap", dex="xyz") == []
+    maker.order(TSLA, False, "250", "4")
+    assert "filled" in taker.order(TSLA, True, "250", "4", tif="Ioc")
+    assert venue.info("perpsAtOpenInterestCap", dex="xyz") == ["xyz:TSLA"]
+    text = "Order would increase open interest while open interest is capped asset=110000"
+    assert taker.order(TSLA, True, "200", "0.1") == {"error": text}
+    assert maker.order(TSLA, False, "300", "0.1") == {"error": text}  # a bigger short
+    assert "resting" in taker.order(TSLA, False, "300", "1")  # reduces: allowed
+    statuses = [u["status"] for b in venue.events_of("orderUpdates", taker.address) for u in b]
+    assert "positionIncreaseAtOpenInterestCapRejected" in statuses
+
+
+def test_a_market_oi_cap_is_read_from_the_sim_table() -> None:
+    table = {
+        "dexes": [
+            {"name": "", "markets": [{"name": "BTC", "sz_decimals": 5, "start_price": 60000}]},
+            {
+                "name": "xyz",
+                "markets": [
+                    {"name": "xyz:TSLA", "sz_decimals": 3, "start_price": 250, "oi_cap": 5000}
+                ],
+            },
+        ]
+    }
+    config = SimConfig.from_mapping(table)
+    assert config.dexes[1].markets[0].oi_cap == Decimal(5000)
+    assert config.dexes[0].markets[0].oi_cap is None
+    table["dexes"][1]["markets"][0]["oi_cap"] = 0  # type: ignore[index]
+    with pytest.raises(ConfigError, match=r"markets\[0\]\.oi_cap: must be > 0"):
+        SimConfig.from_mapping(table)
