@@ -729,11 +729,12 @@ class Bot:
                     executor_done.set()
 
                 parts.start_soon(execute_all)
-                coins = [str(coin) for coin in self.markets]
-                watch = watch_markets(
-                    self.market_states, info=info, ws=ws, universe=universe, coins=coins
-                )
-                await parts.start(watch.run)  # before the strategy: no quote into a capped market
+                if self.mode is Mode.TRADING:
+                    coins = [str(coin) for coin in self.markets]
+                    watch = watch_markets(
+                        self.market_states, info=info, ws=ws, universe=universe, coins=coins
+                    )
+                    await parts.start(watch.run)  # before the strategy: none into a capped market
             else:
                 parts.start_soon(self._refuse_all, intents_recv, outcomes_send, executor_done)
             parts.start_soon(self._collect_outcomes, outcomes_recv)

@@ -163,8 +163,10 @@ class MarketStateWatch:
         coins: Sequence[str],
         delisted: Callable[[str], bool] = lambda coin: False,
         poll_secs: float = 60.0,
+        startup_timeout_secs: float = 10.0,
     ) -> None:
         self.states = states
+        self.startup_timeout_secs = startup_timeout_secs
         self.info = info
         self.ws = ws
         self.coins = list(coins)
@@ -176,10 +178,15 @@ class MarketStateWatch:
             self.dexes.setdefault(dex, []).append(coin)
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Read the states, then ``started``; a venue slow to answer delays the start by
+        ``startup_timeout_secs`` at most (the streams and polls then fill them in)."""
         for coin in self.coins:
             self.states.set_delisted(coin, self.delisted(coin))
-        await self._caps()
-        await self._poll()
+        with trio.move_on_after(self.startup_timeout_secs) as waited:
+            await self._caps()
+            await self._poll()
+        if waited.cancelled_caught:
+            log.warning("market states: no answer within %gs; starting", self.startup_timeout_secs)
         async with trio.open_nursery() as nursery:
             if self.ws is not None:
                 for coin in self.coins:
