@@ -394,6 +394,10 @@ def render_summary(summary: TradeSummary, rejections: Rejections | None = None) 
                 if any(counts.values())
             )
         )
+    venue_rejects = data.get("venue_rejects") or {}
+    if venue_rejects:
+        counts = ", ".join(f"{reason} {n}" for reason, n in venue_rejects.items())
+        lines.append(f"  venue rejects by reason: {counts}")
     for kind, reasons in (rejections or {}).items():
         ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
         if ranked:

@@ -570,6 +570,7 @@ def _summary(
         intents=dict(bot_summary.intents),
         fill_deliveries=bot_summary.fill_deliveries,
         dead_mans_switch=(None if (dms := bot_summary.dead_mans_switch) is None else dms.to_json()),
+        venue_rejects=dict(bot_summary.venue_rejects),
         whole_account={
             "dexes": list(bot_summary.account_dexes),
             "own_fills": _stat(stats, "own_fills"),

@@ -212,6 +212,8 @@ class TradeSummary:
     #: the venue's dead-man's switch at the end (protection, reason, refusals, watchdog
     #: cancels); None when the bot kept none
     dead_mans_switch: dict[str, Any] | None = None
+    #: the venue's refusals by typed reason (``hip3.risk.rejects.VenueReject`` values)
+    venue_rejects: dict[str, int] = attrs.field(factory=dict)
     bot: BotSummary | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
@@ -263,6 +265,7 @@ class TradeSummary:
             "sim": self.sim,
             "errors": list(self.errors),
             "dead_mans_switch": self.dead_mans_switch,
+            "venue_rejects": dict(self.venue_rejects),
         }
 
 

@@ -164,6 +164,8 @@ class BotSummary:
     fill_deliveries: int = 0
     #: whether the venue's scheduleCancel held (None: no switch kept, see DeadMansSwitch)
     dead_mans_switch: DeadMansSwitchStatus | None = None
+    #: the venue's refusals by typed reason (``VenueReject`` value -> count)
+    venue_rejects: dict[str, int] = attrs.field(factory=dict)
 
 
 def _now_ms() -> int:
@@ -895,6 +897,10 @@ class Bot:
             dead_mans_switch=(
                 self.dead_mans_switch.status if self.dead_mans_switch is not None else None
             ),
+            venue_rejects={
+                k.value: n
+                for k, n in sorted(self.ledger.venue_rejects.items(), key=lambda i: -i[1])
+            },
             account_mode=self.account_mode,
             collateral_tokens={dex: self.collateral_token(dex) for dex in self.account_dexes},
         )

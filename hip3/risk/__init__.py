@@ -13,6 +13,7 @@ from hip3.risk.gates import (
     RiskView,
 )
 from hip3.risk.market_state import MarketStates, MarketStateWatch, MarketStatus
+from hip3.risk.rejects import VenueReject, classify_reject
 
 __all__ = [
     "GATES",
@@ -26,4 +27,6 @@ __all__ = [
     "RiskLimits",
     "RiskRejection",
     "RiskView",
+    "VenueReject",
+    "classify_reject",
 ]

@@ -148,6 +148,8 @@ async def test_a_halted_market_is_not_quoted_after_the_venues_refusal(
     # The venue publishes no halt flag: the first order meets its refusal, every later one
     # (one a tick) stops at the gate for 30 s.
     assert len(by_venue) == 1 and len(gated) > 10 and len(tsla) == len(by_venue) + len(gated)
+    # the summary counts the venue's refusal by its typed reason
+    assert bot.summary().venue_rejects == {"halted": 1}
     assert sim.exchange.info({"type": "openOrders", "user": BOT_KEY.address, "dex": "xyz"}) == []
 
 
