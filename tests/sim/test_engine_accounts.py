@@ -38,6 +38,14 @@ def test_a_sim_table_refuses_unknown_signers_unless_it_opts_in() -> None:
     assert config.accounts == (FIRST,)  # lower-cased, once
 
 
+def test_hip3_sim_refuses_unknown_signers_by_default() -> None:
+    from hip3_cli.sim import load_sim_config
+
+    config = load_sim_config(None)
+    assert config.auto_accounts is False and config.accounts == ()
+    assert config.schedule_cancel_min_volume == Decimal(1_000_000)
+
+
 def test_a_bad_account_address_names_its_key() -> None:
     with pytest.raises(ConfigError, match=r"sim\.accounts\[1\]: must be an address"):
         SimConfig.from_mapping({"accounts": [FIRST, "0x12"]})
@@ -245,3 +253,15 @@ def test_a_market_oi_cap_is_read_from_the_sim_table() -> None:
     table["dexes"][1]["markets"][0]["oi_cap"] = 0  # type: ignore[index]
     with pytest.raises(ConfigError, match=r"markets\[0\]\.oi_cap: must be > 0"):
         SimConfig.from_mapping(table)
+
+
+async def test_the_embedded_simulator_funds_the_runs_own_account_only() -> None:
+    from hip3.app import open_venue
+    from hip3.config import Config
+
+    config = Config.from_dict({"markets": ["BTC"]})  # network "sim": an embedded simulator
+    async with open_venue(config, fund=FIRST.upper().replace("0X", "0x")) as (_endpoint, sim):
+        assert sim.config.auto_accounts is False and sim.config.accounts == (FIRST,)
+        state = sim.exchange.info({"type": "clearinghouseState", "user": FIRST})
+        assert Decimal(state["marginSummary"]["accountValue"]) == Decimal(100_000)
+        assert sim.exchange.info({"type": "userRole", "user": SECOND}) == {"role": "missing"}
