@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hip3.clients import ExchangeClient, InfoClient, NonceGenerator
 from hip3.errors import ConfigError, ExchangeError
@@ -265,3 +267,46 @@ async def test_the_embedded_simulator_funds_the_runs_own_account_only() -> None:
         state = sim.exchange.info({"type": "clearinghouseState", "user": FIRST})
         assert Decimal(state["marginSummary"]["accountValue"]) == Decimal(100_000)
         assert sim.exchange.info({"type": "userRole", "user": SECOND}) == {"role": "missing"}
+
+
+@settings(derandomize=True, max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2),  # trader
+            st.booleans(),  # buy
+            st.sampled_from(["245", "250", "255"]),  # price
+            st.sampled_from(["0.5", "1", "2", "3"]),  # size
+            st.sampled_from(["Gtc", "Ioc"]),
+        ),
+        min_size=10,
+        max_size=40,
+    )
+)
+def test_no_position_grows_while_the_market_is_at_its_cap(
+    orders: list[tuple[int, bool, str, str, str]],
+) -> None:
+    """Whatever the order flow, an order that grows its trader's position is accepted only
+    while the market is below its cap, and the open interest passes the cap only by the
+    fills of the order that crossed it."""
+    venue = Venue(_capped_config("500"))  # 2 TSLA at 250
+    traders = [venue.trader(index) for index in range(3)]
+    for index, is_buy, px, sz, tif in orders:
+        trader = traders[index]
+        before = _tsla_position(venue, trader.address)
+        capped_before = venue.info("perpsAtOpenInterestCap", dex="xyz") == ["xyz:TSLA"]
+        status = trader.order(TSLA, is_buy, px, sz, tif=tif)
+        grows = abs(before + (Decimal(sz) if is_buy else -Decimal(sz))) > abs(before)
+        if capped_before and grows:
+            assert "error" in status and "open interest is capped" in status["error"]
+            assert _tsla_position(venue, trader.address) == before
+        else:
+            assert "open interest is capped" not in str(status)
+
+
+def _tsla_position(venue: Venue, address: str) -> Decimal:
+    state = venue.info("clearinghouseState", user=address, dex="xyz")
+    for entry in state["assetPositions"]:
+        if entry["position"]["coin"] == "xyz:TSLA":
+            return Decimal(entry["position"]["szi"])
+    return Decimal(0)
