@@ -10,6 +10,8 @@ import logging
 import pytest
 import trio
 import trio.testing
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hip3.errors import ExchangeError
 from hip3.executor.deadman import (
@@ -212,3 +214,37 @@ def test_windows_are_checked() -> None:
         DeadMansSwitch(Venue(), window_secs=4)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="rearm_secs"):
         DeadMansSwitch(Venue(), window_secs=10, rearm_secs=10)  # type: ignore[arg-type]
+
+
+@settings(derandomize=True, max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.5, 8.0),  # the feeds flow this long...
+            st.one_of(st.floats(0.0, 8.5), st.floats(12.0, 40.0)),  # ...then stall this long
+        ),
+        max_size=8,
+    )
+)
+def test_the_watchdog_cancels_once_per_stall_longer_than_the_window(
+    pattern: list[tuple[float, float]],
+) -> None:
+    """Any pattern of flowing and stalled feeds (window 10 s, checked every second): one
+    cancel per stall longer than the window plus a check, none for the shorter ones."""
+
+    async def scenario() -> int:
+        venue, feeds = Venue(), Feeds()
+        dms = switch(venue, feeds)
+        async with trio.open_nursery() as nursery:
+            feeds.last_ms = clock_ms()
+            await nursery.start(dms.run)
+            for flow_secs, stall_secs in pattern:
+                with trio.move_on_after(flow_secs):
+                    await feeds.flow()
+                await trio.sleep(stall_secs)
+            nursery.cancel_scope.cancel()
+        return feeds.cancels
+
+    expected = sum(1 for _flow, stall in pattern if stall >= 12.0)
+    clock = trio.testing.MockClock(autojump_threshold=0)
+    assert trio.run(scenario, clock=clock) == expected
