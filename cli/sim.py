@@ -85,9 +85,10 @@ def _first_os_error(group: BaseExceptionGroup[OSError]) -> OSError:
 
 
 def load_sim_config(path: str | None) -> SimConfig:
-    """The ``[sim]`` table of ``path`` (defaults when there is no file or no table)."""
+    """The ``[sim]`` table of ``path`` (defaults when there is no file or no table): as on
+    the venue, only funded accounts (``accounts``, an admin ``credit``) may act."""
     if path is None:
-        return SimConfig()
+        return SimConfig.from_mapping({})
     try:
         with open(path, "rb") as file:
             data = tomllib.load(file)
@@ -132,6 +133,13 @@ def _announce(server: SimServer, as_json: bool) -> None:
     click.echo(f"  ws     {server.ws_url}")
     for name, coins in dexes.items():
         click.echo(f"  dex {name or '(main)'}: {', '.join(coins)}")
+    if config.auto_accounts:
+        click.echo("  accounts: any new signer is funded (auto_accounts)")
+    else:
+        click.echo(
+            f"  accounts: {len(config.accounts)} funded at start; others must be credited "
+            '(POST /admin {"type": "credit", ...})'
+        )
     faults = "on" if config.faults.any_enabled() else "off"
     click.echo(f"  seed {config.seed}, faults {faults}.  Ctrl-C to stop.")
     sys.stdout.flush()

@@ -251,8 +251,15 @@ def render_line(state: LiveState) -> str:
         f"dups={state.duplicates_dropped} | fills own={state.own_fills} "
         f"foreign={state.foreign_fills} foreign orders={state.foreign_open_orders}"
         + _missing(state)
+        + _protection(state)
         + (" (stopping)" if state.stopping else "")
     )
+
+
+def _protection(state: LiveState) -> str:
+    """The dead-man's switch, when it does not hold (an UNPROTECTED bot says so)."""
+    dms = state.dead_mans_switch
+    return "" if dms is None or dms == "protected" else f" | dead-man's switch {dms}"
 
 
 def _missing(state: LiveState) -> str:
@@ -349,6 +356,8 @@ def _counter_lines(state: LiveState) -> list[str]:
         f"fills own {state.own_fills}  foreign {state.foreign_fills}  "
         f"foreign open orders {state.foreign_open_orders}" + _missing(state),
     ]
+    if state.dead_mans_switch is not None:
+        lines.append(f"dead-man's switch {state.dead_mans_switch}")
     return lines
 
 
@@ -385,6 +394,10 @@ def render_summary(summary: TradeSummary, rejections: Rejections | None = None) 
                 if any(counts.values())
             )
         )
+    venue_rejects = data.get("venue_rejects") or {}
+    if venue_rejects:
+        counts = ", ".join(f"{reason} {n}" for reason, n in venue_rejects.items())
+        lines.append(f"  venue rejects by reason: {counts}")
     for kind, reasons in (rejections or {}).items():
         ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
         if ranked:
@@ -405,6 +418,13 @@ def render_summary(summary: TradeSummary, rejections: Rejections | None = None) 
         )
     )
     lines.append(f"dedup: {d['duplicates_dropped']} duplicates dropped (capacity {d['capacity']})")
+    dms = data.get("dead_mans_switch")
+    if dms is not None:
+        line = f"dead-man's switch: {dms['protection']}"
+        if dms["protection"] == "UNPROTECTED":
+            line += f" ({dms['reason']}; {dms['refusals']} armings refused"
+            line += f", watchdog cancelled {dms['watchdog_cancels']}x)"
+        lines.append(line)
     for event in data["drift"]:
         lines.append(
             f"  drift {event['coin']}: local {event['local']} exchange {event['exchange']} "

@@ -24,8 +24,9 @@ from hip3.sim import SimConfig, open_simulator
 
 
 async def main(seconds: float) -> None:
-    async with open_simulator(SimConfig(seed=7)) as sim:
-        key = PrivateKey(secrets.token_bytes(32))  # the simulator funds any new account
+    key = PrivateKey(secrets.token_bytes(32))  # a throwaway key: its account is funded at start
+    config = SimConfig(seed=7, auto_accounts=False, accounts=(key.address,))
+    async with open_simulator(config) as sim:
         bot = Bot.create(
             base_url=sim.url,
             ws_url=sim.ws_url,

@@ -15,6 +15,7 @@ order the venue (or hip3 before sending) refused, a lost connection::
     │   ├── NotSentError         ... before the request left: safe to retry
     │   └── SentNoAnswerError    ... after it may have left: resolve, never re-post
     ├── UnknownOutcomeError      an action's outcome could not be learned, even by asking
+    ├── DeadMansSwitchRefused    the venue refused scheduleCancel and the config requires it
     ├── NotRunningError          a bot, tracker or session is not running (or never started)
     │   └── TrackerStopped       ... the position tracker
     └── StopTimeoutError         a bot or its loop did not stop within the time given
@@ -129,6 +130,11 @@ class UnknownOutcomeError(Hip3Error):
     Raised only after hip3 tried to resolve it (``orderStatus`` by cloid);
     hip3 never re-posts such an action blindly.
     """
+
+
+class DeadMansSwitchRefused(Hip3Error):
+    """The venue refused the dead-man's switch (scheduleCancel: below its volume gate, or
+    out of daily triggers) and ``risk.require_dead_man_switch`` requires it."""
 
 
 class NotRunningError(Hip3Error):

@@ -81,12 +81,13 @@ def endpoint_for(config: Config) -> Network:
 
 @contextlib.asynccontextmanager
 async def open_venue(
-    config: Config, *, sim: SimServer | None = None
+    config: Config, *, sim: SimServer | None = None, fund: str | None = None
 ) -> AsyncIterator[tuple[Network, SimServer | None]]:
     """The config's venue as (endpoint, simulator or None); an embedded one lives as long.
 
     On ``network = "sim"`` a running ``sim`` is reused, else one is started from the
-    config's ``[sim]`` table.
+    config's ``[sim]`` table. An embedded simulator refuses unknown signers as the venue
+    does; ``fund`` is the account it funds at start (``[sim] accounts``), the run's own.
     """
     if config.network.name != "sim":
         yield endpoint_for(config), None
@@ -94,7 +95,10 @@ async def open_venue(
     if sim is not None:
         yield _sim_network(sim), sim
         return
-    async with open_simulator(config.sim) as server:
+    sim_config = config.sim
+    if fund is not None and fund.lower() not in sim_config.accounts:
+        sim_config = attrs.evolve(sim_config, accounts=(*sim_config.accounts, fund.lower()))
+    async with open_simulator(sim_config) as server:
         log.info("embedded simulator at %s", server.url)
         yield _sim_network(server), server
 
@@ -190,6 +194,9 @@ class RunningBot:
             unconfirmed_age_secs=_secs(await self.bot.oldest_unconfirmed_age_ms()),
             max_divergence_secs=(
                 None if self.divergence is None else self.divergence.report().max_divergence_secs
+            ),
+            dead_mans_switch=(
+                None if (dms := self.bot.dead_mans_switch) is None else dms.status.describe()
             ),
             snapshots_adopted=stats.snapshots_adopted,
             snapshots_deferred=stats.snapshots_deferred,
@@ -320,7 +327,9 @@ async def run_from_config(
     signer = signing_key(config, key)
     account = account_of(config, signer)
     async with contextlib.AsyncExitStack() as stack:
-        endpoint, server = await stack.enter_async_context(open_venue(config, sim=sim))
+        endpoint, server = await stack.enter_async_context(
+            open_venue(config, sim=sim, fund=account)
+        )
         journal = None
         if config.journal.path is not None:
             try:
@@ -523,6 +532,8 @@ def _summary(
         bot=bot_summary,
         intents=dict(bot_summary.intents),
         fill_deliveries=bot_summary.fill_deliveries,
+        dead_mans_switch=(None if (dms := bot_summary.dead_mans_switch) is None else dms.to_json()),
+        venue_rejects=dict(bot_summary.venue_rejects),
         whole_account={
             "dexes": list(bot_summary.account_dexes),
             "own_fills": stats.own_fills,

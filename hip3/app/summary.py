@@ -123,6 +123,9 @@ class LiveState:
     unconfirmed_age_secs: float | None = None
     #: the longest the tracker has differed from the simulator's truth (sim only)
     max_divergence_secs: float | None = None
+    #: the venue's dead-man's switch: "protected", "arming", "UNPROTECTED: <the venue's
+    #: reason>" (see hip3.executor.deadman); None when the bot keeps none
+    dead_mans_switch: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -145,6 +148,7 @@ class LiveState:
             "foreign_open_orders": self.foreign_open_orders,
             "unconfirmed_age_secs": self.unconfirmed_age_secs,
             "max_divergence_secs": self.max_divergence_secs,
+            "dead_mans_switch": self.dead_mans_switch,
         }
 
 
@@ -205,6 +209,11 @@ class TradeSummary:
     unconfirmed: dict[str, Any] = attrs.field(factory=dict)
     #: how long the tracker differed from the venue's truth (embedded simulator only)
     divergence: DivergenceReport | None = None
+    #: the venue's dead-man's switch at the end (protection, reason, refusals, watchdog
+    #: cancels); None when the bot kept none
+    dead_mans_switch: dict[str, Any] | None = None
+    #: the venue's refusals by typed reason (``hip3.risk.rejects.VenueReject`` values)
+    venue_rejects: dict[str, int] = attrs.field(factory=dict)
     bot: BotSummary | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
@@ -255,6 +264,8 @@ class TradeSummary:
             "divergence": None if self.divergence is None else self.divergence.to_json(),
             "sim": self.sim,
             "errors": list(self.errors),
+            "dead_mans_switch": self.dead_mans_switch,
+            "venue_rejects": dict(self.venue_rejects),
         }
 
 

@@ -83,12 +83,13 @@ from hip3.executor import (
     Outcome,
     OutcomeStatus,
     disarm_dead_mans_switch,
-    run_dead_mans_switch,
 )
+from hip3.executor.deadman import DeadMansSwitch, DeadMansSwitchStatus
 from hip3.executor.exchange_venue import ExchangeVenue
 from hip3.executor.ports import OrderVenue
 from hip3.ops.events import OrderEvents
 from hip3.risk import KillSwitch, RiskGates
+from hip3.risk.market_state import MarketStates, watch_markets
 from hip3.signing import PrivateKey
 from hip3.tracker.state import DriftEvent, TrackerStats, dex_of
 from hip3.types import Coin
@@ -161,6 +162,10 @@ class BotSummary:
     collateral_tokens: dict[str, str] = attrs.field(factory=dict)
     post_answers_lost: int = 0
     fill_deliveries: int = 0
+    #: whether the venue's scheduleCancel held (None: no switch kept, see DeadMansSwitch)
+    dead_mans_switch: DeadMansSwitchStatus | None = None
+    #: the venue's refusals by typed reason (``VenueReject`` value -> count)
+    venue_rejects: dict[str, int] = attrs.field(factory=dict)
 
 
 def _now_ms() -> int:
@@ -258,6 +263,10 @@ class Bot:
         self._exchange_client: ExchangeClient | None = None
         self._resync_scope = trio.CancelScope()
         self.kill_switch = KillSwitch()
+        #: the venue's scheduleCancel kept armed (trading mode, set when trading starts)
+        self.dead_mans_switch: DeadMansSwitch | None = None
+        #: HIP-3 market states the gates respect (OI caps, halts, oracle age)
+        self.market_states = MarketStates(now_ms=self.clock_ms)
         self._stop = trio.Event()
         self._fills_seen = 0  # fills delivered by the feeds, duplicates included
         self._summary: BotSummary | None = None
@@ -472,6 +481,28 @@ class Bot:
         orders = await self.tracker.orders() if cloids else ()
         return self.ledger.settle(cloids, orders)
 
+    def _dead_mans_switch(self, venue: OrderVenue, runner: StrategyRunner) -> DeadMansSwitch:
+        """The venue's switch, with a watchdog cancelling own orders while it does not hold."""
+
+        def last_market_data_ms() -> int | None:
+            return max((data.time_ms for data in runner.market_data().values()), default=None)
+
+        async def cancel_own() -> None:
+            if self._executor is not None:
+                self._record(await self._executor.execute(CancelAll(scope="own")))
+
+        risk = self.settings.risk
+        assert risk.dead_mans_switch_secs is not None
+        return DeadMansSwitch(
+            venue,
+            window_secs=risk.dead_mans_switch_secs,
+            now_ms=self.clock_ms,
+            disarm_on_exit=False,
+            require=risk.require_dead_mans_switch,
+            liveness=last_market_data_ms,
+            cancel_own=cancel_own,
+        )
+
     def _record(self, outcomes: Sequence[Outcome]) -> None:
         for outcome in outcomes:
             self.outcomes.append(outcome)
@@ -480,6 +511,8 @@ class Bot:
             self.order_events.outcome(outcome)  # one structured event per ended intent
             if outcome.status is OutcomeStatus.REJECTED:
                 log.info("intent rejected: %s (%s)", outcome.reason, outcome.gate or "venue")
+                if outcome.gate is None and outcome.reason and outcome.intent.coin is not None:
+                    self.market_states.note_rejection(outcome.intent.coin, outcome.reason)
 
     def summary(self) -> BotSummary:
         if self._summary is None:
@@ -606,6 +639,7 @@ class Bot:
             runner=runner,
             venue=venue,
             paper=paper,
+            universe=universe,
             resync=resync,
             reads=reads,
             feeds=self._feeds,
@@ -680,7 +714,7 @@ class Bot:
             self._executor = executor = Executor(
                 venue=venue,
                 tracker=parts.tracker,
-                gates=RiskGates(self.settings.risk.limits),
+                gates=RiskGates(self.settings.risk.limits, states=self.market_states),
                 kill_switch=self.kill_switch,
                 market_data=parts.runner.market_data,
                 rate_budget=lambda: parts.info.limiter.rest.available,
@@ -694,6 +728,16 @@ class Bot:
                 parts.executor_done.set()
 
             nursery.start_soon(execute_all)
+            if self.mode is Mode.TRADING:
+                coins = [str(coin) for coin in self.markets]
+                watch = watch_markets(
+                    self.market_states,
+                    info=parts.info,
+                    ws=parts.ws,
+                    universe=parts.universe,
+                    coins=coins,
+                )
+                await nursery.start(watch.run)  # before the strategy: none into a capped market
         else:
             nursery.start_soon(
                 self._refuse_all, parts.intents, parts.outcomes_send, parts.executor_done
@@ -703,18 +747,9 @@ class Bot:
             await nursery.start(self._fill_watch.run)
         if self.mode is Mode.TRADING:
             await nursery.start(self._run_resync_timer, parts.resync)
-            window = self.settings.risk.dead_mans_switch_secs
-            if window is not None and venue is not None:
-                await nursery.start(
-                    lambda task_status: run_dead_mans_switch(
-                        venue,
-                        window_secs=window,
-                        rearm_secs=window / 4,
-                        now_ms=self.clock_ms,
-                        disarm_on_exit=False,
-                        task_status=task_status,
-                    )
-                )
+            if self.settings.risk.dead_mans_switch_secs is not None and venue is not None:
+                self.dead_mans_switch = self._dead_mans_switch(venue, parts.runner)
+                await nursery.start(self.dead_mans_switch.run)  # before the strategy
         await nursery.start(parts.runner.run, parts.strategy_events)
 
     async def _shut_down(self, parts: _Parts) -> BotSummary:
@@ -854,6 +889,13 @@ class Bot:
             oldest_unconfirmed_age_ms=await tracker.oldest_unconfirmed_age_ms(),
             fill_watch=self._fill_watch.stats if self._fill_watch is not None else None,
             spot_balances=self._spot_balances,
+            dead_mans_switch=(
+                self.dead_mans_switch.status if self.dead_mans_switch is not None else None
+            ),
+            venue_rejects={
+                k.value: n
+                for k, n in sorted(self.ledger.venue_rejects.items(), key=lambda i: -i[1])
+            },
             account_mode=self.account_mode,
             collateral_tokens={dex: self.collateral_token(dex) for dex in self.account_dexes},
         )
@@ -870,6 +912,7 @@ class _Parts:
     runner: StrategyRunner
     venue: OrderVenue | None  # None in observe mode
     paper: PaperVenue | None
+    universe: MarketUniverse
     resync: ResyncTimer
     reads: _AccountReads
     feeds: FeedRouter

@@ -31,6 +31,7 @@ import attrs
 
 from hip3.domain import OrderState, OrderStatus
 from hip3.executor import Cancel, CancelAll, Intent, Modify, Outcome, OutcomeStatus, PlaceOrder
+from hip3.risk.rejects import VenueReject, classify_reject
 from hip3.types import Cloid
 
 __all__ = ["INTENT_KINDS", "OrderLedger", "OrderTally", "intent_kind"]
@@ -112,6 +113,8 @@ class OrderLedger:
         #: kind -> reason -> how many intents of that kind were rejected for it; a gate's
         #: refusal is ``"gate <name>"``, the venue's is its text (first 80 characters).
         self.rejections: dict[str, dict[str, int]] = {}
+        #: the venue's refusals (any intent kind) by typed reason (:mod:`hip3.risk.rejects`)
+        self.venue_rejects: dict[VenueReject, int] = {}
         self._pending: dict[Cloid, Outcome] = {}
         self._ended = _Ended()
         self._settle_at = _SETTLE_EVERY
@@ -125,6 +128,9 @@ class OrderLedger:
             why = f"gate {outcome.gate}" if outcome.gate else _reason_kind(outcome.reason)
             reasons = self.rejections.setdefault(kind, {})
             reasons[why] = reasons.get(why, 0) + 1
+            if outcome.gate is None and sent:
+                reject = classify_reject(outcome.reason)
+                self.venue_rejects[reject] = self.venue_rejects.get(reject, 0) + 1
         if kind == "cancel" or not sent:
             return
         if outcome.gate is not None:

@@ -67,10 +67,12 @@ class Mode(enum.StrEnum):
 class RiskSettings:
     """``limits``: what the risk gates enforce before anything is sent.
     ``dead_mans_switch_secs``: the venue's scheduleCancel window the bot keeps armed in
-    trading mode (None: off)."""
+    trading mode (None: off); ``require_dead_mans_switch``: refuse to start when the
+    venue refuses it (below $1M traded), rather than run UNPROTECTED with the watchdog."""
 
     limits: RiskLimits = attrs.field(factory=RiskLimits)
     dead_mans_switch_secs: float | None = DEFAULT_DEAD_MANS_SWITCH_SECS
+    require_dead_mans_switch: bool = False
 
 
 @attrs.frozen
@@ -163,6 +165,7 @@ class BotTuning(TypedDict, total=False):
 
     risk_limits: RiskLimits | None  # risk.limits (None: no limits)
     dead_mans_switch_secs: float | None  # risk.dead_mans_switch_secs
+    require_dead_mans_switch: bool  # risk.require_dead_mans_switch
     position_resync_interval_secs: float  # resync.interval_secs
     resync_backfill: bool  # resync.backfill
     fill_watch: bool  # resync.fill_watch
@@ -189,6 +192,7 @@ _GROUPS: dict[str, type] = {
 _FLAT: dict[str, tuple[str, str]] = {
     "risk_limits": ("risk", "limits"),
     "dead_mans_switch_secs": ("risk", "dead_mans_switch_secs"),
+    "require_dead_mans_switch": ("risk", "require_dead_mans_switch"),
     "position_resync_interval_secs": ("resync", "interval_secs"),
     "resync_backfill": ("resync", "backfill"),
     "fill_watch": ("resync", "fill_watch"),

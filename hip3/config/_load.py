@@ -69,7 +69,9 @@ def _keys(cls: type, *leave_out: str) -> tuple[str, ...]:
 
 _TOP = _keys(Config, "source")
 _RISK_KEYS = _keys(RiskConfig)
-_RISK_NUMBERS = tuple(k for k in _RISK_KEYS if k not in ("max_position", "max_open_orders"))
+_RISK_NUMBERS = tuple(
+    k for k in _RISK_KEYS if k not in ("max_position", "max_open_orders", "require_dead_man_switch")
+)
 _MODES = tuple(mode.value for mode in Mode)
 
 converter = cattrs.Converter(forbid_extra_keys=True)
@@ -245,6 +247,18 @@ def _risk(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
             "risk.dead_man_switch_secs",
             f"must be 0 (off) or >= {MIN_WINDOW_SECS:g} (the venue's shortest window), got {dms}",
         )
+    # venue's block: refuse to start when the venue refuses scheduleCancel
+    if "require_dead_man_switch" in raw:
+        required = raw["require_dead_man_switch"]
+        if not isinstance(required, bool):
+            raise _err(source, "risk.require_dead_man_switch", "must be true or false")
+        if required and dms == 0:
+            raise _err(
+                source,
+                "risk.require_dead_man_switch",
+                "needs risk.dead_man_switch_secs > 0 (the switch it requires is off)",
+            )
+        out["require_dead_man_switch"] = required
     per_market = _table(raw, "max_position", source, "risk.")
     out["max_position"] = {
         str(coin): _num(size, f"risk.max_position.{coin}", source, integer=False)

@@ -98,7 +98,9 @@ class RiskConfig:
     ``max_position`` caps coin units per market (``{"BTC" = 0.1}``) and
     ``max_position_default`` every other market; ``max_notional`` caps USD per market;
     ``stale_data_secs`` refuses orders priced from older market data;
-    ``dead_man_switch_secs`` arms the venue's scheduleCancel (0 = off).
+    ``dead_man_switch_secs`` arms the venue's scheduleCancel (0 = off);
+    ``require_dead_man_switch`` refuses to start when the venue refuses it;
+    ``stale_oracle_secs`` stops quoting a market whose oracle price has not moved for that long.
     """
 
     max_position: Mapping[str, Decimal] = attrs.field(factory=dict)
@@ -108,6 +110,8 @@ class RiskConfig:
     price_band_bps: Decimal | None = None
     stale_data_secs: float | None = None
     dead_man_switch_secs: float = DEFAULT_DEAD_MANS_SWITCH_SECS
+    require_dead_man_switch: bool = False
+    stale_oracle_secs: float | None = None
 
     def limits(self) -> RiskLimits:
         default = MarketLimits(self.max_position_default, self.max_notional)
@@ -121,6 +125,9 @@ class RiskConfig:
             price_band_bps=self.price_band_bps,
             max_data_age_ms=(
                 None if self.stale_data_secs is None else int(self.stale_data_secs * 1000)
+            ),
+            max_oracle_age_ms=(
+                None if self.stale_oracle_secs is None else int(self.stale_oracle_secs * 1000)
             ),
         )
 
@@ -179,7 +186,8 @@ class Config:
     log: LogConfig = LogConfig()
     shutdown: ShutdownConfig = ShutdownConfig()
     metrics: MetricsConfig = MetricsConfig()
-    sim: SimConfig = attrs.field(factory=SimConfig)
+    # as a [sim] table read from a file: unknown signers refused, as on the venue
+    sim: SimConfig = attrs.field(factory=lambda: SimConfig(auto_accounts=False))
     source: str = "<dict>"
 
     def bot_settings(self) -> BotSettings:
@@ -189,6 +197,7 @@ class Config:
             risk=RiskSettings(
                 limits=self.risk.limits(),
                 dead_mans_switch_secs=self.risk.dead_man_switch_secs or None,  # 0: off
+                require_dead_mans_switch=self.risk.require_dead_man_switch,
             ),
             resync=ResyncSettings(
                 interval_secs=self.position_resync_interval_secs,

@@ -114,7 +114,7 @@ class Session:
         from hip3.app.run import open_venue
 
         async with (
-            open_venue(self._config) as (endpoint, sim),
+            open_venue(self._config, fund=self.address) as (endpoint, sim),
             InfoClient(endpoint.http_url) as info,
         ):
             task_status.started((endpoint, info, sim))

@@ -134,11 +134,12 @@ class BotCollector(Collector):
             "The scheduleCancel window the bot keeps armed (0: not armed by this bot)",
             window or 0,
         )
+        switch = bot.dead_mans_switch
         yield _gauge(
-            "hip3_dead_mans_switch_armed",
-            "1 while the bot keeps the venue's scheduleCancel armed (trading, a window "
-            "set, running); a clean stop disarms it, a crash leaves it to fire",
-            1 if window and bot.running else 0,
+            "hip3_dead_mans_switch_protected",
+            "1 while the venue accepts the bot's scheduleCancel; 0: UNPROTECTED (refused), "
+            "arming, or no switch kept",
+            1 if switch is not None and switch.status.protected else 0,
         )
 
     def _tracker(self) -> Iterator[Metric]:

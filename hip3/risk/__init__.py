@@ -12,14 +12,21 @@ from hip3.risk.gates import (
     RiskRejection,
     RiskView,
 )
+from hip3.risk.market_state import MarketStates, MarketStateWatch, MarketStatus
+from hip3.risk.rejects import VenueReject, classify_reject
 
 __all__ = [
     "GATES",
     "KillSwitch",
     "MarketData",
     "MarketLimits",
+    "MarketStateWatch",
+    "MarketStates",
+    "MarketStatus",
     "RiskGates",
     "RiskLimits",
     "RiskRejection",
     "RiskView",
+    "VenueReject",
+    "classify_reject",
 ]

@@ -22,6 +22,7 @@ from typing import Protocol
 import attrs
 
 from hip3.domain import OrderState
+from hip3.risk.market_state import MarketStates
 from hip3.types import Side, wire_decimal
 
 __all__ = [
@@ -42,9 +43,12 @@ _BPS = Decimal(10_000)
 GATES = (
     "kill_switch",
     "rate_limit",
+    "market_halted",
+    "stale_oracle",
     "stale_data",
     "price_band",
     "max_open_orders",
+    "oi_cap",
     "max_position",
     "max_notional",
 )
@@ -123,6 +127,8 @@ class RiskLimits:
     price_band_bps: Decimal | None = None
     max_data_age_ms: int | None = None
     min_rate_budget: float = 0.0
+    #: an oracle price unchanged for longer gates the market (a deployer's oracle stopped)
+    max_oracle_age_ms: int | None = None
 
     def for_market(self, coin: str) -> MarketLimits:
         return self.per_market.get(coin, self.default)
@@ -167,9 +173,15 @@ class KillSwitch:
 
 @attrs.frozen(slots=True)
 class RiskGates:
-    """The checks run before an order leaves the process."""
+    """The checks run before an order leaves the process.
+
+    With ``states`` (HIP-3 market states, :mod:`hip3.risk.market_state`) a halted or delisted
+    market takes no order, one at its open-interest cap no position increase, and one whose
+    oracle is older than ``limits.max_oracle_age_ms`` no order that is not reduce-only.
+    """
 
     limits: RiskLimits
+    states: MarketStates | None = None
 
     def check(self, intent: object, view: RiskView) -> RiskRejection | None:
         """None when ``intent`` may be sent, else the first gate that refuses it."""
@@ -188,6 +200,22 @@ class RiskGates:
                 "rate_limit",
                 f"rate-limit budget {view.rate_budget:g} would fall below the reserve "
                 f"{limits.min_rate_budget:g}",
+            )
+        status = self.states.get(coin) if self.states is not None else None
+        if status is not None and (status.halted or status.delisted):
+            why = "delisted" if status.delisted else f"halted ({status.reason})"
+            return RiskRejection("market_halted", f"{coin} is {why}")
+        if (
+            status is not None
+            and limits.max_oracle_age_ms is not None
+            and not intent.reduce_only
+            and status.oracle_ms is not None
+            and view.now_ms - status.oracle_ms > limits.max_oracle_age_ms
+        ):
+            return RiskRejection(
+                "stale_oracle",
+                f"{coin} oracle unchanged for {view.now_ms - status.oracle_ms} ms "
+                f"(max {limits.max_oracle_age_ms} ms)",
             )
         data = view.market_data.get(coin)
         if limits.max_data_age_ms is not None:
@@ -237,6 +265,14 @@ class RiskGates:
         position = view.positions.get(coin, Decimal(0))
         projected = position + intent.side.sign * (same_side + intent.sz)
         growing = abs(projected) > abs(position)
+        if (
+            status is not None
+            and status.at_oi_cap
+            and abs(position + intent.side.sign * intent.sz) > abs(position)
+        ):
+            return RiskRejection(
+                "oi_cap", f"{coin} is at its open-interest cap: no position increase"
+            )
         if (
             market.max_position_sz is not None
             and growing

@@ -16,6 +16,7 @@ from hip3.types import wire_decimal
 
 _SCHEDULE_MIN_MS = 5000
 _SCHEDULE_MAX_PER_DAY = 10
+_CENT = Decimal("0.01")
 
 
 class Actions:
@@ -215,9 +216,16 @@ class Actions:
         if time_ms is None:
             self._state.schedules.pop(context.user, None)
             return {"type": "default"}
+        account = self._state.accounts[context.user]
+        required = self._state.config.schedule_cancel_min_volume
+        if account.cum_volume < required:
+            # As the venue: the dead-man's switch is for accounts that traded enough.
+            reject(
+                "Cannot set scheduled cancel time until enough volume traded. "
+                f"Required: ${required:f}. Traded: ${account.cum_volume.quantize(_CENT):f}."
+            )
         if time_ms < context.now + _SCHEDULE_MIN_MS:
             reject("Scheduled cancel time too early, must be at least 5 seconds from now.")
-        account = self._state.accounts[context.user]
         if account.schedule_triggers.get(context.now // DAY_MS, 0) >= _SCHEDULE_MAX_PER_DAY:
             reject("Too many scheduled cancel triggers today (max 10).")
         self._state.schedules[context.user] = time_ms

@@ -159,14 +159,7 @@ class InfoHandlers:
         }
 
     def open_interest(self, market: MarketState) -> Decimal:
-        total = ZERO
-        for account in self._state.accounts.values():
-            dex_account = account.dexes.get(market.dex)
-            if dex_account is not None:
-                szi = dex_account.szi(market.coin)
-                if szi > 0:
-                    total += szi
-        return total
+        return self._state.open_interest(market)
 
     def info_meta_and_ctxs(self, request: Mapping[str, Any]) -> Json:
         dex = self.req_dex(request)
@@ -183,7 +176,10 @@ class InfoHandlers:
                     "deployer": dex.deployer,
                     "oracleUpdater": None,
                     "feeRecipient": None,
-                    "assetToStreamingOiCap": [[coin, _cap_wire(_OI_CAP)] for coin in coins],
+                    "assetToStreamingOiCap": [
+                        [m.name, _cap_wire(_OI_CAP if m.oi_cap is None else m.oi_cap)]
+                        for m in dex.markets
+                    ],
                     "assetToFundingMultiplier": [[coin, "1.0"] for coin in coins],
                     "subDeployers": [],
                     "deployerFeeScale": "1.0",
@@ -290,20 +286,22 @@ class InfoHandlers:
         dex = self.req_dex(request)
         if dex == "":
             raise SimBadRequest("dex: perpDexLimits needs a HIP-3 dex name, not the main dex")
-        coins = [market.coin for market in self._state.dex_markets[dex]]
         return {
-            "totalOiCap": _cap_wire(_OI_CAP * len(coins)),
+            "totalOiCap": _cap_wire(
+                sum((self._state.oi_cap(m) for m in self._state.dex_markets[dex]), ZERO)
+            ),
             "oiSzCapPerPerp": _cap_wire(_OI_CAP),
             "maxTransferNtl": _cap_wire(_DEX_TRANSFER_CAP),
-            "coinToOiCap": [[coin, _cap_wire(_OI_CAP)] for coin in coins],
+            "coinToOiCap": [
+                [market.coin, _cap_wire(self._state.oi_cap(market))]
+                for market in self._state.dex_markets[dex]
+            ],
         }
 
     def info_perps_at_oi_cap(self, request: Mapping[str, Any]) -> Json:
         dex = self.req_dex(request)
         return [
-            market.coin
-            for market in self._state.dex_markets[dex]
-            if self.open_interest(market) * market.oracle >= _OI_CAP
+            market.coin for market in self._state.dex_markets[dex] if self._state.at_oi_cap(market)
         ]
 
     def info_predicted_fundings(self, request: Mapping[str, Any]) -> Json:

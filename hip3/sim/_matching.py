@@ -32,6 +32,7 @@ _REJECTED = frozenset(
         "iocCancelRejected",
         "tooManyOpenOrdersRejected",
         "badTriggerPxRejected",
+        "positionIncreaseAtOpenInterestCapRejected",
     }
 )
 
@@ -116,6 +117,12 @@ class Matching:
                 return rejected("Insufficient spot balance.", "insufficientSpotBalanceRejected")
         elif not spec.reduce_only:
             added = abs(szi + (spec.sz if spec.is_buy else -spec.sz)) - abs(szi)
+            if added > 0 and self._state.at_oi_cap(market):
+                # As the venue: at its cap a market takes no order that grows a position.
+                return rejected(
+                    "Order would increase open interest while open interest is capped",
+                    "positionIncreaseAtOpenInterestCapRejected",
+                )
             _, leverage = dex_account.leverage_of(
                 market.coin, self._state.default_leverage[market.coin]
             )

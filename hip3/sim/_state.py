@@ -30,6 +30,7 @@ LP_ADDRESS = "0x00000000000000000000000000000000000000aa"
 
 ZERO = Decimal(0)
 DAY_MS = 24 * 3600 * 1000
+DEFAULT_OI_CAP = Decimal(1_000_000_000)  # USD open interest a market may reach unless configured
 _DEFAULT_LEVERAGE = 20
 _SPOT_ASSET_BASE = 10_000  # a spot pair's asset id is 10000 + its spotMeta index
 _FUNDING_HISTORY = 10_000
@@ -120,7 +121,13 @@ class SimState:
         self.last_tick = self.time
         interval = config.funding_interval_ms
         self.next_funding = (self.time // interval + 1) * interval
+        # ``[sim] accounts``: funded with the starting balance on every dex from the start.
+        self.funded = frozenset(config.accounts)
         self.lp = self.account(LP_ADDRESS, create=True)
+        for address in config.accounts:
+            funded = self.account(address, create=True)
+            for dex_name in self.dex_names:
+                self.dex_account(funded, dex_name)
 
     def unified_collateral(self, account: Account) -> dict[str, tuple[Decimal, Decimal]]:
         """token -> (account value, margin used) over the account's dexes, in unified and
@@ -172,10 +179,31 @@ class SimState:
     def dex_account(self, account: Account, dex: str) -> DexAccount:
         dex_account = account.dexes.get(dex)
         if dex_account is None:
-            funded = self.config.auto_accounts and account.address != LP_ADDRESS
+            funded = account.address != LP_ADDRESS and (
+                self.config.auto_accounts or account.address in self.funded
+            )
             balance = self.config.starting_balance if funded else ZERO
             dex_account = account.dexes[dex] = DexAccount(balance)
         return dex_account
+
+    def open_interest(self, market: MarketState) -> Decimal:
+        """The market's open interest in coin units: the sum of the long positions."""
+        total = ZERO
+        for account in self.accounts.values():
+            dex_account = account.dexes.get(market.dex)
+            if dex_account is not None:
+                szi = dex_account.szi(market.coin)
+                if szi > 0:
+                    total += szi
+        return total
+
+    def oi_cap(self, market: MarketState) -> Decimal:
+        """The market's open-interest cap in USD (``perpDexLimits``' ``coinToOiCap``)."""
+        return market.spec.oi_cap if market.spec.oi_cap is not None else DEFAULT_OI_CAP
+
+    def at_oi_cap(self, market: MarketState) -> bool:
+        """Whether the market's open interest (at the oracle) has reached its cap."""
+        return self.open_interest(market) * market.oracle >= self.oi_cap(market)
 
     def marks(self) -> dict[str, Decimal]:
         return {coin: market.oracle for coin, market in self.markets.items()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -51,6 +52,8 @@ class SimMarket:
     start_price: Decimal
     volatility: float  # standard deviation of the oracle's relative move per second
     only_isolated: bool = False
+    #: the deployer's open-interest cap in USD (OI x oracle); None: the simulator's default
+    oi_cap: Decimal | None = None
 
 
 @attrs.frozen
@@ -168,10 +171,18 @@ class SimConfig:
 
     ``lp_size`` is the USD notional of the synthetic liquidity provider's first level on each
     side; level ``k`` (0-based) quotes ``(k + 1) * lp_size``, levels ``lp_spread_bps`` apart, so
-    orders from a few hundred to a few thousand USD walk several levels. ``auto_accounts``: any
-    signer becomes an account funded with ``starting_balance`` on each dex at first use (so any
-    key can trade); off, only credited accounts exist and others get the venue's
-    "User or API Wallet ... does not exist." ``max_batch`` bounds orders/cancels per action.
+    orders from a few hundred to a few thousand USD walk several levels. Accounts are as on the
+    venue: only a funded address exists, and the first action of any other signer is refused with
+    "User or API Wallet 0x... does not exist." An address is funded by an admin deposit
+    (:meth:`~hip3.sim.engine.SimExchange.credit`, ``POST /admin`` ``credit``) or by listing it in
+    ``accounts`` (each gets ``starting_balance`` on every dex at start). ``auto_accounts`` is the
+    testing shortcut instead: any signer becomes an account funded with ``starting_balance`` at
+    first use -- including the phantom address a wrong-network signature recovers. It is off for
+    every ``[sim]`` table (:meth:`from_mapping`: ``hip3 sim``, the embedded simulator of
+    ``hip3 trade`` and ``connect()``) unless the table turns it on; a ``SimConfig`` built in
+    Python keeps it on, for the in-process test harnesses. ``schedule_cancel_min_volume`` is the
+    traded volume (USD, from the account's fills) the venue requires before it accepts a
+    ``scheduleCancel`` time (0: no gate). ``max_batch`` bounds orders/cancels per action.
     Funding is settled every ``funding_interval_ms`` of exchange time (on the hour, as the
     venue): ``szi * oracle * funding_rate`` moves from longs to shorts (0 = no funding).
     """
@@ -189,6 +200,8 @@ class SimConfig:
     userfills_snapshot_size: int = 2000
     max_batch: int = 1000
     auto_accounts: bool = True
+    accounts: tuple[str, ...] = ()
+    schedule_cancel_min_volume: Decimal = Decimal(1_000_000)
     funding_rate: Decimal = Decimal("0.0000125")  # per funding_interval_ms, every market
     funding_interval_ms: int = 3_600_000
     faults: FaultConfig = attrs.field(factory=FaultConfig)
@@ -221,6 +234,7 @@ class SimConfig:
 # ---------------------------------------------------------------------------
 
 _T = TypeVar("_T")
+_ADDRESS = re.compile(r"0x[0-9a-f]{40}")
 
 _CONFIG_KEYS = {field.name for field in attrs.fields(SimConfig)}
 _FAULT_KEYS = {field.name for field in attrs.fields(FaultConfig)}
@@ -305,6 +319,16 @@ class _Reader:
             raise self.error(key, f"must be true or false, got {type(value).__name__}")
         return value
 
+    def addresses(self, value: Any, key: str) -> tuple[str, ...]:
+        found: list[str] = []
+        for index, item in enumerate(self.sequence(value, key)):
+            text = self.string(item, f"{key}[{index}]").lower()
+            if not _ADDRESS.fullmatch(text):
+                raise self.error(f"{key}[{index}]", "must be an address (0x + 40 hex digits)")
+            if text not in found:
+                found.append(text)
+        return tuple(found)
+
     def sequence(self, value: Any, key: str) -> Sequence[Any]:
         if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
             raise self.error(key, f"must be a list, got {type(value).__name__}")
@@ -329,12 +353,17 @@ class _Reader:
             "userfills_snapshot_size": lambda v, k: self.integer(v, k, 0, 10_000),
             "max_batch": lambda v, k: self.integer(v, k, 1),
             "auto_accounts": lambda v, k: self.boolean(v, k),
+            "accounts": lambda v, k: self.addresses(v, k),
+            "schedule_cancel_min_volume": lambda v, k: self.decimal(v, k),
             "funding_rate": lambda v, k: self._rate(v, k),
             "funding_interval_ms": lambda v, k: self.integer(v, k, 1000),
             "faults": lambda v, k: self.faults(v, k),
             "dexes": lambda v, k: self.dexes(v, k),
             "spot": lambda v, k: self.spot_pairs(v, k),
         }
+        # A [sim] table describes a venue someone connects to: its accounts are the venue's
+        # (funded or refused) unless it opts into auto_accounts.
+        kwargs["auto_accounts"] = False
         for name, value in data.items():
             kwargs[name] = readers[name](value, f"sim.{name}")
         result = attrs.evolve(defaults, **kwargs)
@@ -479,4 +508,9 @@ class _Reader:
             start_price=self.decimal(data["start_price"], f"{key}.start_price", positive=True),
             volatility=self.number(data.get("volatility", 0.0002), f"{key}.volatility", 0.0, 0.1),
             only_isolated=self.boolean(data.get("only_isolated", False), f"{key}.only_isolated"),
+            oi_cap=(
+                None
+                if data.get("oi_cap") is None
+                else self.decimal(data["oi_cap"], f"{key}.oi_cap", positive=True)
+            ),
         )

@@ -6,6 +6,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import trio
 
 from hip3.app import run_from_config, token_amounts_text
@@ -84,7 +85,8 @@ async def test_a_usdh_dex_reports_pnl_and_fees_in_usdh_apart_from_usdc(
     fast_sim_config.write_text(text.replace(marker, marker + '\ncollateral = "USDH"'))
     config = load_config(fast_sim_config)
     assert config.sim is not None
-    async with open_simulator(config.sim) as sim:
+    # As on the venue, only a funded account trades: the harness funds its key.
+    async with open_simulator(attrs.evolve(config.sim, accounts=(KEY.address,))) as sim:
 
         async def person(coin: str, is_buy: bool, notional: str) -> None:
             """The account's owner trades by hand beside the bot (IOCs that fill)."""

@@ -233,7 +233,8 @@ async def test_a_cancelled_bot_leaves_the_dead_mans_switch_to_cancel_its_quotes(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
     """No clean stop (a crash, a cancelled task): nothing more is sent, the switch fires."""
-    async with open_simulator(SimConfig(seed=17)) as sim:
+    # An account past the venue's $1M volume gate (here: the gate off).
+    async with open_simulator(SimConfig(seed=17, schedule_cancel_min_volume=D(0))) as sim:
         bot = Bot.create(
             base_url=sim.url,
             ws_url=sim.ws_url,

@@ -300,7 +300,7 @@ def test_modify_by_cloid() -> None:
 
 
 def test_schedule_cancel_must_be_five_seconds_ahead() -> None:
-    venue = Venue()
+    venue = Venue(quiet_config(schedule_cancel_min_volume=0))  # the $1M gate: own tests
     trader = venue.trader(0)
     answer = trader.act(actions.schedule_cancel_action(venue.clock.ms + 4999))
     assert answer == {
@@ -310,7 +310,7 @@ def test_schedule_cancel_must_be_five_seconds_ahead() -> None:
 
 
 def test_schedule_cancel_cancels_every_open_order_at_its_time() -> None:
-    venue = Venue()
+    venue = Venue(quiet_config(schedule_cancel_min_volume=0))  # the $1M gate: own tests
     trader, other = venue.trader(0), venue.trader(1)
     trader.order(BTC, True, "59000", "0.001")
     trader.order(TSLA, True, "200", "0.1")
@@ -327,7 +327,7 @@ def test_schedule_cancel_cancels_every_open_order_at_its_time() -> None:
 
 
 def test_schedule_cancel_without_time_unsets_it() -> None:
-    venue = Venue()
+    venue = Venue(quiet_config(schedule_cancel_min_volume=0))  # the $1M gate: own tests
     trader = venue.trader(0)
     trader.order(BTC, True, "59000", "0.001")
     trader.act(actions.schedule_cancel_action(venue.clock.ms + 5000))
@@ -447,7 +447,7 @@ def test_credit_adds_to_a_dex_balance() -> None:
 
 
 def test_a_refused_action_does_not_use_its_nonce() -> None:
-    venue = Venue()
+    venue = Venue(quiet_config(schedule_cancel_min_volume=0))
     trader = venue.trader(0)
     nonce = venue.next_nonce()
     early = trader.act(actions.schedule_cancel_action(venue.clock.ms + 1), nonce=nonce)

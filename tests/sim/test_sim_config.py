@@ -29,7 +29,8 @@ def test_defaults_are_a_main_dex_and_two_hip3_dexes() -> None:
 
 
 def test_from_empty_mapping_equals_defaults() -> None:
-    assert SimConfig.from_mapping({}) == SimConfig()
+    # a [sim] table is a venue someone connects to: its accounts are the venue's
+    assert SimConfig.from_mapping({}) == SimConfig(auto_accounts=False)
 
 
 def test_from_mapping_reads_every_kind_of_value() -> None:
