@@ -6,10 +6,10 @@ at construction, and never appears in a repr, log or error. The key may be the a
 approved agent's (API wallet): ``account_address`` is always the account traded for, and
 ``vault_address`` the sub-account/vault when trading on its behalf.
 
-Results are typed, one per order in request order: :class:`~hip3.wire.convert.Resting`,
-:class:`~hip3.wire.convert.Filled`, :class:`~hip3.wire.convert.Rejected`,
-:class:`~hip3.wire.convert.Waiting` straight from the venue's answer (``Resting``/``Filled`` always
-carry the order's cloid), or :class:`Resolved` when the answer was lost (below).
+Results are typed, one per order in request order (:data:`hip3.domain.OrderAnswer`):
+:class:`~hip3.domain.Resting`, :class:`~hip3.domain.Filled`, :class:`~hip3.domain.Rejected`,
+:class:`~hip3.domain.Waiting` straight from the venue's answer (``Resting``/``Filled`` always
+carry the order's cloid), or :class:`~hip3.domain.Resolved` when the answer was lost (below).
 
 The rule this client is built around: **an action is never re-posted blindly.**
 
@@ -20,8 +20,9 @@ The rule this client is built around: **an action is never re-posted blindly.**
 * A request whose outcome is unknown (read timeout, connection dropped after sending, 5xx after
   sending, ws post timeout) is *resolved*: every order carries a cloid (one is generated when the
   caller gave none) and the venue is asked ``orderStatus`` by cloid until it knows the order or the
-  resolution window has passed (with ``expires_after_ms``, the window covers the action's expiry,
-  after which the venue can no longer execute it). The answer is a :class:`Resolved`. Only when
+  resolution window has passed (:func:`~hip3.clients.resolve.resolve_by_cloid`; with
+  ``expires_after_ms``, the window covers the action's expiry, after which the venue can no longer
+  execute it). The answer is a :class:`~hip3.domain.Resolved`. Only when
   the venue cannot be asked at all is :class:`~hip3.errors.UnknownOutcomeError` raised.
 """
 
@@ -41,24 +42,26 @@ from hip3.clients.info import InfoClient
 from hip3.clients.nonce import NonceGenerator
 from hip3.clients.outcome import NotSentError, SentNoAnswerError
 from hip3.clients.ratelimit import RateLimiter
+from hip3.clients.resolve import resolve_by_cloid
 from hip3.clients.ws import WsClient
-from hip3.domain import OrderStatus, OrderUpdate
+from hip3.domain import (
+    CancelResult,
+    CancelSuccess,
+    Filled,
+    OrderAnswer,
+    OrderStatus,
+    OrderUpdate,
+    Rejected,
+    Resolved,
+    Resting,
+    Waiting,
+)
 from hip3.errors import ExchangeError, RateLimitedError, TransportError, UnknownOutcomeError
 from hip3.signing import PrivateKey, sign_approve_agent, sign_l1_action
 from hip3.types import Cloid
 from hip3.wire import actions
 from hip3.wire import models as m
-from hip3.wire.convert import (
-    CancelResult,
-    CancelSuccess,
-    Filled,
-    Rejected,
-    Resting,
-    Waiting,
-    cancel_results,
-    order_results,
-    order_status_to_update,
-)
+from hip3.wire.convert import cancel_results, order_results, order_status_to_update
 from hip3.wire.converter import structure
 
 log = logging.getLogger(__name__)
@@ -97,38 +100,8 @@ class OrderRequest:
     cloid: Cloid | None = None
 
 
-@attrs.frozen
-class Resolved:
-    """The post's answer was lost; this is what ``orderStatus`` by cloid said afterwards.
-
-    ``update`` is the venue's view of the order, or None when it never saw it within the
-    resolution window (and, with expiresAfter, after the action expired: then it never will)."""
-
-    cloid: Cloid
-    update: OrderUpdate | None
-
-    @property
-    def found(self) -> bool:
-        return self.update is not None
-
-    @property
-    def status(self) -> OrderStatus | None:
-        return self.update.order_status if self.update is not None else None
-
-    @property
-    def oid(self) -> int | None:
-        return self.update.oid if self.update is not None else None
-
-    @property
-    def filled_sz(self) -> Decimal:
-        """Executed size as far as orderStatus tells (``origSz - sz``; 0 when not found)."""
-        if self.update is None:
-            return Decimal(0)
-        return self.update.orig_sz - self.update.sz
-
-
-OrderOutcome: TypeAlias = Resting | Filled | Rejected | Waiting | Resolved
-"""One order's result: from the venue's answer, or :class:`Resolved` when the answer was lost."""
+OrderOutcome: TypeAlias = OrderAnswer
+"""Deprecated name of :data:`hip3.domain.OrderAnswer` (one order's answer)."""
 
 
 class ExchangeClient:
@@ -296,8 +269,8 @@ class ExchangeClient:
         if expires_after_ms is not None:
             # expiresAfter was derived from the nonce clock, so compare on that clock.
             window = max(window, (expires_after_ms - self.nonces.now_ms()) / 1000 + 0.5)
-        deadline = trio.current_time() + window
-        while True:
+
+        async def ask(cloid: Cloid) -> OrderUpdate | None:
             try:
                 answer = await self.info.order_status(self.user, cloid)
             except (TransportError, ExchangeError) as exc:
@@ -305,12 +278,11 @@ class ExchangeClient:
                 raise UnknownOutcomeError(
                     f"order {cloid.hex}: sent, answer lost, and orderStatus failed ({exc})"
                 ) from exc
-            update = order_status_to_update(answer)
-            if update is not None:
-                return Resolved(cloid, update)
-            if trio.current_time() >= deadline:
-                return Resolved(cloid, None)
-            await trio.sleep(self.resolve_poll_secs)
+            return order_status_to_update(answer)
+
+        return await resolve_by_cloid(
+            ask, cloid, window_secs=window, poll_secs=self.resolve_poll_secs
+        )
 
     async def modify(self, oid_or_cloid: int | Cloid, order: OrderRequest) -> OrderOutcome:
         """Replace a resting order; the new order keeps ``order.cloid`` if given."""

@@ -398,7 +398,7 @@ class _Replayer:
             if isinstance(result, convert.Resting):
                 self.state.order_resting(order.cloid, result.oid)
             elif isinstance(result, convert.Filled):
-                self.state.order_filled(order.cloid, result.oid, result.total_sz, result.avg_px)
+                self.state.order_filled(order.cloid, result.oid, result.total_sz)
             elif isinstance(result, convert.Rejected):
                 self.state.order_rejected(order.cloid, result.error)
 

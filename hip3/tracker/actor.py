@@ -23,7 +23,7 @@ Executor
     reduce_only`` (and optionally ``tif``), e.g. ``hip3.executor.PlaceOrder``;
     or ``order_sent(cloid, coin, side, limit_px, sz, reduce_only=False)``.
     Then one answer: ``order_resting(cloid, oid)``,
-    ``order_filled(cloid, oid, total_sz, avg_px)`` (the post response's
+    ``order_filled(cloid, oid, total_sz)`` (the post response's
     ``filled``, applied at once as a provisional fill), ``order_rejected(cloid,
     reason)``, ``order_cancelled(cloid=None, oid=None, reason=None)``; or
     ``order_outcome_unknown(cloid)`` (still in flight until one of those, or an
@@ -67,7 +67,7 @@ import logging
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, assert_never
 
 import attrs
 import trio
@@ -89,6 +89,11 @@ __all__ = [
     "DEFAULT_CHANNEL_SIZE",
     "FillBatch",
     "OrderAnswer",
+    "OrderEnded",
+    "OrderFilledAtPost",
+    "OrderInFlight",
+    "OrderRefused",
+    "OrderRested",
     "OrderSent",
     "OrderToSend",
     "PositionTracker",
@@ -146,16 +151,53 @@ class OrderSent:
     tif: str | None = None
 
 
-@attrs.frozen(slots=True)
-class OrderAnswer:
-    """The post's answer (or its absence) for one order."""
+# The executor's messages after ``order_sent``: what became of the post, one
+# class per answer (``OrderAnswer`` is their union, matched exhaustively).
 
-    kind: str  # "resting" | "filled" | "rejected" | "cancelled" | "unknown"
+
+@attrs.frozen(slots=True)
+class OrderRested:
+    """The post answered ``resting``: the order is open with ``oid``."""
+
+    cloid: Cloid
+    oid: int
+
+
+@attrs.frozen(slots=True)
+class OrderFilledAtPost:
+    """The post answered ``filled``: a provisional fill of ``total_sz``."""
+
+    cloid: Cloid
+    oid: int
+    total_sz: Decimal
+
+
+@attrs.frozen(slots=True)
+class OrderRefused:
+    """The venue (or the executor, before sending) refused the order."""
+
+    cloid: Cloid
+    reason: str
+
+
+@attrs.frozen(slots=True)
+class OrderEnded:
+    """The order ended without the venue's orderUpdate (e.g. replaced by a modify)."""
+
     cloid: Cloid | None
-    oid: int | None = None
-    total_sz: Decimal = Decimal(0)
-    avg_px: Decimal | None = None
+    oid: int | None
     reason: str | None = None
+
+
+@attrs.frozen(slots=True)
+class OrderInFlight:
+    """The post's answer was lost: in flight until resolved."""
+
+    cloid: Cloid
+
+
+OrderAnswer = OrderRested | OrderFilledAtPost | OrderRefused | OrderEnded | OrderInFlight
+_ANSWERS = (OrderRested, OrderFilledAtPost, OrderRefused, OrderEnded, OrderInFlight)
 
 
 @attrs.define(slots=True, eq=False)
@@ -275,7 +317,7 @@ class PositionTracker:
                     reduce_only=message.reduce_only,
                     tif=message.tif,
                 )
-            elif kind is OrderAnswer:
+            elif kind in _ANSWERS:
                 self._apply_answer(message)
             elif kind is SnapshotMessage:
                 try:
@@ -295,24 +337,19 @@ class PositionTracker:
 
     def _apply_answer(self, answer: OrderAnswer) -> None:
         state = self.state
-        cloid = answer.cloid
-        if answer.kind == "cancelled":
-            state.order_cancelled(cloid, answer.oid, answer.reason)
-            return
-        if cloid is None:
-            raise ValueError(f"order answer {answer.kind!r} needs a cloid")
-        if answer.kind == "resting":
-            assert answer.oid is not None
-            state.order_resting(cloid, answer.oid)
-        elif answer.kind == "filled":
-            assert answer.oid is not None
-            state.order_filled(cloid, answer.oid, answer.total_sz, answer.avg_px)
-        elif answer.kind == "rejected":
-            state.order_rejected(cloid, answer.reason or "rejected")
-        elif answer.kind == "unknown":
-            state.order_outcome_unknown(cloid)
-        else:
-            raise ValueError(f"unknown order answer kind {answer.kind!r}")
+        match answer:
+            case OrderRested():
+                state.order_resting(answer.cloid, answer.oid)
+            case OrderFilledAtPost():
+                state.order_filled(answer.cloid, answer.oid, answer.total_sz)
+            case OrderRefused():
+                state.order_rejected(answer.cloid, answer.reason)
+            case OrderEnded():
+                state.order_cancelled(answer.cloid, answer.oid, answer.reason)
+            case OrderInFlight():
+                state.order_outcome_unknown(answer.cloid)
+            case _:
+                assert_never(answer)
 
     @staticmethod
     def _fail_pending(receive: trio.MemoryReceiveChannel[Any]) -> None:
@@ -421,26 +458,25 @@ class TrackerHandle:
         await self._send(message)
 
     async def order_resting(self, cloid: Cloid, oid: int) -> None:
-        await self._send(OrderAnswer("resting", cloid, oid))
+        await self._send(OrderRested(cloid, oid))
 
-    async def order_filled(
-        self, cloid: Cloid, oid: int, total_sz: Decimal, avg_px: Decimal | None = None
-    ) -> None:
-        """Post response ``filled``: applied at once as a provisional fill of ``oid``."""
-        await self._send(OrderAnswer("filled", cloid, oid, total_sz, avg_px))
+    async def order_filled(self, cloid: Cloid, oid: int, total_sz: Decimal) -> None:
+        """Post response ``filled``: applied at once as a provisional fill of ``oid``
+        (its price is the fills' business: they arrive on userFills)."""
+        await self._send(OrderFilledAtPost(cloid, oid, total_sz))
 
     async def order_rejected(self, cloid: Cloid, reason: str) -> None:
-        await self._send(OrderAnswer("rejected", cloid, reason=reason))
+        await self._send(OrderRefused(cloid, reason))
 
     async def order_cancelled(
         self, cloid: Cloid | None = None, oid: int | None = None, reason: str | None = None
     ) -> None:
         if cloid is None and oid is None:
             raise ValueError("order_cancelled needs a cloid or an oid")
-        await self._send(OrderAnswer("cancelled", cloid, oid, reason=reason))
+        await self._send(OrderEnded(cloid, oid, reason))
 
     async def order_outcome_unknown(self, cloid: Cloid) -> None:
-        await self._send(OrderAnswer("unknown", cloid))
+        await self._send(OrderInFlight(cloid))
 
     # resync
 

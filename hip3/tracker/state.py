@@ -858,9 +858,7 @@ class TrackerState:
         self._set_status(order, OrderStatus.RESTING)
         self._refresh(order)
 
-    def order_filled(
-        self, cloid: Cloid, oid: int, total_sz: Decimal, avg_px: Decimal | None = None
-    ) -> None:
+    def order_filled(self, cloid: Cloid, oid: int, total_sz: Decimal) -> None:
         """Post response ``filled``: a provisional fill of ``oid`` for ``total_sz``."""
         order = self._answered(cloid, oid)
         if order is None:

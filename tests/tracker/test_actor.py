@@ -87,7 +87,7 @@ async def test_order_sent_accepts_an_order_object_and_keywords() -> None:
         b = Cloid.from_int(2)
         await handle.order_sent(_PlaceOrder("BTC", Side.BUY, Decimal(100), Decimal(2), a))
         await handle.order_sent(b, "ETH", Side.SELL, Decimal(10), Decimal(1), reduce_only=True)
-        await handle.order_filled(a, 11, Decimal(1), Decimal(100))
+        await handle.order_filled(a, 11, Decimal(1))
         await handle.order_resting(b, 12)
         orders = {o.cloid: o for o in await handle.orders()}
         # An Ioc that filled partly is done: the rest was cancelled by the venue.
