@@ -25,9 +25,11 @@ __all__ = [
     "Oid",
     "Side",
     "Tid",
+    "Tif",
     "round_price",
     "round_size",
     "to_decimal",
+    "to_tif",
     "validate_price",
     "validate_size",
     "wire_decimal",
@@ -65,6 +67,32 @@ class Side(enum.Enum):
 
     def opposite(self) -> Side:
         return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class Tif(enum.Enum):
+    """Time in force, spelled as the venue spells it in an order's ``t.limit.tif``."""
+
+    GTC = "Gtc"
+    IOC = "Ioc"
+    ALO = "Alo"  # add-liquidity-only: the venue rejects it if it would cross
+
+
+def to_tif(value: Tif | str) -> Tif:
+    """A :class:`Tif`, or its venue spelling in any case (``"Gtc"``, ``"ioc"``, ``"ALO"``).
+
+    The attrs converter of every ``tif`` field: a plain string is turned into the enum
+    at construction, so nothing downstream meets a str where a Tif belongs.
+    """
+    if isinstance(value, Tif):
+        return value
+    if isinstance(value, str):
+        for tif in Tif:
+            if value.strip().lower() == tif.value.lower():
+                return tif
+    raise ValidationError(
+        f"expected one of {', '.join(t.value for t in Tif)} (any case), got {value!r}",
+        field="tif",
+    )
 
 
 class Coin(str):

@@ -29,9 +29,9 @@ import trio
 
 from hip3.bot.book import Book
 from hip3.domain import Fill, Filled, OrderAnswer, OrderUpdate, Rejected, Resting
-from hip3.executor.intents import Modify, PlaceOrder, Tif
+from hip3.executor.intents import Modify, PlaceOrder
 from hip3.executor.ports import CancelTarget
-from hip3.types import Cloid, Side
+from hip3.types import Cloid, Side, Tif
 
 __all__ = ["PaperEvent", "PaperVenue"]
 

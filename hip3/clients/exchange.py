@@ -58,7 +58,7 @@ from hip3.domain import (
 )
 from hip3.errors import ExchangeError, RateLimitedError, TransportError, UnknownOutcomeError
 from hip3.signing import PrivateKey, sign_approve_agent, sign_l1_action
-from hip3.types import Cloid
+from hip3.types import Cloid, Tif, to_tif
 from hip3.wire import actions
 from hip3.wire import models as m
 from hip3.wire.convert import cancel_results, order_results, order_status_to_update
@@ -95,7 +95,7 @@ class OrderRequest:
     is_buy: bool
     sz: Decimal
     limit_px: Decimal
-    tif: actions.Tif = "Gtc"
+    tif: Tif = attrs.field(default=Tif.GTC, converter=to_tif)
     reduce_only: bool = False
     cloid: Cloid | None = None
 

@@ -69,7 +69,7 @@ def _request(order: PlaceOrder | Modify, cloid: Cloid) -> OrderRequest:
         is_buy=order.side.is_buy,
         sz=order.sz,
         limit_px=order.px,
-        tif=order.tif.value,  # Tif values are the venue's spellings
+        tif=order.tif,
         reduce_only=order.reduce_only,
         cloid=cloid,
     )

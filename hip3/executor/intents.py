@@ -15,7 +15,7 @@ from typing import Literal
 import attrs
 
 from hip3.errors import ValidationError
-from hip3.types import Cloid, Side, to_decimal
+from hip3.types import Cloid, Side, Tif, to_decimal, to_tif
 
 __all__ = [
     "Cancel",
@@ -29,32 +29,6 @@ __all__ = [
     "Tif",
     "to_tif",
 ]
-
-
-class Tif(enum.Enum):
-    """Time in force, spelled as the venue spells it in an order's ``t.limit.tif``."""
-
-    GTC = "Gtc"
-    IOC = "Ioc"
-    ALO = "Alo"  # add-liquidity-only: the venue rejects it if it would cross
-
-
-def to_tif(value: Tif | str) -> Tif:
-    """A :class:`Tif`, or its venue spelling in any case (``"Gtc"``, ``"ioc"``, ``"ALO"``).
-
-    The attrs converter of every ``tif`` field: a plain string is turned into the enum
-    at construction, so nothing downstream meets a str where a Tif belongs.
-    """
-    if isinstance(value, Tif):
-        return value
-    if isinstance(value, str):
-        for tif in Tif:
-            if value.strip().lower() == tif.value.lower():
-                return tif
-    raise ValidationError(
-        f"expected one of {', '.join(t.value for t in Tif)} (any case), got {value!r}",
-        field="tif",
-    )
 
 
 def _price(value: Decimal | str | int | float) -> Decimal:

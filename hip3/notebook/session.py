@@ -277,7 +277,7 @@ class Session:
             is_buy=is_buy,
             sz=to_decimal(size, field="size"),
             limit_px=to_decimal(price, field="price"),
-            tif=tif,  # type: ignore[arg-type]
+            tif=tif,
             reduce_only=reduce_only,
             cloid=cloid,
         )

@@ -83,7 +83,7 @@ from hip3.tracker.state import (
     TrackerStats,
     Unconfirmed,
 )
-from hip3.types import Cloid, Side
+from hip3.types import Cloid, Side, Tif
 
 __all__ = [
     "DEFAULT_CHANNEL_SIZE",
@@ -148,7 +148,7 @@ class OrderSent:
     limit_px: Decimal
     sz: Decimal
     reduce_only: bool = False
-    tif: str | None = None
+    tif: Tif | str | None = None
 
 
 # The executor's messages after ``order_sent``: what became of the post, one
@@ -436,7 +436,7 @@ class TrackerHandle:
         limit_px: Decimal | None = None,
         sz: Decimal | None = None,
         reduce_only: bool = False,
-        tif: str | None = None,
+        tif: Tif | str | None = None,
     ) -> None:
         """Before posting: the order is pending and in flight until answered."""
         if isinstance(order, Cloid):
@@ -445,7 +445,6 @@ class TrackerHandle:
             message = OrderSent(order, coin, side, limit_px, sz, reduce_only, tif)
         else:
             order_tif = getattr(order, "tif", None)
-            tif_text = getattr(order_tif, "value", order_tif)
             message = OrderSent(
                 order.cloid,
                 order.coin,
@@ -453,7 +452,7 @@ class TrackerHandle:
                 order.px,
                 order.sz,
                 order.reduce_only,
-                tif_text if isinstance(tif_text, str) else None,
+                order_tif if isinstance(order_tif, Tif | str) else None,
             )
         await self._send(message)
 
