@@ -90,13 +90,13 @@ class PaperVenue:
             if order.coin != book.coin or not self._crosses(order, book):
                 continue
             del self.resting[cloid]
-            self._fill(order, rest.oid, order.px, crossed=False)
+            self._fill(order, rest.oid, order.limit_px, crossed=False)
 
     @staticmethod
     def _crosses(order: PlaceOrder | Modify, book: Book) -> bool:
         if order.side is Side.BUY:
-            return book.best_ask is not None and order.px >= book.best_ask
-        return book.best_bid is not None and order.px <= book.best_bid
+            return book.best_ask is not None and order.limit_px >= book.best_ask
+        return book.best_bid is not None and order.limit_px <= book.best_bid
 
     def _fill(self, order: PlaceOrder, oid: int, px: Decimal, *, crossed: bool) -> None:
         now = self._now_ms()
@@ -124,7 +124,7 @@ class PaperVenue:
             order.coin,
             oid,
             order.side,
-            order.px,
+            order.limit_px,
             remaining,
             order.sz,
             status,
@@ -153,7 +153,7 @@ class PaperVenue:
         oid = next(self._oids)
         if crosses:
             touch = book.best_ask if order.side is Side.BUY else book.best_bid
-            px = touch if touch is not None else order.px
+            px = touch if touch is not None else order.limit_px
             self._fill(order, oid, px, crossed=True)
             return Filled(order.sz, px, oid, order.cloid)
         self.resting[order.cloid] = _Resting(order, oid)
@@ -165,15 +165,7 @@ class PaperVenue:
         if target is None:
             return Rejected("Cannot modify canceled or filled order")
         self._cancel(target)
-        replacement = PlaceOrder(
-            modify.coin,
-            modify.side,
-            modify.px,
-            modify.sz,
-            tif=modify.tif,
-            reduce_only=modify.reduce_only,
-            cloid=modify.new_cloid,
-        )
+        replacement = modify.replacement()
         return await self._place(replacement)
 
     def _find(self, target: CancelTarget) -> _Resting | None:

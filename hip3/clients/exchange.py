@@ -18,8 +18,8 @@ The rule this client is built around: **an action is never re-posted blindly.**
   same signed body, same nonce, so even a surprise duplicate would be rejected as a duplicate
   nonce.
 * A request whose outcome is unknown (read timeout, connection dropped after sending, 5xx after
-  sending, ws post timeout) is *resolved*: every order carries a cloid (one is generated when the
-  caller gave none) and the venue is asked ``orderStatus`` by cloid until it knows the order or the
+  sending, ws post timeout) is *resolved*: every order carries a cloid (a
+  :class:`~hip3.types.PlaceOrder` has one from the start) and the venue is asked ``orderStatus`` by cloid until it knows the order or the
   resolution window has passed (:func:`~hip3.clients.resolve.resolve_by_cloid`; with
   ``expires_after_ms``, the window covers the action's expiry, after which the venue can no longer
   execute it). The answer is a :class:`~hip3.domain.Resolved`. Only when
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import random
+import warnings
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, TypeAlias
@@ -58,7 +59,7 @@ from hip3.domain import (
 )
 from hip3.errors import ExchangeError, RateLimitedError, TransportError, UnknownOutcomeError
 from hip3.signing import PrivateKey, sign_approve_agent, sign_l1_action
-from hip3.types import Cloid, Tif, to_tif
+from hip3.types import Cloid, PlaceOrder, Side, Tif
 from hip3.wire import actions
 from hip3.wire import models as m
 from hip3.wire.convert import cancel_results, order_results, order_status_to_update
@@ -87,17 +88,32 @@ class AssetResolver(Protocol):
     def asset(self, coin: str) -> int: ...
 
 
-@attrs.frozen
-class OrderRequest:
-    """A limit order. ``cloid`` is generated when None (needed to resolve unknown outcomes)."""
-
-    coin: str
-    is_buy: bool
-    sz: Decimal
-    limit_px: Decimal
-    tif: Tif = attrs.field(default=Tif.GTC, converter=to_tif)
-    reduce_only: bool = False
-    cloid: Cloid | None = None
+def OrderRequest(
+    coin: str,
+    is_buy: bool,
+    sz: Decimal,
+    limit_px: Decimal,
+    tif: Tif | str = Tif.GTC,
+    reduce_only: bool = False,
+    cloid: Cloid | None = None,
+) -> PlaceOrder:
+    """Deprecated (removed in the next release): a :class:`~hip3.types.PlaceOrder`, which
+    names the side a :class:`~hip3.types.Side` and carries a cloid from the start."""
+    warnings.warn(
+        "OrderRequest(coin, is_buy, sz, limit_px) is deprecated; "
+        "use hip3.types.PlaceOrder(coin, side, limit_px, sz)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return PlaceOrder(
+        coin,
+        Side.from_is_buy(is_buy),
+        limit_px,
+        sz,
+        tif=tif,
+        reduce_only=reduce_only,
+        cloid=cloid if cloid is not None else Cloid.random(),
+    )
 
 
 OrderOutcome: TypeAlias = OrderAnswer
@@ -232,10 +248,10 @@ class ExchangeClient:
 
     # -- orders ----------------------------------------------------------------------------------
 
-    def _order_wire(self, order: OrderRequest, cloid: Cloid) -> dict[str, Any]:
+    def _order_wire(self, order: PlaceOrder, cloid: Cloid) -> dict[str, Any]:
         return actions.order_wire(
             self.universe.asset(order.coin),
-            order.is_buy,
+            order.side.is_buy,
             order.limit_px,
             order.sz,
             reduce_only=order.reduce_only,
@@ -244,12 +260,12 @@ class ExchangeClient:
         )
 
     async def place_orders(
-        self, orders: Sequence[OrderRequest], *, grouping: actions.Grouping = "na"
-    ) -> list[OrderOutcome]:
+        self, orders: Sequence[PlaceOrder], *, grouping: actions.Grouping = "na"
+    ) -> list[OrderAnswer]:
         """Place a batch; one typed result per order, in order."""
         if not orders:
             return []
-        cloids = [o.cloid or Cloid.random() for o in orders]
+        cloids = [o.cloid for o in orders]
         action = actions.order_action(
             [self._order_wire(o, c) for o, c in zip(orders, cloids, strict=True)], grouping
         )
@@ -284,15 +300,15 @@ class ExchangeClient:
             ask, cloid, window_secs=window, poll_secs=self.resolve_poll_secs
         )
 
-    async def modify(self, oid_or_cloid: int | Cloid, order: OrderRequest) -> OrderOutcome:
-        """Replace a resting order; the new order keeps ``order.cloid`` if given."""
+    async def modify(self, oid_or_cloid: int | Cloid, order: PlaceOrder) -> OrderAnswer:
+        """Replace a resting order; the new order goes under ``order.cloid``."""
         results = await self.batch_modify([(oid_or_cloid, order)])
         return results[0]
 
     async def batch_modify(
-        self, modifies: Sequence[tuple[int | Cloid, OrderRequest]]
-    ) -> list[OrderOutcome]:
-        cloids = [o.cloid or Cloid.random() for _, o in modifies]
+        self, modifies: Sequence[tuple[int | Cloid, PlaceOrder]]
+    ) -> list[OrderAnswer]:
+        cloids = [o.cloid for _, o in modifies]
         # Always batchModify (as the official SDK does, even for one order): it answers with
         # per-order statuses, where a single "modify" answers {"type": "default"}.
         action = actions.batch_modify_action(
@@ -409,14 +425,14 @@ class ExchangeClient:
             raise UnknownOutcomeError(f"{action['type']}: sent, answer lost ({exc})") from exc
 
 
-def _per_order(results: Sequence[OrderOutcome], cloids: Sequence[Cloid]) -> list[OrderOutcome]:
+def _per_order(results: Sequence[OrderAnswer], cloids: Sequence[Cloid]) -> list[OrderAnswer]:
     """One result per order, each Resting/Filled carrying the cloid it was sent with."""
     if len(results) == 1 and len(cloids) > 1 and isinstance(results[0], Rejected):
         # Deterministic pre-validation errors come back once for the whole batch (§2.2).
         results = list(results) * len(cloids)
     if len(results) != len(cloids):
         raise ExchangeError(f"expected {len(cloids)} order statuses, got {len(results)}")
-    out: list[OrderOutcome] = []
+    out: list[OrderAnswer] = []
     for result, cloid in zip(results, cloids, strict=True):
         if isinstance(result, Resting | Filled) and result.cloid is None:
             result = attrs.evolve(result, cloid=cloid)

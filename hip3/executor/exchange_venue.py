@@ -1,8 +1,9 @@
 """The live :class:`~hip3.executor.ports.OrderVenue`: ``hip3.clients.ExchangeClient``.
 
 The client signs, posts (ws post when it has a ws client, else HTTP) and
-already resolves a lost answer by cloid; this adapter only turns intents into
-the client's requests and hands its typed answers (:data:`hip3.domain.OrderAnswer`)
+already resolves a lost answer by cloid; this adapter only hands it the orders
+(a :class:`~hip3.types.PlaceOrder` is the client's request too; a Modify sends
+its replacement) and hands its typed answers (:data:`hip3.domain.OrderAnswer`)
 to the executor as they are, and reads ``orderStatus`` into an
 :class:`~hip3.domain.OrderUpdate` for the executor's own resolution path (taken
 when the client could not resolve: ``UnknownOutcomeError``).
@@ -14,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from hip3.clients.exchange import ExchangeClient, OrderRequest
+from hip3.clients.exchange import ExchangeClient
 from hip3.domain import CancelSuccess, OrderAnswer, OrderUpdate
 from hip3.executor.intents import Modify, PlaceOrder
 from hip3.executor.ports import CancelTarget
@@ -28,7 +29,7 @@ class ExchangeVenue:
         self.client = client
 
     async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderAnswer]:
-        return await self.client.place_orders([_request(o, o.cloid) for o in orders])
+        return await self.client.place_orders(orders)
 
     async def modify_order(self, modify: Modify) -> OrderAnswer:
         ref: int | Cloid
@@ -37,7 +38,7 @@ class ExchangeVenue:
         else:
             assert modify.oid is not None  # Modify validates exactly one target
             ref = modify.oid
-        return await self.client.modify(ref, _request(modify, modify.new_cloid))
+        return await self.client.modify(ref, modify.replacement())
 
     async def cancel_orders(self, targets: Sequence[CancelTarget]) -> Sequence[str | None]:
         # The venue has separate actions for cancel by oid and by cloid: send each group once.
@@ -61,18 +62,6 @@ class ExchangeVenue:
 
     async def schedule_cancel(self, time_ms: int | None) -> None:
         await self.client.schedule_cancel(time_ms)
-
-
-def _request(order: PlaceOrder | Modify, cloid: Cloid) -> OrderRequest:
-    return OrderRequest(
-        coin=order.coin,
-        is_buy=order.side.is_buy,
-        sz=order.sz,
-        limit_px=order.px,
-        tif=order.tif,
-        reduce_only=order.reduce_only,
-        cloid=cloid,
-    )
 
 
 def order_update_from_status(entry: Mapping[str, Any]) -> OrderUpdate:

@@ -296,15 +296,7 @@ class Executor:
     async def _modify(self, modify: Modify) -> Outcome:
         # The replacement is a new order for the tracker, under the new cloid; the
         # venue reports the old one cancelled on orderUpdates.
-        replacement = PlaceOrder(
-            modify.coin,
-            modify.side,
-            modify.px,
-            modify.sz,
-            tif=modify.tif,
-            reduce_only=modify.reduce_only,
-            cloid=modify.new_cloid,
-        )
+        replacement = modify.replacement()
         rejection = await self._admit(modify, replacement)
         if rejection is not None:
             self.stats.gate_rejections += 1

@@ -15,7 +15,9 @@ from typing import Literal
 import attrs
 
 from hip3.errors import ValidationError
-from hip3.types import Cloid, Side, Tif, to_decimal, to_tif
+
+# A Modify's price and size follow the order request's own rules.
+from hip3.types import Cloid, PlaceOrder, Side, Tif, _limit_px, _positive, _sz, to_tif
 
 __all__ = [
     "Cancel",
@@ -29,32 +31,6 @@ __all__ = [
     "Tif",
     "to_tif",
 ]
-
-
-def _price(value: Decimal | str | int | float) -> Decimal:
-    return to_decimal(value, field="px")
-
-
-def _size(value: Decimal | str | int | float) -> Decimal:
-    return to_decimal(value, field="sz")
-
-
-def _positive(_instance: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
-    if value <= 0:
-        raise ValidationError(f"must be positive, got {value}", field=attribute.name)
-
-
-@attrs.frozen(slots=True)
-class PlaceOrder:
-    """Place one limit order; ``cloid`` is generated unless given."""
-
-    coin: str
-    side: Side
-    px: Decimal = attrs.field(converter=_price, validator=_positive)
-    sz: Decimal = attrs.field(converter=_size, validator=_positive)
-    tif: Tif = attrs.field(default=Tif.GTC, converter=to_tif)
-    reduce_only: bool = False
-    cloid: Cloid = attrs.field(factory=Cloid.random)
 
 
 def _one_target(instance: Cancel | Modify) -> None:
@@ -104,8 +80,8 @@ class Modify:
 
     coin: str
     side: Side
-    px: Decimal = attrs.field(converter=_price, validator=_positive)
-    sz: Decimal = attrs.field(converter=_size, validator=_positive)
+    limit_px: Decimal = attrs.field(converter=_limit_px, validator=_positive)
+    sz: Decimal = attrs.field(converter=_sz, validator=_positive)
     cloid: Cloid | None = None
     oid: int | None = None
     tif: Tif = attrs.field(default=Tif.GTC, converter=to_tif)
@@ -114,6 +90,23 @@ class Modify:
 
     def __attrs_post_init__(self) -> None:
         _one_target(self)
+
+    @property
+    def px(self) -> Decimal:
+        """Deprecated name of :attr:`limit_px` (removed in the next release)."""
+        return self.limit_px
+
+    def replacement(self) -> PlaceOrder:
+        """The order that replaces the target: a new order, under ``new_cloid``."""
+        return PlaceOrder(
+            self.coin,
+            self.side,
+            self.limit_px,
+            self.sz,
+            tif=self.tif,
+            reduce_only=self.reduce_only,
+            cloid=self.new_cloid,
+        )
 
 
 Intent = PlaceOrder | Cancel | CancelAll | Modify

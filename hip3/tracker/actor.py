@@ -19,9 +19,9 @@ Feeds
     ws ``userFills`` batch), ``order_update(update)`` (orderUpdates /
     orderStatus).
 Executor
-    ``order_sent(order)`` with anything having ``cloid, coin, side, px, sz,
-    reduce_only`` (and optionally ``tif``), e.g. ``hip3.executor.PlaceOrder``;
-    or ``order_sent(cloid, coin, side, limit_px, sz, reduce_only=False)``.
+    ``order_sent(order)`` with the :class:`~hip3.types.PlaceOrder` about to be
+    posted, or ``order_sent(cloid, coin, side, limit_px, sz, reduce_only=False,
+    tif=None)``.
     Then one answer: ``order_resting(cloid, oid)``,
     ``order_filled(cloid, oid, total_sz)`` (the post response's
     ``filled``, applied at once as a provisional fill), ``order_rejected(cloid,
@@ -67,7 +67,7 @@ import logging
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Protocol, assert_never
+from typing import Any, assert_never
 
 import attrs
 import trio
@@ -83,7 +83,7 @@ from hip3.tracker.state import (
     TrackerStats,
     Unconfirmed,
 )
-from hip3.types import Cloid, Side, Tif
+from hip3.types import Cloid, PlaceOrder, Side, Tif
 
 __all__ = [
     "DEFAULT_CHANNEL_SIZE",
@@ -94,7 +94,6 @@ __all__ = [
     "OrderInFlight",
     "OrderRefused",
     "OrderRested",
-    "OrderSent",
     "OrderToSend",
     "PositionTracker",
     "Query",
@@ -112,43 +111,19 @@ class TrackerStopped(Hip3Error):
     """The tracker is not running (never started, closed, or cancelled)."""
 
 
-class OrderToSend(Protocol):
-    """What ``order_sent`` reads from an order object (``hip3.executor.PlaceOrder`` fits)."""
-
-    @property
-    def cloid(self) -> Cloid: ...
-    @property
-    def coin(self) -> str: ...
-    @property
-    def side(self) -> Side: ...
-    @property
-    def px(self) -> Decimal: ...
-    @property
-    def sz(self) -> Decimal: ...
-    @property
-    def reduce_only(self) -> bool: ...
+OrderToSend = PlaceOrder
+"""Deprecated name of :class:`hip3.types.PlaceOrder`, what ``order_sent`` takes."""
 
 
 # -- messages ---------------------------------------------------------------
-# A bare Fill and OrderUpdate are messages themselves (the hot path allocates
-# nothing extra); everything else is one of these.
+# A bare Fill, OrderUpdate and PlaceOrder (``order_sent``) are messages themselves
+# (the hot path allocates nothing extra); everything else is one of these.
 
 
 @attrs.frozen(slots=True)
 class FillBatch:
     fills: Sequence[Fill]
     is_snapshot: bool = False
-
-
-@attrs.frozen(slots=True)
-class OrderSent:
-    cloid: Cloid
-    coin: str
-    side: Side
-    limit_px: Decimal
-    sz: Decimal
-    reduce_only: bool = False
-    tif: Tif | str | None = None
 
 
 # The executor's messages after ``order_sent``: what became of the post, one
@@ -307,7 +282,7 @@ class PositionTracker:
                     raise
                 finally:
                     message.reply.event.set()
-            elif kind is OrderSent:
+            elif kind is PlaceOrder:
                 state.order_sent(
                     message.cloid,
                     message.coin,
@@ -430,7 +405,7 @@ class TrackerHandle:
 
     async def order_sent(
         self,
-        order: OrderToSend | Cloid,
+        order: PlaceOrder | Cloid,
         coin: str | None = None,
         side: Side | None = None,
         limit_px: Decimal | None = None,
@@ -438,23 +413,23 @@ class TrackerHandle:
         reduce_only: bool = False,
         tif: Tif | str | None = None,
     ) -> None:
-        """Before posting: the order is pending and in flight until answered."""
+        """Before posting: the order is pending and in flight until answered.
+
+        Given a cloid and the order's fields instead of a PlaceOrder, a ``tif`` of None
+        treats a partly filled order's remainder as not resting (as for an Ioc)."""
         if isinstance(order, Cloid):
             if coin is None or side is None or limit_px is None or sz is None:
                 raise ValueError("order_sent(cloid, ...) needs coin, side, limit_px and sz")
-            message = OrderSent(order, coin, side, limit_px, sz, reduce_only, tif)
-        else:
-            order_tif = getattr(order, "tif", None)
-            message = OrderSent(
-                order.cloid,
-                order.coin,
-                order.side,
-                order.px,
-                order.sz,
-                order.reduce_only,
-                order_tif if isinstance(order_tif, Tif | str) else None,
+            order = PlaceOrder(
+                coin,
+                side,
+                limit_px,
+                sz,
+                tif=Tif.IOC if tif is None else tif,
+                reduce_only=reduce_only,
+                cloid=order,
             )
-        await self._send(message)
+        await self._send(order)
 
     async def order_resting(self, cloid: Cloid, oid: int) -> None:
         await self._send(OrderRested(cloid, oid))

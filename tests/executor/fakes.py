@@ -45,14 +45,14 @@ class Venue:
                 continue
             oid = self.next_oid
             self.next_oid += 1
-            fills = order.side is Side.BUY and order.px >= self.cross_px
+            fills = order.side is Side.BUY and order.limit_px >= self.cross_px
             status = "filled" if fills else "open"
             remaining = D(0) if fills else order.sz
             self.orders[order.cloid] = OrderUpdate(
                 order.coin,
                 oid,
                 order.side,
-                order.px,
+                order.limit_px,
                 remaining,
                 order.sz,
                 status,
@@ -60,7 +60,7 @@ class Venue:
                 cloid=order.cloid,
             )
             if fills:
-                results.append(Filled(order.sz, order.px, oid, order.cloid))
+                results.append(Filled(order.sz, order.limit_px, oid, order.cloid))
             else:
                 results.append(Resting(oid, order.cloid))
         if self.lose_next_response:
@@ -70,7 +70,11 @@ class Venue:
 
     async def modify_order(self, modify: Modify) -> OrderAnswer:
         (result,) = await self.place_orders(
-            [PlaceOrder(modify.coin, modify.side, modify.px, modify.sz, cloid=modify.new_cloid)]
+            [
+                PlaceOrder(
+                    modify.coin, modify.side, modify.limit_px, modify.sz, cloid=modify.new_cloid
+                )
+            ]
         )
         return result
 
@@ -118,7 +122,7 @@ class Tracker:
         self.orders[order.cloid] = OrderState(
             order.coin,
             order.side,
-            order.px,
+            order.limit_px,
             order.sz,
             OrderStatus.PENDING,
             cloid=order.cloid,

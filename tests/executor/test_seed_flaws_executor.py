@@ -52,7 +52,7 @@ BTC = "BTC"
 def trade(tid: int, sz: str, order: PlaceOrder, oid: int, time_ms: int) -> Fill:
     return Fill(
         coin=order.coin,
-        px=order.px,
+        px=order.limit_px,
         sz=D(sz),
         side=order.side,
         time_ms=time_ms,
