@@ -113,8 +113,9 @@ def _sdk_side(url: str) -> tuple[Callable[[float], float], Callable[[], None]]:
 
 
 async def _measure(sim: SimProcess, rounds: int, per_round: int) -> dict[str, list[float]]:
-    from hip3.clients import ExchangeClient, InfoClient, OrderRequest, RateLimiter, open_ws_client
+    from hip3.clients import ExchangeClient, InfoClient, PlaceOrder, RateLimiter, open_ws_client
     from hip3.signing import PrivateKey
+    from hip3.types import Side
 
     key = PrivateKey.from_hex(HIP3_KEY)
     times: dict[str, list[float]] = {"sdk": [], "hip3_ws": [], "hip3_http": []}
@@ -145,7 +146,7 @@ async def _measure(sim: SimProcess, rounds: int, per_round: int) -> dict[str, li
             client = clients[name]
             oids: list[tuple[str, int]] = []
             for _ in range(per_round):
-                order = OrderRequest(COIN, True, Decimal("0.001"), px, tif="Alo")
+                order = PlaceOrder(COIN, Side.BUY, px, Decimal("0.001"), tif="Alo")
                 start = time.perf_counter()
                 (outcome,) = await client.place_orders([order])
                 times[name].append(time.perf_counter() - start)

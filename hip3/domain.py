@@ -287,3 +287,101 @@ class OrderState:
     #: Sent by this bot (announced to the tracker before posting); False for
     #: orders of anyone else on the account (a person trading by hand).
     own: bool = False
+
+
+# ---------------------------------------------------------------------------
+# An order's answer: what the venue said to one order (or cancel) of a post,
+# and what ``orderStatus`` by cloid said when that answer was lost. One model,
+# from the wire (hip3.wire.convert builds them) to the executor, which matches
+# on the union (mypy checks the match is exhaustive).
+# ---------------------------------------------------------------------------
+
+__all__ += [
+    "CancelResult",
+    "CancelSuccess",
+    "Filled",
+    "OrderAnswer",
+    "OrderResult",
+    "Rejected",
+    "Resolved",
+    "Resting",
+    "Waiting",
+]
+
+
+@attrs.frozen(slots=True)
+class Resting:
+    """The order rests on the book."""
+
+    oid: int
+    cloid: Cloid | None = None
+
+
+@attrs.frozen(slots=True)
+class Filled:
+    """The order filled ``total_sz`` at ``avg_px`` when placed (an IOC may fill partly)."""
+
+    total_sz: Decimal
+    avg_px: Decimal
+    oid: int
+    cloid: Cloid | None = None
+
+
+@attrs.frozen(slots=True)
+class Rejected:
+    """The venue refused this order (or cancel); ``error`` is its text."""
+
+    error: str
+
+
+@attrs.frozen(slots=True)
+class Waiting:
+    """A TP/SL leg of a grouped order: ``waitingForFill`` or ``waitingForTrigger``."""
+
+    status: str
+
+
+@attrs.frozen(slots=True)
+class CancelSuccess:
+    """The cancel was applied."""
+
+
+@attrs.frozen(slots=True)
+class Resolved:
+    """The post's answer was lost; this is what ``orderStatus`` by cloid said afterwards.
+
+    ``update`` is the venue's view of the order, or None when it never saw it within the
+    resolution window (and, with expiresAfter, after the action expired: then it never will).
+    """
+
+    cloid: Cloid
+    update: OrderUpdate | None
+
+    @property
+    def found(self) -> bool:
+        return self.update is not None
+
+    @property
+    def status(self) -> OrderStatus | None:
+        return self.update.order_status if self.update is not None else None
+
+    @property
+    def oid(self) -> int | None:
+        return self.update.oid if self.update is not None else None
+
+    @property
+    def filled_sz(self) -> Decimal:
+        """Executed size as far as orderStatus tells (``origSz - sz``; 0 when not found)."""
+        if self.update is None:
+            return Decimal(0)
+        return self.update.orig_sz - self.update.sz
+
+
+OrderResult = Resting | Filled | Rejected | Waiting
+"""One order's status in the venue's answer to a post."""
+
+OrderAnswer = Resting | Filled | Rejected | Waiting | Resolved
+"""One order's answer: the venue's status, or :class:`Resolved` when that was lost."""
+
+CancelResult = CancelSuccess | Rejected
+"""One cancel's status in the venue's answer."""

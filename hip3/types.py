@@ -23,11 +23,14 @@ __all__ = [
     "Cloid",
     "Coin",
     "Oid",
+    "PlaceOrder",
     "Side",
     "Tid",
+    "Tif",
     "round_price",
     "round_size",
     "to_decimal",
+    "to_tif",
     "validate_price",
     "validate_size",
     "wire_decimal",
@@ -65,6 +68,32 @@ class Side(enum.Enum):
 
     def opposite(self) -> Side:
         return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class Tif(enum.Enum):
+    """Time in force, spelled as the venue spells it in an order's ``t.limit.tif``."""
+
+    GTC = "Gtc"
+    IOC = "Ioc"
+    ALO = "Alo"  # add-liquidity-only: the venue rejects it if it would cross
+
+
+def to_tif(value: Tif | str) -> Tif:
+    """A :class:`Tif`, or its venue spelling in any case (``"Gtc"``, ``"ioc"``, ``"ALO"``).
+
+    The attrs converter of every ``tif`` field: a plain string is turned into the enum
+    at construction, so nothing downstream meets a str where a Tif belongs.
+    """
+    if isinstance(value, Tif):
+        return value
+    if isinstance(value, str):
+        for tif in Tif:
+            if value.strip().lower() == tif.value.lower():
+                return tif
+    raise ValidationError(
+        f"expected one of {', '.join(t.value for t in Tif)} (any case), got {value!r}",
+        field="tif",
+    )
 
 
 class Coin(str):
@@ -313,3 +342,43 @@ def round_size(
     """Size cut to ``sz_decimals`` decimals (rounds down by default, never up into risk)."""
     value = to_decimal(size, field="size")
     return _tidy(value.quantize(Decimal(1).scaleb(-sz_decimals), rounding=rounding))
+
+
+# --------------------------------------------------------------------------
+# The order request
+# --------------------------------------------------------------------------
+
+
+def _limit_px(value: Decimal | str | int | float) -> Decimal:
+    return to_decimal(value, field="limit_px")
+
+
+def _sz(value: Decimal | str | int | float) -> Decimal:
+    return to_decimal(value, field="sz")
+
+
+def _positive(_instance: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+    if value <= 0:
+        raise ValidationError(f"must be positive, got {value}", field=attribute.name)
+
+
+@attrs.frozen(slots=True)
+class PlaceOrder:
+    """One limit order: what a strategy asks for (an executor intent), what
+    :class:`~hip3.clients.ExchangeClient` signs and posts, and what the tracker is
+    told before the post. ``cloid`` is generated unless given: every order carries
+    one, so a lost answer can be resolved by asking the venue about it.
+    """
+
+    coin: str
+    side: Side
+    limit_px: Decimal = attrs.field(converter=_limit_px, validator=_positive)
+    sz: Decimal = attrs.field(converter=_sz, validator=_positive)
+    tif: Tif = attrs.field(default=Tif.GTC, converter=to_tif)
+    reduce_only: bool = False
+    cloid: Cloid = attrs.field(factory=Cloid.random)
+
+    @property
+    def px(self) -> Decimal:
+        """Deprecated name of :attr:`limit_px` (removed in the next release)."""
+        return self.limit_px

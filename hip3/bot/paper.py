@@ -28,10 +28,10 @@ import attrs
 import trio
 
 from hip3.bot.book import Book
-from hip3.domain import Fill, OrderUpdate
-from hip3.executor.intents import Modify, PlaceOrder, Tif
-from hip3.executor.ports import CancelTarget, OrderResult
-from hip3.types import Cloid, Side
+from hip3.domain import Fill, Filled, OrderAnswer, OrderUpdate, Rejected, Resting
+from hip3.executor.intents import Modify, PlaceOrder
+from hip3.executor.ports import CancelTarget
+from hip3.types import Cloid, Side, Tif
 
 __all__ = ["PaperEvent", "PaperVenue"]
 
@@ -90,13 +90,13 @@ class PaperVenue:
             if order.coin != book.coin or not self._crosses(order, book):
                 continue
             del self.resting[cloid]
-            self._fill(order, rest.oid, order.px, crossed=False)
+            self._fill(order, rest.oid, order.limit_px, crossed=False)
 
     @staticmethod
     def _crosses(order: PlaceOrder | Modify, book: Book) -> bool:
         if order.side is Side.BUY:
-            return book.best_ask is not None and order.px >= book.best_ask
-        return book.best_bid is not None and order.px <= book.best_bid
+            return book.best_ask is not None and order.limit_px >= book.best_ask
+        return book.best_bid is not None and order.limit_px <= book.best_bid
 
     def _fill(self, order: PlaceOrder, oid: int, px: Decimal, *, crossed: bool) -> None:
         now = self._now_ms()
@@ -124,7 +124,7 @@ class PaperVenue:
             order.coin,
             oid,
             order.side,
-            order.px,
+            order.limit_px,
             remaining,
             order.sz,
             status,
@@ -138,44 +138,34 @@ class PaperVenue:
 
     # -- OrderVenue --------------------------------------------------------------
 
-    async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderResult]:
+    async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderAnswer]:
         return [await self._place(order) for order in orders]
 
-    async def _place(self, order: PlaceOrder) -> OrderResult:
+    async def _place(self, order: PlaceOrder) -> OrderAnswer:
         book = self.books.get(order.coin)
         if book is None:
-            return OrderResult("error", error=NO_BOOK.format(coin=order.coin))
+            return Rejected(NO_BOOK.format(coin=order.coin))
         crosses = self._crosses(order, book)
         if order.tif is Tif.ALO and crosses:
-            return OrderResult(
-                "error", error=ALO_WOULD_CROSS.format(bid=book.best_bid, ask=book.best_ask)
-            )
+            return Rejected(ALO_WOULD_CROSS.format(bid=book.best_bid, ask=book.best_ask))
         if order.tif is Tif.IOC and not crosses:
-            return OrderResult("error", error=IOC_NO_MATCH)
+            return Rejected(IOC_NO_MATCH)
         oid = next(self._oids)
         if crosses:
             touch = book.best_ask if order.side is Side.BUY else book.best_bid
-            px = touch if touch is not None else order.px
+            px = touch if touch is not None else order.limit_px
             self._fill(order, oid, px, crossed=True)
-            return OrderResult("filled", oid=oid, total_sz=order.sz, avg_px=px)
+            return Filled(order.sz, px, oid, order.cloid)
         self.resting[order.cloid] = _Resting(order, oid)
         self._update(order, oid, "open", remaining=order.sz)
-        return OrderResult("resting", oid=oid)
+        return Resting(oid, order.cloid)
 
-    async def modify_order(self, modify: Modify) -> OrderResult:
+    async def modify_order(self, modify: Modify) -> OrderAnswer:
         target = self._find(CancelTarget(modify.coin, cloid=modify.cloid, oid=modify.oid))
         if target is None:
-            return OrderResult("error", error="Cannot modify canceled or filled order")
+            return Rejected("Cannot modify canceled or filled order")
         self._cancel(target)
-        replacement = PlaceOrder(
-            modify.coin,
-            modify.side,
-            modify.px,
-            modify.sz,
-            tif=modify.tif,
-            reduce_only=modify.reduce_only,
-            cloid=modify.new_cloid,
-        )
+        replacement = modify.replacement()
         return await self._place(replacement)
 
     def _find(self, target: CancelTarget) -> _Resting | None:

@@ -96,6 +96,9 @@ class ResyncTimer:
         self.stall_after_ms = None if stall_after_secs is None else int(stall_after_secs * 1000)
         self.fetch_timeout_secs = fetch_timeout_secs
         self.stats = ResyncStats()
+        #: trio time of the latest adopted snapshot (None: none yet): how long the tracker's
+        #: positions have gone without being checked against the venue's truth
+        self.last_adopted_at: float | None = None
 
     def add_dex(self, dex: str) -> None:
         """Resync ``dex`` too from the next round on."""
@@ -133,6 +136,7 @@ class ResyncTimer:
                 log.info("resync of dex %r deferred by the tracker: %s", dex or "main", reason)
                 continue
             self.stats.snapshots_adopted += 1
+            self.last_adopted_at = trio.current_time()
             adopted.append(dex)
         return adopted
 

@@ -31,6 +31,8 @@ from hip3.clients.ws import (
     WsStats,
     open_ws_client,
 )
+from hip3.domain import OrderAnswer
+from hip3.types import PlaceOrder
 
 __all__ = [
     "MAINNET",
@@ -45,8 +47,10 @@ __all__ = [
     "Network",
     "NonceGenerator",
     "NotSentError",
+    "OrderAnswer",
     "OrderOutcome",
     "OrderRequest",
+    "PlaceOrder",
     "RateLimiter",
     "Rejected",
     "Resolved",

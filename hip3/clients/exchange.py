@@ -6,10 +6,10 @@ at construction, and never appears in a repr, log or error. The key may be the a
 approved agent's (API wallet): ``account_address`` is always the account traded for, and
 ``vault_address`` the sub-account/vault when trading on its behalf.
 
-Results are typed, one per order in request order: :class:`~hip3.wire.to_domain.Resting`,
-:class:`~hip3.wire.to_domain.Filled`, :class:`~hip3.wire.to_domain.Rejected`,
-:class:`~hip3.wire.to_domain.Waiting` straight from the venue's answer (``Resting``/``Filled`` always
-carry the order's cloid), or :class:`Resolved` when the answer was lost (below).
+Results are typed, one per order in request order (:data:`hip3.domain.OrderAnswer`):
+:class:`~hip3.domain.Resting`, :class:`~hip3.domain.Filled`, :class:`~hip3.domain.Rejected`,
+:class:`~hip3.domain.Waiting` straight from the venue's answer (``Resting``/``Filled`` always
+carry the order's cloid), or :class:`~hip3.domain.Resolved` when the answer was lost (below).
 
 The rule this client is built around: **an action is never re-posted blindly.**
 
@@ -18,10 +18,11 @@ The rule this client is built around: **an action is never re-posted blindly.**
   same signed body, same nonce, so even a surprise duplicate would be rejected as a duplicate
   nonce.
 * A request whose outcome is unknown (read timeout, connection dropped after sending, 5xx after
-  sending, ws post timeout) is *resolved*: every order carries a cloid (one is generated when the
-  caller gave none) and the venue is asked ``orderStatus`` by cloid until it knows the order or the
-  resolution window has passed (with ``expires_after_ms``, the window covers the action's expiry,
-  after which the venue can no longer execute it). The answer is a :class:`Resolved`. Only when
+  sending, ws post timeout) is *resolved*: every order carries a cloid (a
+  :class:`~hip3.types.PlaceOrder` has one from the start) and the venue is asked ``orderStatus`` by cloid until it knows the order or the
+  resolution window has passed (:func:`~hip3.clients.resolve.resolve_by_cloid`; with
+  ``expires_after_ms``, the window covers the action's expiry, after which the venue can no longer
+  execute it). The answer is a :class:`~hip3.domain.Resolved`. Only when
   the venue cannot be asked at all is :class:`~hip3.errors.UnknownOutcomeError` raised.
 """
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import random
+import warnings
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, TypeAlias
@@ -41,26 +43,28 @@ from hip3.clients.info import InfoClient
 from hip3.clients.nonce import NonceGenerator
 from hip3.clients.outcome import NotSentError, SentNoAnswerError
 from hip3.clients.ratelimit import RateLimiter
+from hip3.clients.resolve import resolve_by_cloid
 from hip3.clients.ws import WsClient
-from hip3.domain import OrderStatus, OrderUpdate
-from hip3.errors import ExchangeError, RateLimitedError, TransportError, UnknownOutcomeError
-from hip3.ops.tracing import traced, traced_async
-from hip3.signing import PrivateKey, sign_approve_agent, sign_l1_action
-from hip3.types import Cloid
-from hip3.wire import actions
-from hip3.wire import models as m
-from hip3.wire.codec import structure
-from hip3.wire.to_domain import (
+from hip3.domain import (
     CancelResult,
     CancelSuccess,
     Filled,
+    OrderAnswer,
+    OrderStatus,
+    OrderUpdate,
     Rejected,
+    Resolved,
     Resting,
     Waiting,
-    cancel_results,
-    order_results,
-    order_status_to_update,
 )
+from hip3.errors import ExchangeError, RateLimitedError, TransportError, UnknownOutcomeError
+from hip3.ops.tracing import traced, traced_async
+from hip3.signing import PrivateKey, sign_approve_agent, sign_l1_action
+from hip3.types import Cloid, PlaceOrder, Side, Tif
+from hip3.wire import actions
+from hip3.wire import models as m
+from hip3.wire.codec import structure
+from hip3.wire.to_domain import cancel_results, order_results, order_status_to_update
 
 log = logging.getLogger(__name__)
 
@@ -85,51 +89,36 @@ class AssetResolver(Protocol):
     def asset(self, coin: str) -> int: ...
 
 
-@attrs.frozen
-class OrderRequest:
-    """A limit order. ``cloid`` is generated when None (needed to resolve unknown outcomes)."""
-
-    coin: str
-    is_buy: bool
-    sz: Decimal
-    limit_px: Decimal
-    tif: actions.Tif = "Gtc"
-    reduce_only: bool = False
-    cloid: Cloid | None = None
-
-
-@attrs.frozen
-class Resolved:
-    """The post's answer was lost; this is what ``orderStatus`` by cloid said afterwards.
-
-    ``update`` is the venue's view of the order, or None when it never saw it within the
-    resolution window (and, with expiresAfter, after the action expired: then it never will)."""
-
-    cloid: Cloid
-    update: OrderUpdate | None
-
-    @property
-    def found(self) -> bool:
-        return self.update is not None
-
-    @property
-    def status(self) -> OrderStatus | None:
-        return self.update.order_status if self.update is not None else None
-
-    @property
-    def oid(self) -> int | None:
-        return self.update.oid if self.update is not None else None
-
-    @property
-    def filled_sz(self) -> Decimal:
-        """Executed size as far as orderStatus tells (``origSz - sz``; 0 when not found)."""
-        if self.update is None:
-            return Decimal(0)
-        return self.update.orig_sz - self.update.sz
+def OrderRequest(
+    coin: str,
+    is_buy: bool,
+    sz: Decimal,
+    limit_px: Decimal,
+    tif: Tif | str = Tif.GTC,
+    reduce_only: bool = False,
+    cloid: Cloid | None = None,
+) -> PlaceOrder:
+    """Deprecated (removed in the next release): a :class:`~hip3.types.PlaceOrder`, which
+    names the side a :class:`~hip3.types.Side` and carries a cloid from the start."""
+    warnings.warn(
+        "OrderRequest(coin, is_buy, sz, limit_px) is deprecated; "
+        "use hip3.types.PlaceOrder(coin, side, limit_px, sz)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return PlaceOrder(
+        coin,
+        Side.from_is_buy(is_buy),
+        limit_px,
+        sz,
+        tif=tif,
+        reduce_only=reduce_only,
+        cloid=cloid if cloid is not None else Cloid.random(),
+    )
 
 
-OrderOutcome: TypeAlias = Resting | Filled | Rejected | Waiting | Resolved
-"""One order's result: from the venue's answer, or :class:`Resolved` when the answer was lost."""
+OrderOutcome: TypeAlias = OrderAnswer
+"""Deprecated name of :data:`hip3.domain.OrderAnswer` (one order's answer)."""
 
 
 class ExchangeClient:
@@ -262,10 +251,10 @@ class ExchangeClient:
 
     # -- orders ----------------------------------------------------------------------------------
 
-    def _order_wire(self, order: OrderRequest, cloid: Cloid) -> dict[str, Any]:
+    def _order_wire(self, order: PlaceOrder, cloid: Cloid) -> dict[str, Any]:
         return actions.order_wire(
             self.universe.asset(order.coin),
-            order.is_buy,
+            order.side.is_buy,
             order.limit_px,
             order.sz,
             reduce_only=order.reduce_only,
@@ -274,12 +263,12 @@ class ExchangeClient:
         )
 
     async def place_orders(
-        self, orders: Sequence[OrderRequest], *, grouping: actions.Grouping = "na"
-    ) -> list[OrderOutcome]:
+        self, orders: Sequence[PlaceOrder], *, grouping: actions.Grouping = "na"
+    ) -> list[OrderAnswer]:
         """Place a batch; one typed result per order, in order."""
         if not orders:
             return []
-        cloids = [o.cloid or Cloid.random() for o in orders]
+        cloids = [o.cloid for o in orders]
         action = actions.order_action(
             [self._order_wire(o, c) for o, c in zip(orders, cloids, strict=True)], grouping
         )
@@ -299,8 +288,8 @@ class ExchangeClient:
         if expires_after_ms is not None:
             # expiresAfter was derived from the nonce clock, so compare on that clock.
             window = max(window, (expires_after_ms - self.nonces.now_ms()) / 1000 + 0.5)
-        deadline = trio.current_time() + window
-        while True:
+
+        async def ask(cloid: Cloid) -> OrderUpdate | None:
             try:
                 answer = await self.info.order_status(self.user, cloid)
             except (TransportError, ExchangeError) as exc:
@@ -308,22 +297,21 @@ class ExchangeClient:
                 raise UnknownOutcomeError(
                     f"order {cloid.hex}: sent, answer lost, and orderStatus failed ({exc})"
                 ) from exc
-            update = order_status_to_update(answer)
-            if update is not None:
-                return Resolved(cloid, update)
-            if trio.current_time() >= deadline:
-                return Resolved(cloid, None)
-            await trio.sleep(self.resolve_poll_secs)
+            return order_status_to_update(answer)
 
-    async def modify(self, oid_or_cloid: int | Cloid, order: OrderRequest) -> OrderOutcome:
-        """Replace a resting order; the new order keeps ``order.cloid`` if given."""
+        return await resolve_by_cloid(
+            ask, cloid, window_secs=window, poll_secs=self.resolve_poll_secs
+        )
+
+    async def modify(self, oid_or_cloid: int | Cloid, order: PlaceOrder) -> OrderAnswer:
+        """Replace a resting order; the new order goes under ``order.cloid``."""
         results = await self.batch_modify([(oid_or_cloid, order)])
         return results[0]
 
     async def batch_modify(
-        self, modifies: Sequence[tuple[int | Cloid, OrderRequest]]
-    ) -> list[OrderOutcome]:
-        cloids = [o.cloid or Cloid.random() for _, o in modifies]
+        self, modifies: Sequence[tuple[int | Cloid, PlaceOrder]]
+    ) -> list[OrderAnswer]:
+        cloids = [o.cloid for _, o in modifies]
         # Always batchModify (as the official SDK does, even for one order): it answers with
         # per-order statuses, where a single "modify" answers {"type": "default"}.
         action = actions.batch_modify_action(
@@ -440,14 +428,14 @@ class ExchangeClient:
             raise UnknownOutcomeError(f"{action['type']}: sent, answer lost ({exc})") from exc
 
 
-def _per_order(results: Sequence[OrderOutcome], cloids: Sequence[Cloid]) -> list[OrderOutcome]:
+def _per_order(results: Sequence[OrderAnswer], cloids: Sequence[Cloid]) -> list[OrderAnswer]:
     """One result per order, each Resting/Filled carrying the cloid it was sent with."""
     if len(results) == 1 and len(cloids) > 1 and isinstance(results[0], Rejected):
         # Deterministic pre-validation errors come back once for the whole batch (§2.2).
         results = list(results) * len(cloids)
     if len(results) != len(cloids):
         raise ExchangeError(f"expected {len(cloids)} order statuses, got {len(results)}")
-    out: list[OrderOutcome] = []
+    out: list[OrderAnswer] = []
     for result, cloid in zip(results, cloids, strict=True):
         if isinstance(result, Resting | Filled) and result.cloid is None:
             result = attrs.evolve(result, cloid=cloid)

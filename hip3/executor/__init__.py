@@ -14,7 +14,7 @@ from hip3.executor.intents import (
     PlaceOrder,
     Tif,
 )
-from hip3.executor.ports import CancelTarget, ExecutorTracker, OrderResult, OrderVenue
+from hip3.executor.ports import CancelTarget, ExecutorTracker, OrderVenue
 
 __all__ = [
     "Cancel",
@@ -25,7 +25,6 @@ __all__ = [
     "ExecutorTracker",
     "Intent",
     "Modify",
-    "OrderResult",
     "OrderVenue",
     "Outcome",
     "OutcomeStatus",

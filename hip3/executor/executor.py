@@ -53,13 +53,24 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
-from typing import TypeVar
+from typing import TypeVar, assert_never
 
 import attrs
 import trio
 
 from hip3.clients.outcome import SentNoAnswerError
-from hip3.domain import OrderState, OrderStatus, OrderUpdate
+from hip3.clients.resolve import resolve_by_cloid
+from hip3.domain import (
+    Filled,
+    OrderAnswer,
+    OrderState,
+    OrderStatus,
+    OrderUpdate,
+    Rejected,
+    Resolved,
+    Resting,
+    Waiting,
+)
 from hip3.errors import (
     ExchangeError,
     Hip3Error,
@@ -77,7 +88,7 @@ from hip3.executor.intents import (
     OutcomeStatus,
     PlaceOrder,
 )
-from hip3.executor.ports import CancelTarget, ExecutorTracker, OrderResult, OrderVenue
+from hip3.executor.ports import CancelTarget, ExecutorTracker, OrderVenue
 from hip3.ops.tracing import traced_intent
 from hip3.risk.gates import KillSwitch, MarketData, RiskGates, RiskRejection, RiskView
 from hip3.types import Cloid
@@ -287,15 +298,7 @@ class Executor:
     async def _modify(self, modify: Modify) -> Outcome:
         # The replacement is a new order for the tracker, under the new cloid; the
         # venue reports the old one cancelled on orderUpdates.
-        replacement = PlaceOrder(
-            modify.coin,
-            modify.side,
-            modify.px,
-            modify.sz,
-            tif=modify.tif,
-            reduce_only=modify.reduce_only,
-            cloid=modify.new_cloid,
-        )
+        replacement = modify.replacement()
         rejection = await self._admit(modify, replacement)
         if rejection is not None:
             self.stats.gate_rejections += 1
@@ -324,39 +327,32 @@ class Executor:
             self._posting -= 1
 
     async def _apply_result(
-        self, intent: PlaceOrder | Modify, order: PlaceOrder, result: OrderResult
+        self, intent: PlaceOrder | Modify, order: PlaceOrder, result: OrderAnswer
     ) -> Outcome:
-        if result.kind == "not_found":
-            return await self._reject(
-                intent, order, f"lost: venue has no order {order.cloid} after its answer was lost"
-            )
-        if result.kind == "error" or result.oid is None:
-            return await self._reject(intent, order, result.error or "error status without text")
-        if result.kind == "canceled":
-            # Ended without resting (an Ioc's unmatched rest): whatever it filled first is a
-            # provisional fill like any other, confirmed by userFills.
-            if result.total_sz > 0:
-                await self.tracker.order_filled(order.cloid, result.oid, result.total_sz, None)
-            else:
-                await self.tracker.order_rejected(order.cloid, "canceled by the venue")
-            return Outcome(
-                intent,
-                OutcomeStatus.CANCELLED,
-                oid=result.oid,
-                filled_sz=result.total_sz,
-                reason="canceled by the venue",
-            )
-        if result.kind == "resting":
-            await self.tracker.order_resting(order.cloid, result.oid)
-            return Outcome(intent, OutcomeStatus.RESTING, oid=result.oid)
-        await self.tracker.order_filled(order.cloid, result.oid, result.total_sz, result.avg_px)
-        return Outcome(
-            intent,
-            OutcomeStatus.FILLED,
-            oid=result.oid,
-            filled_sz=result.total_sz,
-            avg_px=result.avg_px,
-        )
+        match result:
+            case Resting():
+                await self.tracker.order_resting(order.cloid, result.oid)
+                return Outcome(intent, OutcomeStatus.RESTING, oid=result.oid)
+            case Filled():
+                await self.tracker.order_filled(order.cloid, result.oid, result.total_sz)
+                return Outcome(
+                    intent,
+                    OutcomeStatus.FILLED,
+                    oid=result.oid,
+                    filled_sz=result.total_sz,
+                    avg_px=result.avg_px,
+                )
+            case Rejected():
+                return await self._reject(intent, order, result.error or "error without text")
+            case Waiting():
+                # A TP/SL leg of a grouped order; the executor only sends ungrouped orders.
+                reason = f"unexpected {result.status} for an ungrouped order"
+                return await self._reject(intent, order, reason)
+            case Resolved():
+                # The venue resolved a lost answer itself (orderStatus by cloid).
+                return await self._apply_resolved(intent, order, result, "its answer was lost")
+            case _:
+                assert_never(result)
 
     async def _reject(self, intent: Intent, order: PlaceOrder, reason: str) -> Outcome:
         await self.tracker.order_rejected(order.cloid, reason)
@@ -372,31 +368,43 @@ class Executor:
         """Learn a sent order's fate from ``orderStatus`` by cloid; never re-post it."""
         self.stats.unknown_outcomes += 1
         log.warning("no answer for order %s (%s); asking the venue by cloid", order.cloid, why)
-        update: OrderUpdate | None = None
-        with trio.move_on_after(self.resolve_window_secs):
-            while True:
-                try:
-                    update = await self.venue.order_status(order.cloid)
-                except Hip3Error as exc:
-                    log.info("orderStatus for %s failed, retrying: %s", order.cloid, exc)
-                else:
-                    if update is not None:
-                        break
-                await trio.sleep(self.resolve_poll_secs)
+
+        async def ask(cloid: Cloid) -> OrderUpdate | None:
+            try:
+                return await self.venue.order_status(cloid)
+            except Hip3Error as exc:
+                log.info("orderStatus for %s failed, retrying: %s", cloid, exc)
+                return None
+
+        resolved = await resolve_by_cloid(
+            ask,
+            order.cloid,
+            window_secs=self.resolve_window_secs,
+            poll_secs=self.resolve_poll_secs,
+        )
+        if resolved.found:
+            self.stats.unknown_resolved += 1
+        return await self._apply_resolved(intent, order, resolved, why)
+
+    async def _apply_resolved(
+        self, intent: PlaceOrder | Modify, order: PlaceOrder, resolved: Resolved, why: str
+    ) -> Outcome:
+        """What ``orderStatus`` said of an order whose answer was lost."""
+        update = resolved.update
         if update is None:
             # The venue does not know the cloid after the whole window: the action
-            # never executed (the adapter posts with an expiry inside this window).
+            # never executed (posts carry an expiry inside this window).
             return await self._reject(
                 intent, order, f"lost: venue has no order {order.cloid} ({why})"
             )
-        self.stats.unknown_resolved += 1
         status = update.order_status
         if status in (OrderStatus.RESTING, OrderStatus.PARTIALLY_FILLED):
             await self.tracker.order_resting(order.cloid, update.oid)
             return Outcome(intent, OutcomeStatus.RESTING, oid=update.oid)
         if status is OrderStatus.FILLED:
+            # orderStatus has no average price; the fills (userFills) carry the prices.
             filled = update.orig_sz - update.sz if update.sz < update.orig_sz else update.orig_sz
-            await self.tracker.order_filled(order.cloid, update.oid, filled, None)
+            await self.tracker.order_filled(order.cloid, update.oid, filled)
             return Outcome(intent, OutcomeStatus.FILLED, oid=update.oid, filled_sz=filled)
         await self.tracker.order_update(update)
         if status is OrderStatus.REJECTED:

@@ -15,7 +15,9 @@ from typing import Literal
 import attrs
 
 from hip3.errors import ValidationError
-from hip3.types import Cloid, Side, to_decimal
+
+# A Modify's price and size follow the order request's own rules.
+from hip3.types import Cloid, PlaceOrder, Side, Tif, _limit_px, _positive, _sz, to_tif
 
 __all__ = [
     "Cancel",
@@ -29,58 +31,6 @@ __all__ = [
     "Tif",
     "to_tif",
 ]
-
-
-class Tif(enum.Enum):
-    """Time in force, spelled as the venue spells it in an order's ``t.limit.tif``."""
-
-    GTC = "Gtc"
-    IOC = "Ioc"
-    ALO = "Alo"  # add-liquidity-only: the venue rejects it if it would cross
-
-
-def to_tif(value: Tif | str) -> Tif:
-    """A :class:`Tif`, or its venue spelling in any case (``"Gtc"``, ``"ioc"``, ``"ALO"``).
-
-    The attrs converter of every ``tif`` field: a plain string is turned into the enum
-    at construction, so nothing downstream meets a str where a Tif belongs.
-    """
-    if isinstance(value, Tif):
-        return value
-    if isinstance(value, str):
-        for tif in Tif:
-            if value.strip().lower() == tif.value.lower():
-                return tif
-    raise ValidationError(
-        f"expected one of {', '.join(t.value for t in Tif)} (any case), got {value!r}",
-        field="tif",
-    )
-
-
-def _price(value: Decimal | str | int | float) -> Decimal:
-    return to_decimal(value, field="px")
-
-
-def _size(value: Decimal | str | int | float) -> Decimal:
-    return to_decimal(value, field="sz")
-
-
-def _positive(_instance: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
-    if value <= 0:
-        raise ValidationError(f"must be positive, got {value}", field=attribute.name)
-
-
-@attrs.frozen(slots=True)
-class PlaceOrder:
-    """Place one limit order; ``cloid`` is generated unless given."""
-
-    coin: str
-    side: Side
-    px: Decimal = attrs.field(converter=_price, validator=_positive)
-    sz: Decimal = attrs.field(converter=_size, validator=_positive)
-    tif: Tif = attrs.field(default=Tif.GTC, converter=to_tif)
-    reduce_only: bool = False
-    cloid: Cloid = attrs.field(factory=Cloid.random)
 
 
 def _one_target(instance: Cancel | Modify) -> None:
@@ -130,8 +80,8 @@ class Modify:
 
     coin: str
     side: Side
-    px: Decimal = attrs.field(converter=_price, validator=_positive)
-    sz: Decimal = attrs.field(converter=_size, validator=_positive)
+    limit_px: Decimal = attrs.field(converter=_limit_px, validator=_positive)
+    sz: Decimal = attrs.field(converter=_sz, validator=_positive)
     cloid: Cloid | None = None
     oid: int | None = None
     tif: Tif = attrs.field(default=Tif.GTC, converter=to_tif)
@@ -140,6 +90,23 @@ class Modify:
 
     def __attrs_post_init__(self) -> None:
         _one_target(self)
+
+    @property
+    def px(self) -> Decimal:
+        """Deprecated name of :attr:`limit_px` (removed in the next release)."""
+        return self.limit_px
+
+    def replacement(self) -> PlaceOrder:
+        """The order that replaces the target: a new order, under ``new_cloid``."""
+        return PlaceOrder(
+            self.coin,
+            self.side,
+            self.limit_px,
+            self.sz,
+            tif=self.tif,
+            reduce_only=self.reduce_only,
+            cloid=self.new_cloid,
+        )
 
 
 Intent = PlaceOrder | Cancel | CancelAll | Modify

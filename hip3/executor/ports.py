@@ -11,32 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Protocol
 
 import attrs
 
-from hip3.domain import OrderState, OrderUpdate
+from hip3.domain import OrderAnswer, OrderState, OrderUpdate
 from hip3.executor.intents import Modify, PlaceOrder
 from hip3.types import Cloid
 
-__all__ = ["CancelTarget", "ExecutorTracker", "OrderResult", "OrderVenue"]
-
-
-@attrs.frozen(slots=True)
-class OrderResult:
-    """One element of an order response's ``statuses``.
-
-    ``resting {oid}``, ``filled {totalSz, avgPx, oid}`` or ``error "<text>"``;
-    a venue that resolved a lost answer itself may also report ``canceled``
-    (the order existed and ended, ``total_sz`` filled first, e.g. an Ioc) or
-    ``not_found`` (the venue never saw it within the resolution window).
-    """
-
-    kind: Literal["resting", "filled", "error", "canceled", "not_found"]
-    oid: int | None = None
-    total_sz: Decimal = Decimal(0)
-    avg_px: Decimal | None = None
-    error: str | None = None
+__all__ = ["CancelTarget", "ExecutorTracker", "OrderVenue"]
 
 
 @attrs.frozen(slots=True)
@@ -56,9 +39,12 @@ class OrderVenue(Protocol):
     and ``hip3.errors.ExchangeError`` for a whole-request ``{"status":"err"}``.
     """
 
-    async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderResult]: ...
+    async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderAnswer]:
+        """One answer per order, in order: the venue's status (Resting, Filled, Rejected,
+        Waiting), or Resolved when the venue resolved a lost answer itself."""
+        ...
 
-    async def modify_order(self, modify: Modify) -> OrderResult: ...
+    async def modify_order(self, modify: Modify) -> OrderAnswer: ...
 
     async def cancel_orders(self, targets: Sequence[CancelTarget]) -> Sequence[str | None]:
         """Per target: None for ``"success"``, else the venue's error text."""
@@ -80,9 +66,7 @@ class ExecutorTracker(Protocol):
 
     async def order_resting(self, cloid: Cloid, oid: int) -> None: ...
 
-    async def order_filled(
-        self, cloid: Cloid, oid: int, total_sz: Decimal, avg_px: Decimal | None
-    ) -> None:
+    async def order_filled(self, cloid: Cloid, oid: int, total_sz: Decimal) -> None:
         """Filled at placement: the tracker applies it as a provisional fill of ``oid``."""
         ...
 

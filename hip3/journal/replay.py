@@ -394,7 +394,7 @@ class _Replayer:
             if isinstance(result, to_domain.Resting):
                 self.state.order_resting(order.cloid, result.oid)
             elif isinstance(result, to_domain.Filled):
-                self.state.order_filled(order.cloid, result.oid, result.total_sz, result.avg_px)
+                self.state.order_filled(order.cloid, result.oid, result.total_sz)
             elif isinstance(result, to_domain.Rejected):
                 self.state.order_rejected(order.cloid, result.error)
 

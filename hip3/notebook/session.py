@@ -14,7 +14,7 @@ import attrs
 import trio
 
 from hip3.app import Endpoint, LiveState, RunningBot, TradeSummary, run_from_config
-from hip3.clients import ExchangeClient, InfoClient, OrderRequest
+from hip3.clients import ExchangeClient, InfoClient
 from hip3.config import Config, config_from_dict, load_config
 from hip3.errors import NotRunningError, StopTimeoutError, ValidationError
 from hip3.journal import ReplayResult, read_capture, replay_async
@@ -31,7 +31,7 @@ from hip3.notebook.records import (
 )
 from hip3.signing import PrivateKey
 from hip3.tracker import DEFAULT_DEDUP_CAPACITY
-from hip3.types import Cloid, Side, to_decimal
+from hip3.types import Cloid, PlaceOrder, Side, to_decimal
 
 __all__ = ["BotHandle", "ReplayTable", "Session", "connect", "replay"]
 
@@ -274,12 +274,12 @@ class Session:
         if tif not in ("Gtc", "Ioc", "Alo"):
             raise ValidationError(f"tif must be Gtc, Ioc or Alo; got {tif!r}")
         cloid = Cloid.random()
-        request = OrderRequest(
-            coin=coin,
-            is_buy=is_buy,
-            sz=to_decimal(size, field="size"),
+        request = PlaceOrder(
+            coin,
+            Side.from_is_buy(is_buy),
             limit_px=to_decimal(price, field="price"),
-            tif=tif,  # type: ignore[arg-type]
+            sz=to_decimal(size, field="size"),
+            tif=tif,
             reduce_only=reduce_only,
             cloid=cloid,
         )

@@ -73,6 +73,7 @@ class BotCollector(Collector):
         self.bot = bot
         self._tracker_stats: dict[str, float] = {}
         self._oldest_unconfirmed_ms: int | None = None
+        self._last_drift_ms: int | None = None  # the newest unexplained drift event's time
         #: the latest ``userRateLimit`` answer and when (trio time) it came
         self.budget: UserRateLimit | None = None
         self._budget_at: float | None = None
@@ -86,6 +87,8 @@ class BotCollector(Collector):
         stats = await tracker.stats()
         self._tracker_stats = _int_fields(stats)
         self._oldest_unconfirmed_ms = await tracker.oldest_unconfirmed_age_ms()
+        unexplained = [e.time_ms for e in await tracker.drift_events() if not e.explained]
+        self._last_drift_ms = max(unexplained, default=None)
 
     async def poll_request_budget(
         self,
@@ -220,6 +223,21 @@ class BotCollector(Collector):
         if bot._resync is not None:
             for name, value in sorted(_int_fields(bot._resync.stats).items()):
                 yield _counter(f"hip3_resync_{name}", f"resync {name.replace('_', ' ')}", value)
+            adopted_at = bot._resync.last_adopted_at
+            if adopted_at is not None:
+                yield _gauge(
+                    "hip3_positions_confirmed_age_seconds",
+                    "Seconds since a venue snapshot was last adopted: the longest a position "
+                    "that differs from the venue's could have gone unseen",
+                    trio.current_time() - adopted_at,
+                )
+        if self._last_drift_ms is not None:
+            yield _gauge(
+                "hip3_drift_age_seconds",
+                "Seconds since the latest unexplained drift (a resync found a position "
+                "differing from the tracker's, not accounted for by late fills)",
+                max(0, bot.clock_ms() - self._last_drift_ms) / 1000,
+            )
         if bot._fill_watch is not None:
             for name, value in sorted(_int_fields(bot._fill_watch.stats).items()):
                 yield _counter(

@@ -64,7 +64,7 @@ class PricedIntent(Protocol):
     def side(self) -> Side: ...
 
     @property
-    def px(self) -> Decimal: ...
+    def limit_px(self) -> Decimal: ...
 
     @property
     def sz(self) -> Decimal: ...
@@ -185,7 +185,7 @@ class RiskGates:
 
     def check(self, intent: object, view: RiskView) -> RiskRejection | None:
         """None when ``intent`` may be sent, else the first gate that refuses it."""
-        if not (hasattr(intent, "px") and hasattr(intent, "sz") and hasattr(intent, "side")):
+        if not (hasattr(intent, "limit_px") and hasattr(intent, "sz") and hasattr(intent, "side")):
             return None  # a cancel: always allowed
         return self._check_order(intent, view)  # type: ignore[arg-type]
 
@@ -231,11 +231,11 @@ class RiskGates:
             reference = data.reference_px if data is not None else None
             if reference is None:
                 return RiskRejection("price_band", f"no mark/oracle/mid price for {coin}")
-            distance_bps = abs(intent.px - reference) / reference * _BPS
+            distance_bps = abs(intent.limit_px - reference) / reference * _BPS
             if distance_bps > limits.price_band_bps:
                 return RiskRejection(
                     "price_band",
-                    f"px {wire_decimal(intent.px)} is {distance_bps:.1f} bps from "
+                    f"px {wire_decimal(intent.limit_px)} is {distance_bps:.1f} bps from "
                     f"{wire_decimal(reference)} (band {wire_decimal(limits.price_band_bps)} bps)",
                 )
         replaced = _replaced_order(intent, view.open_orders)
@@ -284,7 +284,7 @@ class RiskGates:
                 f"(max {wire_decimal(market.max_position_sz)})",
             )
         if market.max_notional_usd is not None and growing:
-            notional = abs(projected) * intent.px
+            notional = abs(projected) * intent.limit_px
             if notional > market.max_notional_usd:
                 return RiskRejection(
                     "max_notional",

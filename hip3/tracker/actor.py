@@ -19,11 +19,11 @@ Feeds
     ws ``userFills`` batch), ``order_update(update)`` (orderUpdates /
     orderStatus).
 Executor
-    ``order_sent(order)`` with anything having ``cloid, coin, side, px, sz,
-    reduce_only`` (and optionally ``tif``), e.g. ``hip3.executor.PlaceOrder``;
-    or ``order_sent(cloid, coin, side, limit_px, sz, reduce_only=False)``.
+    ``order_sent(order)`` with the :class:`~hip3.types.PlaceOrder` about to be
+    posted, or ``order_sent(cloid, coin, side, limit_px, sz, reduce_only=False,
+    tif=None)``.
     Then one answer: ``order_resting(cloid, oid)``,
-    ``order_filled(cloid, oid, total_sz, avg_px)`` (the post response's
+    ``order_filled(cloid, oid, total_sz)`` (the post response's
     ``filled``, applied at once as a provisional fill), ``order_rejected(cloid,
     reason)``, ``order_cancelled(cloid=None, oid=None, reason=None)``; or
     ``order_outcome_unknown(cloid)`` (still in flight until one of those, or an
@@ -67,7 +67,7 @@ import logging
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, assert_never
 
 import attrs
 import trio
@@ -83,13 +83,17 @@ from hip3.tracker.state import (
     TrackerStats,
     Unconfirmed,
 )
-from hip3.types import Cloid, Side
+from hip3.types import Cloid, PlaceOrder, Side, Tif
 
 __all__ = [
     "DEFAULT_CHANNEL_SIZE",
     "FillBatch",
     "OrderAnswer",
-    "OrderSent",
+    "OrderEnded",
+    "OrderFilledAtPost",
+    "OrderInFlight",
+    "OrderRefused",
+    "OrderRested",
     "OrderToSend",
     "PositionTracker",
     "Query",
@@ -103,26 +107,13 @@ log = logging.getLogger(__name__)
 DEFAULT_CHANNEL_SIZE = 1024
 
 
-class OrderToSend(Protocol):
-    """What ``order_sent`` reads from an order object (``hip3.executor.PlaceOrder`` fits)."""
-
-    @property
-    def cloid(self) -> Cloid: ...
-    @property
-    def coin(self) -> str: ...
-    @property
-    def side(self) -> Side: ...
-    @property
-    def px(self) -> Decimal: ...
-    @property
-    def sz(self) -> Decimal: ...
-    @property
-    def reduce_only(self) -> bool: ...
+OrderToSend = PlaceOrder
+"""Deprecated name of :class:`hip3.types.PlaceOrder`, what ``order_sent`` takes."""
 
 
 # -- messages ---------------------------------------------------------------
-# A bare Fill and OrderUpdate are messages themselves (the hot path allocates
-# nothing extra); everything else is one of these.
+# A bare Fill, OrderUpdate and PlaceOrder (``order_sent``) are messages themselves
+# (the hot path allocates nothing extra); everything else is one of these.
 
 
 @attrs.frozen(slots=True)
@@ -131,27 +122,53 @@ class FillBatch:
     is_snapshot: bool = False
 
 
+# The executor's messages after ``order_sent``: what became of the post, one
+# class per answer (``OrderAnswer`` is their union, matched exhaustively).
+
+
 @attrs.frozen(slots=True)
-class OrderSent:
+class OrderRested:
+    """The post answered ``resting``: the order is open with ``oid``."""
+
     cloid: Cloid
-    coin: str
-    side: Side
-    limit_px: Decimal
-    sz: Decimal
-    reduce_only: bool = False
-    tif: str | None = None
+    oid: int
 
 
 @attrs.frozen(slots=True)
-class OrderAnswer:
-    """The post's answer (or its absence) for one order."""
+class OrderFilledAtPost:
+    """The post answered ``filled``: a provisional fill of ``total_sz``."""
 
-    kind: str  # "resting" | "filled" | "rejected" | "cancelled" | "unknown"
+    cloid: Cloid
+    oid: int
+    total_sz: Decimal
+
+
+@attrs.frozen(slots=True)
+class OrderRefused:
+    """The venue (or the executor, before sending) refused the order."""
+
+    cloid: Cloid
+    reason: str
+
+
+@attrs.frozen(slots=True)
+class OrderEnded:
+    """The order ended without the venue's orderUpdate (e.g. replaced by a modify)."""
+
     cloid: Cloid | None
-    oid: int | None = None
-    total_sz: Decimal = Decimal(0)
-    avg_px: Decimal | None = None
+    oid: int | None
     reason: str | None = None
+
+
+@attrs.frozen(slots=True)
+class OrderInFlight:
+    """The post's answer was lost: in flight until resolved."""
+
+    cloid: Cloid
+
+
+OrderAnswer = OrderRested | OrderFilledAtPost | OrderRefused | OrderEnded | OrderInFlight
+_ANSWERS = (OrderRested, OrderFilledAtPost, OrderRefused, OrderEnded, OrderInFlight)
 
 
 @attrs.define(slots=True, eq=False)
@@ -261,7 +278,7 @@ class PositionTracker:
                     raise
                 finally:
                     message.reply.event.set()
-            elif kind is OrderSent:
+            elif kind is PlaceOrder:
                 state.order_sent(
                     message.cloid,
                     message.coin,
@@ -271,7 +288,7 @@ class PositionTracker:
                     reduce_only=message.reduce_only,
                     tif=message.tif,
                 )
-            elif kind is OrderAnswer:
+            elif kind in _ANSWERS:
                 self._apply_answer(message)
             elif kind is SnapshotMessage:
                 try:
@@ -295,24 +312,19 @@ class PositionTracker:
 
     def _apply_answer(self, answer: OrderAnswer) -> None:
         state = self.state
-        cloid = answer.cloid
-        if answer.kind == "cancelled":
-            state.order_cancelled(cloid, answer.oid, answer.reason)
-            return
-        if cloid is None:
-            raise ValueError(f"order answer {answer.kind!r} needs a cloid")
-        if answer.kind == "resting":
-            assert answer.oid is not None
-            state.order_resting(cloid, answer.oid)
-        elif answer.kind == "filled":
-            assert answer.oid is not None
-            state.order_filled(cloid, answer.oid, answer.total_sz, answer.avg_px)
-        elif answer.kind == "rejected":
-            state.order_rejected(cloid, answer.reason or "rejected")
-        elif answer.kind == "unknown":
-            state.order_outcome_unknown(cloid)
-        else:
-            raise ValueError(f"unknown order answer kind {answer.kind!r}")
+        match answer:
+            case OrderRested():
+                state.order_resting(answer.cloid, answer.oid)
+            case OrderFilledAtPost():
+                state.order_filled(answer.cloid, answer.oid, answer.total_sz)
+            case OrderRefused():
+                state.order_rejected(answer.cloid, answer.reason)
+            case OrderEnded():
+                state.order_cancelled(answer.cloid, answer.oid, answer.reason)
+            case OrderInFlight():
+                state.order_outcome_unknown(answer.cloid)
+            case _:
+                assert_never(answer)
 
     @staticmethod
     def _fail_pending(receive: trio.MemoryReceiveChannel[Any]) -> None:
@@ -393,54 +405,52 @@ class TrackerHandle:
 
     async def order_sent(
         self,
-        order: OrderToSend | Cloid,
+        order: PlaceOrder | Cloid,
         coin: str | None = None,
         side: Side | None = None,
         limit_px: Decimal | None = None,
         sz: Decimal | None = None,
         reduce_only: bool = False,
-        tif: str | None = None,
+        tif: Tif | str | None = None,
     ) -> None:
-        """Before posting: the order is pending and in flight until answered."""
+        """Before posting: the order is pending and in flight until answered.
+
+        Given a cloid and the order's fields instead of a PlaceOrder, a ``tif`` of None
+        treats a partly filled order's remainder as not resting (as for an Ioc)."""
         if isinstance(order, Cloid):
             if coin is None or side is None or limit_px is None or sz is None:
                 raise ValueError("order_sent(cloid, ...) needs coin, side, limit_px and sz")
-            message = OrderSent(order, coin, side, limit_px, sz, reduce_only, tif)
-        else:
-            order_tif = getattr(order, "tif", None)
-            tif_text = getattr(order_tif, "value", order_tif)
-            message = OrderSent(
-                order.cloid,
-                order.coin,
-                order.side,
-                order.px,
-                order.sz,
-                order.reduce_only,
-                tif_text if isinstance(tif_text, str) else None,
+            order = PlaceOrder(
+                coin,
+                side,
+                limit_px,
+                sz,
+                tif=Tif.IOC if tif is None else tif,
+                reduce_only=reduce_only,
+                cloid=order,
             )
-        await self._send(message)
+        await self._send(order)
 
     async def order_resting(self, cloid: Cloid, oid: int) -> None:
-        await self._send(OrderAnswer("resting", cloid, oid))
+        await self._send(OrderRested(cloid, oid))
 
-    async def order_filled(
-        self, cloid: Cloid, oid: int, total_sz: Decimal, avg_px: Decimal | None = None
-    ) -> None:
-        """Post response ``filled``: applied at once as a provisional fill of ``oid``."""
-        await self._send(OrderAnswer("filled", cloid, oid, total_sz, avg_px))
+    async def order_filled(self, cloid: Cloid, oid: int, total_sz: Decimal) -> None:
+        """Post response ``filled``: applied at once as a provisional fill of ``oid``
+        (its price is the fills' business: they arrive on userFills)."""
+        await self._send(OrderFilledAtPost(cloid, oid, total_sz))
 
     async def order_rejected(self, cloid: Cloid, reason: str) -> None:
-        await self._send(OrderAnswer("rejected", cloid, reason=reason))
+        await self._send(OrderRefused(cloid, reason))
 
     async def order_cancelled(
         self, cloid: Cloid | None = None, oid: int | None = None, reason: str | None = None
     ) -> None:
         if cloid is None and oid is None:
             raise ValueError("order_cancelled needs a cloid or an oid")
-        await self._send(OrderAnswer("cancelled", cloid, oid, reason=reason))
+        await self._send(OrderEnded(cloid, oid, reason))
 
     async def order_outcome_unknown(self, cloid: Cloid) -> None:
-        await self._send(OrderAnswer("unknown", cloid))
+        await self._send(OrderInFlight(cloid))
 
     # resync
 

@@ -58,8 +58,8 @@ from typing import Any, Literal
 import attrs
 
 from hip3.domain import AccountSnapshot, Fill, OrderState, OrderStatus, OrderUpdate
-from hip3.errors import WireError
-from hip3.types import Cloid, Side
+from hip3.errors import ValidationError, WireError
+from hip3.types import Cloid, Side, Tif, to_tif
 
 __all__ = [
     "DEFAULT_DEDUP_CAPACITY",
@@ -369,7 +369,7 @@ class _Order:
     status: OrderStatus
     cloid: Cloid | None = None
     oid: int | None = None
-    tif: str | None = None
+    tif: Tif | None = None
     reduce_only: bool = False
     own: bool = False
     in_flight: bool = False
@@ -834,9 +834,12 @@ class TrackerState:
         sz: Decimal,
         *,
         reduce_only: bool = False,
-        tif: str | None = None,
+        tif: Tif | str | None = None,
     ) -> None:
-        """An order of the bot's is about to be posted: pending and in flight until answered."""
+        """An order of the bot's is about to be posted: pending and in flight until answered.
+
+        ``tif`` may be the venue's spelling (a journal's); one the tracker does not know
+        (``FrontendMarket``) or None (a trigger order) counts as not resting."""
         if cloid in self._by_cloid:
             return  # the same order announced twice (a replayed capture line)
         self._history_pending = False
@@ -849,7 +852,7 @@ class TrackerState:
             orig_sz=sz,
             status=OrderStatus.PENDING,
             cloid=cloid,
-            tif=tif,
+            tif=_known_tif(tif),
             reduce_only=reduce_only,
             own=True,
             in_flight=True,
@@ -883,9 +886,7 @@ class TrackerState:
         self._set_status(order, OrderStatus.RESTING)
         self._refresh(order)
 
-    def order_filled(
-        self, cloid: Cloid, oid: int, total_sz: Decimal, avg_px: Decimal | None = None
-    ) -> None:
+    def order_filled(self, cloid: Cloid, oid: int, total_sz: Decimal) -> None:
         """Post response ``filled``: a provisional fill of ``oid`` for ``total_sz``."""
         order = self._answered(cloid, oid)
         if order is None:
@@ -917,7 +918,7 @@ class TrackerState:
             self._report_overfill(order)
         if filled >= order.orig_sz:
             self._set_status(order, OrderStatus.FILLED)
-        elif order.tif in ("Gtc", "Alo"):
+        elif order.tif is Tif.GTC or order.tif is Tif.ALO:
             # The remainder rests on the book (hyperliquid-api.md §2.3).
             self._set_status(order, OrderStatus.PARTIALLY_FILLED)
         else:
@@ -1347,3 +1348,12 @@ class TrackerState:
     def dedup_state(self) -> Sequence[Any]:
         """The dedup memory itself (for memory measurements)."""
         return (self._seen, self._by_time, self._evicted_max_ms, self._timelines)
+
+
+def _known_tif(tif: Tif | str | None) -> Tif | None:
+    if tif is None or isinstance(tif, Tif):
+        return tif
+    try:
+        return to_tif(tif)
+    except ValidationError:
+        return None

@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any, Literal, TypeAlias
 
 from hip3.errors import ValidationError
-from hip3.types import Cloid, to_decimal, wire_decimal
+from hip3.types import Cloid, Tif, to_decimal, to_tif, wire_decimal
 
 __all__ = [
     "SIGNATURE_CHAIN_ID",
@@ -51,14 +51,11 @@ __all__ = [
     "withdraw_action",
 ]
 
-Tif: TypeAlias = Literal["Gtc", "Ioc", "Alo"]
 Tpsl: TypeAlias = Literal["tp", "sl"]
 Grouping: TypeAlias = Literal["na", "normalTpsl", "positionTpsl"] | Mapping[str, int]
 
 SIGNATURE_CHAIN_ID = "0x66eee"
 """The chain id the official SDK puts in user-signed actions (any chain is accepted)."""
-
-_TIFS = ("Gtc", "Ioc", "Alo")
 
 
 def _positive(value: Decimal | str | int, field: str) -> Decimal:
@@ -72,11 +69,9 @@ def _cloid_text(cloid: Cloid | str) -> str:
     return cloid.hex if isinstance(cloid, Cloid) else Cloid.from_str(cloid).hex
 
 
-def limit_order_type(tif: Tif = "Gtc") -> dict[str, Any]:
-    """``{"limit": {"tif": tif}}``."""
-    if tif not in _TIFS:
-        raise ValidationError(f"expected one of {', '.join(_TIFS)}, got {tif!r}", field="tif")
-    return {"limit": {"tif": tif}}
+def limit_order_type(tif: Tif | str = Tif.GTC) -> dict[str, Any]:
+    """``{"limit": {"tif": tif}}``, ``tif`` spelled as the venue spells it."""
+    return {"limit": {"tif": to_tif(tif).value}}
 
 
 def trigger_order_type(
@@ -96,7 +91,7 @@ def order_wire(
     sz: Decimal | str | int,
     *,
     reduce_only: bool = False,
-    tif: Tif = "Gtc",
+    tif: Tif | str = Tif.GTC,
     order_type: Mapping[str, Any] | None = None,
     cloid: Cloid | str | None = None,
 ) -> dict[str, Any]:

@@ -19,7 +19,19 @@ from typing import Any
 
 import attrs
 
-from hip3.domain import AccountSnapshot, Fill, OrderUpdate, PositionSnapshot
+from hip3.domain import (
+    AccountSnapshot,
+    CancelResult,
+    CancelSuccess,
+    Fill,
+    Filled,
+    OrderResult,
+    OrderUpdate,
+    PositionSnapshot,
+    Rejected,
+    Resting,
+    Waiting,
+)
 from hip3.errors import ExchangeError, ValidationError, WireError
 from hip3.types import Cloid
 from hip3.wire import models as m
@@ -271,47 +283,6 @@ def account_snapshot_from_json(
 # ---------------------------------------------------------------------------
 # Exchange responses
 # ---------------------------------------------------------------------------
-
-
-@attrs.frozen(slots=True)
-class Resting:
-    """The order rests on the book."""
-
-    oid: int
-    cloid: Cloid | None = None
-
-
-@attrs.frozen(slots=True)
-class Filled:
-    """The order filled ``total_sz`` at ``avg_px`` when placed (an IOC may fill partly)."""
-
-    total_sz: Decimal
-    avg_px: Decimal
-    oid: int
-    cloid: Cloid | None = None
-
-
-@attrs.frozen(slots=True)
-class Rejected:
-    """The venue refused this order (or cancel); ``error`` is its text."""
-
-    error: str
-
-
-@attrs.frozen(slots=True)
-class Waiting:
-    """A TP/SL leg of a grouped order: ``waitingForFill`` or ``waitingForTrigger``."""
-
-    status: str
-
-
-@attrs.frozen(slots=True)
-class CancelSuccess:
-    """The cancel was applied."""
-
-
-OrderResult = Resting | Filled | Rejected | Waiting
-CancelResult = CancelSuccess | Rejected
 
 
 def _statuses(response: m.ExchangeResponse, kind: str) -> Sequence[m.StatusEntry]:

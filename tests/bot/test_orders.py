@@ -64,7 +64,7 @@ def test_partial_fills_modify_replacements_and_cancel_all() -> None:
     ledger.record(Outcome(a, OutcomeStatus.RESTING, oid=1))
     ledger.record(Outcome(b, OutcomeStatus.RESTING, oid=2))
     modify = Modify("BTC", Side.BUY, "3", "1", cloid=a.cloid)
-    replacement = attrs.evolve(a, px=D(3), cloid=modify.new_cloid)
+    replacement = attrs.evolve(a, limit_px=D(3), cloid=modify.new_cloid)
     ledger.record(Outcome(modify, OutcomeStatus.RESTING, oid=3))
     ledger.record(Outcome(CancelAll(), OutcomeStatus.CANCELLED, oid=2))
     tally = settle(

@@ -18,7 +18,7 @@ from hip3.clients import (
     ExchangeClient,
     InfoClient,
     NonceGenerator,
-    OrderRequest,
+    PlaceOrder,
     WsClient,
     WsEvent,
     open_ws_client,
@@ -26,6 +26,7 @@ from hip3.clients import (
 from hip3.signing import PrivateKey
 from hip3.sim.config import FaultConfig, SimConfig
 from hip3.sim.server import SimServer, open_simulator
+from hip3.types import Side
 from hip3.universe import Universe
 
 KEY = PrivateKey.from_hex("0x" + "5a" * 32)  # a throwaway test account
@@ -78,18 +79,18 @@ class Venue:
 
     def order(
         self, coin: str, is_buy: bool, notional_usd: str, fraction_from_mid: str, **kwargs: Any
-    ) -> OrderRequest:
+    ) -> PlaceOrder:
         """An order of about ``notional_usd`` at ``fraction_from_mid`` from mid (valid tick/lot)."""
         px = self.price(coin, fraction_from_mid)
         market = self.universe.market(coin)
         sz = market.round_size(Decimal(notional_usd) / px)
-        return OrderRequest(coin, is_buy, sz, px, **kwargs)
+        return PlaceOrder(coin, Side.from_is_buy(is_buy), px, sz, **kwargs)
 
-    def taker(self, coin: str, is_buy: bool, notional_usd: str = "60") -> OrderRequest:
+    def taker(self, coin: str, is_buy: bool, notional_usd: str = "60") -> PlaceOrder:
         """An IOC that crosses the simulator's liquidity provider at once."""
         return self.order(coin, is_buy, notional_usd, "0.01" if is_buy else "-0.01", tif="Ioc")
 
-    def maker(self, coin: str, is_buy: bool, notional_usd: str = "60") -> OrderRequest:
+    def maker(self, coin: str, is_buy: bool, notional_usd: str = "60") -> PlaceOrder:
         """A GTC far enough from mid to rest."""
         return self.order(coin, is_buy, notional_usd, "-0.05" if is_buy else "0.05")
 

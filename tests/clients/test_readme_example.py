@@ -20,7 +20,8 @@ from .simkit import sim_config
 README_EXAMPLE = """\
 from decimal import Decimal
 
-from hip3.clients import ExchangeClient, InfoClient, OrderRequest
+from hip3.clients import ExchangeClient, InfoClient, PlaceOrder
+from hip3.types import Side
 
 
 async def main(url: str, key: str, account: str) -> None:
@@ -30,7 +31,7 @@ async def main(url: str, key: str, account: str) -> None:
                 print(coin, position.szi, position.entry_px, position.unrealized_pnl)
         universe = await info.universe(["", "xyz"])  # coin -> asset id, HIP-3 included
         exchange = ExchangeClient(url, key, account, universe=universe, info=info)
-        order = OrderRequest("xyz:TSLA", is_buy=True, sz=Decimal("0.5"), limit_px=Decimal("240"))
+        order = PlaceOrder("xyz:TSLA", Side.BUY, limit_px=Decimal("240"), sz=Decimal("0.5"))
         [result] = await exchange.place_orders([order])
         print(result)  # Resting(oid=..., cloid=...) / Filled(...) / Rejected(error=...)
 """

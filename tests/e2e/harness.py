@@ -33,7 +33,7 @@ from hip3.bot import Bot, BotSummary, Mode
 from hip3.bot.book import Book
 from hip3.bot.strategies import MarketMaker, MarketMakerParams
 from hip3.bot.strategy import StrategyContext
-from hip3.clients import ExchangeClient, InfoClient, NonceGenerator, OrderRequest
+from hip3.clients import ExchangeClient, InfoClient, NonceGenerator
 from hip3.domain import Fill, OrderStatus
 from hip3.errors import Hip3Error
 from hip3.executor import Intent, Modify, OutcomeStatus, PlaceOrder, Tif
@@ -169,7 +169,9 @@ async def noise_trader(
                     rounding=ROUND_CEILING if is_buy else ROUND_FLOOR,
                 )
                 sz = round_size(notional / touch, market.sz_decimals, rounding=ROUND_UP)
-                await client.place_orders([OrderRequest(coin, is_buy, sz, px, tif="Ioc")])
+                await client.place_orders(
+                    [PlaceOrder(coin, Side.from_is_buy(is_buy), px, sz, tif="Ioc")]
+                )
                 stats.orders += 1
             except (Hip3Error, IndexError):
                 stats.errors += 1
@@ -212,7 +214,8 @@ async def trade_as(
                 rounding=ROUND_CEILING if is_buy == (tif == "Ioc") else ROUND_FLOOR,
             )
             sz = round_size(notional / touch, market.sz_decimals, rounding=ROUND_UP)
-            results.extend(await client.place_orders([OrderRequest(coin, is_buy, sz, px, tif=tif)]))
+            order = PlaceOrder(coin, Side.from_is_buy(is_buy), px, sz, tif=tif)
+            results.extend(await client.place_orders([order]))
     return results
 
 

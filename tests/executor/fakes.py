@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from hip3.domain import OrderState, OrderStatus, OrderUpdate
+from hip3.domain import Filled, OrderAnswer, OrderState, OrderStatus, OrderUpdate, Rejected, Resting
 from hip3.errors import TransportError, UnknownOutcomeError
-from hip3.executor import CancelTarget, Modify, OrderResult, PlaceOrder
+from hip3.executor import CancelTarget, Modify, PlaceOrder
 from hip3.types import Cloid, Side
 
 D = Decimal
@@ -30,7 +30,7 @@ class Venue:
         self.known_after_status_calls = 0
         self.swallow_next = False  # the post is lost before the venue sees it
 
-    async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderResult]:
+    async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderAnswer]:
         if self.fail_next:
             self.fail_next = False
             raise TransportError("connection refused")
@@ -41,18 +41,18 @@ class Venue:
         for order in orders:
             self.posts.append(order.cloid)
             if self.error_text is not None:
-                results.append(OrderResult("error", error=self.error_text))
+                results.append(Rejected(self.error_text))
                 continue
             oid = self.next_oid
             self.next_oid += 1
-            fills = order.side is Side.BUY and order.px >= self.cross_px
+            fills = order.side is Side.BUY and order.limit_px >= self.cross_px
             status = "filled" if fills else "open"
             remaining = D(0) if fills else order.sz
             self.orders[order.cloid] = OrderUpdate(
                 order.coin,
                 oid,
                 order.side,
-                order.px,
+                order.limit_px,
                 remaining,
                 order.sz,
                 status,
@@ -60,17 +60,21 @@ class Venue:
                 cloid=order.cloid,
             )
             if fills:
-                results.append(OrderResult("filled", oid=oid, total_sz=order.sz, avg_px=order.px))
+                results.append(Filled(order.sz, order.limit_px, oid, order.cloid))
             else:
-                results.append(OrderResult("resting", oid=oid))
+                results.append(Resting(oid, order.cloid))
         if self.lose_next_response:
             self.lose_next_response = False
             raise UnknownOutcomeError("ws post timed out")
         return results
 
-    async def modify_order(self, modify: Modify) -> OrderResult:
+    async def modify_order(self, modify: Modify) -> OrderAnswer:
         (result,) = await self.place_orders(
-            [PlaceOrder(modify.coin, modify.side, modify.px, modify.sz, cloid=modify.new_cloid)]
+            [
+                PlaceOrder(
+                    modify.coin, modify.side, modify.limit_px, modify.sz, cloid=modify.new_cloid
+                )
+            ]
         )
         return result
 
@@ -118,7 +122,7 @@ class Tracker:
         self.orders[order.cloid] = OrderState(
             order.coin,
             order.side,
-            order.px,
+            order.limit_px,
             order.sz,
             OrderStatus.PENDING,
             cloid=order.cloid,
@@ -129,9 +133,7 @@ class Tracker:
         self.log.append(("resting", cloid))
         self.orders[cloid] = _evolve(self.orders[cloid], OrderStatus.RESTING, oid)
 
-    async def order_filled(
-        self, cloid: Cloid, oid: int, total_sz: Decimal, avg_px: Decimal | None
-    ) -> None:
+    async def order_filled(self, cloid: Cloid, oid: int, total_sz: Decimal) -> None:
         self.log.append(("filled", cloid))
         order = self.orders[cloid]
         self.orders[cloid] = _evolve(order, OrderStatus.FILLED, oid)

@@ -12,6 +12,7 @@ import trio.testing
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hip3.domain import OrderAnswer, Resting
 from hip3.errors import UnknownOutcomeError
 from hip3.executor import (
     Cancel,
@@ -20,7 +21,6 @@ from hip3.executor import (
     Executor,
     Intent,
     Modify,
-    OrderResult,
     Outcome,
     OutcomeStatus,
     PlaceOrder,
@@ -44,12 +44,12 @@ class SlowVenue(Venue):
         self.open_now = 0
         self.max_open = 0
 
-    async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderResult]:
+    async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderAnswer]:
         (order,) = orders
         await trio.sleep(self.delays.get(order.coin, 0.01))
         self.calls.append((trio.current_time(), "place", order.coin, order.cloid))
         results = await super().place_orders(orders)
-        if results[0].kind == "resting":
+        if isinstance(results[0], Resting):
             self.open_now += 1
             self.max_open = max(self.max_open, self.open_now)
         if order.coin in self.lose_coins:
@@ -188,7 +188,7 @@ def test_each_market_keeps_its_order_under_any_interleaving(
         original = venue.place_orders
         position = iter(delays)
 
-        async def varied(orders: Sequence[PlaceOrder]) -> Sequence[OrderResult]:
+        async def varied(orders: Sequence[PlaceOrder]) -> Sequence[OrderAnswer]:
             venue.delays[orders[0].coin] = next(position, 0.01)
             return await original(orders)
 

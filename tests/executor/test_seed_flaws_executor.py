@@ -21,14 +21,21 @@ import trio.testing
 from hip3.bot.bot import FeedRouter
 from hip3.bot.resync import ResyncTimer
 from hip3.clients import WsEvent
-from hip3.domain import AccountSnapshot, Fill, OrderUpdate, PositionSnapshot
+from hip3.domain import (
+    AccountSnapshot,
+    Fill,
+    Filled,
+    OrderAnswer,
+    OrderUpdate,
+    PositionSnapshot,
+    Resting,
+)
 from hip3.errors import ValidationError, WireError
 from hip3.executor import (
     Cancel,
     CancelTarget,
     Executor,
     Modify,
-    OrderResult,
     OutcomeStatus,
     PlaceOrder,
     Tif,
@@ -45,7 +52,7 @@ BTC = "BTC"
 def trade(tid: int, sz: str, order: PlaceOrder, oid: int, time_ms: int) -> Fill:
     return Fill(
         coin=order.coin,
-        px=order.px,
+        px=order.limit_px,
         sz=D(sz),
         side=order.side,
         time_ms=time_ms,
@@ -66,7 +73,7 @@ class ScriptedVenue:
     """
 
     def __init__(self) -> None:
-        self.answers: list[OrderResult] = []
+        self.answers: list[OrderAnswer] = []
         self.before_answer: Callable[[PlaceOrder], Any] | None = None
         self.hold: trio.Event | None = None
         self.posted = trio.Event()
@@ -76,7 +83,7 @@ class ScriptedVenue:
         self.scheduled: list[int | None] = []
         self.cancel_calls = 0
 
-    async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderResult]:
+    async def place_orders(self, orders: Sequence[PlaceOrder]) -> Sequence[OrderAnswer]:
         (order,) = orders
         self.posted.set()
         if self.raise_on_post is not None:
@@ -86,11 +93,11 @@ class ScriptedVenue:
         if self.before_answer is not None:
             await self.before_answer(order)
         result = self.answers.pop(0)
-        if result.kind == "resting" and result.oid is not None:
+        if isinstance(result, Resting):
             self.open[order.cloid] = result.oid
         return [result]
 
-    async def modify_order(self, modify: Modify) -> OrderResult:
+    async def modify_order(self, modify: Modify) -> OrderAnswer:
         raise AssertionError("not used")
 
     async def cancel_orders(self, targets: Sequence[CancelTarget]) -> Sequence[str | None]:
@@ -130,7 +137,7 @@ async def test_split_trades_delivered_before_the_filled_response_count_once() ->
     async with trio.open_nursery() as nursery:
         tracker = await start_tracker(nursery)
         venue = ScriptedVenue()
-        venue.answers = [OrderResult("filled", oid=7, total_sz=D(3), avg_px=D(100))]
+        venue.answers = [Filled(D(3), D(100), 7)]
 
         async def userfills_first(sent: PlaceOrder) -> None:
             await tracker.fills([trade(10 + i, "1", sent, 7, 1_000) for i in range(3)])
@@ -147,7 +154,7 @@ async def test_filled_response_applies_at_once_and_later_trades_only_confirm() -
     async with trio.open_nursery() as nursery:
         tracker = await start_tracker(nursery)
         venue = ScriptedVenue()
-        venue.answers = [OrderResult("filled", oid=7, total_sz=D(3), avg_px=D(100))]
+        venue.answers = [Filled(D(3), D(100), 7)]
         await executor_for(venue, tracker).execute(order)
         assert await tracker.position(BTC) == -3  # seed P0-1: no wait for userFills
         for i in range(3):
@@ -161,7 +168,7 @@ async def test_resting_order_filled_later_in_pieces_counts_every_piece() -> None
     async with trio.open_nursery() as nursery:
         tracker = await start_tracker(nursery)
         venue = ScriptedVenue()
-        venue.answers = [OrderResult("resting", oid=8)]
+        venue.answers = [Resting(8)]
         (outcome,) = await executor_for(venue, tracker).execute(order)
         assert outcome.status is OutcomeStatus.RESTING
         await tracker.fills([trade(20 + i, "0.5", order, 8, 2_000 + i) for i in range(4)])
@@ -270,7 +277,7 @@ async def test_resync_tick_during_an_order_in_flight_is_deferred_and_retried(
         await nursery.start(timer.run)
         venue = ScriptedVenue()
         venue.hold = trio.Event()
-        venue.answers = [OrderResult("filled", oid=7, total_sz=D(1), avg_px=D(100))]
+        venue.answers = [Filled(D(1), D(100), 7)]
         executor = executor_for(venue, tracker)
         nursery.start_soon(executor.execute, order)
         await venue.posted.wait()
@@ -372,7 +379,7 @@ async def test_kill_waits_for_the_order_in_flight_and_then_cancels_it() -> None:
         tracker = await start_tracker(nursery)
         venue = ScriptedVenue()
         venue.hold = trio.Event()
-        venue.answers = [OrderResult("resting", oid=5), OrderResult("resting", oid=6)]
+        venue.answers = [Resting(5), Resting(6)]
         executor = executor_for(venue, tracker)
         results: list[Any] = []
 

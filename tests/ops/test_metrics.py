@@ -249,6 +249,8 @@ async def test_request_budget_gates_pnl_and_fees_per_token_are_scraped(
         assert _value(samples, "hip3_gate_rejections_total", gate=gate) == gate_counts.get(gate, 0)
     assert _value(samples, "hip3_gate_rejections_total", gate="kill_switch") > 0
     assert _value(samples, "hip3_rate_limit_reserve") == 0
+    # The positions were checked against the venue at start (the baseline) and since.
+    assert 0 <= _value(samples, "hip3_positions_confirmed_age_seconds") <= 60
     # The venue accepts the dead-man's switch (its $1M volume gate is off here).
     assert _value(samples, "hip3_dead_mans_switch_protected") == 1
     # PnL and fees per collateral token, exactly the monitor's, token by token.

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from hip3.bot import Bot
 from hip3.bot.book import Book
 from hip3.bot.strategy import StrategyContext
-from hip3.clients import ExchangeClient, InfoClient, NonceGenerator, OrderRequest
+from hip3.clients import ExchangeClient, InfoClient, NonceGenerator
 from hip3.domain import Fill, OrderUpdate
 from hip3.executor import Intent, Outcome, OutcomeStatus, PlaceOrder
 from hip3.executor.intents import Cancel
 from hip3.ops.events import EVENT_ATTR, OrderEvents
 from hip3.sim import SimConfig, SimServer
-from hip3.types import Cloid, Side, round_price
+from hip3.types import Cloid, Side, Tif, round_price
 from tests.e2e.harness import NOISE_KEY, run_bot_on_sim, trio_clock_ms
 
 
@@ -77,8 +77,10 @@ async def test_a_resting_quote_filled_later_tells_each_fill(
                 sim.url, NOISE_KEY, NOISE_KEY.address, universe=universe, info=info,
                 mainnet=False, nonces=NonceGenerator(trio_clock_ms()),
             )  # fmt: skip
-            sell = OrderRequest("BTC", False, Decimal("0.001"), Decimal(resting["px"]), tif="Ioc")
             for want in ("partiallyFilled", "filled"):
+                # A new order each time: a PlaceOrder carries its cloid, which names one order.
+                sell = PlaceOrder("BTC", Side.SELL, Decimal(resting["px"]), Decimal("0.001"),
+                                  tif=Tif.IOC)  # fmt: skip
                 await taker.place_orders([sell])
                 while not [e for e in _events(caplog) if e["status"] == want]:
                     await trio.sleep(0.05)
@@ -86,7 +88,9 @@ async def test_a_resting_quote_filled_later_tells_each_fill(
         done.append(True)
 
     run = await run_bot_on_sim(
-        SimConfig(seed=3, tick_ms=3_600_000),  # no price moves: only our taker trades
+        SimConfig(
+            seed=3, tick_ms=3_600_000, schedule_cancel_min_volume=Decimal(0)
+        ),  # quiet: only our taker trades
         secs=0.5,
         strategy=RestOnce(),
         noise=False,

@@ -490,9 +490,7 @@ class ReferenceState:
         order.answered = True
         self._set_status(order, OrderStatus.RESTING)
 
-    def order_filled(
-        self, cloid: Cloid, oid: int, total_sz: Decimal, avg_px: Decimal | None = None
-    ) -> None:
+    def order_filled(self, cloid: Cloid, oid: int, total_sz: Decimal) -> None:
         """Post response ``filled``: a provisional fill of ``oid`` for ``total_sz``."""
         order = self._answered(cloid, oid)
         if order is None:

@@ -386,9 +386,7 @@ class StateSink:
             self.state.order_resting(cloid, status["resting"]["oid"])
         elif "filled" in status:
             filled = status["filled"]
-            self.state.order_filled(
-                cloid, filled["oid"], Decimal(filled["totalSz"]), Decimal(filled["avgPx"])
-            )
+            self.state.order_filled(cloid, filled["oid"], Decimal(filled["totalSz"]))
         else:
             self.state.order_rejected(cloid, status["error"])
 

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import attrs
 import pytest
 import trio
 
 from hip3.domain import OrderStatus
 from hip3.tracker import PositionTracker, TrackerHandle, TrackerStopped
-from hip3.types import Cloid, Side
+from hip3.types import Cloid, PlaceOrder, Side, Tif
 
 from ._build import fill, snapshot
-
-
-@attrs.frozen
-class _PlaceOrder:
-    coin: str
-    side: Side
-    px: Decimal
-    sz: Decimal
-    cloid: Cloid
-    reduce_only: bool = False
-    tif: str = "Ioc"
 
 
 async def test_query_after_fill_sees_the_fill() -> None:
@@ -85,9 +73,9 @@ async def test_order_sent_accepts_an_order_object_and_keywords() -> None:
         handle: TrackerHandle = await nursery.start(PositionTracker().run)
         a = Cloid.from_int(1)
         b = Cloid.from_int(2)
-        await handle.order_sent(_PlaceOrder("BTC", Side.BUY, Decimal(100), Decimal(2), a))
+        await handle.order_sent(PlaceOrder("BTC", Side.BUY, 100, 2, tif=Tif.IOC, cloid=a))
         await handle.order_sent(b, "ETH", Side.SELL, Decimal(10), Decimal(1), reduce_only=True)
-        await handle.order_filled(a, 11, Decimal(1), Decimal(100))
+        await handle.order_filled(a, 11, Decimal(1))
         await handle.order_resting(b, 12)
         orders = {o.cloid: o for o in await handle.orders()}
         # An Ioc that filled partly is done: the rest was cancelled by the venue.

@@ -32,7 +32,7 @@ def test_order_filled_in_three_trades_counts_once_when_userfills_beat_the_post_r
     hip3 = _fresh()
     hip3.order_sent(C1, "BTC", Side.BUY, Decimal(100), Decimal(3), tif="Ioc")
     hip3.apply_fills(trades)
-    hip3.order_filled(C1, 7, Decimal(3), Decimal(100))
+    hip3.order_filled(C1, 7, Decimal(3))
     assert hip3.position("BTC") == 3
     assert hip3.order(C1) is not None and hip3.order(C1).status is OrderStatus.FILLED  # type: ignore[union-attr]
 
@@ -46,7 +46,7 @@ def test_order_filled_in_three_trades_counts_once_when_userfills_beat_the_post_r
 def test_post_response_first_then_split_trades_counts_once() -> None:
     hip3 = _fresh()
     hip3.order_sent(C1, "BTC", Side.SELL, Decimal(100), Decimal(3), tif="Ioc")
-    hip3.order_filled(C1, 7, Decimal(3), Decimal(100))
+    hip3.order_filled(C1, 7, Decimal(3))
     assert hip3.position("BTC") == -3  # applied at once (seed P0-1)
     for i in range(3):
         hip3.apply_fill(fill(10 + i, "1", Side.SELL, cloid=C1, oid=7))
@@ -74,7 +74,7 @@ def test_partial_ioc_then_trades_in_any_split() -> None:
     hip3 = _fresh()
     hip3.order_sent(C1, "ETH", Side.BUY, Decimal(10), Decimal(5), tif="Ioc")
     hip3.apply_fill(fill(1, "1", coin="ETH", cloid=C1, oid=3))
-    hip3.order_filled(C1, 3, Decimal("2.5"), Decimal(10))  # provisional 2.5, confirmed 1
+    hip3.order_filled(C1, 3, Decimal("2.5"))  # provisional 2.5, confirmed 1
     assert hip3.position("ETH") == Decimal("2.5")
     hip3.apply_fill(fill(2, "1.5", coin="ETH", cloid=C1, oid=3))
     assert hip3.position("ETH") == Decimal("2.5")

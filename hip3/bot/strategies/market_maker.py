@@ -25,8 +25,8 @@ from hip3.bot.book import Book
 from hip3.bot.strategy import MarketRules, StrategyContext
 from hip3.domain import Fill
 from hip3.errors import ValidationError
-from hip3.executor.intents import Cancel, Intent, PlaceOrder, Tif, to_tif
-from hip3.types import Cloid, Side, round_price, round_size
+from hip3.executor.intents import Cancel, Intent, PlaceOrder
+from hip3.types import Cloid, Side, Tif, round_price, round_size, to_tif
 
 __all__ = ["MarketMaker", "MarketMakerParams"]
 
