@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import secrets
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import NewType
+from typing import ClassVar, NewType
 
 import attrs
 
@@ -369,6 +369,9 @@ class PlaceOrder:
     told before the post. ``cloid`` is generated unless given: every order carries
     one, so a lost answer can be resolved by asking the venue about it.
     """
+
+    #: what :func:`hip3.bot.orders.intent_kind` reports for it
+    kind: ClassVar[str] = "place"
 
     coin: str
     side: Side

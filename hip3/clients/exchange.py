@@ -58,8 +58,8 @@ from hip3.domain import (
     Waiting,
 )
 from hip3.errors import ExchangeError, RateLimitedError, TransportError, UnknownOutcomeError
-from hip3.ops.tracing import traced, traced_async
 from hip3.signing import PrivateKey, sign_approve_agent, sign_l1_action
+from hip3.tracing import traced, traced_async
 from hip3.types import Cloid, PlaceOrder, Side, Tif
 from hip3.wire import actions
 from hip3.wire import models as m
@@ -177,7 +177,7 @@ class ExchangeClient:
 
     # -- signing and sending ---------------------------------------------------------------------
 
-    @traced("hip3.sign")  # hip3.ops.tracing: OpenTelemetry spans when installed
+    @traced("hip3.sign")  # hip3.tracing: OpenTelemetry spans when installed
     def build_request(self, action: Mapping[str, Any]) -> dict[str, Any]:
         """The signed /exchange body for ``action`` with a fresh nonce."""
         nonce = self.nonces.next()

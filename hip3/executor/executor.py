@@ -89,8 +89,8 @@ from hip3.executor.intents import (
     PlaceOrder,
 )
 from hip3.executor.ports import CancelTarget, ExecutorTracker, OrderVenue
-from hip3.ops.tracing import traced_intent
 from hip3.risk.gates import KillSwitch, MarketData, RiskGates, RiskRejection, RiskView
+from hip3.tracing import traced_intent
 from hip3.types import Cloid
 
 __all__ = ["Executor", "ExecutorStats"]
@@ -226,7 +226,7 @@ class Executor:
         async with self._lanes.shared(intent.coin):
             return await self._execute(intent)
 
-    @traced_intent  # hip3.ops.tracing: an OpenTelemetry span when installed
+    @traced_intent  # hip3.tracing: an OpenTelemetry span when installed
     async def _execute(self, intent: Intent) -> list[Outcome]:
         self.stats.intents += 1
         if isinstance(intent, PlaceOrder):

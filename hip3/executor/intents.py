@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
 import attrs
 
@@ -42,6 +42,8 @@ def _one_target(instance: Cancel | Modify) -> None:
 class Cancel:
     """Cancel one order, by cloid or by oid (exactly one)."""
 
+    kind: ClassVar[str] = "cancel"
+
     coin: str
     cloid: Cloid | None = None
     oid: int | None = None
@@ -64,6 +66,8 @@ class CancelAll:
     cancel. ``scope="account"`` cancels every open order the tracker knows.
     """
 
+    kind: ClassVar[str] = "cancel"
+
     coin: str | None = None
     scope: CancelScope = attrs.field(
         default="own", validator=attrs.validators.in_(("own", "account"))
@@ -77,6 +81,8 @@ class Modify:
     The order keeps its target identity; ``new_cloid`` names the replacement
     (the venue gives a modified order a new oid).
     """
+
+    kind: ClassVar[str] = "modify"
 
     coin: str
     side: Side

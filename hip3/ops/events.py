@@ -33,7 +33,7 @@ import attrs
 
 from hip3.domain import Fill, OrderStatus, OrderUpdate
 from hip3.executor.intents import Cancel, Modify, Outcome, OutcomeStatus, PlaceOrder
-from hip3.ops import tracing
+from hip3 import tracing
 
 __all__ = ["EVENT_ATTR", "OrderEvents", "log_outcome", "outcome_event"]
 
@@ -42,20 +42,21 @@ log = logging.getLogger("hip3.orders")
 #: The LogRecord attribute carrying the event's fields.
 EVENT_ATTR = "hip3_event"
 
-_INTENT_FIELDS = ("coin", "side", "px", "sz", "tif", "reduce_only", "cloid", "oid", "new_cloid")
+#: (event key, intent attribute)
+_INTENT_FIELDS = (("coin", "coin"), ("side", "side"), ("px", "limit_px"), ("sz", "sz"),
+                  ("tif", "tif"), ("reduce_only", "reduce_only"), ("cloid", "cloid"),
+                  ("oid", "oid"), ("new_cloid", "new_cloid"))  # fmt: skip
 
 
 def outcome_event(outcome: Outcome) -> dict[str, Any]:
     """The fields of one ended intent: what was asked and how it ended."""
-    from hip3.bot.orders import intent_kind
-
     intent = outcome.intent
-    event: dict[str, Any] = {"event": "order", "kind": intent_kind(intent),
+    event: dict[str, Any] = {"event": "order", "kind": intent.kind,
                              "status": outcome.status.value}  # fmt: skip
-    for name in _INTENT_FIELDS:
+    for key, name in _INTENT_FIELDS:
         value = getattr(intent, name, None)
         if value is not None:
-            event[name] = _plain(value)
+            event[key] = _plain(value)
     if outcome.oid is not None:
         event["oid"] = outcome.oid
     if outcome.filled_sz:

@@ -141,7 +141,9 @@ def traced_async(
     return decorate
 
 
-_INTENT_FIELDS = ("coin", "side", "px", "sz", "cloid", "oid", "new_cloid")
+#: (span attribute, intent attribute)
+_INTENT_FIELDS = (("coin", "coin"), ("side", "side"), ("px", "limit_px"), ("sz", "sz"),
+                  ("cloid", "cloid"), ("oid", "oid"), ("new_cloid", "new_cloid"))  # fmt: skip
 
 
 def traced_intent(
@@ -157,10 +159,8 @@ def traced_intent(
         with tracer.start_as_current_span("hip3.intent") as span:
             if not span.is_recording():  # sampled out: spend nothing more
                 return await fn(self, intent)
-            from hip3.bot.orders import intent_kind
-
-            asked = {name: getattr(intent, name, None) for name in _INTENT_FIELDS}
-            span.set_attributes(_attributes({"kind": intent_kind(intent), **asked}))
+            asked = {key: getattr(intent, name, None) for key, name in _INTENT_FIELDS}
+            span.set_attributes(_attributes({"kind": intent.kind, **asked}))
             outcomes = await fn(self, intent)
             if len(outcomes) == 1:
                 (outcome,) = outcomes
