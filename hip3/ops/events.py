@@ -31,9 +31,9 @@ from typing import Any
 
 import attrs
 
+from hip3 import tracing
 from hip3.domain import Fill, OrderStatus, OrderUpdate
 from hip3.executor.intents import Cancel, Modify, Outcome, OutcomeStatus, PlaceOrder
-from hip3 import tracing
 
 __all__ = ["EVENT_ATTR", "OrderEvents", "log_outcome", "outcome_event"]
 

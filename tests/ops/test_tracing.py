@@ -12,9 +12,9 @@ import pytest
 import trio
 import trio.testing
 
+from hip3 import tracing
 from hip3.bot import Bot
 from hip3.clients import ExchangeClient, InfoClient, NonceGenerator, OrderRequest
-from hip3 import tracing
 from hip3.sim import SimConfig, SimServer
 from tests.e2e.harness import NOISE_KEY, run_bot_on_sim, trio_clock_ms
 from tests.ops.test_order_events import RestOnce
