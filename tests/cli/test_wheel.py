@@ -70,3 +70,17 @@ def test_installed_wheel_trades_on_the_builtin_config(tmp_path: Path) -> None:
     summary = json.loads(traded.stdout.strip().splitlines()[-1])
     assert summary["fills"] > 0 and summary["positions_match"] is True
     assert list(work.iterdir()) == []
+
+    # The preflight on the simulator, from a packaged example config.
+    config = tmp_path / "sim.toml"
+    shown = _run(hip3, "config", "example", "--name", "sim", cwd=work)
+    assert shown.returncode == 0
+    config.write_text(shown.stdout)
+    doctor = _run(hip3, "doctor", "--config", config, "--json", cwd=work)
+    assert doctor.returncode == 0, doctor.stderr
+    report = json.loads(doctor.stdout)
+    assert report["ok"] is True
+    statuses = {check["name"]: check["status"] for check in report["checks"]}
+    assert statuses["network"] == statuses["signer"] == statuses["clock"] == "pass"
+    # Below the venue's $1M volume the simulator refuses scheduleCancel, as the venue does.
+    assert statuses["dead-man's switch"] == "warn"
