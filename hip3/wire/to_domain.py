@@ -161,8 +161,12 @@ def decode_fills(data: Any, *, kind: str = "fills") -> DecodedFills:
 
 def order_update_to_domain(update: m.WsOrder) -> OrderUpdate:
     """One ``orderUpdates`` element as a :class:`hip3.domain.OrderUpdate`."""
-    order = update.order
-    kind = "orderUpdates"
+    return _order_update(update, "orderUpdates")
+
+
+def _order_update(entry: m.WsOrder | m.OrderStatusOrder, kind: str) -> OrderUpdate:
+    """An order with its status (``orderUpdates`` element, ``orderStatus``'s ``order``)."""
+    order = entry.order
     return OrderUpdate(
         coin=order.coin,
         oid=order.oid,
@@ -170,8 +174,8 @@ def order_update_to_domain(update: m.WsOrder) -> OrderUpdate:
         limit_px=order.limit_px,
         sz=order.sz,
         orig_sz=order.orig_sz,
-        status=update.status,
-        status_time_ms=update.status_timestamp,
+        status=entry.status,
+        status_time_ms=entry.status_timestamp,
         timestamp_ms=order.timestamp,
         cloid=_cloid(order.cloid, kind),
         reduce_only=bool(order.reduce_only),
@@ -209,22 +213,7 @@ def order_status_to_update(response: m.OrderStatusResponse) -> OrderUpdate | Non
         if response.status == "order":
             raise WireError("status 'order' without 'order'", kind="orderStatus", field="order")
         return None
-    entry = response.order
-    order = entry.order
-    kind = "orderStatus"
-    return OrderUpdate(
-        coin=order.coin,
-        oid=order.oid,
-        side=order.side,
-        limit_px=order.limit_px,
-        sz=order.sz,
-        orig_sz=order.orig_sz,
-        status=entry.status,
-        status_time_ms=entry.status_timestamp,
-        timestamp_ms=order.timestamp,
-        cloid=_cloid(order.cloid, kind),
-        reduce_only=order.reduce_only,
-    )
+    return _order_update(response.order, "orderStatus")
 
 
 # ---------------------------------------------------------------------------
