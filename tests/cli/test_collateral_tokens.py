@@ -11,11 +11,12 @@ import trio
 
 from hip3.app import run_from_config, token_amounts_text
 from hip3.app.monitor import FillMonitor
-from hip3.clients import ExchangeClient, Filled, InfoClient, NonceGenerator, OrderRequest
+from hip3.clients import ExchangeClient, Filled, InfoClient, NonceGenerator, PlaceOrder
 from hip3.config import load_config
 from hip3.signing import PrivateKey
 from hip3.sim import SimConfig, open_simulator
 from hip3.sim.config import SimDex
+from hip3.types import Side
 from hip3_cli.trade import render_line
 
 KEY = PrivateKey.coerce("0x" + "5a" * 32)
@@ -66,7 +67,7 @@ async def test_a_usdh_dex_names_its_token_in_markets_snapshots_and_fills() -> No
         mid = Decimal((await info.all_mids("xyz"))["xyz:TSLA"])
         px = universe.market("xyz:TSLA").round_price(mid * Decimal("1.01"))
         [filled] = await client.place_orders(
-            [OrderRequest("xyz:TSLA", True, Decimal("0.4"), px, tif="Ioc")]
+            [PlaceOrder("xyz:TSLA", Side.BUY, px, Decimal("0.4"), tif="Ioc")]
         )
         assert isinstance(filled, Filled)
         [fill] = await info.user_fills(KEY.address)
@@ -101,7 +102,7 @@ async def test_a_usdh_dex_reports_pnl_and_fees_in_usdh_apart_from_usdc(
                 px = market.round_price(mid * (Decimal("1.02") if is_buy else Decimal("0.98")))
                 sz = market.round_size(Decimal(notional) / mid)
                 [result] = await client.place_orders(
-                    [OrderRequest(coin, is_buy, sz, px, tif="Ioc")]
+                    [PlaceOrder(coin, Side.BUY if is_buy else Side.SELL, px, sz, tif="Ioc")]
                 )
                 assert isinstance(result, Filled)
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from hip3.app import LiveState, run_from_config
 from hip3.config import load_config
 from hip3.journal.replay import replay_async
+from hip3.types import Side
 from hip3_cli.trade import trade_cmd
 
 KEY = "0x" + "5a" * 32
@@ -162,7 +163,7 @@ async def test_trade_on_an_account_a_person_also_trades_ends_on_the_venues_truth
 
     import trio
 
-    from hip3.clients import ExchangeClient, InfoClient, NonceGenerator, OrderRequest
+    from hip3.clients import ExchangeClient, InfoClient, NonceGenerator, PlaceOrder
     from hip3.signing import PrivateKey
     from hip3.sim import SimConfig, open_simulator
     from hip3_cli.trade import disagreement
@@ -182,7 +183,15 @@ async def test_trade_on_an_account_a_person_also_trades_ends_on_the_venues_truth
                     nonces=NonceGenerator(lambda: int(time.time() * 1000) + 3_600_000),
                 )
                 [result] = await client.place_orders(
-                    [OrderRequest(coin, is_buy, Decimal(sz), Decimal(px), tif=tif)]
+                    [
+                        PlaceOrder(
+                            coin,
+                            Side.BUY if is_buy else Side.SELL,
+                            Decimal(px),
+                            Decimal(sz),
+                            tif=tif,
+                        )
+                    ]
                 )
                 return result
 

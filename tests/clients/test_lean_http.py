@@ -23,6 +23,7 @@ import trio.testing
 
 from hip3.clients import InfoClient, NotSentError, SentNoAnswerError
 from hip3.clients._http import LeanTransport
+from hip3.types import Side
 
 # (request bytes received so far on this connection, request index) -> raw answer or None to
 # close without answering. The server reads one request (headers + Content-Length body) first.
@@ -340,7 +341,7 @@ async def test_unsupported_scheme_and_closed_transport() -> None:
 
 
 async def test_order_round_trip_on_the_simulator(nursery: trio.Nursery) -> None:
-    from hip3.clients import ExchangeClient, OrderRequest
+    from hip3.clients import ExchangeClient, PlaceOrder
     from hip3.signing import PrivateKey
     from hip3.sim import SimConfig, open_simulator
     from hip3.wire.to_domain import Resting
@@ -356,7 +357,7 @@ async def test_order_round_trip_on_the_simulator(nursery: trio.Nursery) -> None:
         outcomes = []
         for _ in range(5):
             (outcome,) = await exchange.place_orders(
-                [OrderRequest("BTC", True, Decimal("0.001"), px, tif="Alo")]
+                [PlaceOrder("BTC", Side.BUY, px, Decimal("0.001"), tif="Alo")]
             )
             outcomes.append(outcome)
         assert all(isinstance(o, Resting) for o in outcomes)

@@ -20,7 +20,7 @@ from hip3.clients import (
     Filled,
     InfoClient,
     NonceGenerator,
-    OrderRequest,
+    PlaceOrder,
     Rejected,
     Resting,
 )
@@ -30,7 +30,7 @@ from hip3.journal import CaptureWriter
 from hip3.journal.replay import replay_async
 from hip3.signing import PrivateKey
 from hip3.sim.config import FaultConfig
-from hip3.types import Cloid
+from hip3.types import Cloid, Side
 from hip3.wire import models as m
 from hip3.wire.frames import decode_user_fills_frame
 from hip3.wire.to_domain import fills_from_json
@@ -92,7 +92,7 @@ async def test_orders_on_the_main_and_a_hip3_dex_return_typed_results() -> None:
             [
                 venue.maker("BTC", True),
                 _with_cloid(venue.maker("xyz:TSLA", False), cloid),
-                OrderRequest("BTC", True, Decimal("0.001"), Decimal("60000.05")),
+                PlaceOrder("BTC", Side.BUY, Decimal("60000.05"), Decimal("0.001")),
             ]
         )
         assert isinstance(resting_btc, Resting) and resting_btc.cloid is not None
@@ -123,7 +123,7 @@ async def test_orders_on_the_main_and_a_hip3_dex_return_typed_results() -> None:
         assert update is not None and update.order_status is OrderStatus.CANCELLED
 
 
-def _with_cloid(order: OrderRequest, cloid: Cloid) -> OrderRequest:
+def _with_cloid(order: PlaceOrder, cloid: Cloid) -> PlaceOrder:
     return attrs.evolve(order, cloid=cloid)
 
 
@@ -324,7 +324,7 @@ async def test_unsubscribe_ends_iteration_and_a_reconnect_does_not_resubscribe_i
 async def test_two_clients_of_one_signer_never_send_the_same_nonce() -> None:
     """An HTTP and a second client of the same key, no generator given: placements interleaved
     as fast as they go are all accepted (the venue refuses a duplicate nonce)."""
-    from hip3.clients import ExchangeClient, InfoClient, OrderRequest
+    from hip3.clients import ExchangeClient, InfoClient, PlaceOrder
     from hip3.clients.nonce import NonceGenerator
     from hip3.signing import PrivateKey
     from hip3.sim import SimConfig, open_simulator
@@ -344,7 +344,7 @@ async def test_two_clients_of_one_signer_never_send_the_same_nonce() -> None:
 
             async def place(client: ExchangeClient) -> None:
                 for _ in range(10):
-                    order = OrderRequest("BTC", True, Decimal("0.001"), bid, tif="Alo")
+                    order = PlaceOrder("BTC", Side.BUY, bid, Decimal("0.001"), tif="Alo")
                     results.extend(await client.place_orders([order]))
 
             nursery.start_soon(place, first)

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from hip3.clients import ExchangeClient, InfoClient, OrderRequest
+from hip3.clients import ExchangeClient, InfoClient, PlaceOrder
 from hip3.signing import PrivateKey
 from hip3.sim.server import open_simulator
+from hip3.types import Side
 
 from .simkit import sim_config
 
@@ -50,8 +51,8 @@ async def test_readme_example_reads_positions_and_places_an_order(
         setup = ExchangeClient(sim.url, key, key.address, universe=universe, info=info)
         await setup.place_orders(
             [
-                OrderRequest("BTC", True, Decimal("0.002"), Decimal("61000"), tif="Ioc"),
-                OrderRequest("xyz:TSLA", False, Decimal("1"), Decimal("245"), tif="Ioc"),
+                PlaceOrder("BTC", Side.BUY, Decimal("61000"), Decimal("0.002"), tif="Ioc"),
+                PlaceOrder("xyz:TSLA", Side.SELL, Decimal("245"), Decimal("1"), tif="Ioc"),
             ]
         )
         namespace: dict[str, Any] = {}

@@ -29,9 +29,10 @@ from hip3.clients import (
     WsEvent,
     open_ws_client,
 )
-from hip3.clients.exchange import ExchangeClient, OrderRequest, Resolved
+from hip3.clients.exchange import ExchangeClient, PlaceOrder, Resolved
 from hip3.domain import OrderStatus
 from hip3.signing import PrivateKey
+from hip3.types import Side
 
 from .fakevenue import Venue, fill
 
@@ -112,7 +113,7 @@ async def test_exchange_5xx_after_send_is_resolved_not_reposted(venue: Venue) ->
             resolve_poll_secs=0.01,
         )
         venue.exchange_500_after_processing = True
-        [r] = await ex.place_orders([OrderRequest("BTC", True, Decimal("1"), Decimal("100"))])
+        [r] = await ex.place_orders([PlaceOrder("BTC", Side.BUY, Decimal("100"), Decimal("1"))])
         assert isinstance(r, Resolved) and r.status is OrderStatus.RESTING
         assert venue.order_posts == 1
 

@@ -15,7 +15,7 @@ import trio.testing
 
 from hip3.bot import Book, Bot, Mode, Strategy, StrategyContext
 from hip3.bot.strategies import MarketMaker, MarketMakerParams
-from hip3.clients import ExchangeClient, Filled, InfoClient, NonceGenerator, OrderRequest
+from hip3.clients import ExchangeClient, Filled, InfoClient, NonceGenerator
 from hip3.domain import Fill
 from hip3.executor import Intent, OutcomeStatus, PlaceOrder
 from hip3.signing import PrivateKey
@@ -113,7 +113,7 @@ async def _person_buys_tsla(sim: SimServer, size: str) -> None:
         )
         mid = D(sim.exchange.info({"type": "allMids", "dex": "xyz"})[TSLA])
         px = universe.market(TSLA).round_price(mid * D("1.01"))
-        [result] = await client.place_orders([OrderRequest(TSLA, True, D(size), px, tif="Ioc")])
+        [result] = await client.place_orders([PlaceOrder(TSLA, Side.BUY, px, D(size), tif="Ioc")])
         assert isinstance(result, Filled), result
 
 

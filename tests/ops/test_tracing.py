@@ -14,8 +14,9 @@ import trio.testing
 
 from hip3 import tracing
 from hip3.bot import Bot
-from hip3.clients import ExchangeClient, InfoClient, NonceGenerator, OrderRequest
+from hip3.clients import ExchangeClient, InfoClient, NonceGenerator, PlaceOrder
 from hip3.sim import SimConfig, SimServer
+from hip3.types import Side
 from tests.e2e.harness import NOISE_KEY, run_bot_on_sim, trio_clock_ms
 from tests.ops.test_order_events import RestOnce
 
@@ -65,7 +66,7 @@ async def test_a_resting_order_is_one_trace_from_intent_to_its_fills(
             )  # fmt: skip
             for count in (1, 2):
                 await taker.place_orders(
-                    [OrderRequest("BTC", False, Decimal("0.001"), px, tif="Ioc")]
+                    [PlaceOrder("BTC", Side.SELL, px, Decimal("0.001"), tif="Ioc")]
                 )
                 while len(_named(spans, "hip3.fill")) < count:
                     await trio.sleep(0.05)
