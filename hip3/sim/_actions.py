@@ -12,6 +12,7 @@ from typing import Any
 from hip3.sim._engine_parse import Committed, Fields, is_address, is_cloid, parse_order, reject
 from hip3.sim._matching import Matching
 from hip3.sim._state import DAY_MS, Context, SimState
+from hip3.sim._transfers import Transfers
 from hip3.types import wire_decimal
 
 _SCHEDULE_MIN_MS = 5000
@@ -25,6 +26,7 @@ class Actions:
     def __init__(self, state: SimState, matching: Matching) -> None:
         self._state = state
         self._matching = matching
+        self.transfers = Transfers(state)
 
     def parse_orders(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         fields = Fields(action, "")
@@ -363,6 +365,14 @@ class Actions:
         self._state.referrers[context.user] = code
         return {"type": "default"}
 
+    def parse_sub_account_spot_transfer(
+        self, action: Mapping[str, Any]
+    ) -> tuple[Any, dict[str, Any]]:
+        return self.transfers.parse_sub_account_spot_transfer(action)
+
+    def apply_sub_account_spot_transfer(self, context: Context, parsed: Any) -> dict[str, Any]:
+        return self.transfers.apply_sub_account_spot_transfer(context, parsed)
+
     def parse_noop(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         return None, {"type": "noop"}
 
@@ -439,6 +449,10 @@ L1_HANDLERS: dict[str, tuple[_Parse, _Apply]] = {
     "subAccountTransfer": (
         Actions.parse_sub_account_transfer,
         Actions.apply_sub_account_transfer,
+    ),
+    "subAccountSpotTransfer": (
+        Actions.parse_sub_account_spot_transfer,
+        Actions.apply_sub_account_spot_transfer,
     ),
     "setReferrer": (Actions.parse_set_referrer, Actions.apply_set_referrer),
     "noop": (Actions.parse_noop, Actions.apply_noop),

@@ -25,7 +25,7 @@ import trio
 import wsproto
 import wsproto.events as ws_events
 import wsproto.utilities
-from wsproto.connection import ConnectionType
+from wsproto.connection import ConnectionState, ConnectionType
 
 from hip3.sim.faults import PostFate, WsFate, WsFaults
 
@@ -254,7 +254,19 @@ class _Writer:
         await self.send_event(ws_events.TextMessage(data=text))
 
     async def send_event(self, event: ws_events.Event) -> None:
-        data = self.session._ws.send(event)
+        ws = self.session._ws
+        if ws.state is not ConnectionState.OPEN and not isinstance(
+            event, ws_events.CloseConnection
+        ):
+            # The client has begun closing: what was still queued for it is dropped (wsproto
+            # refuses to send it) and the close reply, queued after it, ends the connection.
+            await trio.lowlevel.checkpoint()
+            return
+        try:
+            data = ws.send(event)
+        except wsproto.utilities.LocalProtocolError:  # a second close: nothing left to say
+            await trio.lowlevel.checkpoint()
+            return
         try:
             await self.session._stream.send_all(data)
         except (trio.BrokenResourceError, trio.ClosedResourceError):

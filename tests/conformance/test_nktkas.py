@@ -105,7 +105,6 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("info", "userNonFundingLedgerUpdates"),
     ("info", "recentTrades"),
     ("info", "candleSnapshot"),
-    ("info", "portfolio"),
     ("info", "userAbstraction"),
     ("subscription", "websocket connects"),
     ("subscription", "l2Book"),

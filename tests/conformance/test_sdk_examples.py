@@ -333,7 +333,7 @@ def test_basic_sub_account(info: Info, exchange: Exchange, address: str) -> None
     )
     assert answer["status"] == "ok", answer
     balances = info.spot_user_state(sub_account_user)["balances"]
-    assert [(b["coin"], b["total"]) for b in balances] == [("HYPE", "0.01")]
+    assert {b["coin"]: b["total"] for b in balances}["HYPE"] == "0.01"
 
 
 def test_basic_send_asset(info: Info, exchange: Exchange, address: str) -> None:
@@ -369,7 +369,7 @@ def test_basic_agent(venue: ConformanceVenue, info: Info, exchange: Exchange, ad
     )
     oid = rest_an_order(info, extra_agent_exchange, "ETH")
     assert first_status(extra_agent_exchange.cancel("ETH", oid)) == "success"
-    assert [a["name"] for a in info.extra_agents(address)] == ["persist"]
+    assert "persist" in [a["name"] for a in info.extra_agents(address)]
 
 
 def test_basic_builder_fee(info: Info, exchange: Exchange, address: str) -> None:

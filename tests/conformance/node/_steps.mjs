@@ -60,6 +60,7 @@ export async function firstEvent(subscribe, trigger = async () => {}, accept = (
   }
 }
 
+/** A cloid ("0x" and 32 hex digits) from a BigInt. */
 export function cloid(n) {
   return `0x${n.toString(16).padStart(32, "0")}`;
 }

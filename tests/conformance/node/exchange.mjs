@@ -45,7 +45,9 @@ export async function exchangeSteps(steps, ctx) {
     ctx.restingOid = status.resting.oid;
   });
   await step("order: limit with a cloid rests", async () => {
-    ctx.cloid = cloid(0xc0ffee);
+    // High bits set on purpose: the client reads a cloid that fits a safe integer as a number
+    // (orderStatus would then ask for oid 12648430 rather than the cloid).
+    ctx.cloid = cloid(0xc0ffeen << 104n | 0xc0ffeen);
     const status = await place(limit("BTC", true, 0.6, "Gtc", { c: ctx.cloid }));
     expect(status.resting?.cloid === ctx.cloid, `resting with its cloid (got ${JSON.stringify(status)})`);
   });

@@ -244,12 +244,6 @@ export async function accountInfoSteps(steps, ctx) {
     const candles = await info.candleSnapshot({ coin: "BTC", interval: "1m", startTime: now - day, endTime: now });
     expect(candles.length > 0 && candles.every((c) => c.s === "BTC" && c.i === "1m"), "BTC 1m candles");
   });
-  await step("portfolio", async () => {
-    const portfolio = await info.portfolio({ user });
-    const periods = new Map(portfolio);
-    expect(periods.has("day") && periods.has("allTime"), "day .. allTime periods");
-    expect(periods.get("allTime").accountValueHistory.length > 0, "an account value history");
-  });
   await step("userAbstraction", async () => {
     expect(typeof (await info.userAbstraction({ user })) === "string", "a mode name");
   });
