@@ -154,6 +154,14 @@ export async function exchangeSteps(steps, ctx) {
   await step("spotSend", async () => {
     await exchange.spotSend({ destination: OTHER, token: ctx.usdcToken, amount: "1" });
   });
+  await step("sendAsset to a HIP-3 dex", async () => {
+    const before = Number((await info.clearinghouseState({ user, dex: ctx.hip3Dex })).withdrawable);
+    await exchange.sendAsset({
+      destination: user, sourceDex: "", destinationDex: ctx.hip3Dex, token: ctx.usdcToken, amount: "3",
+    });
+    const after = Number((await info.clearinghouseState({ user, dex: ctx.hip3Dex })).withdrawable);
+    expect(Math.abs(after - before - 3) < 1e-6, `3 USDC more on ${ctx.hip3Dex} (${before} -> ${after})`);
+  });
   await step("withdraw3", async () => {
     await exchange.withdraw3({ destination: user, amount: "2" });
   });
@@ -164,6 +172,16 @@ export async function exchangeSteps(steps, ctx) {
   });
   await step("subAccountTransfer", async () => {
     await exchange.subAccountTransfer({ subAccountUser: ctx.subAccount, isDeposit: true, usd: 10 * 1e6 });
+  });
+  await step("subAccountSpotTransfer", async () => {
+    await exchange.subAccountSpotTransfer({
+      subAccountUser: ctx.subAccount, isDeposit: true, token: ctx.usdcToken, amount: "1",
+    });
+    const state = await info.spotClearinghouseState({ user: ctx.subAccount });
+    expect(state.balances.some((b) => b.coin === "USDC" && Number(b.total) === 1), "1 USDC in its spot wallet");
+  });
+  await step("setReferrer", async () => {
+    await exchange.setReferrer({ code: "CONFORM" });
   });
 
   // -- an agent and a builder --

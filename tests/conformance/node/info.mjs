@@ -244,6 +244,11 @@ export async function accountInfoSteps(steps, ctx) {
     const candles = await info.candleSnapshot({ coin: "BTC", interval: "1m", startTime: now - day, endTime: now });
     expect(candles.length > 0 && candles.every((c) => c.s === "BTC" && c.i === "1m"), "BTC 1m candles");
   });
+  await step("referral", async () => {
+    const referral = await info.referral({ user });
+    expect(referral.referredBy?.code === "CONFORM", `referred by the code set (got ${JSON.stringify(referral.referredBy)})`);
+    expect(typeof referral.cumVlm === "string" && typeof referral.referrerState.stage === "string", "cumVlm, stage");
+  });
   await step("userAbstraction", async () => {
     expect(typeof (await info.userAbstraction({ user })) === "string", "a mode name");
   });
