@@ -473,6 +473,12 @@ class InfoHandlers:
         account = self.req_user(request)
         return self._state.abstraction.get(account.address, "default")
 
+    def info_user_dex_abstraction(self, request: Mapping[str, Any]) -> Json:
+        """Whether the user's dex abstraction is on; null while the user never chose a mode."""
+        account = self.req_user(request)
+        mode = self._state.abstraction.get(account.address)
+        return None if mode is None else mode == "dexAbstraction"
+
     def info_all_mids(self, request: Mapping[str, Any]) -> Json:
         dex = self.req_dex(request)
         markets = self._state.dex_markets[dex] + (self._state.spot_markets if dex == "" else [])
@@ -730,6 +736,7 @@ INFO_HANDLERS: dict[str, _Handler] = {
     "userRateLimit": InfoHandlers.info_user_rate_limit,
     "extraAgents": InfoHandlers.info_extra_agents,
     "referral": InfoHandlers.info_referral,
+    "userDexAbstraction": InfoHandlers.info_user_dex_abstraction,
     "userFunding": InfoHandlers.info_user_funding,
     "userNonFundingLedgerUpdates": InfoHandlers.info_user_ledger,
 }

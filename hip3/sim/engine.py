@@ -82,6 +82,8 @@ _USER_SIGNED = frozenset(
         "usdClassTransfer",
         "spotSend",
         "sendAsset",
+        "userSetAbstraction",
+        "userDexAbstraction",
         "approveAgent",
         "approveBuilderFee",
     }
@@ -114,6 +116,8 @@ class SimExchange:
             "usdClassTransfer": self._actions.transfers.apply_usd_class_transfer,
             "spotSend": self._actions.transfers.apply_spot_send,
             "sendAsset": self._actions.transfers.apply_send_asset,
+            "userSetAbstraction": self._actions.apply_user_set_abstraction,
+            "userDexAbstraction": self._actions.apply_user_dex_abstraction,
             "approveAgent": self._auth.apply_approve_agent,
             "approveBuilderFee": self._auth.apply_approve_builder_fee,
         }

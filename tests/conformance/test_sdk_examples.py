@@ -349,6 +349,49 @@ def test_basic_set_referrer(info: Info, exchange: Exchange, address: str) -> Non
     assert referral_state["referredBy"]["code"] == "ASDFASDF"
 
 
+# -- account abstraction ---------------------------------------------------------------------
+
+
+def test_user_abstraction(exchange: Exchange, info: Info) -> None:
+    user = exchange.account_address
+    assert exchange.agent_set_abstraction("u")["status"] == "ok"
+    assert info.query_user_abstraction_state(user) == "unifiedAccount"
+    assert exchange.user_set_abstraction(user, "unifiedAccount")["status"] == "ok"
+    # The example's sub-account: one of this user's (the venue refuses anyone else's).
+    created = exchange.create_sub_account("abstraction")
+    sub_account_user = created["response"]["data"]
+    with_sub_account = Exchange(
+        exchange.wallet, exchange.base_url, vault_address=sub_account_user, perp_dexs=DEXES
+    )
+    assert with_sub_account.agent_set_abstraction("u")["status"] == "ok"
+    assert info.query_user_abstraction_state(sub_account_user) == "unifiedAccount"
+    for abstraction in ["disabled", "portfolioMargin"]:
+        answer = exchange.user_set_abstraction(sub_account_user, abstraction)  # type: ignore[arg-type]
+        assert answer["status"] == "ok", answer
+        assert info.query_user_abstraction_state(sub_account_user) == abstraction
+    refused = exchange.user_set_abstraction(ZERO, "disabled")
+    assert refused["status"] == "err"
+    exchange.user_set_abstraction(user, "disabled")  # back to separate perp and spot money
+
+
+def test_dex_abstraction(exchange: Exchange, info: Info) -> None:
+    user = exchange.account_address
+    assert exchange.agent_enable_dex_abstraction()["status"] == "ok"
+    assert info.query_user_dex_abstraction_state(user) is True
+    assert exchange.user_dex_abstraction(user, False)["status"] == "ok"
+    assert info.query_user_dex_abstraction_state(user) is False
+    sub_account_user = next(
+        s["subAccountUser"] for s in info.query_sub_accounts(user) if s["name"] == "abstraction"
+    )
+    with_sub_account = Exchange(
+        exchange.wallet, exchange.base_url, vault_address=sub_account_user, perp_dexs=DEXES
+    )
+    assert with_sub_account.agent_enable_dex_abstraction()["status"] == "ok"
+    for enabled in [True, False]:
+        assert exchange.user_dex_abstraction(sub_account_user, enabled)["status"] == "ok"
+        assert info.query_user_dex_abstraction_state(sub_account_user) is enabled
+
+
 # -- agents and builders -----------------------------------------------------------------------
 
 

@@ -45,6 +45,15 @@ export function price(x, szDecimals, maxDecimals = 6) {
   return String(Number(sig.toFixed(decimals)));
 }
 
+/** The first non-empty answer of `probe()`, polling every 50 ms (the step's limit bounds it). */
+export async function eventually(probe) {
+  for (;;) {
+    const answer = await probe();
+    if (answer.length > 0) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** The first event a subscription delivers after `trigger()` ran, or a timeout error. */
 export async function firstEvent(subscribe, trigger = async () => {}, accept = () => true) {
   let resolve;

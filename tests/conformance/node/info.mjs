@@ -2,7 +2,7 @@
 // prices the trading steps use in ctx.markets); `accountInfoSteps` runs after the trading steps
 // and reads back what they left.
 
-import { expect } from "./_steps.mjs";
+import { eventually, expect } from "./_steps.mjs";
 
 const GROUP = "info";
 
@@ -219,13 +219,18 @@ export async function accountInfoSteps(steps, ctx) {
     expect(data.coin === "BTC" && data.leverage.value === 5, "leverage 5");
     expect(data.maxTradeSzs.length === 2 && data.availableToTrade.length === 2, "both sides");
   });
+  // Funding settles on the venue's own clock (every second in the test venue): wait for it.
   await step("fundingHistory", async () => {
-    const history = await info.fundingHistory({ coin: "BTC", startTime: Date.now() - day });
-    expect(history.length > 0 && history.every((h) => h.coin === "BTC"), "BTC fundings");
+    const history = await eventually(() => info.fundingHistory({ coin: "BTC", startTime: Date.now() - day }));
+    expect(history.every((h) => h.coin === "BTC" && typeof h.fundingRate === "string"), "BTC fundings");
   });
   await step("userFunding", async () => {
-    const history = await info.userFunding({ user, startTime: Date.now() - day });
-    expect(history.some((h) => h.delta.type === "funding" && h.delta.coin === "BTC"), "a BTC payment");
+    const payments = async () =>
+      (await info.userFunding({ user, startTime: Date.now() - day })).filter(
+        (h) => h.delta.type === "funding" && h.delta.coin === "BTC",
+      );
+    const history = await eventually(payments);
+    expect(history.every((h) => typeof h.delta.usdc === "string"), "payments in USDC");
   });
   await step("userNonFundingLedgerUpdates", async () => {
     const history = await info.userNonFundingLedgerUpdates({ user, startTime: Date.now() - day });
