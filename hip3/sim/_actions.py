@@ -12,11 +12,14 @@ from typing import Any
 from hip3.sim._engine_parse import Committed, Fields, is_address, is_cloid, parse_order, reject
 from hip3.sim._matching import Matching
 from hip3.sim._state import DAY_MS, Context, SimState
+from hip3.sim._transfers import Transfers
 from hip3.types import wire_decimal
 
 _SCHEDULE_MIN_MS = 5000
 _SCHEDULE_MAX_PER_DAY = 10
 _CENT = Decimal("0.01")
+_USER_ABSTRACTIONS = ("disabled", "unifiedAccount", "portfolioMargin")
+_AGENT_ABSTRACTIONS = {"i": "disabled", "u": "unifiedAccount", "p": "portfolioMargin"}
 
 
 class Actions:
@@ -26,6 +29,7 @@ class Actions:
     def __init__(self, state: SimState, matching: Matching) -> None:
         self._state = state
         self._matching = matching
+        self.transfers = Transfers(state)
 
     def parse_orders(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         fields = Fields(action, "")
@@ -371,6 +375,71 @@ class Actions:
         self._state.referrers[context.user] = code
         return {"type": "default"}
 
+    def parse_sub_account_spot_transfer(
+        self, action: Mapping[str, Any]
+    ) -> tuple[Any, dict[str, Any]]:
+        return self.transfers.parse_sub_account_spot_transfer(action)
+
+    def apply_sub_account_spot_transfer(self, context: Context, parsed: Any) -> dict[str, Any]:
+        return self.transfers.apply_sub_account_spot_transfer(context, parsed)
+
+    # -- account abstraction modes (userAbstraction / userDexAbstraction) --
+
+    def abstraction_target(self, context: Context, action: Mapping[str, Any]) -> str:
+        """The ``user`` a user-signed abstraction action names: the signer or one of its
+        sub-accounts."""
+        user = Fields(action, "").get_str("user")
+        if not is_address(user):
+            reject("Invalid action: user: expected an address")
+        user = user.lower()
+        if user != context.user and self._state.vault_leaders.get(user) != context.user:
+            reject("Invalid action: user: must be the signer or one of its sub-accounts")
+        return user
+
+    def apply_user_set_abstraction(
+        self, context: Context, action: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        user = self.abstraction_target(context, action)
+        mode = Fields(action, "").get_str("abstraction")
+        if mode not in _USER_ABSTRACTIONS:
+            reject(f"Invalid action: abstraction: expected one of {', '.join(_USER_ABSTRACTIONS)}")
+        self._state.abstraction[user] = mode
+        return {"type": "default"}
+
+    def apply_user_dex_abstraction(
+        self, context: Context, action: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        user = self.abstraction_target(context, action)
+        enabled = Fields(action, "").get_bool("enabled")
+        self.set_dex_abstraction(user, enabled)
+        return {"type": "default"}
+
+    def set_dex_abstraction(self, user: str, enabled: bool) -> None:
+        if enabled:
+            self._state.abstraction[user] = "dexAbstraction"
+        elif self._state.abstraction.get(user) == "dexAbstraction":
+            self._state.abstraction[user] = "disabled"
+
+    def parse_agent_set_abstraction(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        code = Fields(action, "").get_str("abstraction")
+        mode = _AGENT_ABSTRACTIONS.get(code)
+        if mode is None:
+            reject("Invalid action: abstraction: expected 'i' (disabled), 'u' (unified) or 'p'")
+        return mode, {"type": "agentSetAbstraction", "abstraction": code}
+
+    def apply_agent_set_abstraction(self, context: Context, mode: Any) -> dict[str, Any]:
+        self._state.abstraction[context.user] = mode
+        return {"type": "default"}
+
+    def parse_agent_enable_dex_abstraction(
+        self, action: Mapping[str, Any]
+    ) -> tuple[Any, dict[str, Any]]:
+        return None, {"type": "agentEnableDexAbstraction"}
+
+    def apply_agent_enable_dex_abstraction(self, context: Context, parsed: Any) -> dict[str, Any]:
+        self.set_dex_abstraction(context.user, True)
+        return {"type": "default"}
+
     def parse_noop(self, action: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
         return None, {"type": "noop"}
 
@@ -448,6 +517,18 @@ L1_HANDLERS: dict[str, tuple[_Parse, _Apply]] = {
         Actions.parse_sub_account_transfer,
         Actions.apply_sub_account_transfer,
     ),
+    "subAccountSpotTransfer": (
+        Actions.parse_sub_account_spot_transfer,
+        Actions.apply_sub_account_spot_transfer,
+    ),
     "setReferrer": (Actions.parse_set_referrer, Actions.apply_set_referrer),
+    "agentSetAbstraction": (
+        Actions.parse_agent_set_abstraction,
+        Actions.apply_agent_set_abstraction,
+    ),
+    "agentEnableDexAbstraction": (
+        Actions.parse_agent_enable_dex_abstraction,
+        Actions.apply_agent_enable_dex_abstraction,
+    ),
     "noop": (Actions.parse_noop, Actions.apply_noop),
 }

@@ -111,7 +111,9 @@ class Auth:
             reject(f"expiresAfter is not supported for {kind}")
         if vault is not None:
             reject(f"vaultAddress is not supported for {kind}")
-        inner_nonce = action.get("time" if kind in ("usdSend", "withdraw3") else "nonce")
+        inner_nonce = action.get(
+            "time" if kind in ("usdSend", "spotSend", "withdraw3") else "nonce"
+        )
         if type(inner_nonce) is not int:
             reject("Invalid action: nonce: expected an integer time/nonce field in the action")
         if inner_nonce != nonce:

@@ -23,7 +23,15 @@ from hip3.sim._engine_wire import (
     status_entry,
 )
 from hip3.sim._history import candles
-from hip3.sim._state import DAY_MS, LP_ADDRESS, SPOT_COLLATERAL_MODES, ZERO, Json, SimState
+from hip3.sim._state import (
+    DAY_MS,
+    LP_ADDRESS,
+    SPOT_COLLATERAL_MODES,
+    ZERO,
+    Json,
+    SimState,
+    token_id,
+)
 from hip3.sim.accounts import Account, DexAccount, usd
 from hip3.sim.book import Order
 from hip3.sim.config import SimBadRequest, spot_pair_name
@@ -36,6 +44,9 @@ _FUNDING_LIMIT = 500
 _OI_CAP = Decimal(1_000_000_000)  # USD open interest a HIP-3 market may reach
 _DEX_TRANSFER_CAP = Decimal(100_000_000)
 _RECENT_TRADES = 10  # recentTrades: the last few trades only, newest first
+
+
+_REFERRER_MIN_VOLUME = Decimal(10_000)  # $ traded before a user may create a code
 
 
 def _cap_wire(value: Decimal) -> str:
@@ -62,7 +73,7 @@ def _token_entry(name: str, sz_decimals: int, wei_decimals: int, index: int) -> 
         "szDecimals": sz_decimals,
         "weiDecimals": wei_decimals,
         "index": index,
-        "tokenId": "0x" + keccak256(name.encode()).hex()[:32],
+        "tokenId": token_id(name),
         "isCanonical": True,
         "evmContract": None,
         "fullName": None,
@@ -460,6 +471,12 @@ class InfoHandlers:
         account = self.req_user(request)
         return self._state.abstraction.get(account.address, "default")
 
+    def info_user_dex_abstraction(self, request: Mapping[str, Any]) -> Json:
+        """Whether the user's dex abstraction is on; null while the user never chose a mode."""
+        account = self.req_user(request)
+        mode = self._state.abstraction.get(account.address)
+        return None if mode is None else mode == "dexAbstraction"
+
     def info_all_mids(self, request: Mapping[str, Any]) -> Json:
         dex = self.req_dex(request)
         markets = self._state.dex_markets[dex] + (self._state.spot_markets if dex == "" else [])
@@ -623,6 +640,37 @@ class InfoHandlers:
     def info_user_ledger(self, request: Mapping[str, Any]) -> Json:
         return self.in_time_window(request, self.req_user(request).ledger)
 
+    def info_referral(self, request: Mapping[str, Any]) -> Json:
+        """The user's referral state. The simulator keeps no registry of codes: a code set with
+        ``setReferrer`` belongs to a synthetic referrer whose address is derived from the code.
+        No one earns rewards; a user becomes able to create a code after $10k of volume."""
+        account = self.req_user(request)
+        self._state.observe_time()
+        code = self._state.referrers.get(account.address)
+        referred_by = None
+        if code is not None:
+            referrer = "0x" + keccak256(b"referrer:" + code.encode())[-20:].hex()
+            referred_by = {"referrer": referrer, "code": code}
+        cum_vlm = wire_decimal(usd(account.cum_volume))
+        referrer_state: dict[str, Any] = (
+            {"stage": "needToCreateCode"}
+            if account.cum_volume >= _REFERRER_MIN_VOLUME
+            else {"stage": "needToTrade", "data": {"required": _cap_wire(_REFERRER_MIN_VOLUME)}}
+        )
+        token_state = {
+            "cumVlm": cum_vlm,
+            "unclaimedRewards": "0.0",
+            "claimedRewards": "0.0",
+            "builderRewards": "0.0",
+        }
+        return {
+            "referredBy": referred_by,
+            **token_state,
+            "referrerState": referrer_state,
+            "rewardHistory": [],
+            "tokenToState": [[self._state.token_index["USDC"], token_state]],
+        }
+
     def info_user_rate_limit(self, request: Mapping[str, Any]) -> Json:
         account = self.req_user(request)
         return {
@@ -685,6 +733,8 @@ INFO_HANDLERS: dict[str, _Handler] = {
     "historicalOrders": InfoHandlers.info_historical_orders,
     "userRateLimit": InfoHandlers.info_user_rate_limit,
     "extraAgents": InfoHandlers.info_extra_agents,
+    "referral": InfoHandlers.info_referral,
+    "userDexAbstraction": InfoHandlers.info_user_dex_abstraction,
     "userFunding": InfoHandlers.info_user_funding,
     "userNonFundingLedgerUpdates": InfoHandlers.info_user_ledger,
 }

@@ -62,6 +62,11 @@ class Context:
     mainnet: bool
 
 
+def token_id(name: str) -> str:
+    """A spot token's ``tokenId`` in ``spotMeta``: derived from its name, stable across runs."""
+    return "0x" + keccak256(name.encode()).hex()[:32]
+
+
 class SimState:
     """Everything the simulated venue knows, shared by the engine's collaborators."""
 

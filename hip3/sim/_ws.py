@@ -25,7 +25,7 @@ import trio
 import wsproto
 import wsproto.events as ws_events
 import wsproto.utilities
-from wsproto.connection import ConnectionType
+from wsproto.connection import ConnectionState, ConnectionType
 
 from hip3.sim.faults import PostFate, WsFate, WsFaults
 
@@ -254,12 +254,17 @@ class _Writer:
         await self.send_event(ws_events.TextMessage(data=text))
 
     async def send_event(self, event: ws_events.Event) -> None:
+        ws = self.session._ws
+        if ws.state is not ConnectionState.OPEN and not isinstance(
+            event, ws_events.CloseConnection
+        ):
+            # The client has begun closing: what was still queued for it is dropped (wsproto
+            # refuses to send it) and the close reply, queued after it, ends the connection.
+            await trio.lowlevel.checkpoint()
+            return
         try:
-            data = self.session._ws.send(event)
-        except wsproto.utilities.LocalProtocolError:
-            # The client's close frame arrived after this message was queued: once a
-            # peer is closing, only the close reply may go out. Drop the message; the
-            # reader has queued that reply.
+            data = ws.send(event)
+        except wsproto.utilities.LocalProtocolError:  # a second close: nothing left to say
             await trio.lowlevel.checkpoint()
             return
         try:

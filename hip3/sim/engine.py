@@ -49,6 +49,8 @@ The engine is split by concern; :class:`SimExchange` is the public surface and o
 * ``_info``: the ``/info`` handlers;
 * ``_auth``: signer recovery, nonces, agents and vaults (``approveAgent``…);
 * ``_actions``: the ``/exchange`` actions, parsed (with ``_engine_parse``) then applied;
+* ``_transfers``: money between wallets (``usdClassTransfer``, ``spotSend``, ``sendAsset``,
+  ``subAccountSpotTransfer``);
 * ``_matching``: orders, cancels, modifies, TP/SL children, triggers, the LP's quotes;
 * ``_engine_wire``: the venue's JSON shapes of orders and account state.
 """
@@ -73,7 +75,19 @@ from hip3.types import wire_decimal
 
 __all__ = ["LP_ADDRESS", "SimBadRequest", "SimEvent", "SimExchange"]
 
-_USER_SIGNED = frozenset({"usdSend", "withdraw3", "approveAgent", "approveBuilderFee"})
+_USER_SIGNED = frozenset(
+    {
+        "usdSend",
+        "withdraw3",
+        "usdClassTransfer",
+        "spotSend",
+        "sendAsset",
+        "userSetAbstraction",
+        "userDexAbstraction",
+        "approveAgent",
+        "approveBuilderFee",
+    }
+)
 
 _BATCHED = frozenset({"cancel", "cancelByCloid", "batchModify"})
 
@@ -99,6 +113,11 @@ class SimExchange:
         self._user_signed: dict[str, Callable[[Context, Mapping[str, Any]], dict[str, Any]]] = {
             "usdSend": self._actions.apply_usd_send,
             "withdraw3": self._actions.apply_withdraw,
+            "usdClassTransfer": self._actions.transfers.apply_usd_class_transfer,
+            "spotSend": self._actions.transfers.apply_spot_send,
+            "sendAsset": self._actions.transfers.apply_send_asset,
+            "userSetAbstraction": self._actions.apply_user_set_abstraction,
+            "userDexAbstraction": self._actions.apply_user_dex_abstraction,
             "approveAgent": self._auth.apply_approve_agent,
             "approveBuilderFee": self._auth.apply_approve_builder_fee,
         }

@@ -59,31 +59,40 @@ _USER_CHANNELS = (
     "userEvents",
     "userFundings",
     "userNonFundingLedgerUpdates",
+    "userHistoricalOrders",
 )
 # User channels whose first message is a snapshot of the history: (info request, data key).
 _SNAPSHOTS = {
     "userFundings": ("userFunding", "fundings"),
     "userNonFundingLedgerUpdates": ("userNonFundingLedgerUpdates", "nonFundingLedgerUpdates"),
+    "userHistoricalOrders": ("historicalOrders", "orderHistory"),
 }
 # Channels whose every message is a complete current view, computed from the engine's state:
 # sent on subscribe and then after each tick in which the view changed (§4.3).
 _STATE_CHANNELS = (
     "activeAssetCtx",
     "activeAssetData",
+    "allDexsAssetCtxs",
+    "allDexsClearinghouseState",
     "bbo",
     "candle",
     "clearinghouseState",
     "openOrders",
+    "spotState",
     "webData2",
     "webData3",
 )
 _USER_STATE_CHANNELS = (
     "activeAssetData",
+    "allDexsClearinghouseState",
     "clearinghouseState",
     "openOrders",
+    "spotState",
     "webData2",
     "webData3",
 )
+# Channels keyed by user alone (no coin or dex in the subscription).
+_BY_USER = (*_USER_CHANNELS, "allDexsClearinghouseState", "spotState", "webData2", "webData3")
 # The ws channel name of a subscription's data, where it differs from the type (§4.4).
 _DATA_CHANNEL = {"userEvents": "user"}
 
@@ -264,12 +273,44 @@ class SimServer:
             kind = key[0]
             if kind == "activeAssetCtx":
                 coin = key[1]
-                dex = self._coin_dex[coin]
+                dex = self._coin_dex.get(coin)
+                if dex is None:  # a spot pair: its own channel name and ctx (§4.4)
+                    spot_meta, spot_ctxs = self.exchange.info({"type": "spotMetaAndAssetCtxs"})
+                    names = [entry["name"] for entry in spot_meta["universe"]]
+                    data: Any = {"coin": coin, "ctx": spot_ctxs[names.index(coin)]}
+                    text = dumps({"channel": "activeSpotAssetCtx", "data": data})
+                    return text, text
                 meta, ctxs = self.exchange.info({"type": "metaAndAssetCtxs", "dex": dex})
                 names = [entry["name"] for entry in meta["universe"]]
-                data: Any = {"coin": coin, "ctx": ctxs[names.index(coin)]}
+                data = {"coin": coin, "ctx": ctxs[names.index(coin)]}
                 text = dumps({"channel": kind, "data": data})
                 return text, text
+            if kind == "allDexsAssetCtxs":
+                per_dex = [
+                    [dex.name, self.exchange.info({"type": "metaAndAssetCtxs", "dex": dex.name})[1]]
+                    for dex in self.config.dexes
+                ]
+                text = dumps({"channel": kind, "data": {"ctxs": per_dex}})
+                return text, text
+            if kind == "spotState":
+                state = self.exchange.info({"type": "spotClearinghouseState", "user": key[1]})
+                text = dumps({"channel": kind, "data": {"user": key[1], "spotState": state}})
+                return text, text
+            if kind == "allDexsClearinghouseState":
+                states = [
+                    [
+                        dex.name,
+                        self.exchange.info(
+                            {"type": "clearinghouseState", "user": key[1], "dex": dex.name}
+                        ),
+                    ]
+                    for dex in self.config.dexes
+                ]
+                unstamped = [
+                    [dex, {k: v for k, v in state.items() if k != "time"}] for dex, state in states
+                ]
+                data = {"user": key[1], "clearinghouseStates": states}
+                return dumps(unstamped), dumps({"channel": kind, "data": data})
             if kind == "bbo":
                 book = self.exchange.info({"type": "l2Book", "coin": key[1]})
                 if book is None:
@@ -391,6 +432,8 @@ class SimServer:
         """Fan an engine event out to its subscribers; never blocks the engine."""
         channel: str = event.channel
         key = event.key.lower() if channel in _USER_CHANNELS else event.key
+        if channel == "orderUpdates":
+            self._order_history(key, event.data)
         sessions = self._subscribers.get((channel, key))
         if not sessions:
             return
@@ -398,6 +441,33 @@ class SimServer:
         text = dumps({"channel": data_channel, "data": event.data})
         for session in list(sessions):
             session.offer(OutKind.DATA, data_channel, text)
+
+    def _order_history(self, user: str, updates: list[dict[str, Any]]) -> None:
+        """userHistoricalOrders: each order update as an order-history entry (the order as
+        ``historicalOrders`` shows it, with the update's status, time and remaining size)."""
+        sessions = self._subscribers.get(("userHistoricalOrders", user))
+        if not sessions:
+            return
+        entries = []
+        for update in updates:
+            found = self.exchange.info(
+                {"type": "orderStatus", "user": user, "oid": update["order"]["oid"]}
+            )
+            if found["status"] != "order":
+                continue
+            order = {**found["order"]["order"], "sz": update["order"]["sz"]}
+            entries.append(
+                {
+                    "order": order,
+                    "status": update["status"],
+                    "statusTimestamp": update["statusTimestamp"],
+                }
+            )
+        text = dumps(
+            {"channel": "userHistoricalOrders", "data": {"user": user, "orderHistory": entries}}
+        )
+        for session in list(sessions):
+            session.offer(OutKind.DATA, "userHistoricalOrders", text)
 
     # -- connections -----------------------------------------------------------------------------
 
@@ -654,11 +724,19 @@ class SimServer:
             if coin not in self._coins or interval not in CANDLE_INTERVALS:
                 return None
             return (kind, coin, interval)
+        if kind == "allDexsAssetCtxs":
+            return (kind,)
         if kind in _USER_CHANNELS or kind in _USER_STATE_CHANNELS:
             user = subscription.get("user")
             if not isinstance(user, str) or not _ADDRESS.fullmatch(user):
                 return None
-            if kind in _USER_CHANNELS or kind in ("webData2", "webData3"):
+            if kind == "spotState" and subscription.get("ignorePortfolioMargin") not in (
+                None,
+                True,
+                False,
+            ):
+                return None
+            if kind in _BY_USER:
                 return (kind, user.lower())
             if kind == "activeAssetData":
                 coin = subscription.get("coin")
