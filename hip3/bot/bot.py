@@ -611,7 +611,13 @@ class Bot:
             now_ms=self.clock_ms,
             cancel_on_stop=self.settings.orders.cancel_on_shutdown,
         )
-        self.paper = paper = PaperVenue(now_ms=self.clock_ms) if self.mode is Mode.PAPER else None
+        paper = None
+        if self.mode is Mode.PAPER:
+            paper = PaperVenue(
+                now_ms=self.clock_ms,
+                fee_token=lambda coin: self.collateral_token(dex_of(coin) or ""),
+            )
+        self.paper = paper
         venue: OrderVenue | None = paper
         if self.mode is Mode.TRADING:
             venue = ExchangeVenue(self._exchange(info, ws, universe))

@@ -22,18 +22,25 @@ import collections
 import itertools
 import time
 from collections.abc import Callable, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
 import trio
 
 from hip3.bot.book import Book
 from hip3.domain import Fill, Filled, OrderAnswer, OrderUpdate, Rejected, Resting
+from hip3.errors import ValidationError
 from hip3.executor.intents import Modify, PlaceOrder
 from hip3.executor.ports import CancelTarget
 from hip3.types import Cloid, Side, Tif
 
-__all__ = ["PaperEvent", "PaperVenue"]
+__all__ = ["MAKER_FEE", "TAKER_FEE", "PaperEvent", "PaperVenue"]
+
+#: The venue's base-tier perp fees (taker 0.045%, maker 0.015% of the notional), what a
+#: paper fill charges by default: taker when it crossed the book, maker when it rested.
+TAKER_FEE = Decimal("0.00045")
+MAKER_FEE = Decimal("0.00015")
+_FEE_QUANTUM = Decimal("0.000001")  # the collateral's 6 decimals
 
 PaperEvent = Fill | OrderUpdate
 
@@ -55,7 +62,18 @@ class PaperVenue:
         self,
         *,
         now_ms: Callable[[], int] | None = None,
+        taker_fee: Decimal = TAKER_FEE,
+        maker_fee: Decimal = MAKER_FEE,
+        fee_token: Callable[[str], str] | None = None,
     ) -> None:
+        if not Decimal(0) <= maker_fee <= taker_fee < 1:
+            raise ValidationError(
+                f"paper fees need 0 <= maker_fee <= taker_fee < 1, got {maker_fee}, {taker_fee}",
+                field="taker_fee",
+            )
+        self.taker_fee = taker_fee
+        self.maker_fee = maker_fee
+        self._fee_token = fee_token if fee_token is not None else (lambda coin: "USDC")
         self._pending: collections.deque[PaperEvent] = collections.deque()
         self._wakeup = trio.Event()
         self._now_ms = now_ms if now_ms is not None else (lambda: time.time_ns() // 1_000_000)
@@ -102,6 +120,8 @@ class PaperVenue:
         now = self._now_ms()
         start = self.positions.get(order.coin, Decimal(0))
         self.positions[order.coin] = start + order.side.sign * order.sz
+        rate = self.taker_fee if crossed else self.maker_fee
+        fee = (px * order.sz * rate).quantize(_FEE_QUANTUM, rounding=ROUND_HALF_EVEN)
         self._emit(
             Fill(
                 order.coin,
@@ -113,6 +133,8 @@ class PaperVenue:
                 next(self._tids),
                 cloid=order.cloid,
                 start_position=start,
+                fee=fee,
+                fee_token=self._fee_token(order.coin),
                 crossed=crossed,
             )
         )

@@ -7,14 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
+import pytest
 import trio
 import trio.testing
 
 from hip3.bot.book import Book, Level
-from hip3.bot.paper import PaperVenue
+from hip3.bot.paper import MAKER_FEE, TAKER_FEE, PaperVenue
 from hip3.bot.runner import StrategyRunner
 from hip3.bot.strategies import MarketMaker, MarketMakerParams
 from hip3.domain import Fill, OrderState, OrderStatus, OrderUpdate
+from hip3.errors import ValidationError
 from hip3.executor import Executor, Intent, Outcome, OutcomeStatus, PlaceOrder, Tif
 from hip3.risk import MarketLimits, RiskGates, RiskLimits
 from hip3.types import Cloid, Side
@@ -186,3 +188,29 @@ async def test_paper_market_maker_quotes_fills_requotes_and_cancels_on_stop(
     statuses = {o.status for o in outcomes}
     assert OutcomeStatus.CANCELLED in statuses and OutcomeStatus.RESTING in statuses
     assert len(outcomes) == runner.intents_sent
+
+
+async def test_paper_fills_charge_the_venues_fees_in_the_markets_collateral() -> None:
+    """A paper fill pays what the venue would charge: the taker rate when the order
+    crossed the book, the maker rate when it rested and was traded through later, in
+    the token the market's dex settles in."""
+    tokens = {"xyz:GOLD": "USDH"}
+    paper = PaperVenue(now_ms=lambda: 1, fee_token=lambda coin: tokens.get(coin, "USDC"))
+    paper.update_book(book("2000", "2001"))
+    taker = PlaceOrder(GOLD.coin, Side.BUY, D("2001"), D("0.5"), tif=Tif.IOC)
+    maker = PlaceOrder(GOLD.coin, Side.SELL, D("2002"), D("0.25"))
+    await paper.place_orders([taker, maker])
+    paper.update_book(book("2003", "2004"))  # a later book trades through the resting ask
+    fills = [e for e in await paper.receive_events() if isinstance(e, Fill)]
+    crossed, rested = fills
+    assert crossed.crossed and crossed.fee == D("2001") * D("0.5") * TAKER_FEE
+    assert not rested.crossed and rested.fee == (D("2002") * D("0.25") * MAKER_FEE).quantize(
+        D("0.000001")
+    )
+    assert crossed.fee_token == rested.fee_token == "USDH"
+
+
+def test_paper_fees_are_checked() -> None:
+    with pytest.raises(ValidationError) as caught:
+        PaperVenue(taker_fee=D("0.0001"), maker_fee=D("0.0002"))
+    assert caught.value.field == "taker_fee"
