@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -176,8 +175,11 @@ def trio_cancelled() -> type[BaseException]:
 
 
 def echo_json(value: Any) -> None:
-    """One JSON object on one line of stdout."""
+    """One JSON object on one line of stdout, flushed (a reader may be waiting on a pipe).
+
+    Decimals print as plain decimal strings; any other non-JSON value as its ``str``."""
     click.echo(orjson.dumps(value, default=_default).decode())
+    sys.stdout.flush()
 
 
 def _default(value: Any) -> Any:
@@ -185,7 +187,7 @@ def _default(value: Any) -> Any:
 
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return str(value)
 
 
 class _StderrHandler(logging.Handler):
@@ -239,7 +241,3 @@ def logging_to_stderr(level: str, fmt: str = "text", *, debug: bool = False) -> 
         root.removeHandler(handler)
         root.setLevel(saved[0])
         httpx_logger.setLevel(saved[1])
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes")

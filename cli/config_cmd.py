@@ -11,11 +11,10 @@ from __future__ import annotations
 import sys
 
 import click
-import orjson
 
 from hip3.config import check_runnable, example_text, load_config
 from hip3.errors import ConfigError
-from hip3_cli._common import clean_warnings
+from hip3_cli._common import clean_warnings, echo_json
 
 
 @click.group("config")
@@ -35,18 +34,19 @@ def check(file: str, as_json: bool) -> None:
             check_runnable(cfg)
     except ConfigError as e:
         if as_json:
-            click.echo(orjson.dumps({"ok": False, "error": str(e), "exit_code": 2}).decode())
+            echo_json({"ok": False, "error": str(e), "exit_code": 2})
         else:
             click.echo(f"error: {e}", err=True)
         sys.exit(2)
     summary = {"ok": True, "mode": cfg.mode, "network": cfg.network.name,
                "markets": list(cfg.markets)}  # fmt: skip
-    click.echo(
-        orjson.dumps(summary).decode()
-        if as_json
-        else f"{file}: ok ({cfg.mode}, "
-        f"{cfg.network.name}, markets: {', '.join(cfg.markets) or 'none'})"
-    )
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(
+            f"{file}: ok ({cfg.mode}, "
+            f"{cfg.network.name}, markets: {', '.join(cfg.markets) or 'none'})"
+        )
 
 
 @config_group.command("example")

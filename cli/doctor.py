@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 
 import click
-import orjson
 import trio
 
 from hip3.app.run import account_of, open_venue, signing_key
@@ -18,7 +17,7 @@ from hip3.config import Config, load_config
 from hip3.errors import ConfigError, Hip3Error
 from hip3.ops.doctor import Check, run_checks
 from hip3.types import Coin
-from hip3_cli._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, json_option
+from hip3_cli._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, echo_json, json_option
 
 _MARK = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
 
@@ -43,7 +42,7 @@ def doctor_cmd(config_path: str, builder: str | None, as_json: bool) -> None:
     failed = any(c.status == "fail" for c in checks)
     if as_json:
         body = {"ok": not failed, "account": account, "checks": [c.to_json() for c in checks]}
-        click.echo(orjson.dumps(body).decode())
+        echo_json(body)
     else:
         for c in checks:
             click.echo(f"{_MARK[c.status]}  {c.name}: {c.detail}")

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator
 from typing import NoReturn
 
 import click
-import orjson
 
 from hip3.journal import ReplayResult, replay
 from hip3.tracker import DEFAULT_DEDUP_CAPACITY
+from hip3_cli._common import echo_json
 
 
 @click.command("replay")
@@ -56,7 +56,7 @@ def replay_cmd(capture: str, as_json: bool, dedup_capacity: int) -> None:
             message = f"{capture} is empty: no capture line to replay"
         _fail(message, as_json=as_json, code=1)
     if as_json:
-        click.echo(orjson.dumps(result.to_json()).decode())
+        echo_json(result.to_json())
         return
     click.echo(render_table(result))
 
@@ -64,7 +64,7 @@ def replay_cmd(capture: str, as_json: bool, dedup_capacity: int) -> None:
 def _fail(message: str, *, as_json: bool, code: int) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     if as_json:
-        click.echo(orjson.dumps({"error": message}).decode())
+        echo_json({"error": message})
     sys.exit(code)
 
 

@@ -23,11 +23,11 @@ from typing import Any
 
 import attrs
 import click
-import orjson
 import trio
 
 from hip3.errors import ConfigError
 from hip3.sim import SimConfig, SimServer
+from hip3_cli._common import echo_json
 
 DEFAULT_PORT = 3001  # the official SDK's LOCAL_API_URL is http://localhost:3001
 
@@ -70,7 +70,7 @@ def sim_cmd(host: str, port: int, config_path: str | None, seed: int | None, as_
         )
         sys.exit(1)
     if as_json:
-        _echo_json({"event": "stopped", "truth": truth})
+        echo_json({"event": "stopped", "truth": truth})
     else:
         click.echo(
             f"stopped: {truth['fills']} fills, {truth['orders']} open orders, "
@@ -117,7 +117,7 @@ def _announce(server: SimServer, as_json: bool) -> None:
     config = server.config
     dexes = {dex.name: [market.name for market in dex.markets] for dex in config.dexes}
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "event": "listening",
                 "url": server.url,
@@ -142,9 +142,4 @@ def _announce(server: SimServer, as_json: bool) -> None:
         )
     faults = "on" if config.faults.any_enabled() else "off"
     click.echo(f"  seed {config.seed}, faults {faults}.  Ctrl-C to stop.")
-    sys.stdout.flush()
-
-
-def _echo_json(value: Any) -> None:
-    click.echo(orjson.dumps(value, default=str).decode())
     sys.stdout.flush()

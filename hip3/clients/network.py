@@ -14,14 +14,6 @@ class Network:
     ws_url: str
     mainnet: bool
 
-    @property
-    def info_url(self) -> str:
-        return f"{self.http_url}/info"
-
-    @property
-    def exchange_url(self) -> str:
-        return f"{self.http_url}/exchange"
-
 
 MAINNET = Network(
     name="mainnet",

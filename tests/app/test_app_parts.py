@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-import pytest
-
 from hip3.app import FillMonitor
 from hip3.app.run import QuiescingStrategy
 from hip3.bot import Book, StrategyContext
@@ -78,20 +76,3 @@ def test_quiesced_strategy_asks_for_nothing_new_but_still_cleans_up() -> None:
     strategy.quiesce()
     assert strategy.on_book(book, ctx) == () and strategy.on_timer(ctx) == ()
     assert isinstance(strategy.on_stop(ctx)[0], Cancel)
-
-
-def test_json_logs_are_one_object_per_line(capsys: pytest.CaptureFixture[str]) -> None:
-    import json
-    import logging
-
-    from hip3_cli._common import logging_to_stderr
-
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    with logging_to_stderr("info", "json"):
-        logging.getLogger("hip3.test").info("hello %s", "there")
-        logging.getLogger("hip3.test").debug("hidden")
-    assert root.handlers == handlers and root.level == level  # left as found
-    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
-    assert [json.loads(line)["msg"] for line in lines] == ["hello there"]
-    assert json.loads(lines[0])["level"] == "info"
