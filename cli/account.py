@@ -25,7 +25,8 @@ from hip3.clients import InfoClient
 from hip3.config import Config, config_from_dict, load_config
 from hip3.errors import ConfigError, SigningError, TransportError
 from hip3.signing import PrivateKey
-from hip3_cli._common import (
+
+from ._common import (
     EXIT_CODES_HELP,
     EXIT_FAILURE,
     UsageProblem,
@@ -35,7 +36,7 @@ from hip3_cli._common import (
     json_option,
     user_errors,
 )
-from hip3_cli._table import Column, echo_table, side_style, signed_style
+from ._table import Column, echo_table, side_style, signed_style
 
 __all__ = ["cancel_all_cmd", "fills_cmd", "orders_cmd", "positions_cmd"]
 

@@ -14,7 +14,8 @@ import click
 
 from hip3.config import check_runnable, example_text, load_config
 from hip3.errors import ConfigError
-from hip3_cli._common import clean_warnings, echo_json
+
+from ._common import clean_warnings, echo_json
 
 
 @click.group("config")

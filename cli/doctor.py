@@ -14,10 +14,19 @@ from hip3.app.run import account_of, open_venue, signing_key
 from hip3.clients import InfoClient
 from hip3.clients.backoff import Backoff
 from hip3.config import Config, load_config
-from hip3.errors import ConfigError, Hip3Error
+from hip3.errors import Hip3Error
 from hip3.ops.doctor import Check, run_checks
 from hip3.types import Coin
-from hip3_cli._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, echo_json, json_option
+
+from ._common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UsageProblem,
+    debug_option,
+    echo_json,
+    json_option,
+    user_errors,
+)
 
 _MARK = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
 
@@ -29,16 +38,18 @@ _MARK = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
 )  # fmt: skip
 @click.option("--builder", default=None, help="A builder address whose fee approval to check.")
 @json_option
-def doctor_cmd(config_path: str, builder: str | None, as_json: bool) -> None:
+@debug_option
+def doctor_cmd(config_path: str, builder: str | None, as_json: bool, debug: bool) -> None:
     """Check the venue, key, account mode, collateral, dead-man's switch and clock before trading."""
-    try:
+    with user_errors(debug, as_json=as_json):
         config = load_config(config_path)
-        key = signing_key(config)
-        account = account_of(config, key)
-    except (ConfigError, Hip3Error) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    checks = trio.run(_checks, config, key.address if key is not None else None, account, builder)
+        try:
+            key = signing_key(config)
+            account = account_of(config, key)
+        except Hip3Error as exc:  # a key or an account the config names: its usage error
+            raise UsageProblem(str(exc)) from exc
+        signer = key.address if key is not None else None
+        checks = trio.run(_checks, config, signer, account, builder)
     failed = any(c.status == "fail" for c in checks)
     if as_json:
         body = {"ok": not failed, "account": account, "checks": [c.to_json() for c in checks]}

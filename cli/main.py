@@ -37,7 +37,7 @@ class _LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt as exc:
-            from hip3_cli._common import report_interrupt
+            from ._common import report_interrupt
 
             report_interrupt(exc)
 

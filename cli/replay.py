@@ -18,13 +18,13 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
-from typing import NoReturn
 
 import click
 
 from hip3.journal import ReplayResult, replay
 from hip3.tracker import DEFAULT_DEDUP_CAPACITY
-from hip3_cli._common import echo_json
+
+from ._common import EXIT_FAILURE, UsageProblem, debug_option, echo_json, fail, user_errors
 
 
 @click.command("replay")
@@ -37,13 +37,15 @@ from hip3_cli._common import echo_json
     show_default=True,
     help="Trades the tracker remembers for de-duplication (as the bot's dedup_capacity).",
 )
-def replay_cmd(capture: str, as_json: bool, dedup_capacity: int) -> None:
+@debug_option
+def replay_cmd(capture: str, as_json: bool, dedup_capacity: int, debug: bool) -> None:
     """Replay CAPTURE (a journal file) through the tracker and print positions and counts."""
-    try:
-        with _progress_bar(capture) as progress:
-            result = replay(capture, dedup_capacity=dedup_capacity, progress=progress)
-    except OSError as exc:
-        _fail(f"cannot read {capture}: {exc.strerror or exc}", as_json=as_json, code=2)
+    with user_errors(debug, as_json=as_json):
+        try:
+            with _progress_bar(capture) as progress:
+                result = replay(capture, dedup_capacity=dedup_capacity, progress=progress)
+        except OSError as exc:
+            raise UsageProblem(f"cannot read {capture}: {exc.strerror or exc}") from exc
     if result.lines == 0:
         if result.malformed_lines:
             first = result.malformed_samples[0] if result.malformed_samples else None
@@ -54,18 +56,11 @@ def replay_cmd(capture: str, as_json: bool, dedup_capacity: int) -> None:
             )
         else:
             message = f"{capture} is empty: no capture line to replay"
-        _fail(message, as_json=as_json, code=1)
+        fail(message, EXIT_FAILURE, as_json=as_json)
     if as_json:
         echo_json(result.to_json())
         return
     click.echo(render_table(result))
-
-
-def _fail(message: str, *, as_json: bool, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    if as_json:
-        echo_json({"error": message})
-    sys.exit(code)
 
 
 @contextlib.contextmanager

@@ -27,7 +27,8 @@ import trio
 
 from hip3.errors import ConfigError
 from hip3.sim import SimConfig, SimServer
-from hip3_cli._common import echo_json
+
+from ._common import echo_json
 
 DEFAULT_PORT = 3001  # the official SDK's LOCAL_API_URL is http://localhost:3001
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import trio
 
-from hip3_cli._common import (
+from ._common import (
     EXIT_CODES_HELP,
     EXIT_USAGE,
     UsageProblem,
@@ -166,7 +166,8 @@ def fetch_cmd(
 
 async def _fetch(store: Store, account: str, since_ms: int, network: str) -> ImportResult:
     from hip3.store.dataset import fetch_fills
-    from hip3_cli.account import _open
+
+    from .account import _open
 
     async with _open(None, network, account) as (_config, _endpoint, info, address, _key):
         return await fetch_fills(store, info, address, since_ms=since_ms)
@@ -189,7 +190,7 @@ def query_cmd(sql: str, store_dir: str | None, as_json: bool, debug: bool) -> No
     if as_json:
         echo_json([dict(zip(names, (_json(v) for v in row), strict=True)) for row in rows])
         return
-    from hip3_cli._table import Column, echo_table
+    from ._table import Column, echo_table
 
     echo_table([Column(name) for name in names], [[_text(v) for v in row] for row in rows])
 

@@ -29,7 +29,8 @@ from hip3.app import (
 )
 from hip3.config import Config, check_runnable, config_from_dict, example_text, load_config
 from hip3.types import Side
-from hip3_cli._common import (
+
+from ._common import (
     EXIT_CODES_HELP,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,

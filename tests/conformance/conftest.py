@@ -57,9 +57,16 @@ def fund_spot(sim: ThreadedSimulator, address: str, token: str, amount: Decimal)
 def venue() -> Iterator[ConformanceVenue]:
     """A simulator (seeded, the default dexes) with one funded trader and no other accounts.
 
-    Funding settles every second so a client can read a funding history within a test.
+    Funding settles every second so a client can read a funding history within a test. The
+    trader is past the venue's $1M volume gate for scheduleCancel, so the clients' dead-man's
+    switch steps are accepted (the gate itself: tests/sim/test_engine_accounts.py).
     """
-    config = SimConfig(seed=11, auto_accounts=False, funding_interval_ms=1_000)
+    config = SimConfig(
+        seed=11,
+        auto_accounts=False,
+        funding_interval_ms=1_000,
+        schedule_cancel_min_volume=Decimal(0),
+    )
     with ThreadedSimulator(config) as sim:
         address: str = Account.from_key(KEY).address
         for dex in config.dexes:  # each perp dex holds its own collateral
