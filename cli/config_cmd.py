@@ -15,7 +15,7 @@ import click
 from hip3.config import check_runnable, example_text, load_config
 from hip3.errors import ConfigError
 
-from ._common import clean_warnings, echo_json
+from ._common import clean_warnings, debug_option, echo_json
 
 
 @click.group("config")
@@ -26,7 +26,8 @@ def config_group() -> None:
 @config_group.command("check")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def check(file: str, as_json: bool) -> None:
+@debug_option
+def check(file: str, as_json: bool, debug: bool) -> None:
     """Validate FILE as `hip3 trade` does before it connects (keys, ranges, markets, the
     key source). Exit 0 if valid, 2 if not (one-line error naming the key)."""
     try:
@@ -34,6 +35,8 @@ def check(file: str, as_json: bool) -> None:
             cfg = load_config(file)
             check_runnable(cfg)
     except ConfigError as e:
+        if debug:
+            raise
         if as_json:
             echo_json({"ok": False, "error": str(e), "exit_code": 2})
         else:

@@ -28,7 +28,7 @@ import trio
 from hip3.errors import ConfigError
 from hip3.sim import SimConfig, SimServer
 
-from ._common import echo_json
+from ._common import debug_option, echo_json
 
 DEFAULT_PORT = 3001  # the official SDK's LOCAL_API_URL is http://localhost:3001
 
@@ -50,11 +50,16 @@ DEFAULT_PORT = 3001  # the official SDK's LOCAL_API_URL is http://localhost:3001
 )
 @click.option("--seed", type=int, help="Seed for prices and faults (overrides the config).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines meant for programs.")
-def sim_cmd(host: str, port: int, config_path: str | None, seed: int | None, as_json: bool) -> None:
+@debug_option
+def sim_cmd(
+    host: str, port: int, config_path: str | None, seed: int | None, as_json: bool, debug: bool
+) -> None:
     """Serve a simulated Hyperliquid venue (main dex and HIP-3 dexes) on one port."""
     try:
         config = load_sim_config(config_path)
     except ConfigError as exc:
+        if debug:
+            raise
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     if seed is not None:

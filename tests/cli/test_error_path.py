@@ -29,6 +29,15 @@ def test_a_json_command_prints_one_error_object(args: list[str], code: int) -> N
     assert body["exit_code"] == code and "nonexistent" in body["error"]
 
 
+def test_config_check_debug_raises_the_error_itself(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('mode = "sideways"\n')
+    quiet = CliRunner().invoke(cli, ["config", "check", str(bad)])
+    assert quiet.exit_code == 2 and "mode" in quiet.output
+    loud = CliRunner().invoke(cli, ["config", "check", str(bad), "--debug"])
+    assert type(loud.exception).__name__ == "ConfigError"
+
+
 def test_debug_shows_the_traceback_instead(tmp_path: Path) -> None:
     empty = tmp_path / "empty.toml"
     empty.write_text("[risk]\nmax_notional = -1\n")
@@ -38,8 +47,11 @@ def test_debug_shows_the_traceback_instead(tmp_path: Path) -> None:
     assert loud.exit_code != 0 and type(loud.exception).__name__ == "ConfigError"
 
 
-@pytest.mark.parametrize("command", ["trade", "positions", "orders", "fills", "cancel-all",
-                                     "doctor", "replay"])  # fmt: skip
-def test_the_commands_take_debug(command: str) -> None:
-    result = CliRunner().invoke(cli, [command, "--help"])
+@pytest.mark.parametrize(
+    "command",
+    [["trade"], ["positions"], ["orders"], ["fills"], ["cancel-all"], ["sim"], ["doctor"],
+     ["replay"], ["config", "check"], ["store", "query"]],
+)  # fmt: skip
+def test_the_commands_take_debug(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "--debug" in result.output
