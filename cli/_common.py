@@ -8,7 +8,9 @@ Exit codes (the same for every command):
 * 130 -- interrupted (Ctrl-C).
 
 An error is one line on stderr, ``error: ...``; a traceback only with ``--debug``
-(or ``HIP3_DEBUG=1``). Messages never contain a private key: hip3's errors are
+(or ``HIP3_DEBUG=1``). Every failure leaves a command as one :class:`CommandError`
+(a ``click.ClickException``): :func:`user_errors` maps exceptions to it, and click prints it
+and exits with its code. Messages never contain a private key: hip3's errors are
 written not to, and keys are only ever held in :class:`hip3.signing.PrivateKey`,
 whose repr and str hide the secret.
 """
@@ -59,31 +61,83 @@ class Interrupted(KeyboardInterrupt):
     """A Ctrl-C whose consequences the user must be told (its str says what to do)."""
 
 
-def report_interrupt(exc: BaseException | None = None, *, as_json: bool = False) -> NoReturn:
-    """Exit 130 after Ctrl-C: whatever stdout holds is flushed first, then one line on
-    stderr (what was left undone, if anything)."""
-    with contextlib.suppress(Exception):
-        sys.stdout.flush()
-    detail = str(exc) if isinstance(exc, Interrupted) else ""
-    message = f"interrupted: {detail}" if detail else "interrupted"
-    click.echo(message, err=True)
-    if as_json:
-        echo_json({"error": message, "exit_code": EXIT_INTERRUPTED})
-    sys.exit(EXIT_INTERRUPTED)
-
-
 class UsageProblem(Exception):
     """A usage mistake found deep inside a command (exit 2, one line)."""
 
 
-def fail(message: str, code: int = EXIT_FAILURE, *, as_json: bool = False) -> NoReturn:
-    """One ``error: ...`` line on stderr and exit ``code``; with ``as_json`` also the
+class CommandError(click.ClickException):
+    """How every hip3 command fails: the one place where a failure becomes output and an
+    exit code.
+
+    click's ``main`` catches it, calls :meth:`show` and exits with :attr:`exit_code`:
+    one ``error: ...`` line on stderr and, for a ``--json`` command, the
     ``{"error": ..., "exit_code": ...}`` object on stdout, so a program reading stdout
-    always gets one JSON object."""
-    click.echo(f"error: {message}", err=True)
-    if as_json:
-        echo_json({"error": message, "exit_code": code})
-    sys.exit(code)
+    always gets one JSON object.
+    """
+
+    label = "error"
+
+    def __init__(
+        self,
+        message: str,
+        exit_code: int = EXIT_FAILURE,
+        *,
+        as_json: bool = False,
+        json_fields: dict[str, Any] | None = None,
+    ):
+        super().__init__(message)
+        # click declares exit_code on the class; each failure here carries its own code
+        self.exit_code = exit_code  # type: ignore[misc]
+        self.as_json = as_json
+        self.json_fields = dict(json_fields or {})  # more keys for the JSON object
+
+    def show(self, file: Any = None) -> None:
+        line = f"{self.label}: {self.message}" if self.message else self.label
+        click.echo(line, err=True)
+        if self.as_json:
+            text = self.message if self.label == "error" else line
+            echo_json({**self.json_fields, "error": text, "exit_code": self.exit_code})
+
+
+class InterruptedExit(CommandError):
+    """Ctrl-C: exit 130 with ``interrupted: <what was left undone>`` (stdout flushed first)."""
+
+    label = "interrupted"
+
+    def __init__(self, detail: str = "", *, as_json: bool = False):
+        super().__init__(detail, EXIT_INTERRUPTED, as_json=as_json)
+
+    def show(self, file: Any = None) -> None:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        super().show(file)
+
+
+def report_interrupt(exc: BaseException | None = None, *, as_json: bool = False) -> NoReturn:
+    """Exit 130 after Ctrl-C (raises :class:`InterruptedExit`)."""
+    detail = str(exc) if isinstance(exc, Interrupted) else ""
+    raise InterruptedExit(detail, as_json=as_json)
+
+
+def fail(
+    message: str,
+    code: int = EXIT_FAILURE,
+    *,
+    as_json: bool = False,
+    json_fields: dict[str, Any] | None = None,
+) -> NoReturn:
+    """Fail the command with ``message`` and exit ``code`` (raises :class:`CommandError`)."""
+    raise CommandError(message, code, as_json=as_json, json_fields=json_fields)
+
+
+def error_exit_code(exc: BaseException) -> int:
+    """The documented exit code of a failure: 2 for the user's mistakes (usage, config),
+    130 for an interrupt, 1 for everything else."""
+    if isinstance(exc, KeyboardInterrupt | trio_cancelled()):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, ConfigError | UsageProblem):
+        return EXIT_USAGE
+    return EXIT_FAILURE
 
 
 def leaf_error(exc: BaseException) -> BaseException:
@@ -102,7 +156,14 @@ def leaf_error(exc: BaseException) -> BaseException:
             leaves.append(e)
 
     walk(exc)
-    for kind in (Interrupted, KeyboardInterrupt, UsageProblem, ConfigError, Hip3Error):
+    for kind in (
+        CommandError,
+        Interrupted,
+        KeyboardInterrupt,
+        UsageProblem,
+        ConfigError,
+        Hip3Error,
+    ):
         for leaf in leaves:
             if isinstance(leaf, kind):
                 return leaf
@@ -128,21 +189,22 @@ def user_errors(debug: bool, *, as_json: bool = False) -> Iterator[None]:
         raise
     except click.ClickException:
         raise
-    except BaseException as exc:  # re-raised under --debug; otherwise reported and exited
+    except BaseException as exc:  # re-raised under --debug; otherwise one CommandError
         leaf = leaf_error(exc)
         if debug and not isinstance(leaf, KeyboardInterrupt):
             raise
-        if isinstance(leaf, KeyboardInterrupt | trio_cancelled()):
+        if isinstance(leaf, CommandError):
+            raise leaf from None
+        code = error_exit_code(leaf)
+        if code == EXIT_INTERRUPTED:
             report_interrupt(leaf, as_json=as_json)
-        if isinstance(leaf, ConfigError | UsageProblem):
-            fail(_one_line(leaf), EXIT_USAGE, as_json=as_json)
-        if isinstance(leaf, Hip3Error | OSError):
-            fail(_one_line(leaf), EXIT_FAILURE, as_json=as_json)
+        if isinstance(leaf, ConfigError | UsageProblem | Hip3Error | OSError):
+            fail(_one_line(leaf), code, as_json=as_json)
         if isinstance(leaf, Exception):
             fail(
                 f"unexpected {type(leaf).__name__}: {_one_line(leaf)} "
                 "(run with --debug for the traceback)",
-                EXIT_FAILURE,
+                code,
                 as_json=as_json,
             )
         raise

@@ -8,14 +8,12 @@ config or usage error.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from hip3.config import check_runnable, example_text, load_config
 from hip3.errors import ConfigError
 
-from ._common import clean_warnings, debug_option, echo_json
+from ._common import EXIT_USAGE, clean_warnings, debug_option, echo_json, fail
 
 
 @click.group("config")
@@ -37,11 +35,7 @@ def check(file: str, as_json: bool, debug: bool) -> None:
     except ConfigError as e:
         if debug:
             raise
-        if as_json:
-            echo_json({"ok": False, "error": str(e), "exit_code": 2})
-        else:
-            click.echo(f"error: {e}", err=True)
-        sys.exit(2)
+        fail(str(e), EXIT_USAGE, as_json=as_json, json_fields={"ok": False})
     summary = {"ok": True, "mode": cfg.mode, "network": cfg.network.name,
                "markets": list(cfg.markets)}  # fmt: skip
     if as_json:

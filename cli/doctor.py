@@ -5,8 +5,6 @@ Exit codes: 0 no check failed (warnings allowed), 1 a check failed, 2 invalid co
 
 from __future__ import annotations
 
-import sys
-
 import click
 import trio
 
@@ -59,7 +57,7 @@ def doctor_cmd(config_path: str, builder: str | None, as_json: bool, debug: bool
             click.echo(f"{_MARK[c.status]}  {c.name}: {c.detail}")
             if c.fix and c.status != "pass":
                 click.echo(f"      fix: {c.fix}")
-    sys.exit(EXIT_FAILURE if failed else EXIT_OK)
+    raise click.exceptions.Exit(EXIT_FAILURE if failed else EXIT_OK)
 
 
 async def _checks(

@@ -28,7 +28,7 @@ import trio
 from hip3.errors import ConfigError
 from hip3.sim import SimConfig, SimServer
 
-from ._common import debug_option, echo_json
+from ._common import EXIT_FAILURE, debug_option, echo_json, fail, user_errors
 
 DEFAULT_PORT = 3001  # the official SDK's LOCAL_API_URL is http://localhost:3001
 
@@ -55,13 +55,8 @@ def sim_cmd(
     host: str, port: int, config_path: str | None, seed: int | None, as_json: bool, debug: bool
 ) -> None:
     """Serve a simulated Hyperliquid venue (main dex and HIP-3 dexes) on one port."""
-    try:
+    with user_errors(debug):
         config = load_sim_config(config_path)
-    except ConfigError as exc:
-        if debug:
-            raise
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
     if seed is not None:
         config = attrs.evolve(config, seed=seed)
     failure: OSError | None = None
@@ -71,10 +66,7 @@ def sim_cmd(
     except* OSError as group:  # from inside the server's nursery, hence the group
         failure = _first_os_error(group)
     if failure is not None:
-        click.echo(
-            f"error: cannot listen on {host}:{port}: {failure.strerror or failure}", err=True
-        )
-        sys.exit(1)
+        fail(f"cannot listen on {host}:{port}: {failure.strerror or failure}", EXIT_FAILURE)
     if as_json:
         echo_json({"event": "stopped", "truth": truth})
     else:

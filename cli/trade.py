@@ -43,7 +43,7 @@ from ._common import (
     user_errors,
 )
 
-__all__ = ["disagreement", "render_live", "render_summary", "trade_cmd"]
+__all__ = ["render_live", "render_summary", "trade_cmd"]
 
 
 @click.command(
@@ -122,9 +122,9 @@ def trade_cmd(
             echo_json({**summary.to_json(), "rejections": rejections})
         else:
             click.echo(render_summary(summary, rejections))
-        if summary.interrupted:
-            sys.exit(EXIT_INTERRUPTED)
-        problem = disagreement(summary)
+        if summary.interrupted:  # the summary said so already: exit 130 without a line
+            raise click.exceptions.Exit(EXIT_INTERRUPTED)
+        problem = summary.disagreement()
         if problem is not None:
             fail(problem, EXIT_FAILURE)
 
@@ -134,23 +134,6 @@ def builtin_config(name: str) -> Config:
     import tomllib
 
     return config_from_dict(tomllib.loads(example_text(name)), source=f"<built-in {name} example>")
-
-
-def disagreement(summary: TradeSummary) -> str | None:
-    """Why a finished run broke hip3's promise (tracker == exchange, no drift), or None."""
-    if summary.exchange_positions is not None and not summary.positions_match:
-        data = summary.to_json()
-        coins = sorted(set(data["positions"]) | set(data["exchange_positions"]))
-        differing = [
-            f"{coin} tracker {data['positions'].get(coin, '0')} "
-            f"exchange {data['exchange_positions'].get(coin, '0')}"
-            for coin in coins
-            if data["positions"].get(coin) != data["exchange_positions"].get(coin)
-        ]
-        return "the tracker disagrees with the exchange: " + "; ".join(differing)
-    if summary.drift_events:
-        return f"{summary.drift_events} unexplained drift event(s) during the run"
-    return None
 
 
 Rejections = dict[str, dict[str, int]]

@@ -227,6 +227,23 @@ class TradeSummary:
             return False
         return _positions_json(self.positions) == _positions_json(self.exchange_positions)
 
+    def disagreement(self) -> str | None:
+        """Why the run broke hip3's promise (tracker == exchange, no unexplained drift),
+        as one sentence naming the coins; None when it kept it (or, in paper mode, when
+        there was no exchange to compare with)."""
+        if self.exchange_positions is not None and not self.positions_match:
+            ours = _positions_json(self.positions) or {}
+            theirs = _positions_json(self.exchange_positions) or {}
+            differing = [
+                f"{coin} tracker {ours.get(coin, '0')} exchange {theirs.get(coin, '0')}"
+                for coin in sorted(set(ours) | set(theirs))
+                if ours.get(coin) != theirs.get(coin)
+            ]
+            return "the tracker disagrees with the exchange: " + "; ".join(differing)
+        if self.drift_events:
+            return f"{self.drift_events} unexplained drift event(s) during the run"
+        return None
+
     def to_json(self) -> dict[str, Any]:
         return {
             "mode": self.mode,

@@ -7,7 +7,8 @@ classes of :mod:`hip3.config.model` by cattrs (see :mod:`hip3.config._load` for 
 
 The private key never lives in the file: ``account.key_env`` names an environment variable,
 ``account.key_file`` a file. With ``network = "sim"`` and no key, the app generates a
-throwaway key at start (:func:`resolve_private_key` returns None then).
+throwaway key at start (:func:`resolve_private_key` returns None then). Where keys come
+from, and the fallback one-shot commands share, is :mod:`hip3.config.keys`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hip3.config._load import KEY_RE, build_config
+from hip3.config._load import build_config
+from hip3.config.keys import KEY_ENV_FALLBACK, resolve_private_key, signing_key_for_command
 from hip3.config.model import (
     AccountConfig,
     Config,
@@ -36,6 +38,7 @@ from hip3.config.model import (
 from hip3.errors import ConfigError
 
 __all__ = [
+    "KEY_ENV_FALLBACK",
     "AccountConfig",
     "Config",
     "JournalConfig",
@@ -52,6 +55,7 @@ __all__ = [
     "example_text",
     "load_config",
     "resolve_private_key",
+    "signing_key_for_command",
 ]
 
 
@@ -133,44 +137,3 @@ def _warn_if_others_can_change(path: Path) -> None:
             "network, the risk limits and where the key is read from",
             stacklevel=3,
         )
-
-
-def resolve_private_key(config: Config) -> str | None:
-    """The hex key from key_env or key_file; None when unset (sim then uses a throwaway).
-
-    Errors name the env var or file, never the key.
-    """
-    acct = config.account
-    if acct.key_env:
-        v = os.environ.get(acct.key_env)
-        if not v:
-            raise ConfigError(
-                f"env var {acct.key_env} is not set", file=config.source, key="account.key_env"
-            )
-        return _checked_key(v.strip(), config, "account.key_env")
-    if acct.key_file:
-        p = Path(acct.key_file).expanduser()
-        try:
-            text = p.read_text(encoding="utf-8").strip()
-            mode = p.stat().st_mode
-        except (OSError, UnicodeDecodeError) as e:
-            reason = getattr(e, "strerror", None) or "not a text file"
-            raise ConfigError(
-                f"cannot read {p}: {reason}", file=config.source, key="account.key_file"
-            ) from None
-        if mode & 0o077:  # readable: a leak; writable: someone can swap in their own key
-            warnings.warn(f"key file {p} is accessible by others (chmod 600 it)", stacklevel=2)
-        return _checked_key(text, config, "account.key_file")
-    if config.network.name != "sim":
-        raise ConfigError(
-            "no key configured: set key_env (an env var name) or key_file",
-            file=config.source,
-            key="account",
-        )
-    return None
-
-
-def _checked_key(text: str, config: Config, key: str) -> str:
-    if not KEY_RE.match(text):
-        raise ConfigError("the key found there is not 32 bytes of hex", file=config.source, key=key)
-    return text

@@ -166,7 +166,6 @@ async def test_trade_on_an_account_a_person_also_trades_ends_on_the_venues_truth
     from hip3.clients import ExchangeClient, InfoClient, NonceGenerator, PlaceOrder
     from hip3.signing import PrivateKey
     from hip3.sim import SimConfig, open_simulator
-    from hip3_cli.trade import disagreement
 
     key = PrivateKey.coerce(KEY)
     async with open_simulator(SimConfig(seed=9)) as sim:
@@ -211,7 +210,7 @@ async def test_trade_on_an_account_a_person_also_trades_ends_on_the_venues_truth
         [summary] = result
         async with InfoClient(sim.url) as info:
             still_open = {o.oid for o in await info.open_orders(key.address, "flx")}
-    assert disagreement(summary) is None  # type: ignore[arg-type]
+    assert summary.disagreement() is None  # type: ignore[attr-defined]
     assert summary.positions["flx:GOLD"] == Decimal("0.06")  # type: ignore[attr-defined]
     assert summary.positions == summary.exchange_positions  # type: ignore[attr-defined]
     assert resting.oid in still_open  # type: ignore[attr-defined]

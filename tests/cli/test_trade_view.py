@@ -20,7 +20,7 @@ from hip3.app import FillRecord, LiveState, OrderCounts, TradeSummary
 from hip3.config import config_from_dict
 from hip3.domain import OrderState, OrderStatus
 from hip3.types import Side
-from hip3_cli.trade import disagreement, render_line, render_live, render_summary, trade_cmd
+from hip3_cli.trade import render_line, render_live, render_summary, trade_cmd
 
 D = Decimal
 
@@ -85,12 +85,12 @@ def test_summary_flags_a_mismatch() -> None:
     )  # fmt: skip
     assert not summary.positions_match
     assert "MISMATCH" in render_summary(summary)
-    assert disagreement(summary) == (
+    assert summary.disagreement() == (
         "the tracker disagrees with the exchange: BTC tracker 0.002 exchange 0.001"
     )
     agreeing = attrs.evolve(summary, exchange_positions={"BTC": D("0.002")})
-    assert disagreement(agreeing) is None
-    assert disagreement(attrs.evolve(agreeing, exchange_positions=None)) is None  # paper
+    assert agreeing.disagreement() is None
+    assert attrs.evolve(agreeing, exchange_positions=None).disagreement() is None  # paper
 
 
 def test_help_teaches_the_command() -> None:
