@@ -48,7 +48,7 @@ from __future__ import annotations
 import collections
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Unpack
 
@@ -88,7 +88,7 @@ from hip3.executor.deadman import DeadMansSwitch, DeadMansSwitchStatus
 from hip3.executor.exchange_venue import ExchangeVenue
 from hip3.executor.ports import OrderVenue
 from hip3.ops.events import OrderEvents
-from hip3.risk import KillSwitch, RiskGates
+from hip3.risk import KillSwitch, MarketData, RiskGates
 from hip3.risk.market_state import MarketStates, watch_markets
 from hip3.signing import PrivateKey
 from hip3.tracker.state import DriftEvent, TrackerStats, dex_of
@@ -101,6 +101,20 @@ __all__ = ["Bot", "BotSummary", "Mode", "run_bot"]
 log = logging.getLogger(__name__)
 
 _CHANNEL_SIZE = 256
+
+
+def last_sign_of_life(
+    ws: WsClient | None, market_data: Iterable[MarketData], now_ms: Callable[[], int]
+) -> int | None:
+    """The local ms the bot's feeds last showed life, for the dead-man's watchdog.
+
+    A connected socket is alive now: its heartbeat replaces one that goes silent, so a
+    quiet book (a HIP-3 market nobody quotes) is not mistaken for a dead feed. Between
+    connections the newest market data is the last sign of life (None: none yet).
+    """
+    if ws is not None and ws.connected:
+        return now_ms()
+    return max((data.time_ms for data in market_data), default=None)
 
 
 @attrs.frozen
@@ -484,8 +498,8 @@ class Bot:
     def _dead_mans_switch(self, venue: OrderVenue, runner: StrategyRunner) -> DeadMansSwitch:
         """The venue's switch, with a watchdog cancelling own orders while it does not hold."""
 
-        def last_market_data_ms() -> int | None:
-            return max((data.time_ms for data in runner.market_data().values()), default=None)
+        def last_sign_of_life_ms() -> int | None:
+            return last_sign_of_life(self._ws, runner.market_data().values(), self.clock_ms)
 
         async def cancel_own() -> None:
             if self._executor is not None:
@@ -499,7 +513,7 @@ class Bot:
             now_ms=self.clock_ms,
             disarm_on_exit=False,
             require=risk.require_dead_mans_switch,
-            liveness=last_market_data_ms,
+            liveness=last_sign_of_life_ms,
             cancel_own=cancel_own,
         )
 

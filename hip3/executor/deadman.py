@@ -100,7 +100,8 @@ class DeadMansSwitchStatus:
 class DeadMansSwitch:
     """Keeps the venue's scheduleCancel armed and reports whether it holds.
 
-    ``liveness`` returns the local ms of the bot's latest market data (None: none yet);
+    ``liveness`` returns the local ms of the bot's latest sign of life (the bot: now while
+    its socket is connected, else its newest market data; None: none yet);
     ``cancel_own`` cancels the bot's own orders. Both feed the watchdog, which runs only
     while the venue's switch does not hold; without them there is no watchdog.
     """
@@ -207,7 +208,7 @@ class DeadMansSwitch:
             what = (
                 f"event loop late by {lag:.1f}s"
                 if lag * 1000 > window_ms
-                else (f"no market data for {feed_age_ms / 1000:.1f}s")
+                else f"no sign of the feeds for {feed_age_ms / 1000:.1f}s"
             )
             log.error(
                 "watchdog: %s with no dead-man's switch at the venue: cancelling own orders", what
