@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from hip3.app import FillMonitor
+from hip3.app import FillMonitor, token_amounts_text
 from hip3.app.run import QuiescingStrategy
 from hip3.bot import Book, StrategyContext
 from hip3.domain import Fill
@@ -76,3 +76,11 @@ def test_quiesced_strategy_asks_for_nothing_new_but_still_cleans_up() -> None:
     strategy.quiesce()
     assert strategy.on_book(book, ctx) == () and strategy.on_timer(ctx) == ()
     assert isinstance(strategy.on_stop(ctx)[0], Cancel)
+
+
+def test_token_amounts_are_shown_side_by_side_never_added() -> None:
+    assert token_amounts_text({"USDH": Decimal("-0.25"), "USDC": Decimal("1.50")}) == (
+        "1.5 USDC, -0.25 USDH"
+    )
+    assert token_amounts_text({}) == "0"
+    assert token_amounts_text(None) == "?"

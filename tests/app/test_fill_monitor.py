@@ -88,3 +88,20 @@ def test_backfills_that_never_got_an_answer_are_not_remembered_forever() -> None
     monitor.record("out", "http", {"type": "userFillsByTime"}, id=5000, path="/info")
     monitor.record("in", "http", [_fill(9)], id=5000)  # the newest is still recognised
     assert monitor.fills == 1
+
+
+def test_the_monitor_keeps_pnl_per_collateral_and_fees_per_fee_token() -> None:
+    def push(tid: int, coin: str, pnl: str, fee: str, fee_token: str) -> dict[str, object]:
+        fill = {"coin": coin, "px": "1", "sz": "1", "side": "B", "time": tid, "tid": tid,
+                "oid": tid, "closedPnl": pnl, "fee": fee, "feeToken": fee_token}  # fmt: skip
+        return {"channel": "userFills", "data": {"user": "0x", "fills": [fill]}}
+
+    monitor = FillMonitor(collateral_of={"BTC": "USDC", "xyz:TSLA": "USDH"}.get)
+    monitor.record("in", "ws", push(1, "BTC", "2", "0.1", "USDC"))
+    monitor.record("in", "ws", push(2, "xyz:TSLA", "3", "0.2", "USDH"))
+    monitor.record("in", "ws", push(3, "flx:GOLD", "-1", "0.3", "USDE"))  # unknown: its feeToken
+    monitor.record("in", "ws", push(4, "@1", "0", "0.5", "HYPE"))  # spot: fee in what it got
+    assert monitor.realized_pnl == {"USDC": 2, "USDH": 3, "USDE": -1}
+    assert monitor.fees == {"USDC": Decimal("0.1"), "USDH": Decimal("0.2"),
+                            "USDE": Decimal("0.3"), "HYPE": Decimal("0.5")}  # fmt: skip
+    assert [f.pnl_token for f in monitor.recent] == ["USDC", "USDH", "USDE", "USDC"]

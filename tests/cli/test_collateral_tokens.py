@@ -1,4 +1,5 @@
-"""A HIP-3 dex that settles in its own token (USDH): PnL, fees and balances stay in it."""
+"""A HIP-3 dex that settles in its own token (USDH): PnL, fees and balances stay in it, in
+the live view `hip3 trade` draws (the monitor and token formatting: tests/app)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from pathlib import Path
 import attrs
 import trio
 
-from hip3.app import run_from_config, token_amounts_text
-from hip3.app.monitor import FillMonitor
+from hip3.app import run_from_config
 from hip3.clients import ExchangeClient, Filled, InfoClient, NonceGenerator, PlaceOrder
 from hip3.config import load_config
 from hip3.signing import PrivateKey
@@ -20,31 +20,6 @@ from hip3.types import Side
 from hip3_cli.trade import render_line
 
 KEY = PrivateKey.coerce("0x" + "5a" * 32)
-
-
-def test_token_amounts_are_shown_side_by_side_never_added() -> None:
-    assert token_amounts_text({"USDH": Decimal("-0.25"), "USDC": Decimal("1.50")}) == (
-        "1.5 USDC, -0.25 USDH"
-    )
-    assert token_amounts_text({}) == "0"
-    assert token_amounts_text(None) == "?"
-
-
-def test_the_monitor_keeps_pnl_per_collateral_and_fees_per_fee_token() -> None:
-    def push(tid: int, coin: str, pnl: str, fee: str, fee_token: str) -> dict[str, object]:
-        fill = {"coin": coin, "px": "1", "sz": "1", "side": "B", "time": tid, "tid": tid,
-                "oid": tid, "closedPnl": pnl, "fee": fee, "feeToken": fee_token}  # fmt: skip
-        return {"channel": "userFills", "data": {"user": "0x", "fills": [fill]}}
-
-    monitor = FillMonitor(collateral_of={"BTC": "USDC", "xyz:TSLA": "USDH"}.get)
-    monitor.record("in", "ws", push(1, "BTC", "2", "0.1", "USDC"))
-    monitor.record("in", "ws", push(2, "xyz:TSLA", "3", "0.2", "USDH"))
-    monitor.record("in", "ws", push(3, "flx:GOLD", "-1", "0.3", "USDE"))  # unknown: its feeToken
-    monitor.record("in", "ws", push(4, "@1", "0", "0.5", "HYPE"))  # spot: fee in what it got
-    assert monitor.realized_pnl == {"USDC": 2, "USDH": 3, "USDE": -1}
-    assert monitor.fees == {"USDC": Decimal("0.1"), "USDH": Decimal("0.2"),
-                            "USDE": Decimal("0.3"), "HYPE": Decimal("0.5")}  # fmt: skip
-    assert [f.pnl_token for f in monitor.recent] == ["USDC", "USDH", "USDE", "USDC"]
 
 
 async def test_a_usdh_dex_names_its_token_in_markets_snapshots_and_fills() -> None:
