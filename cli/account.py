@@ -9,21 +9,20 @@ to inspect a simulator that is trading, run ``hip3 sim`` and pass its URL.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-import attrs
 import click
 import trio
 
-from hip3.app import Endpoint, decimal_text, open_venue
+from hip3.app import Endpoint, open_venue
+from hip3.app import account as acct
 from hip3.clients import InfoClient
-from hip3.config import Config, config_from_dict, load_config
-from hip3.errors import ConfigError, SigningError, TransportError
+from hip3.config import Config, load_config, signing_key_for_command
+from hip3.errors import TransportError, ValidationError
 from hip3.signing import PrivateKey
 
 from ._common import (
@@ -77,9 +76,7 @@ async def _open(
             f"--address: not an address (0x and 40 hex digits; got {len(address.strip())} "
             "characters)"
         )
-    key = None
-    if need_key:
-        key = _key(config)
+    key = signing_key_for_command(config, "cancel-all signs") if need_key else None
     account = (address or config.account.address or (key.address if key else None) or "").lower()
     if not _ADDRESS_RE.match(account):
         raise UsageProblem("give --address 0x... (or a config with account.address or a key)")
@@ -118,57 +115,10 @@ def _config(config_path: str | None, network: str | None) -> Config:
         return load_config(config_path)
     if network is None:
         raise UsageProblem("give --config FILE or --network sim|testnet|mainnet|URL")
-    if network in ("sim", "testnet", "mainnet"):
-        return config_from_dict({"network": network}, source="--network")
-    if network.startswith(("http://", "https://")):
-        ws = "ws" + network[len("http") :].rstrip("/") + "/ws"
-        return config_from_dict(
-            {"network": {"http_url": network, "ws_url": ws}}, source="--network"
-        )
-    raise UsageProblem(
-        f"--network: must be sim, testnet, mainnet or an http(s) URL; got {network!r}"
-    )
-
-
-def _key(config: Config) -> PrivateKey:
-    acct = config.account
-    if not (acct.key_env or acct.key_file):
-        env = os.environ.get("HIP3_PRIVATE_KEY")
-        if env:
-            try:
-                return PrivateKey.from_hex(env.strip())
-            except SigningError:
-                raise UsageProblem(
-                    "env var HIP3_PRIVATE_KEY: not a private key "
-                    "(64 hex digits, optionally prefixed by 0x)"
-                ) from None
-        raise ConfigError(
-            "cancel-all signs: give a config with account.key_env or key_file, "
-            "or set HIP3_PRIVATE_KEY",
-            file=config.source,
-            key="account",
-        )
-    from hip3.config import resolve_private_key
-
-    text = resolve_private_key(config)
-    assert text is not None
-    return PrivateKey.from_hex(text)
-
-
-async def _dexes(info: InfoClient, config: Config) -> list[str]:
-    """The config's dexes, or every dex of the venue."""
-    if config.markets:
-        return list(dict.fromkeys(m.split(":", 1)[0] if ":" in m else "" for m in config.markets))
-    names = [""]
-    for entry in await info.perp_dexs():
-        name = entry.get("name") if isinstance(entry, dict) else getattr(entry, "name", None)
-        if isinstance(name, str) and name:
-            names.append(name)
-    return names
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else decimal_text(value)
+    try:
+        return acct.network_config(network, source="--network", field="--network")
+    except ValidationError as exc:
+        raise UsageProblem(str(exc)) from None
 
 
 # -- positions -------------------------------------------------------------------------------
@@ -223,23 +173,8 @@ async def _positions(
     config_path: str | None, network: str | None, address: str | None
 ) -> tuple[str, list[dict[str, Any]]]:
     async with _open(config_path, network, address) as (config, _, info, account, _key):
-        details: list[dict[str, Any]] = []
-        for dex in await _dexes(info, config):
-            snapshot = await info.account_snapshot(account, dex)
-            for coin, pos in sorted(snapshot.positions.items()):
-                if pos.szi == 0:
-                    continue
-                details.append(
-                    {
-                        "coin": coin,
-                        "size": decimal_text(pos.szi),
-                        "entry_px": _text(pos.entry_px),
-                        "unrealized_pnl": _text(pos.unrealized_pnl),
-                        "liquidation_px": _text(pos.liquidation_px),
-                        "leverage": pos.leverage,
-                    }
-                )
-        return account, details
+        dexes = await acct.account_dexes(info, config.markets)
+        return account, [row.to_json() for row in await acct.positions(info, account, dexes)]
 
 
 # -- orders ----------------------------------------------------------------------------------
@@ -282,40 +217,8 @@ async def _orders(
     config_path: str | None, network: str | None, address: str | None
 ) -> tuple[str, list[dict[str, Any]]]:
     async with _open(config_path, network, address) as (config, _, info, account, _key):
-        orders: list[dict[str, Any]] = []
-        for dex in await _dexes(info, config):
-            for o in await info.frontend_open_orders(account, dex):
-                orders.append(_order_json(o))
-        return account, orders
-
-
-def _get(obj: Any, *names: str) -> Any:
-    for name in names:
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-def _str_or_none(value: Any) -> str | None:
-    if value is None:
-        return None
-    return str(getattr(value, "hex", value))
-
-
-def _order_json(o: Any) -> dict[str, Any]:
-    side = _get(o, "side")
-    side = getattr(side, "value", side)
-    return {
-        "coin": _get(o, "coin"),
-        "side": "buy" if side in ("B", "buy") else "sell",
-        "limit_px": _str_or_none(_get(o, "limit_px", "limitPx")),
-        "sz": _str_or_none(_get(o, "sz")),
-        "orig_sz": _str_or_none(_get(o, "orig_sz", "origSz")),
-        "oid": _get(o, "oid"),
-        "cloid": _str_or_none(_get(o, "cloid")),
-        "timestamp_ms": _get(o, "timestamp"),
-    }
+        dexes = await acct.account_dexes(info, config.markets)
+        return account, [row.to_json() for row in await acct.open_orders(info, account, dexes)]
 
 
 # -- fills -----------------------------------------------------------------------------------
@@ -373,26 +276,7 @@ async def _fills(
     config_path: str | None, network: str | None, address: str | None, limit: int
 ) -> tuple[str, list[dict[str, Any]]]:
     async with _open(config_path, network, address) as (_config, _, info, account, _key):
-        fills = await info.user_fills(account)
-        return account, [_fill_json(f) for f in list(fills)[-limit:]]
-
-
-def _fill_json(f: Any) -> dict[str, Any]:
-    side = _get(f, "side")
-    side = getattr(side, "value", side)
-    return {
-        "coin": _get(f, "coin"),
-        "side": "buy" if side in ("B", "buy") else "sell",
-        "px": _str_or_none(_get(f, "px")),
-        "sz": _str_or_none(_get(f, "sz")),
-        "time_ms": _get(f, "time"),
-        "dir": _get(f, "dir"),
-        "closed_pnl": _str_or_none(_get(f, "closed_pnl", "closedPnl")),
-        "fee": _str_or_none(_get(f, "fee")),
-        "oid": _get(f, "oid"),
-        "tid": _get(f, "tid"),
-        "cloid": _str_or_none(_get(f, "cloid")),
-    }
+        return account, [row.to_json() for row in await acct.fills(info, account, limit)]
 
 
 # -- cancel-all ------------------------------------------------------------------------------
@@ -413,65 +297,42 @@ def cancel_all_cmd(
     command then exits 1: those orders are still open.
     """
     with user_errors(debug, as_json=as_json):
-        account, cancelled, refused = trio.run(_cancel_all, config_path, network, address)
-    total = sum(cancelled.values())
-    problem = (
-        f"the venue refused {len(refused)} cancel(s); those orders are still open "
-        "(is the key this account's, or its agent's?)"
-        if refused
-        else None
-    )
-    if as_json:
-        data: dict[str, Any] = {
-            "account": account,
-            "cancelled": cancelled,
-            "total": total,
-            "refused": [r.to_json() for r in refused],
-        }
-        if problem is not None:
-            data.update(error=problem, exit_code=EXIT_FAILURE)
-        echo_json(data)
-    else:
-        click.echo(f"{account}: {total} order(s) cancelled")
-        for r in refused:
+        account, report = trio.run(_cancel_all, config_path, network, address)
+    data: dict[str, Any] = {
+        "account": account,
+        "cancelled": report.cancelled,
+        "total": report.total,
+        "refused": [r.to_json() for r in report.refused],
+    }
+    if not as_json:
+        click.echo(f"{account}: {report.total} order(s) cancelled")
+        for r in report.refused:
             click.echo(
                 f"refused: {r.coin} oid {r.oid} ({r.dex or 'main'} dex): {r.reason}", err=True
             )
-    if problem is not None:
-        fail(problem, EXIT_FAILURE)
-
-
-@attrs.frozen
-class Refusal:
-    """One order the venue would not cancel, with its reason."""
-
-    dex: str
-    coin: str
-    oid: int
-    reason: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "dex": self.dex or "main",
-            "coin": self.coin,
-            "oid": self.oid,
-            "reason": self.reason,
-        }
+    if report.refused:  # those orders are still open: exit 1, the refusals in the JSON too
+        fail(
+            f"the venue refused {len(report.refused)} cancel(s); those orders are still open "
+            "(is the key this account's, or its agent's?)",
+            EXIT_FAILURE,
+            as_json=as_json,
+            json_fields=data,
+        )
+    if as_json:
+        echo_json(data)
 
 
 async def _cancel_all(
     config_path: str | None, network: str | None, address: str | None
-) -> tuple[str, dict[str, int], list[Refusal]]:
+) -> tuple[str, acct.CancelAllReport]:
     from hip3.app.run import load_checked_universe
     from hip3.bot import defaults
     from hip3.clients import ExchangeClient
-    from hip3.errors import ExchangeError
-    from hip3.wire.to_domain import CancelSuccess
 
     async with _open(config_path, network, address, need_key=True) as opened:
         config, endpoint, info, account, key = opened
         assert key is not None
-        dexes = await _dexes(info, config)
+        dexes = await acct.account_dexes(info, config.markets)
         universe = (
             await load_checked_universe(info, config)
             if config.markets
@@ -486,20 +347,4 @@ async def _cancel_all(
             mainnet=endpoint.mainnet,
             info=info,
         )
-        cancelled: dict[str, int] = {}
-        refused: list[Refusal] = []
-        for dex in dexes:
-            orders = await info.open_orders(account, dex)
-            targets: list[tuple[str, int | Any]] = [(o.coin, o.oid) for o in orders]
-            try:
-                results: list[Any] = await client.cancel_many(targets)
-            except ExchangeError as exc:  # the whole action refused (e.g. an unknown signer)
-                results = [exc] * len(targets)
-            cancelled[dex or "main"] = 0
-            for (coin, oid), result in zip(targets, results, strict=True):
-                if isinstance(result, CancelSuccess):
-                    cancelled[dex or "main"] += 1
-                else:
-                    reason = getattr(result, "error", None) or str(result)
-                    refused.append(Refusal(dex, coin, oid, str(reason)))
-        return account, cancelled, refused
+        return account, await acct.cancel_all(client, info, account, dexes)

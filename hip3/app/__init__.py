@@ -5,10 +5,19 @@ the embedded simulator when the config says ``network = "sim"``, resolves the ke
 builds the :class:`~hip3.bot.Bot` from the config's sections and returns a
 :class:`TradeSummary` whose ``positions`` (the tracker's) sit beside
 ``exchange_positions`` (the venue's ``clearinghouseState`` at shutdown).
+:mod:`hip3.app.account` reads an account whole (positions, open orders, fills on every
+dex; cancel-all) for ``hip3 positions | orders | fills | cancel-all`` and the notebook.
 """
 
 from __future__ import annotations
 
+from hip3.app.account import (
+    AccountFill,
+    AccountOrder,
+    AccountPosition,
+    CancelAllReport,
+    CancelRefusal,
+)
 from hip3.app.monitor import FillMonitor, FillRecord
 from hip3.app.run import (
     Endpoint,
@@ -28,6 +37,11 @@ from hip3.app.summary import (
 )
 
 __all__ = [
+    "AccountFill",
+    "AccountOrder",
+    "AccountPosition",
+    "CancelAllReport",
+    "CancelRefusal",
     "Endpoint",
     "FillMonitor",
     "FillRecord",

@@ -4,6 +4,10 @@ Every object is a frozen attrs class with Decimal prices and sizes (exact, as hi
 computes with them). ``records()`` turns a list of them into a list of dicts; by
 default Decimals become floats (what a DataFrame wants for plotting and arithmetic),
 ``records(exact=True)`` keeps them as Decimals.
+
+``Position``, ``OpenOrder`` and ``Fill`` are the account rows of :mod:`hip3.app.account`
+(``AccountPosition``...) under the names the notebook has always used: ``hip3 positions``
+and ``Session.positions()`` read the account through that one module.
 """
 
 from __future__ import annotations
@@ -13,6 +17,10 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import attrs
+
+from hip3.app.account import AccountFill as Fill
+from hip3.app.account import AccountOrder as OpenOrder
+from hip3.app.account import AccountPosition as Position
 
 __all__ = [
     "Book",
@@ -48,46 +56,6 @@ class Records(list[T], Generic[T]):
 
     def records(self, *, exact: bool = False) -> list[dict[str, Any]]:
         return [to_record(item, exact=exact) for item in self]
-
-
-@attrs.frozen
-class Position:
-    coin: str
-    dex: str
-    size: Decimal
-    entry_px: Decimal | None
-    unrealized_pnl: Decimal | None
-    liquidation_px: Decimal | None
-    margin_used: Decimal | None
-    leverage: int | None
-
-
-@attrs.frozen
-class Fill:
-    coin: str
-    side: str  # "buy" | "sell"
-    px: Decimal
-    sz: Decimal
-    time_ms: int
-    dir: str
-    closed_pnl: Decimal
-    fee: Decimal
-    oid: int
-    tid: int | None
-    cloid: str | None
-    crossed: bool
-
-
-@attrs.frozen
-class OpenOrder:
-    coin: str
-    side: str
-    limit_px: Decimal
-    sz: Decimal
-    orig_sz: Decimal | None
-    oid: int
-    cloid: str | None
-    timestamp_ms: int
 
 
 @attrs.frozen

@@ -111,6 +111,7 @@ FILL_COLUMNS = (
     "dir",
     "closed_pnl",
     "fee",
+    "fee_token",
     "oid",
     "tid",
     "cloid",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+import warnings
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,8 @@ from typing import Any, cast
 import attrs
 import trio
 
-from hip3.app import Endpoint, LiveState, RunningBot, TradeSummary, run_from_config
+from hip3.app import Endpoint, LiveState, RunningBot, TradeSummary, account, run_from_config
+from hip3.app.account import network_config
 from hip3.clients import ExchangeClient, InfoClient
 from hip3.config import Config, config_from_dict, load_config
 from hip3.errors import NotRunningError, StopTimeoutError, ValidationError
@@ -53,22 +55,6 @@ def connect(
     return Session(network, key=key, address=address, sim=sim)
 
 
-def _endpoint_config(network: str, sim: Mapping[str, Any] | None) -> Config:
-    if network in ("sim", "testnet", "mainnet"):
-        doc: dict[str, Any] = {"network": network}
-        if sim is not None:
-            doc["sim"] = dict(sim)
-        return config_from_dict(doc, source="connect()")
-    if network.startswith(("http://", "https://")):
-        ws = "ws" + network[len("http") :].rstrip("/") + "/ws"
-        return config_from_dict(
-            {"network": {"http_url": network, "ws_url": ws}}, source="connect()"
-        )
-    raise ValidationError(
-        f"network must be sim, testnet, mainnet or an http(s) URL; got {network!r}"
-    )
-
-
 class Session:
     """A connection to a venue. Every method blocks and returns plain objects.
 
@@ -84,7 +70,7 @@ class Session:
         address: str | None = None,
         sim: Mapping[str, Any] | None = None,
     ) -> None:
-        config = _endpoint_config(network, sim)
+        config = network_config(network, source="connect()", sim=sim)
         self.network = network
         if key is not None:
             self._key: PrivateKey | None = PrivateKey.coerce(key)
@@ -134,89 +120,24 @@ class Session:
         return self._sim
 
     def _dexes(self) -> list[str]:
-        perp_dexs = self._portal.run(self._info.post_info, {"type": "perpDexs"})
-        names = [""]
-        for entry in perp_dexs:
-            if isinstance(entry, dict) and entry.get("name"):
-                names.append(str(entry["name"]))
-        return names
+        return self._portal.run(account.account_dexes, self._info)
 
     def _ask(self, body: Mapping[str, Any]) -> Any:
         return self._portal.run(self._info.post_info, dict(body))
 
     def positions(self) -> Records[Position]:
         """Open positions on every dex (``clearinghouseState`` per dex)."""
-        out: Records[Position] = Records()
-        for dex in self._dexes():
-            body: dict[str, Any] = {"type": "clearinghouseState", "user": self.address}
-            if dex:
-                body["dex"] = dex
-            state = self._ask(body)
-            for entry in state.get("assetPositions", []):
-                pos = entry.get("position", {})
-                size = Decimal(pos.get("szi", "0"))
-                if size == 0:
-                    continue
-                leverage = pos.get("leverage") or {}
-                out.append(
-                    Position(
-                        coin=pos["coin"],
-                        dex=dex,
-                        size=size,
-                        entry_px=_dec(pos.get("entryPx")),
-                        unrealized_pnl=_dec(pos.get("unrealizedPnl")),
-                        liquidation_px=_dec(pos.get("liquidationPx")),
-                        margin_used=_dec(pos.get("marginUsed")),
-                        leverage=leverage.get("value") if isinstance(leverage, dict) else None,
-                    )
-                )
-        return out
+        rows = self._portal.run(account.positions, self._info, self.address, self._dexes())
+        return Records(rows)
 
     def fills(self, limit: int | None = None) -> Records[Fill]:
         """The account's recent fills, oldest first (``userFills``)."""
-        raw = self._ask({"type": "userFills", "user": self.address})
-        fills = sorted(raw, key=lambda f: (f.get("time", 0), f.get("tid") or 0))
-        if limit is not None:
-            fills = fills[-limit:]
-        return Records(
-            Fill(
-                coin=f["coin"],
-                side="buy" if f.get("side") == "B" else "sell",
-                px=Decimal(f["px"]),
-                sz=Decimal(f["sz"]),
-                time_ms=int(f.get("time", 0)),
-                dir=str(f.get("dir", "")),
-                closed_pnl=Decimal(f.get("closedPnl", "0")),
-                fee=Decimal(f.get("fee", "0")),
-                oid=int(f.get("oid", 0)),
-                tid=f.get("tid"),
-                cloid=f.get("cloid"),
-                crossed=bool(f.get("crossed", False)),
-            )
-            for f in fills
-        )
+        return Records(self._portal.run(account.fills, self._info, self.address, limit))
 
     def open_orders(self) -> Records[OpenOrder]:
-        """Open orders on every dex (``openOrders`` per dex)."""
-        out: Records[OpenOrder] = Records()
-        for dex in self._dexes():
-            body: dict[str, Any] = {"type": "openOrders", "user": self.address}
-            if dex:
-                body["dex"] = dex
-            for o in self._ask(body):
-                out.append(
-                    OpenOrder(
-                        coin=o["coin"],
-                        side="buy" if o.get("side") == "B" else "sell",
-                        limit_px=Decimal(o["limitPx"]),
-                        sz=Decimal(o["sz"]),
-                        orig_sz=_dec(o.get("origSz")),
-                        oid=int(o["oid"]),
-                        cloid=o.get("cloid"),
-                        timestamp_ms=int(o.get("timestamp", 0)),
-                    )
-                )
-        return out
+        """Open orders on every dex (``frontendOpenOrders`` per dex: triggers included)."""
+        rows = self._portal.run(account.open_orders, self._info, self.address, self._dexes())
+        return Records(rows)
 
     def book(self, coin: str) -> Book:
         """The ``l2Book`` of ``coin`` (``"BTC"``, ``"xyz:TSLA"``)."""
@@ -307,9 +228,19 @@ class Session:
         )
 
     def cancel_all(self) -> int:
-        """Cancel every open order on every dex; returns how many the venue cancelled."""
+        """Cancel every open order on every dex; returns how many the venue cancelled.
+
+        Orders the venue refused to cancel are still open: a warning names each one."""
         client = self._exchange_client()
-        return sum(self._portal.run(_cancel_all, client, dex) for dex in self._dexes())
+        report = self._portal.run(
+            account.cancel_all, client, self._info, self.address, self._dexes()
+        )
+        for refusal in report.refused:
+            warnings.warn(
+                f"cancel refused, still open: {refusal.coin} oid {refusal.oid}: {refusal.reason}",
+                stacklevel=2,
+            )
+        return report.total
 
     # -- bots and captures -------------------------------------------------------------------
 
@@ -378,20 +309,12 @@ class Session:
         return store_relation(self.address, path, table=table)
 
 
-async def _cancel_all(client: ExchangeClient, dex: str) -> int:
-    return await client.cancel_all(dex=dex)
-
-
 def _as_config(config: str | os.PathLike[str] | Config | Mapping[str, Any]) -> Config:
     if isinstance(config, Config):
         return config
     if isinstance(config, Mapping):
         return config_from_dict(config, source="<notebook>")
     return load_config(Path(config))
-
-
-def _dec(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
 
 
 def _is_buy(side: str | Side) -> bool:

@@ -77,6 +77,8 @@ class Venue:
                 "status": "order",
                 "order": {"order": frontend, "status": "open", "statusTimestamp": 1},
             }
+        if body["type"] == "userFills":  # the newest 2000, as the venue answers
+            return sorted(self.fills, key=lambda f: f["time"])[-2000:]
         if body["type"] == "userFillsByTime":
             fills = [
                 f

@@ -126,7 +126,7 @@ def test_read_only_session_refuses_to_trade() -> None:
 
 
 def test_bad_arguments_are_hip3_errors() -> None:
-    with pytest.raises(Hip3Error, match="network must be"):
+    with pytest.raises(Hip3Error, match="network: must be"):
         hn.connect("devnet")
     with hn.connect("sim") as s:
         with pytest.raises(Hip3Error, match="side must be"):
