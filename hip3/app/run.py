@@ -294,14 +294,25 @@ async def load_checked_universe(info: InfoClient, config: Config) -> Universe:
         dex = market.split(":", 1)[0] if ":" in market else ""
         if dex and dex not in known:
             raise ConfigError(
-                f"{market}: the venue has no dex {dex!r}", file=config.source, key=f"markets[{i}]"
+                f"{market}: the venue has no dex {dex!r}",
+                file=config.source,
+                key=config.market_key(i),
             )
     universe = await info.universe(dexes)
     for i, market in enumerate(config.markets):
         if market not in universe:
             raise ConfigError(
-                f"{market} is not listed on this venue", file=config.source, key=f"markets[{i}]"
+                f"{market} is not listed on this venue",
+                file=config.source,
+                key=config.market_key(i),
             )
+    # the venue's rules for each market's leverage and margin, before anything is sent
+    for coin, setup in config.bot_settings().orders.market_setup.items():
+        problem = setup.problem(universe.market(coin))
+        if problem is not None:
+            field, why = problem
+            key = config.market_key(config.markets.index(coin)) + f".{field}"
+            raise ConfigError(why, file=config.source, key=key)
     return universe
 
 

@@ -74,7 +74,7 @@ from hip3.clients import (
     WsEvent,
 )
 from hip3.domain import AccountMode, AccountSnapshot, Fill
-from hip3.errors import Hip3Error, NotRunningError, SigningError, ValidationError
+from hip3.errors import ExchangeError, Hip3Error, NotRunningError, SigningError, ValidationError
 from hip3.executor import (
     CancelAll,
     Executor,
@@ -93,7 +93,7 @@ from hip3.risk.market_state import MarketStates, watch_markets
 from hip3.signing import PrivateKey
 from hip3.tracker.state import DriftEvent, TrackerStats, dex_of
 from hip3.types import Coin
-from hip3.universe import Universe
+from hip3.universe import Market, Universe
 from hip3.wire.to_domain import open_order_to_update
 
 __all__ = ["Bot", "BotSummary", "Mode", "run_bot"]
@@ -275,6 +275,8 @@ class Bot:
         self.collateral_tokens: dict[str, str] = {}  # dex -> its collateral token
         self._backfilled = 0  # fills handed to the tracker by resync backfills
         self._exchange_client: ExchangeClient | None = None
+        #: leverage and margin mode set on the venue at start, by coin (trading mode)
+        self.leverage: dict[str, tuple[int, str]] = {}
         self._resync_scope = trio.CancelScope()
         self.kill_switch = KillSwitch()
         #: the venue's scheduleCancel kept armed (trading mode, set when trading starts)
@@ -592,6 +594,8 @@ class Bot:
         shutdown; returns the run's summary."""
         if self.mode is not Mode.PAPER:
             await self._adopt_baseline(parts.resync)
+        if self.settings.orders.market_setup:
+            await self._set_up_markets(parts.universe)
         async with trio.open_nursery() as nursery:
             await self._start_feeds(nursery, parts)
             await self._start_execution(nursery, parts)
@@ -602,6 +606,43 @@ class Bot:
             summary = await self._shut_down(parts)
             nursery.cancel_scope.cancel()
         return summary
+
+    async def _set_up_markets(self, universe: MarketUniverse) -> None:
+        """Each market's leverage and margin mode (``updateLeverage``), before any order:
+        every setup is checked against the venue's rules first, then sent one by one; a
+        refusal stops the start with the venue's text. Paper and observe modes send
+        nothing and log what trading would set."""
+        plans: list[tuple[str, int, bool]] = []
+        for coin, setup in self.settings.orders.market_setup.items():
+            if coin not in {str(traded) for traded in self.markets}:
+                raise ValidationError(
+                    f"{coin} is not one of the bot's markets", field=f"market_setup.{coin}"
+                )
+            market = universe.market(coin)
+            if isinstance(market, Market):
+                problem = setup.problem(market)
+                if problem is not None:
+                    raise ValidationError(problem[1], field=f"market_setup.{coin}.{problem[0]}")
+                cross = setup.is_cross(market)
+            else:  # a universe that does not say: the venue decides
+                cross = setup.margin != "isolated"
+            plans.append((coin, setup.leverage, cross))
+        for coin, leverage, cross in plans:
+            margin = "cross" if cross else "isolated"
+            if self.mode is not Mode.TRADING:
+                log.info(
+                    "%s mode: %s would trade at %dx %s", self.mode.value, coin, leverage, margin
+                )
+                continue
+            assert self._exchange_client is not None  # built with the trading venue
+            try:
+                await self._exchange_client.update_leverage(coin, leverage, is_cross=cross)
+            except ExchangeError as exc:
+                raise NotRunningError(
+                    f"the venue refused {leverage}x {margin} on {coin}: {exc.text}"
+                ) from exc
+            log.info("%s: leverage %dx %s set", coin, leverage, margin)
+            self.leverage[coin] = (leverage, margin)
 
     def _assemble(
         self,

@@ -16,7 +16,8 @@ get the same bot.
 from __future__ import annotations
 
 import enum
-from typing import Any, TypedDict, Unpack
+from collections.abc import Mapping
+from typing import Any, Literal, TypedDict, Unpack
 
 import attrs
 
@@ -24,6 +25,7 @@ from hip3.errors import ValidationError
 from hip3.executor.intents import CancelScope
 from hip3.risk import RiskLimits
 from hip3.tracker.state import DEFAULT_DEDUP_CAPACITY
+from hip3.universe import Market
 
 __all__ = [
     "DEFAULT_DEAD_MANS_SWITCH_SECS",
@@ -34,6 +36,8 @@ __all__ = [
     "BotSettings",
     "BotTuning",
     "FeedSettings",
+    "MarginMode",
+    "MarketSetup",
     "MetricsSettings",
     "Mode",
     "OrderSettings",
@@ -100,6 +104,56 @@ def _check_scope(_: object, __: object, value: str) -> None:
         raise ValidationError(f"must be 'own' or 'account', got {value!r}", field="cancel_scope")
 
 
+#: ``"cross"``: the position draws on the dex's shared margin; ``"isolated"``: on its own
+MarginMode = Literal["cross", "isolated"]
+#: the venue's ``marginMode`` values of a market that takes no cross margin
+ISOLATED_ONLY_MODES = ("noCross", "strictIsolated")
+
+
+@attrs.frozen
+class MarketSetup:
+    """One market's leverage and margin mode, set on the venue when a trading bot starts
+    (the ``updateLeverage`` action). ``margin`` None: cross, or isolated on a market that
+    allows only isolated margin."""
+
+    leverage: int
+    margin: MarginMode | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.leverage, bool) or not isinstance(self.leverage, int):
+            raise ValidationError(f"must be an integer; got {self.leverage!r}", field="leverage")
+        if self.leverage < 1:
+            raise ValidationError(f"must be at least 1; got {self.leverage}", field="leverage")
+        if self.margin not in (None, "cross", "isolated"):
+            raise ValidationError(f"must be cross or isolated; got {self.margin!r}", field="margin")
+
+    def is_cross(self, market: Market) -> bool:
+        """Whether the venue is asked for cross margin on ``market``."""
+        if self.margin is None:
+            return not isolated_only(market)
+        return self.margin == "cross"
+
+    def problem(self, market: Market) -> tuple[str, str] | None:
+        """``(field, why)`` when the venue's rules for ``market`` refuse this setup."""
+        if self.leverage > market.max_leverage:
+            return "leverage", (
+                f"{self.leverage}x is above {market.coin}'s maximum of "
+                f"{market.max_leverage}x on this venue"
+            )
+        if self.margin == "cross" and isolated_only(market):
+            return "margin", (
+                f"{market.coin} allows only isolated margin on this venue "
+                f"(marginMode {market.margin_mode or 'onlyIsolated'})"
+            )
+        return None
+
+
+def isolated_only(market: Market) -> bool:
+    """Whether the venue takes no cross margin on ``market`` (``onlyIsolated``, or a
+    ``marginMode`` of ``noCross`` / ``strictIsolated``)."""
+    return market.only_isolated or market.margin_mode in ISOLATED_ONLY_MODES
+
+
 @attrs.frozen
 class OrderSettings:
     """Sending and cancelling.
@@ -109,7 +163,8 @@ class OrderSettings:
     answer. ``cancel_on_shutdown``: a clean stop cancels the open orders of
     ``cancel_scope`` (``"own"``: the bot's; ``"account"``: every one of the account),
     which the kill switch cancels too. ``outcome_history``: how many recent outcomes
-    :attr:`hip3.bot.Bot.outcomes` keeps.
+    :attr:`hip3.bot.Bot.outcomes` keeps. ``market_setup``: leverage and margin mode per
+    coin, set on the venue at start (trading mode; a refusal stops the start).
     """
 
     expires_after_ms: int | None = 10_000
@@ -117,6 +172,7 @@ class OrderSettings:
     cancel_on_shutdown: bool = True
     cancel_scope: CancelScope = attrs.field(default="own", validator=_check_scope)
     outcome_history: int = 10_000
+    market_setup: Mapping[str, MarketSetup] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -177,6 +233,7 @@ class BotTuning(TypedDict, total=False):
     cancel_on_shutdown: bool  # orders.cancel_on_shutdown
     cancel_scope: CancelScope  # orders.cancel_scope
     outcome_history: int  # orders.outcome_history
+    market_setup: Mapping[str, MarketSetup]  # orders.market_setup
     strategy_interval_secs: float  # feeds.strategy_interval_secs
     metrics_port: int | None  # metrics.port
     metrics_host: str  # metrics.host
@@ -204,6 +261,7 @@ _FLAT: dict[str, tuple[str, str]] = {
     "cancel_on_shutdown": ("orders", "cancel_on_shutdown"),
     "cancel_scope": ("orders", "cancel_scope"),
     "outcome_history": ("orders", "outcome_history"),
+    "market_setup": ("orders", "market_setup"),
     "strategy_interval_secs": ("feeds", "strategy_interval_secs"),
     "metrics_port": ("metrics", "port"),
     "metrics_host": ("metrics", "host"),

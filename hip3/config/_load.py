@@ -39,12 +39,14 @@ from hip3.bot.strategies import MarketMakerParams
 from hip3.config.model import (
     LOG_FORMATS,
     LOG_LEVELS,
+    MARGIN_MODES,
     NETWORKS,
     STRATEGIES,
     AccountConfig,
     Config,
     JournalConfig,
     LogConfig,
+    MarketConfig,
     MetricsConfig,
     NetworkConfig,
     RiskConfig,
@@ -67,7 +69,7 @@ def _keys(cls: type, *leave_out: str) -> tuple[str, ...]:
     return tuple(field.name for field in attrs.fields(cls) if field.name not in leave_out)
 
 
-_TOP = _keys(Config, "source")
+_TOP = _keys(Config, "source", "market_settings")  # [markets."coin"] tables fill it
 _RISK_KEYS = _keys(RiskConfig)
 _RISK_NUMBERS = tuple(
     k for k in _RISK_KEYS if k not in ("max_position", "max_open_orders", "require_dead_man_switch")
@@ -182,9 +184,25 @@ def _account(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
     return out
 
 
-def _markets(raw: Any, source: str) -> list[str]:
+def _markets(raw: Any, source: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """``markets``: a list of coins, or one table per coin with its settings
+    (``[markets."xyz:TSLA"] leverage = 3``); returns the coins and their settings."""
+    if isinstance(raw, Mapping):
+        coins = list(raw)
+        for coin in coins:
+            if not _MARKET_RE.match(coin):
+                raise _err(
+                    source,
+                    f"markets.{_quoted(coin)}",
+                    'must be a coin like "BTC" or "dex:COIN" like "xyz:TSLA"',
+                )
+        return coins, {coin: _market(raw[coin], coin, source) for coin in coins}
     if not isinstance(raw, list):
-        raise _err(source, "markets", 'must be a list of coins like ["BTC", "xyz:TSLA"]')
+        raise _err(
+            source,
+            "markets",
+            'must be a list of coins like ["BTC", "xyz:TSLA"], or [markets."coin"] tables',
+        )
     seen: set[str] = set()
     for i, m in enumerate(raw):
         if not isinstance(m, str) or not _MARKET_RE.match(m):
@@ -194,7 +212,41 @@ def _markets(raw: Any, source: str) -> list[str]:
         if m in seen:
             raise _err(source, f"markets[{i}]", f"{m} is listed twice")
         seen.add(m)
-    return list(raw)
+    return list(raw), {}
+
+
+#: the most leverage any venue market allows (the venue checks each market's own maximum
+#: at start: ``maxLeverage`` in its meta)
+_MAX_LEVERAGE = 100
+
+
+def _market(raw: Any, coin: str, source: str) -> dict[str, Any]:
+    prefix = f"markets.{_quoted(coin)}"
+    if not isinstance(raw, Mapping):
+        raise _err(source, prefix, f"must be a table (leverage, margin), got {_shown(raw)}")
+    _check_keys(raw, _keys(MarketConfig), prefix + ".", source)
+    out: dict[str, Any] = {}
+    if "leverage" in raw:
+        leverage = _num(raw["leverage"], f"{prefix}.leverage", source, integer=True, minimum=1)
+        if leverage > _MAX_LEVERAGE:
+            raise _err(
+                source, f"{prefix}.leverage", f"must be from 1 to {_MAX_LEVERAGE}, got {leverage}"
+            )
+        out["leverage"] = leverage
+    if "margin" in raw:
+        out["margin"] = _str(raw["margin"], f"{prefix}.margin", source, MARGIN_MODES)
+        if "leverage" not in out:
+            raise _err(
+                source,
+                f"{prefix}.margin",
+                "needs leverage too: the venue sets leverage and margin mode in one action",
+            )
+    return out
+
+
+def _quoted(coin: str) -> str:
+    """A coin as a TOML key: bare when it can be (``BTC``), quoted otherwise (``"xyz:TSLA"``)."""
+    return coin if re.fullmatch(r"[A-Za-z0-9_-]+", coin) else f'"{coin}"'
 
 
 def _strategy(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
@@ -306,7 +358,7 @@ def _check_sim_markets(config: Config) -> None:
         if market not in known:
             raise _err(
                 config.source,
-                f"markets[{i}]",
+                config.market_key(i),
                 f"{market} is not a market of the simulator; it has: {', '.join(known)}",
             )
 
@@ -331,7 +383,7 @@ def build_config(data: Mapping[str, Any], source: str) -> Config:
         doc["network"] = _network(data["network"], source)
     doc["account"] = _account(_table(data, "account", source), source)
     if "markets" in data:
-        doc["markets"] = _markets(data["markets"], source)
+        doc["markets"], doc["market_settings"] = _markets(data["markets"], source)
     if "position_resync_interval_secs" in data:
         key = "position_resync_interval_secs"
         doc[key] = float(_num(data[key], key, source, integer=False))

@@ -10,6 +10,7 @@ dedup capacity, dead man's switch, strategy timer, metrics host) come from
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -23,6 +24,8 @@ from hip3.bot.settings import (
     DEFAULT_STRATEGY_INTERVAL_SECS,
     BotSettings,
     FeedSettings,
+    MarginMode,
+    MarketSetup,
     MetricsSettings,
     Mode,
     OrderSettings,
@@ -39,6 +42,7 @@ __all__ = [
     "Config",
     "JournalConfig",
     "LogConfig",
+    "MarketConfig",
     "MetricsConfig",
     "Mode",
     "NetworkConfig",
@@ -51,6 +55,7 @@ NETWORKS = ("sim", "testnet", "mainnet")
 STRATEGIES = ("market_maker",)
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")
+MARGIN_MODES = ("cross", "isolated")
 
 
 @attrs.frozen
@@ -89,6 +94,17 @@ class StrategyConfig:
     name: str = "market_maker"
     params: MarketMakerParams = attrs.field(factory=MarketMakerParams)
     interval_secs: float = DEFAULT_STRATEGY_INTERVAL_SECS
+
+
+@attrs.frozen
+class MarketConfig:
+    """One ``[markets."xyz:TSLA"]`` table: the market's ``leverage`` and ``margin`` mode
+    (``"cross"`` or ``"isolated"``; left out: cross, or isolated where the venue allows
+    only that), set on the venue when a trading bot starts. An empty table trades the
+    market with the account's current settings."""
+
+    leverage: int | None = None
+    margin: MarginMode | None = None
 
 
 @attrs.frozen
@@ -178,6 +194,8 @@ class Config:
     network: NetworkConfig = NetworkConfig("sim")
     account: AccountConfig = AccountConfig()
     markets: tuple[str, ...] = ()
+    #: the ``[markets."coin"]`` tables (their coins are ``markets``, in file order)
+    market_settings: Mapping[str, MarketConfig] = attrs.field(factory=dict)
     position_resync_interval_secs: float = DEFAULT_RESYNC_INTERVAL_SECS
     dedup_capacity: int = DEFAULT_DEDUP_CAPACITY
     strategy: StrategyConfig = StrategyConfig()
@@ -189,6 +207,14 @@ class Config:
     # as a [sim] table read from a file: unknown signers refused, as on the venue
     sim: SimConfig = attrs.field(factory=lambda: SimConfig(auto_accounts=False))
     source: str = "<dict>"
+
+    def market_key(self, index: int) -> str:
+        """The key naming ``markets[index]`` as the file wrote it: ``markets[0]`` in a list,
+        ``markets."xyz:TSLA"`` as a table."""
+        if not self.market_settings:
+            return f"markets[{index}]"
+        coin = self.markets[index]
+        return f"markets.{coin}" if re.fullmatch(r"[A-Za-z0-9_-]+", coin) else f'markets."{coin}"'
 
     def bot_settings(self) -> BotSettings:
         """The :class:`~hip3.bot.Bot`'s settings this config describes (what it leaves to
@@ -206,6 +232,11 @@ class Config:
             orders=OrderSettings(
                 cancel_on_shutdown=self.shutdown.cancel_open_orders,
                 cancel_scope=self.shutdown.cancel_scope,
+                market_setup={
+                    coin: MarketSetup(market.leverage, market.margin)
+                    for coin, market in self.market_settings.items()
+                    if market.leverage is not None
+                },
             ),
             feeds=FeedSettings(strategy_interval_secs=self.strategy.interval_secs),
             metrics=MetricsSettings(port=self.metrics.port, host=self.metrics.host),
