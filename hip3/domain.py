@@ -243,6 +243,15 @@ class PositionSnapshot:
     margin_used: Decimal | None = None
     leverage_type: str | None = None
     leverage: int | None = None
+    #: ``positionValue``: the size at the mark price, in the dex's collateral token
+    position_value: Decimal | None = None
+
+    @property
+    def mark_px(self) -> Decimal | None:
+        """The mark price the snapshot valued the position at (None when unknown)."""
+        if self.position_value is None or self.szi == 0:
+            return None
+        return abs(self.position_value / self.szi)
 
 
 @attrs.frozen(slots=True)

@@ -306,6 +306,16 @@ async def load_checked_universe(info: InfoClient, config: Config) -> Universe:
                 file=config.source,
                 key=config.market_key(i),
             )
+    # a cap for a token none of the markets settles in would never apply: a typo fails closed
+    tokens = sorted({universe.market(coin).collateral_token for coin in config.markets})
+    for token in config.risk.max_notional_per_token:
+        if token not in tokens:
+            raise ConfigError(
+                f"no market traded settles in {token}, so this cap would never apply; "
+                f"the markets' collateral tokens: {', '.join(tokens)}",
+                file=config.source,
+                key=f"risk.max_notional_per_token.{token}",
+            )
     # the venue's rules for each market's leverage and margin, before anything is sent
     for coin, setup in config.bot_settings().orders.market_setup.items():
         problem = setup.problem(universe.market(coin))

@@ -275,6 +275,8 @@ class Bot:
         self.collateral_tokens: dict[str, str] = {}  # dex -> its collateral token
         self._backfilled = 0  # fills handed to the tracker by resync backfills
         self._exchange_client: ExchangeClient | None = None
+        #: the mark of every position in the latest clearinghouseState of its dex
+        self.snapshot_marks: dict[str, MarketData] = {}
         #: leverage and margin mode set on the venue at start, by coin (trading mode)
         self.leverage: dict[str, tuple[int, str]] = {}
         self._resync_scope = trio.CancelScope()
@@ -413,6 +415,23 @@ class Bot:
     def collateral_token(self, dex: str) -> str:
         """The token ``dex`` settles in (USDC until the universe says otherwise)."""
         return self.collateral_tokens.get(dex, "USDC")
+
+    def _collateral_of(self, coin: str) -> str | None:
+        """The token a perp coin settles in; None for spot and outcome coins."""
+        dex = dex_of(coin)
+        return None if dex is None else self.collateral_token(dex)
+
+    def _priced_market_data(self, runner: StrategyRunner) -> Callable[[], Mapping[str, MarketData]]:
+        """What the gates price positions with: the bot's market data and, for coins it
+        does not quote (a person's positions, other dexes), the mark of the latest
+        clearinghouseState. Merged only when a per-token notional cap needs it."""
+        if not self.settings.risk.limits.max_notional_per_token:
+            return runner.market_data
+
+        def merged() -> Mapping[str, MarketData]:
+            return {**self.snapshot_marks, **runner.market_data()}
+
+        return merged
 
     async def _discover_dexes(
         self, info: InfoClient, fetch: Callable[[str], Awaitable[AccountSnapshot]]
@@ -775,9 +794,13 @@ class Bot:
             self._executor = executor = Executor(
                 venue=venue,
                 tracker=parts.tracker,
-                gates=RiskGates(self.settings.risk.limits, states=self.market_states),
+                gates=RiskGates(
+                    self.settings.risk.limits,
+                    states=self.market_states,
+                    collateral_of=self._collateral_of,
+                ),
                 kill_switch=self.kill_switch,
-                market_data=parts.runner.market_data,
+                market_data=self._priced_market_data(parts.runner),
                 rate_budget=lambda: parts.info.limiter.rest.available,
                 now_ms=self.clock_ms,
                 resolve_window_secs=self._resolve_window_secs(),
@@ -996,9 +1019,17 @@ class _AccountReads:
 
     async def fetch_snapshot(self, dex: str) -> AccountSnapshot:
         bot = self.bot
-        return await self.info.account_snapshot(
+        snapshot = await self.info.account_snapshot(
             bot.user, dex, mode=bot.account_mode, collateral_token=bot.collateral_token(dex)
         )
+        seen_ms = bot.clock_ms()
+        for coin in [c for c in bot.snapshot_marks if dex_of(c) == dex]:
+            del bot.snapshot_marks[coin]  # flat now, or priced again below
+        for coin, position in snapshot.positions.items():
+            mark = position.mark_px
+            if mark is not None:
+                bot.snapshot_marks[coin] = MarketData(coin, seen_ms, mark=mark)
+        return snapshot
 
     async def backfill(self, snapshots: Sequence[AccountSnapshot]) -> None:
         """Every fill since the last adoption (REST), handed over before the snapshots.

@@ -71,9 +71,11 @@ def _keys(cls: type, *leave_out: str) -> tuple[str, ...]:
 
 _TOP = _keys(Config, "source", "market_settings")  # [markets."coin"] tables fill it
 _RISK_KEYS = _keys(RiskConfig)
+_RISK_TABLES = ("max_position", "max_notional_per_token")
 _RISK_NUMBERS = tuple(
-    k for k in _RISK_KEYS if k not in ("max_position", "max_open_orders", "require_dead_man_switch")
+    k for k in _RISK_KEYS if k not in (*_RISK_TABLES, "max_open_orders", "require_dead_man_switch")
 )
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9]{1,16}$")
 _MODES = tuple(mode.value for mode in Mode)
 
 converter = cattrs.Converter(forbid_extra_keys=True)
@@ -315,6 +317,18 @@ def _risk(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
     out["max_position"] = {
         str(coin): _num(size, f"risk.max_position.{coin}", source, integer=False)
         for coin, size in per_market.items()
+    }
+    per_token = _table(raw, "max_notional_per_token", source, "risk.")
+    for token in per_token:
+        if not _TOKEN_RE.match(str(token)):
+            raise _err(
+                source,
+                f"risk.max_notional_per_token.{token}",
+                "must be a token name like USDC or USDH (the collateral a dex settles in)",
+            )
+    out["max_notional_per_token"] = {
+        str(token): _num(cap, f"risk.max_notional_per_token.{token}", source, integer=False)
+        for token, cap in per_token.items()
     }
     return out
 

@@ -112,11 +112,14 @@ class RiskConfig:
     """Risk limits as written in the file; :meth:`limits` is what the gates enforce.
 
     ``max_position`` caps coin units per market (``{"BTC" = 0.1}``) and
-    ``max_position_default`` every other market; ``max_notional`` caps USD per market;
+    ``max_position_default`` every other market; ``max_notional`` caps each market's
+    notional, in the token the market settles in (USDC, USDH...);
     ``stale_data_secs`` refuses orders priced from older market data;
     ``dead_man_switch_secs`` arms the venue's scheduleCancel (0 = off);
     ``require_dead_man_switch`` refuses to start when the venue refuses it;
-    ``stale_oracle_secs`` stops quoting a market whose oracle price has not moved for that long.
+    ``stale_oracle_secs`` stops quoting a market whose oracle price has not moved for that long;
+    ``max_notional_per_token`` caps, per collateral token (``{USDC = 5000, USDH = 2000}``),
+    the summed notional of every perp position of the account settled in it.
     """
 
     max_position: Mapping[str, Decimal] = attrs.field(factory=dict)
@@ -128,6 +131,7 @@ class RiskConfig:
     dead_man_switch_secs: float = DEFAULT_DEAD_MANS_SWITCH_SECS
     require_dead_man_switch: bool = False
     stale_oracle_secs: float | None = None
+    max_notional_per_token: Mapping[str, Decimal] = attrs.field(factory=dict)
 
     def limits(self) -> RiskLimits:
         default = MarketLimits(self.max_position_default, self.max_notional)
@@ -145,6 +149,7 @@ class RiskConfig:
             max_oracle_age_ms=(
                 None if self.stale_oracle_secs is None else int(self.stale_oracle_secs * 1000)
             ),
+            max_notional_per_token=dict(self.max_notional_per_token),
         )
 
 

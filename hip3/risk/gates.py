@@ -15,7 +15,7 @@ a size is an order to check, anything else (Cancel, CancelAll) passes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Protocol
 
@@ -51,6 +51,7 @@ GATES = (
     "oi_cap",
     "max_position",
     "max_notional",
+    "max_notional_per_token",
 )
 
 
@@ -105,7 +106,8 @@ class MarketData:
 
 @attrs.frozen(slots=True)
 class MarketLimits:
-    """Per-market caps; None means no cap. Position is in coin units, notional in USD."""
+    """Per-market caps; None means no cap. Position is in coin units, notional in the
+    market's collateral token (USDC on the main dex, USDH... on some HIP-3 dexes)."""
 
     max_position_sz: Decimal | None = None
     max_notional_usd: Decimal | None = None
@@ -129,6 +131,9 @@ class RiskLimits:
     min_rate_budget: float = 0.0
     #: an oracle price unchanged for longer gates the market (a deployer's oracle stopped)
     max_oracle_age_ms: int | None = None
+    #: caps on the summed |notional| of every perp position settled in one token
+    #: (``{"USDC": 5000, "USDH": 2000}``): amounts of different tokens are never added
+    max_notional_per_token: Mapping[str, Decimal] = attrs.field(factory=dict)
 
     def for_market(self, coin: str) -> MarketLimits:
         return self.per_market.get(coin, self.default)
@@ -182,6 +187,9 @@ class RiskGates:
 
     limits: RiskLimits
     states: MarketStates | None = None
+    #: the token a perp coin settles in (None: not a perp, or unknown); needed by
+    #: ``limits.max_notional_per_token``
+    collateral_of: Callable[[str], str | None] | None = None
 
     def check(self, intent: object, view: RiskView) -> RiskRejection | None:
         """None when ``intent`` may be sent, else the first gate that refuses it."""
@@ -283,14 +291,45 @@ class RiskGates:
                 f"{coin} position {wire_decimal(position)} would reach {wire_decimal(projected)} "
                 f"(max {wire_decimal(market.max_position_sz)})",
             )
+        token = self.collateral_of(coin) if self.collateral_of is not None else None
         if market.max_notional_usd is not None and growing:
             notional = abs(projected) * intent.limit_px
             if notional > market.max_notional_usd:
                 return RiskRejection(
                     "max_notional",
-                    f"{coin} notional would reach {notional:.2f} USD "
+                    f"{coin} notional would reach {notional:.2f} {token or 'USD'} "
                     f"(max {wire_decimal(market.max_notional_usd)})",
                 )
+        cap = limits.max_notional_per_token.get(token) if token is not None else None
+        if cap is not None and growing:
+            return self._token_notional(coin, token, cap, abs(projected) * intent.limit_px, view)
+        return None
+
+    def _token_notional(
+        self, coin: str, token: str | None, cap: Decimal, own: Decimal, view: RiskView
+    ) -> RiskRejection | None:
+        """Every other perp position settled in ``token`` (the whole account's, as the
+        tracker knows it) at its latest price, plus ``own``: refused above ``cap``. A
+        position with no known price cannot be bounded, so it refuses too, naming it."""
+        assert self.collateral_of is not None
+        total = own
+        for other, size in view.positions.items():
+            if other == coin or size == 0 or self.collateral_of(other) != token:
+                continue
+            data = view.market_data.get(other)
+            px = data.reference_px if data is not None else None
+            if px is None:
+                return RiskRejection(
+                    "max_notional_per_token",
+                    f"no price for the {other} position: the {token} notional cannot be bounded",
+                )
+            total += abs(size) * px
+        if total > cap:
+            return RiskRejection(
+                "max_notional_per_token",
+                f"{token} notional of the account would reach {total:.2f} {token} "
+                f"(max {wire_decimal(cap)})",
+            )
         return None
 
 

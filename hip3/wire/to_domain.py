@@ -249,6 +249,7 @@ def account_snapshot(
             margin_used=p.margin_used,
             leverage_type=p.leverage.type,
             leverage=p.leverage.value,
+            position_value=p.position_value,
         )
     return AccountSnapshot(
         dex=dex,

@@ -4,18 +4,22 @@ setup breaks them. On the embedded simulator: BTC allows 40x, xyz:NVDA only isol
 
 from __future__ import annotations
 
+import time
 import tomllib
+from decimal import Decimal
 from typing import Any
 
 import attrs
 import pytest
+import trio
 
-from hip3.app import run_from_config
-from hip3.clients import InfoClient
+from hip3.app import RunningBot, TradeSummary, run_from_config
+from hip3.clients import ExchangeClient, Filled, InfoClient, NonceGenerator, PlaceOrder
 from hip3.config import config_from_dict
 from hip3.errors import ConfigError
 from hip3.signing import PrivateKey
 from hip3.sim import open_simulator
+from hip3.types import Side
 
 KEY = PrivateKey.from_hex("0x" + "4e" * 32)
 
@@ -89,3 +93,60 @@ async def test_a_setup_the_venue_would_refuse_stops_the_start_before_any_action(
         async with InfoClient(sim.url) as info:
             used = await info.post_info({"type": "userRateLimit", "user": KEY.address})
         assert used["nRequestsUsed"] == 0
+
+
+async def test_a_notional_cap_for_a_token_no_market_settles_in_fails_the_start() -> None:
+    config = _config(
+        '[markets.BTC]\n[markets."xyz:TSLA"]\n[risk.max_notional_per_token]\nUSDH = 500\n'
+    )
+    async with open_simulator(attrs.evolve(config.sim, accounts=(KEY.address,))) as sim:
+        with pytest.raises(ConfigError) as raised:
+            await run_from_config(config, duration=1.0, sim=sim, key=KEY)
+    assert raised.value.key == "risk.max_notional_per_token.USDH"
+    assert "no market traded settles in USDH" in str(raised.value) and "USDC" in str(raised.value)
+
+
+@pytest.mark.parametrize("cap", [500, 700])
+async def test_a_persons_position_in_another_market_counts_toward_the_token_cap(
+    cap: int,
+) -> None:
+    # A person holds ~400 USDC of ETH, a market the bot does not quote: the gates price it
+    # at the mark of the latest clearinghouseState. Under a 500 USDC cap the bot's first
+    # 200 USDC quote on BTC would take the account past it and is refused before sending;
+    # under 700 it is sent (a position without a price would have refused both).
+    config = _config(f"[markets.BTC]\n[risk.max_notional_per_token]\nUSDC = {cap}\n")
+    async with (
+        open_simulator(attrs.evolve(config.sim, accounts=(KEY.address,))) as sim,
+        InfoClient(sim.url) as info,
+    ):
+        universe = await info.universe([""])
+        person = ExchangeClient(
+            sim.url, KEY, KEY.address, universe=universe, info=info, mainnet=False,
+            nonces=NonceGenerator(lambda: int(time.time() * 1000) + 3_600_000),
+        )  # fmt: skip
+        mid = Decimal((await info.all_mids(""))["ETH"])
+        eth = universe.market("ETH")
+        [bought] = await person.place_orders(
+            [PlaceOrder("ETH", Side.BUY, eth.round_price(mid * Decimal("1.02")),
+                        eth.round_size(Decimal(400) / mid), tif="Ioc")]
+        )  # fmt: skip
+        assert isinstance(bought, Filled)
+        ended: list[TradeSummary] = []
+
+        async def run(task_status: trio.TaskStatus[RunningBot]) -> None:
+            ended.append(
+                await run_from_config(
+                    config, duration=1.5, sim=sim, key=KEY, task_status=task_status
+                )
+            )
+
+        async with trio.open_nursery() as nursery:
+            running: RunningBot = await nursery.start(run)
+    [summary] = ended
+    rejections = running.bot.ledger.rejections
+    assert summary.positions_match
+    if cap == 500:  # every quote refused by that gate, and only by it: none sent
+        assert set(rejections["place"]) == {"gate max_notional_per_token"}, rejections
+        assert summary.orders.placed == 0
+    else:
+        assert summary.orders.placed > 0

@@ -4,6 +4,7 @@ validated before anything connects (every error names the key)."""
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -80,3 +81,13 @@ def test_a_market_the_simulator_lacks_is_named_by_its_table() -> None:
     with pytest.raises(ConfigError) as raised:
         _load('network = "sim"\n[markets."xyz:NOPE"]\nleverage = 2\n')
     assert raised.value.key == 'markets."xyz:NOPE"'
+
+
+def test_notional_caps_per_token_are_read_as_decimals_and_names_are_checked() -> None:
+    config = _load('markets = ["BTC"]\n[risk.max_notional_per_token]\nUSDC = 5000\nUSDH = 2000.5\n')
+    assert config.risk.limits().max_notional_per_token == {"USDC": 5000, "USDH": Decimal("2000.5")}
+    with pytest.raises(ConfigError) as raised:
+        _load('markets = ["BTC"]\n[risk.max_notional_per_token]\n"US DC" = 5\n')
+    assert raised.value.key == "risk.max_notional_per_token.US DC"
+    with pytest.raises(ConfigError, match=r"risk\.max_notional_per_token\.USDC: must be"):
+        _load('markets = ["BTC"]\n[risk.max_notional_per_token]\nUSDC = -1\n')
