@@ -35,6 +35,23 @@ HIP3_ASSET_BASE = 100_000
 HIP3_DEX_STRIDE = 10_000
 
 
+#: growth mode's cut: fees, rebates, volume and request-budget contributions are 10% of usual
+_GROWTH_MODE_FACTOR = Decimal("0.1")
+
+
+def fee_multiplier(deployer_fee_scale: Decimal | None, growth_mode: bool = False) -> Decimal:
+    """The venue's multiplier on a user's fee rates for a HIP-3 market whose dex has
+    ``deployer_fee_scale`` (None: not a HIP-3 market, 1): ``1 + s`` below 1, ``2 s`` from
+    1; times 0.1 in growth mode."""
+    if deployer_fee_scale is None:
+        multiplier = Decimal(1)
+    elif deployer_fee_scale < 1:
+        multiplier = 1 + deployer_fee_scale
+    else:
+        multiplier = 2 * deployer_fee_scale
+    return multiplier * _GROWTH_MODE_FACTOR if growth_mode else multiplier
+
+
 @attrs.frozen(slots=True)
 class Market:
     """One market's identity and trading rules."""
@@ -51,6 +68,27 @@ class Market:
     #: the token the market settles in: PnL, fees, margin and notional are amounts of it
     #: (its dex's ``collateralToken``; spot markets: the quote token)
     collateral_token: str = "USDC"
+    #: a HIP-3 dex's ``deployerFeeScale`` (``perpDexs``); None on the main dex and spot
+    deployer_fee_scale: Decimal | None = None
+    #: HIP-3 growth mode (``growthMode: "enabled"`` in the dex's meta)
+    growth_mode: bool = False
+
+    @property
+    def fee_multiplier(self) -> Decimal:
+        """What the venue multiplies the account's fee rates by on this market.
+
+        A HIP-3 market charges ``1 + s`` times the rate when its dex's deployer fee scale
+        ``s`` is below 1, else ``2 s`` (the default ``s = 1`` doubles the fee, half of it
+        to the deployer); growth mode cuts the result by 90%. Validator-operated perps
+        and spot: 1.
+        """
+        return fee_multiplier(self.deployer_fee_scale, self.growth_mode)
+
+    @property
+    def volume_weight(self) -> Decimal:
+        """How much of a trade's notional counts toward the account's volume (fee tier,
+        request budget): a tenth in growth mode, all of it elsewhere."""
+        return _GROWTH_MODE_FACTOR if self.growth_mode else Decimal(1)
 
     def round_price(
         self, price: Decimal | str | int | float, *, rounding: str = ROUND_HALF_EVEN
@@ -146,9 +184,11 @@ class Universe:
         else:
             dexes = structure(perp_dexs, m.PerpDexs, kind="perpDexs")
         dex_index: dict[str, int] = {"": 0}
+        fee_scales: dict[str, Decimal] = {}
         for index, dex in enumerate(dexes):
             if dex is not None and index > 0:
                 dex_index[dex.name] = index
+                fee_scales[dex.name] = _fee_scale(dex)
         markets: list[Market] = []
         collateral: dict[str, str] = {}
         for dex_name, raw_meta in metas.items():
@@ -188,6 +228,8 @@ class Universe:
                         is_delisted=bool(info.is_delisted),
                         margin_mode=info.margin_mode,
                         collateral_token=token,
+                        deployer_fee_scale=fee_scales.get(dex_name),
+                        growth_mode=info.growth_mode == "enabled",
                     )
                 )
         if spot_meta is not None:
@@ -284,3 +326,20 @@ def _spot_markets(spot_meta: m.SpotMeta) -> list[Market]:
             )
         )
     return markets
+
+
+def _fee_scale(dex: m.PerpDex) -> Decimal:
+    """A builder dex's ``deployerFeeScale``; 1 (the venue's default) when not given."""
+    if dex.deployer_fee_scale is None:
+        return Decimal(1)
+    try:
+        scale = Decimal(dex.deployer_fee_scale)
+    except ArithmeticError:
+        scale = Decimal("NaN")
+    if not scale.is_finite() or scale < 0:
+        raise WireError(
+            f"dex {dex.name!r}: deployerFeeScale {dex.deployer_fee_scale!r} is not a scale >= 0",
+            kind="perpDexs",
+            field="deployerFeeScale",
+        )
+    return scale

@@ -687,9 +687,15 @@ class Bot:
         )
         paper = None
         if self.mode is Mode.PAPER:
+
+            def fee_multiplier(coin: str) -> Decimal:
+                market = universe.market(coin)
+                return market.fee_multiplier if isinstance(market, Market) else Decimal(1)
+
             paper = PaperVenue(
                 now_ms=self.clock_ms,
                 fee_token=lambda coin: self.collateral_token(dex_of(coin) or ""),
+                fee_multiplier=fee_multiplier,
             )
         self.paper = paper
         venue: OrderVenue | None = paper

@@ -37,7 +37,8 @@ from hip3.types import Cloid, Side, Tif
 __all__ = ["MAKER_FEE", "TAKER_FEE", "PaperEvent", "PaperVenue"]
 
 #: The venue's base-tier perp fees (taker 0.045%, maker 0.015% of the notional), what a
-#: paper fill charges by default: taker when it crossed the book, maker when it rested.
+#: paper fill charges by default: taker when it crossed the book, maker when it rested,
+#: times the market's ``fee_multiplier`` (HIP-3: the deployer fee scale, growth mode).
 TAKER_FEE = Decimal("0.00045")
 MAKER_FEE = Decimal("0.00015")
 _FEE_QUANTUM = Decimal("0.000001")  # the collateral's 6 decimals
@@ -65,6 +66,7 @@ class PaperVenue:
         taker_fee: Decimal = TAKER_FEE,
         maker_fee: Decimal = MAKER_FEE,
         fee_token: Callable[[str], str] | None = None,
+        fee_multiplier: Callable[[str], Decimal] | None = None,
     ) -> None:
         if not Decimal(0) <= maker_fee <= taker_fee < 1:
             raise ValidationError(
@@ -74,6 +76,8 @@ class PaperVenue:
         self.taker_fee = taker_fee
         self.maker_fee = maker_fee
         self._fee_token = fee_token if fee_token is not None else (lambda coin: "USDC")
+        # the venue's multiplier per market (HIP-3 deployer fee scale, growth mode)
+        self._fee_multiplier = fee_multiplier
         self._pending: collections.deque[PaperEvent] = collections.deque()
         self._wakeup = trio.Event()
         self._now_ms = now_ms if now_ms is not None else (lambda: time.time_ns() // 1_000_000)
@@ -121,6 +125,8 @@ class PaperVenue:
         start = self.positions.get(order.coin, Decimal(0))
         self.positions[order.coin] = start + order.side.sign * order.sz
         rate = self.taker_fee if crossed else self.maker_fee
+        if self._fee_multiplier is not None:
+            rate *= self._fee_multiplier(order.coin)
         fee = (px * order.sz * rate).quantize(_FEE_QUANTUM, rounding=ROUND_HALF_EVEN)
         self._emit(
             Fill(

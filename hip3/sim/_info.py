@@ -140,6 +140,9 @@ class InfoHandlers:
             if spec.only_isolated:
                 entry["onlyIsolated"] = True
                 entry["marginMode"] = "noCross"
+            if spec.growth_mode:
+                entry["growthMode"] = "enabled"
+                entry["lastGrowthModeChangeTime"] = "1970-01-01T00:00:00"
             universe.append(entry)
             tables[spec.max_leverage] = {
                 "description": "",
@@ -193,7 +196,7 @@ class InfoHandlers:
                     ],
                     "assetToFundingMultiplier": [[coin, "1.0"] for coin in coins],
                     "subDeployers": [],
-                    "deployerFeeScale": "1.0",
+                    "deployerFeeScale": _scale_wire(dex.deployer_fee_scale),
                     "lastDeployerFeeScaleChangeTime": "1970-01-01T00:00:00",
                     "assetToFundingInterestRate": [
                         [coin, wire_decimal(self._state.config.funding_rate)] for coin in coins
@@ -346,7 +349,10 @@ class InfoHandlers:
             day = fill["time"] // DAY_MS
             if day >= first_day:
                 volume = days.setdefault(day, [ZERO, ZERO])
-                volume[0 if fill["crossed"] else 1] += Decimal(fill["px"]) * Decimal(fill["sz"])
+                market = self._state.markets.get(fill["coin"])
+                weight = market.volume_weight if market is not None else 1  # growth mode: 10%
+                notional = Decimal(fill["px"]) * Decimal(fill["sz"])
+                volume[0 if fill["crossed"] else 1] += notional * weight
         daily = [
             {
                 "date": time.strftime("%Y-%m-%d", time.gmtime(day * DAY_MS // 1000)),
@@ -676,7 +682,11 @@ class InfoHandlers:
         return {
             "cumVlm": wire_decimal(usd(account.cum_volume)),
             "nRequestsUsed": account.n_actions,
-            "nRequestsCap": 10_000 + int(account.cum_volume),
+            "nRequestsCap": account.request_cap(
+                10_000
+                if self._state.config.request_budget is None
+                else self._state.config.request_budget
+            ),
             "nRequestsSurplus": 0,
         }
 
@@ -738,3 +748,9 @@ INFO_HANDLERS: dict[str, _Handler] = {
     "userFunding": InfoHandlers.info_user_funding,
     "userNonFundingLedgerUpdates": InfoHandlers.info_user_ledger,
 }
+
+
+def _scale_wire(scale: Decimal) -> str:
+    """A fee scale as ``perpDexs`` writes it: always with a decimal point (``"1.0"``)."""
+    text = wire_decimal(scale)
+    return text if "." in text else text + ".0"

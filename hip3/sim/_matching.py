@@ -279,9 +279,8 @@ class Matching:
                     order.sz -= qty
                 continue
             dex_account = self._state.dex_account(account, market.dex)
-            fee = notional * (
-                self._state.config.taker_fee if crossed else self._state.config.maker_fee
-            )
+            rate = self._state.config.taker_fee if crossed else self._state.config.maker_fee
+            fee = notional * rate * market.fee_multiplier
             builder_fee = ZERO
             if crossed and builder is not None:
                 builder_fee = usd(notional * builder[1] / 100_000)
@@ -295,7 +294,7 @@ class Matching:
                 dex_account.reserve(market.coin, -qty * order.limit_px)
             if order.is_lp:
                 continue
-            account.cum_volume += notional
+            account.cum_volume += notional * market.volume_weight
             fill: dict[str, Any] = {
                 "coin": market.coin,
                 "px": wire_decimal(px),

@@ -85,7 +85,12 @@ class SimState:
             markets = self.dex_markets.setdefault(dex.name, [])
             base = 0 if dex_index == 0 else 100_000 + 10_000 * dex_index
             for index, spec in enumerate(dex.markets):
-                market = MarketState(spec, dex.name, base + index)
+                market = MarketState(
+                    spec,
+                    dex.name,
+                    base + index,
+                    deployer_fee_scale=dex.deployer_fee_scale if dex.name else None,
+                )
                 markets.append(market)
                 self.markets[spec.name] = market
                 self.by_asset[market.asset] = market

@@ -238,6 +238,7 @@ class Account:
         "fill_times",
         "fills",
         "fundings",
+        "last_action_ms",
         "ledger",
         "n_actions",
         "open_orders",
@@ -264,10 +265,18 @@ class Account:
         self.schedule_triggers: dict[int, int] = {}  # UTC day -> triggers (max 10 a day)
         self.cum_volume = _ZERO
         self.n_actions = 0
+        # exchange time of the last accepted action (past the request budget, one per 10 s)
+        self.last_action_ms: int | None = None
         # Spot wallet: token -> total, and token -> the part held by resting spot orders.
         self.spot: dict[str, Decimal] = {}
         self.spot_hold: dict[str, Decimal] = {}
         self.spot_entry: dict[str, Decimal] = {}  # token -> USDC paid for what is held
+
+    def request_cap(self, initial: int, *, cancel: bool = False) -> int:
+        """The address request budget: ``initial`` plus 1 per USDC of volume; cancels get
+        the larger ``min(cap + 100000, 2 cap)`` (api doc §5)."""
+        cap = initial + int(self.cum_volume)
+        return min(cap + 100_000, 2 * cap) if cancel else cap
 
     def spot_available(self, token: str) -> Decimal:
         return self.spot.get(token, _ZERO) - self.spot_hold.get(token, _ZERO)

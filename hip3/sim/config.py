@@ -54,6 +54,8 @@ class SimMarket:
     only_isolated: bool = False
     #: the deployer's open-interest cap in USD (OI x oracle); None: the simulator's default
     oi_cap: Decimal | None = None
+    #: HIP-3 growth mode: fees, and the volume a trade adds to the account, are 10% of usual
+    growth_mode: bool = False
 
 
 @attrs.frozen
@@ -67,6 +69,9 @@ class SimDex:
     deployer: str
     markets: tuple[SimMarket, ...]
     collateral: str = "USDC"
+    #: the deployer's fee scale ``s`` (``perpDexs`` ``deployerFeeScale``): users of a builder
+    #: dex pay ``1 + s`` times their rate below 1, ``2 s`` from 1 (ignored on the main dex)
+    deployer_fee_scale: Decimal = Decimal(1)
 
 
 @attrs.frozen
@@ -202,6 +207,9 @@ class SimConfig:
     auto_accounts: bool = True
     accounts: tuple[str, ...] = ()
     schedule_cancel_min_volume: Decimal = Decimal(1_000_000)
+    #: the address request budget's initial buffer (actions, not info): the cap is this plus
+    #: 1 per USDC traded; past it one action per 10 s goes through (None: no budget)
+    request_budget: int | None = 10_000
     funding_rate: Decimal = Decimal("0.0000125")  # per funding_interval_ms, every market
     funding_interval_ms: int = 3_600_000
     faults: FaultConfig = attrs.field(factory=FaultConfig)
@@ -239,7 +247,7 @@ _ADDRESS = re.compile(r"0x[0-9a-f]{40}")
 _CONFIG_KEYS = {field.name for field in attrs.fields(SimConfig)}
 _FAULT_KEYS = {field.name for field in attrs.fields(FaultConfig)}
 _SPOT_KEYS = {field.name for field in attrs.fields(SimSpotPair)}
-_DEX_KEYS = {"name", "full_name", "deployer", "markets", "collateral"}
+_DEX_KEYS = {"name", "full_name", "deployer", "markets", "collateral", "deployer_fee_scale"}
 _MARKET_KEYS = {field.name for field in attrs.fields(SimMarket)}
 _PROBABILITIES = (
     "ws_drop",
@@ -355,6 +363,7 @@ class _Reader:
             "auto_accounts": lambda v, k: self.boolean(v, k),
             "accounts": lambda v, k: self.addresses(v, k),
             "schedule_cancel_min_volume": lambda v, k: self.decimal(v, k),
+            "request_budget": lambda v, k: self.integer(v, k, 0),
             "funding_rate": lambda v, k: self._rate(v, k),
             "funding_interval_ms": lambda v, k: self.integer(v, k, 1000),
             "faults": lambda v, k: self.faults(v, k),
@@ -482,12 +491,29 @@ class _Reader:
             raise self.error(f"{key}.collateral", "must be an upper-case token name")
         if not name and collateral != "USDC":
             raise self.error(f"{key}.collateral", "the main dex settles in USDC")
+        scale = Decimal(1)
+        if "deployer_fee_scale" in data:
+            if not name:
+                raise self.error(f"{key}.deployer_fee_scale", "the main dex has no deployer")
+            scale = self.decimal(data["deployer_fee_scale"], f"{key}.deployer_fee_scale")
+            # setDeployerFees' range (api doc §7): [0, 3], or [0, 10) with growth mode
+            if any(market.growth_mode for market in markets):
+                if not Decimal(0) <= scale < 10:
+                    raise self.error(
+                        f"{key}.deployer_fee_scale",
+                        "must be from 0 to below 10 (a dex with growth-mode markets)",
+                    )
+            elif not Decimal(0) <= scale <= 3:
+                raise self.error(f"{key}.deployer_fee_scale", "must be from 0 to 3")
+        if not name and any(market.growth_mode for market in markets):
+            raise self.error(f"{key}.markets", "growth mode is for HIP-3 markets only")
         return SimDex(
             name=name,
             full_name=full_name,
             deployer=deployer,
             markets=markets,
             collateral=collateral,
+            deployer_fee_scale=scale,
         )
 
     def market(self, value: Any, key: str, dex: str) -> SimMarket:
@@ -513,4 +539,5 @@ class _Reader:
                 if data.get("oi_cap") is None
                 else self.decimal(data["oi_cap"], f"{key}.oi_cap", positive=True)
             ),
+            growth_mode=self.boolean(data.get("growth_mode", False), f"{key}.growth_mode"),
         )

@@ -90,6 +90,9 @@ _USER_SIGNED = frozenset(
 )
 
 _BATCHED = frozenset({"cancel", "cancelByCloid", "batchModify"})
+_CANCELS = frozenset({"cancel", "cancelByCloid"})  # the request budget's larger cap
+_OVER_BUDGET_INTERVAL_MS = 10_000  # past the budget: one action per 10 s
+_CENT = Decimal("0.01")
 
 _ABSTRACTION_MODES = (
     "disabled",
@@ -320,6 +323,7 @@ class SimExchange:
                 weight = len(parsed)
         self._state.nonces.setdefault(context.signer, NonceSet())
         context = attrs.evolve(context, now=self._state.event_time())
+        self._spend_request_budget(context.user, kind, weight, context.now)
         result: dict[str, Any] | Committed
         if kind in _USER_SIGNED:
             result = self._user_signed[kind](context, action)
@@ -327,8 +331,30 @@ class SimExchange:
             result = L1_HANDLERS[kind][1](self._actions, context, parsed)
         # Only an accepted action uses its nonce: a refusal changes nothing.
         self._state.nonces[context.signer].use(nonce)
-        self._state.accounts[context.user].n_actions += weight
+        account = self._state.accounts[context.user]
+        account.n_actions += weight
+        account.last_action_ms = context.now
         return result
+
+    def _spend_request_budget(self, user: str, kind: str, weight: int, now: int) -> None:
+        """Refuse an action past the address's request budget (api doc §5): 10000 plus 1
+        per USDC traded, larger for cancels; once exhausted, one action per 10 s passes."""
+        initial = self._state.config.request_budget
+        account = self._state.accounts.get(user)
+        if initial is None or account is None:
+            return
+        cap = account.request_cap(initial, cancel=kind in _CANCELS)
+        used = account.n_actions + weight
+        if used <= cap:
+            return
+        last = account.last_action_ms
+        if last is None or now - last >= _OVER_BUDGET_INTERVAL_MS:
+            return
+        reject(
+            f"Too many cumulative requests sent ({used} > {cap}) for cumulative volume traded "
+            f"${account.cum_volume.quantize(_CENT):f}. Place taker orders to free up 1 request "
+            "per USDC traded."
+        )
 
     def tick(self) -> None:
         """Advance to ``clock()``: oracle walk, LP quotes, triggers, scheduled cancels."""

@@ -19,7 +19,8 @@ from hip3.domain import Fill, OrderState, OrderStatus, OrderUpdate
 from hip3.errors import ValidationError
 from hip3.executor import Executor, Intent, Outcome, OutcomeStatus, PlaceOrder, Tif
 from hip3.risk import MarketLimits, RiskGates, RiskLimits
-from hip3.types import Cloid, Side
+from hip3.types import Cloid, Coin, Side
+from hip3.universe import Market as UniverseMarket
 
 D = Decimal
 
@@ -214,3 +215,15 @@ def test_paper_fees_are_checked() -> None:
     with pytest.raises(ValidationError) as caught:
         PaperVenue(taker_fee=D("0.0001"), maker_fee=D("0.0002"))
     assert caught.value.field == "taker_fee"
+
+
+async def test_paper_fills_on_a_hip3_market_pay_its_fee_multiplier() -> None:
+    """The deployer fee scale and growth mode apply to paper fills as on the venue: the
+    market's ``fee_multiplier`` times the rate (here a scale of 0.5: 1.5 times)."""
+    gold = UniverseMarket(Coin(GOLD.coin), 110_000, "xyz", 2, 10, deployer_fee_scale=D("0.5"))
+    paper = PaperVenue(now_ms=lambda: 1, fee_multiplier=lambda coin: gold.fee_multiplier)
+    paper.update_book(book("2000", "2001"))
+    await paper.place_orders([PlaceOrder(GOLD.coin, Side.BUY, D("2001"), D("0.5"), tif=Tif.IOC)])
+    [fill] = [e for e in await paper.receive_events() if isinstance(e, Fill)]
+    assert gold.fee_multiplier == D("1.5")
+    assert fill.fee == (D("2001") * D("0.5") * TAKER_FEE * D("1.5")).quantize(D("0.000001"))
