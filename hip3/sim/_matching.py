@@ -21,20 +21,8 @@ from hip3.types import wire_decimal
 _MIN_NOTIONAL = Decimal(10)
 _MARKET_SLIPPAGE = Decimal("0.1")  # trigger market orders (api doc §2.3, TP/SL page)
 _IOC_TIFS = frozenset({"Ioc", "FrontendMarket"})  # the frontend's market order is an IOC
-_REJECTED = frozenset(
-    {
-        "rejected",
-        "tickRejected",
-        "minTradeNtlRejected",
-        "perpMarginRejected",
-        "reduceOnlyRejected",
-        "badAloPxRejected",
-        "iocCancelRejected",
-        "tooManyOpenOrdersRejected",
-        "badTriggerPxRejected",
-        "positionIncreaseAtOpenInterestCapRejected",
-    }
-)
+#: the venue's answer to an order whose cloid names a live order of the account
+DUPLICATE_CLOID = "Order has duplicate cloid."
 
 
 def _decimals(value: Decimal) -> int:
@@ -87,10 +75,11 @@ class Matching:
             return rejected("Reduce only order would increase position.", "reduceOnlyRejected")
         if spec.trigger is not None and not valid_price(spec.trigger.px, market.sz_decimals):
             return rejected("Invalid TP/SL price.", "badTriggerPxRejected")
-        if spec.cloid is not None:
-            previous = account.cloids.get(spec.cloid)
-            if previous is not None and account.orders[previous].status not in _REJECTED:
-                return {"error": f"Duplicate cloid: {spec.cloid} was already used.{suffix}"}
+        if spec.cloid is not None and self.cloid_in_use(account, spec.cloid):
+            # As on the venue: a cloid names one live order at a time; once that order is
+            # filled, cancelled or refused, the cloid is free again (the SDK's examples place
+            # cloid 0x...01 on every run). orderStatus by cloid then finds the newest order.
+            return {"error": f"{DUPLICATE_CLOID}{suffix}"}
         reference_px = spec.trigger.px if spec.trigger is not None else spec.px
         if not spec.reduce_only and reference_px * spec.sz < _MIN_NOTIONAL:
             return rejected("Order must have minimum value of $10.", "minTradeNtlRejected")
@@ -164,13 +153,19 @@ class Matching:
     def record_rejected(
         self, account: Account, market: MarketState, spec: OrderSpec, status: str, now: int
     ) -> None:
-        """A refused order still gets an oid and a status, so orderStatus by cloid can tell."""
-        if spec.cloid is not None:
-            previous = account.cloids.get(spec.cloid)
-            if previous is not None and account.orders[previous].status not in _REJECTED:
-                return
+        """A refused order still gets an oid and a status, so orderStatus by cloid can tell
+        (unless its cloid still names a live order: that one keeps it)."""
+        if spec.cloid is not None and self.cloid_in_use(account, spec.cloid):
+            return
         order = self.new_order(account, market, spec, max(spec.sz, ZERO), now)
         self.set_status(order, status, now)
+
+    @staticmethod
+    def cloid_in_use(account: Account, cloid: str) -> bool:
+        """Whether ``cloid`` names one of the account's live orders (resting, or a trigger
+        order waiting for its price)."""
+        oid = account.cloids.get(cloid)
+        return oid is not None and oid in account.open_orders
 
     def new_order(
         self, account: Account, market: MarketState, spec: OrderSpec, sz: Decimal, now: int

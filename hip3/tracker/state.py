@@ -629,9 +629,7 @@ class TrackerState:
             return
         fill = new
         sz = fill.sz
-        order = self._by_cloid.get(fill.cloid) if fill.cloid is not None else None
-        if order is None:
-            order = self._by_oid.get(fill.oid)
+        order = self._find(fill.cloid, fill.oid)
         if order is not None and order.oid is None:
             self._bind_oid(order, fill.oid)
         if order is not None and order.own:
@@ -816,6 +814,10 @@ class TrackerState:
 
     def _find(self, cloid: Cloid | None, oid: int | None) -> _Order | None:
         order = self._by_cloid.get(cloid) if cloid is not None else None
+        if order is not None and oid is not None and order.oid not in (None, oid):
+            # The cloid was used again once its order ended (the venue allows it: the
+            # SDK's examples place cloid 0x...01 on every run): this is another order.
+            order = None
         if order is None and oid is not None:
             order = self._by_oid.get(oid)
         return order

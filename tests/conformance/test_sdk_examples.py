@@ -139,6 +139,12 @@ def test_basic_order_with_cloid(info: Info, exchange: Exchange, address: str) ->
     assert first_status(exchange.cancel_by_cloid("ETH", cloid)) == "success"
     # The ended order is still found by its cloid.
     assert info.query_order_by_cloid(address, cloid)["order"]["status"] == "canceled"
+    # Run the example again: its cloid is free once the first order ended (as on the venue,
+    # where the example keeps working run after run), and the cloid finds the new order.
+    again = rest_an_order(info, exchange, "ETH", cloid=cloid)
+    found = info.query_order_by_cloid(address, cloid)["order"]
+    assert found["order"]["oid"] == again and found["status"] == "open"
+    assert first_status(exchange.cancel_by_cloid("ETH", cloid)) == "success"
 
 
 def test_basic_order_modify(info: Info, exchange: Exchange, address: str) -> None:

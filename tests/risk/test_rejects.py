@@ -35,7 +35,7 @@ R = VenueReject
         ("Order would increase open interest too quickly", R.OI_CAP),
         ("Trading is halted for xyz:TSLA. asset=110000", R.HALTED),
         ("Too many open orders.", R.TOO_MANY_ORDERS),
-        ("Duplicate cloid: 0x01 was already used. asset=0", R.DUPLICATE_CLOID),
+        ("Order has duplicate cloid. asset=0", R.DUPLICATE_CLOID),
         ("Cannot modify canceled or filled order", R.ORDER_GONE),
         ("Order was never placed, already canceled, or filled.", R.ORDER_GONE),
         ("User or API Wallet 0xabc does not exist.", R.UNKNOWN_ACCOUNT),

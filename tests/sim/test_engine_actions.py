@@ -146,16 +146,35 @@ def test_reduce_only_below_ten_dollars_is_allowed() -> None:
     assert status["filled"]["totalSz"] == "0.0001"
 
 
-def test_duplicate_cloid_is_refused() -> None:
+def test_a_cloid_naming_a_live_order_is_refused() -> None:
     venue = Venue()
     trader = venue.trader(0)
     cloid = "0x" + "aa" * 16
     trader.order(BTC, True, "59000", "0.001", cloid=cloid)
     status = trader.order(BTC, True, "58000", "0.001", cloid=cloid)
-    assert "error" in status and "cloid" in status["error"].lower()
+    assert status == {"error": "Order has duplicate cloid. asset=0"}
     assert len(trader.info("openOrders")) == 1
+    # the refused order did not take the cloid: it still finds the live one
+    assert trader.info("orderStatus", oid=cloid)["order"]["status"] == "open"
     # Another user may use the same cloid.
     assert "resting" in venue.trader(1).order(BTC, True, "58000", "0.001", cloid=cloid)
+
+
+def test_a_cloid_is_free_again_once_its_order_ended() -> None:
+    venue = Venue()
+    maker, trader = venue.trader(0), venue.trader(1)
+    cloid = "0x" + "ac" * 16
+    first = oid_of(trader.order(BTC, True, "59000", "0.001", cloid=cloid))
+    trader.act(actions.cancel_by_cloid_action([(BTC, cloid)]))
+    second = oid_of(trader.order(BTC, True, "59000", "0.001", cloid=cloid))  # after a cancel
+    assert second != first
+    found = trader.info("orderStatus", oid=cloid)["order"]
+    assert (found["order"]["oid"], found["status"]) == (second, "open")  # the newest
+    maker.order(BTC, False, "59000", "0.001")  # fills the second one
+    assert trader.info("orderStatus", oid=cloid)["order"]["status"] == "filled"
+    third = trader.order(BTC, True, "58000", "0.001", cloid=cloid)  # after a fill
+    assert oid_of(third) not in (first, second)
+    assert trader.info("orderStatus", oid=first)["order"]["status"] == "canceled"
 
 
 def test_a_refused_order_with_a_cloid_is_visible_to_order_status() -> None:

@@ -241,3 +241,20 @@ def test_a_trade_applied_before_its_order_is_announced_counts_once() -> None:
     assert state.position("BTC") == 2
     assert state.unconfirmed() == []
     assert state.order(cloid=C1).status is OrderStatus.FILLED  # type: ignore[union-attr]
+
+
+def test_a_cloid_used_again_after_its_order_ended_names_a_new_order() -> None:
+    # A person runs the SDK's example twice: cloid 0x...01 is placed, cancelled, then
+    # placed again (the venue allows it once the first order ended). The second order's
+    # updates and trades must not land on the first one.
+    state = fresh()
+    state.order_update(update(40, "open", sz="1", orig_sz="1", cloid=C1))
+    state.order_update(update(40, "canceled", sz="1", orig_sz="1", cloid=C1))
+    state.order_update(update(41, "open", sz="2", orig_sz="2", cloid=C1))
+    state.apply_fill(fill(1, "2", oid=41, cloid=C1))
+    state.order_update(update(41, "filled", sz="0", orig_sz="2", cloid=C1))
+    orders = {o.oid: o for o in state.orders()}
+    assert orders[40].status is OrderStatus.CANCELLED and orders[40].filled_sz == 0
+    assert orders[41].status is OrderStatus.FILLED and orders[41].filled_sz == 2
+    assert state.unconfirmed() == [] and state.stats().overfills == 0
+    assert state.positions() == {"BTC": 2}
