@@ -87,7 +87,9 @@ def test_markets_carry_the_trading_rules() -> None:
     assert abc == Market(
         coin=abc.coin, asset=110000, dex="test", sz_decimals=1, max_leverage=10,
         only_isolated=True, margin_mode="strictIsolated",
+        deployer_fee_scale=Decimal(1),  # perpDexs names none: the venue's default
     )  # fmt: skip
+    assert abc.fee_multiplier == 2 and universe.market("BTC").fee_multiplier == 1
     assert abc.coin.dex == "test"
     hype = universe.market("@107")
     assert hype.is_spot and hype.sz_decimals == 2 and hype.max_leverage == 1
