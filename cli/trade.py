@@ -170,7 +170,7 @@ async def _trade(
 
             nursery.start_soon(watch_signals)
             running.append(await nursery.start(run))
-    rejections = getattr(running[0].bot.ledger, "rejections", {})
+    rejections = running[0].bot.ledger.rejections
     return result[0], {kind: dict(reasons) for kind, reasons in rejections.items()}
 
 

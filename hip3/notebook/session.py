@@ -34,6 +34,7 @@ from hip3.notebook.records import (
 from hip3.signing import PrivateKey
 from hip3.tracker import DEFAULT_DEDUP_CAPACITY
 from hip3.types import Cloid, PlaceOrder, Side, to_decimal
+from hip3.wire.models import L2Level
 
 __all__ = ["BotHandle", "ReplayTable", "Session", "connect", "replay"]
 
@@ -122,9 +123,6 @@ class Session:
     def _dexes(self) -> list[str]:
         return self._portal.run(account.account_dexes, self._info)
 
-    def _ask(self, body: Mapping[str, Any]) -> Any:
-        return self._portal.run(self._info.post_info, dict(body))
-
     def positions(self) -> Records[Position]:
         """Open positions on every dex (``clearinghouseState`` per dex)."""
         rows = self._portal.run(account.positions, self._info, self.address, self._dexes())
@@ -140,22 +138,15 @@ class Session:
         return Records(rows)
 
     def book(self, coin: str) -> Book:
-        """The ``l2Book`` of ``coin`` (``"BTC"``, ``"xyz:TSLA"``)."""
-        raw = self._ask({"type": "l2Book", "coin": coin})
-        levels = raw.get("levels", [[], []])
+        """The ``l2Book`` of ``coin`` (``"BTC"``, ``"xyz:TSLA"``), read through the typed
+        wire model (a malformed answer is a WireError naming the field)."""
+        l2 = self._portal.run(self._info.l2_book, coin)
 
-        def side(name: str, rows: list[dict[str, Any]]) -> tuple[BookLevel, ...]:
-            return tuple(
-                BookLevel(name, i, Decimal(r["px"]), Decimal(r["sz"]), int(r.get("n", 0)))
-                for i, r in enumerate(rows)
-            )
+        def side(name: str, levels: list[L2Level]) -> tuple[BookLevel, ...]:
+            return tuple(BookLevel(name, i, lv.px, lv.sz, lv.n) for i, lv in enumerate(levels))
 
-        return Book(
-            coin=raw.get("coin", coin),
-            time_ms=int(raw.get("time", 0)),
-            bids=side("bid", levels[0]),
-            asks=side("ask", levels[1]),
-        )
+        return Book(coin=l2.coin, time_ms=l2.time, bids=side("bid", l2.levels[0]),
+                    asks=side("ask", l2.levels[1]))  # fmt: skip
 
     # -- trading -----------------------------------------------------------------------------
 

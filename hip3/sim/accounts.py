@@ -22,7 +22,7 @@ from typing import Any
 
 from hip3.sim.book import Order
 
-__all__ = ["Account", "DexAccount", "FillResult", "NonceSet", "Position", "direction", "usd"]
+__all__ = ["Account", "DexAccount", "FillResult", "NonceSet", "PositionState", "direction", "usd"]
 
 _USD = Decimal("0.000001")
 _PX = Decimal("0.0000000001")
@@ -37,7 +37,10 @@ def usd(value: Decimal) -> Decimal:
     return value.quantize(_USD)
 
 
-class Position:
+class PositionState:
+    """The engine's mutable record of one position on one dex (what ``clearinghouseState``
+    reports from): signed size, entry price, isolated margin, funding since open/change."""
+
     __slots__ = ("entry_px", "funding_since_change", "funding_since_open", "iso_margin", "szi")
 
     def __init__(self) -> None:
@@ -77,15 +80,15 @@ class DexAccount:
     def __init__(self, balance: Decimal) -> None:
         self.balance = balance
         self.funding_all_time: dict[str, Decimal] = {}
-        self.positions: dict[str, Position] = {}
+        self.positions: dict[str, PositionState] = {}
         self.leverage: dict[str, tuple[bool, int]] = {}  # coin -> (is_cross, leverage)
         # coin -> sum of sz * limitPx of open orders that can add exposure (margin reserved)
         self.order_ntl: dict[str, Decimal] = {}
 
-    def position(self, coin: str) -> Position:
+    def position(self, coin: str) -> PositionState:
         position = self.positions.get(coin)
         if position is None:
-            position = self.positions[coin] = Position()
+            position = self.positions[coin] = PositionState()
         return position
 
     def szi(self, coin: str) -> Decimal:

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Book", "Order", "Trigger"]
+__all__ = ["Order", "OrderBook", "Trigger"]
 
 
 @attrs.frozen(slots=True)
@@ -108,7 +108,7 @@ def _bucket(px: Decimal, sig_figs: int, is_buy: bool) -> Decimal:
     return px.quantize(quantum, rounding=ROUND_FLOOR if is_buy else ROUND_CEILING)
 
 
-class Book:
+class OrderBook:
     """One market's resting limit orders (trigger orders wait elsewhere)."""
 
     __slots__ = ("_asks", "_bids", "coin")

@@ -12,7 +12,7 @@ import random
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 
 from hip3.errors import ValidationError
-from hip3.sim.book import Book, Order
+from hip3.sim.book import Order, OrderBook
 from hip3.sim.config import SimMarket
 from hip3.types import (
     MAX_DECIMALS_PERP,
@@ -93,7 +93,7 @@ class MarketState:
         self.asset = asset
         self.sz_decimals = spec.sz_decimals
         self.lot = Decimal(1).scaleb(-spec.sz_decimals)
-        self.book = Book(spec.name)
+        self.book = OrderBook(spec.name)
         self.oracle = round_price(spec.start_price, spec.sz_decimals, spot=spot)
         self._raw_oracle = float(spec.start_price)
         self.prev_day_px = self.oracle
