@@ -78,16 +78,29 @@ async def account_dexes(info: InfoClient, markets: Sequence[str] = ()) -> list[s
     return ["", *(dex.name for dex in await info.perp_dexs() if dex is not None and dex.name)]
 
 
+@attrs.frozen
+class _Row:
+    """A row of an account view: :meth:`to_json` gives its fields with decimals as the
+    venue's plain text and the main dex as ``"main"``."""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for field in attrs.fields(type(self)):
+            value = getattr(self, field.name)
+            if isinstance(value, Decimal):
+                value = decimal_text(value)
+            elif field.name == "dex":
+                value = value or "main"
+            out[field.name] = value
+        return out
+
+
 def _side(side: Side) -> str:
     return "buy" if side is Side.BUY else "sell"
 
 
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else decimal_text(value)
-
-
 @attrs.frozen
-class AccountPosition:
+class AccountPosition(_Row):
     """One open position (``clearinghouseState.assetPositions``); ``size`` is signed."""
 
     coin: str
@@ -115,22 +128,9 @@ class AccountPosition:
             margin=p.leverage.type,
         )
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "coin": self.coin,
-            "dex": self.dex or "main",
-            "size": decimal_text(self.size),
-            "entry_px": _text(self.entry_px),
-            "unrealized_pnl": _text(self.unrealized_pnl),
-            "liquidation_px": _text(self.liquidation_px),
-            "margin_used": _text(self.margin_used),
-            "leverage": self.leverage,
-            "margin": self.margin,
-        }
-
 
 @attrs.frozen
-class AccountOrder:
+class AccountOrder(_Row):
     """One open order (``frontendOpenOrders``: trigger orders included); ``sz`` is what
     remains of ``orig_sz``."""
 
@@ -160,23 +160,9 @@ class AccountOrder:
             reduce_only=o.reduce_only,
         )
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "coin": self.coin,
-            "side": self.side,
-            "limit_px": decimal_text(self.limit_px),
-            "sz": decimal_text(self.sz),
-            "orig_sz": _text(self.orig_sz),
-            "oid": self.oid,
-            "cloid": self.cloid,
-            "timestamp_ms": self.timestamp_ms,
-            "order_type": self.order_type,
-            "reduce_only": self.reduce_only,
-        }
-
 
 @attrs.frozen
-class AccountFill:
+class AccountFill(_Row):
     """One trade of the account (``userFills``), in the tokens the venue names:
     ``closed_pnl`` in the market's collateral, ``fee`` in ``fee_token``."""
 
@@ -212,23 +198,6 @@ class AccountFill:
             fee_token=f.fee_token,
         )
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "coin": self.coin,
-            "side": self.side,
-            "px": decimal_text(self.px),
-            "sz": decimal_text(self.sz),
-            "time_ms": self.time_ms,
-            "dir": self.dir,
-            "closed_pnl": decimal_text(self.closed_pnl),
-            "fee": decimal_text(self.fee),
-            "fee_token": self.fee_token,
-            "oid": self.oid,
-            "tid": self.tid,
-            "cloid": self.cloid,
-            "crossed": self.crossed,
-        }
-
 
 async def positions(info: InfoClient, account: str, dexes: Sequence[str]) -> list[AccountPosition]:
     """The account's open positions on each of ``dexes``, by dex then coin."""
@@ -262,21 +231,13 @@ async def fills(info: InfoClient, account: str, limit: int | None = None) -> lis
 
 
 @attrs.frozen
-class CancelRefusal:
+class CancelRefusal(_Row):
     """One order the venue would not cancel, with its reason."""
 
     dex: str
     coin: str
     oid: int
     reason: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "dex": self.dex or "main",
-            "coin": self.coin,
-            "oid": self.oid,
-            "reason": self.reason,
-        }
 
 
 @attrs.frozen
