@@ -63,6 +63,7 @@ _PATTERNS: tuple[tuple[str, VenueReject], ...] = (
     ("canceled or filled", VenueReject.ORDER_GONE),
     ("never placed, already canceled, or filled", VenueReject.ORDER_GONE),
     ("cannot modify", VenueReject.ORDER_GONE),
+    ("too many cumulative requests", VenueReject.RATE_LIMITED),  # the address budget
     ("rate limit", VenueReject.RATE_LIMITED),
     ("too many requests", VenueReject.RATE_LIMITED),
     ("nonce", VenueReject.NONCE),

@@ -36,6 +36,11 @@ R = VenueReject
         ("Trading is halted for xyz:TSLA. asset=110000", R.HALTED),
         ("Too many open orders.", R.TOO_MANY_ORDERS),
         ("Order has duplicate cloid. asset=0", R.DUPLICATE_CLOID),
+        (
+            "Too many cumulative requests sent (4 > 3) for cumulative volume traded $0.00. "
+            "Place taker orders to free up 1 request per USDC traded.",
+            R.RATE_LIMITED,
+        ),
         ("Cannot modify canceled or filled order", R.ORDER_GONE),
         ("Order was never placed, already canceled, or filled.", R.ORDER_GONE),
         ("User or API Wallet 0xabc does not exist.", R.UNKNOWN_ACCOUNT),
