@@ -229,6 +229,11 @@ def test_abort_message_says_what_is_left_and_how_to_cancel_it() -> None:
 
 
 def test_second_ctrl_c_aborts_with_130_and_says_so(fast_sim_config: Path, tmp_path: Path) -> None:
+    # Every action's answer comes 4 s late, so the clean stop the first Ctrl-C starts (it
+    # cancels the open orders) is still running when the second one arrives, however
+    # slowly this test reads the output: no race with a fast shutdown.
+    with fast_sim_config.open("a") as config:
+        config.write("\n[sim.faults]\npost_delay = 1.0\npost_delay_ms = 4000\n")
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "hip3"), "trade", "--config", str(fast_sim_config),
          "--json"],
