@@ -48,7 +48,8 @@ import json, sys, trio
 from hip3.sim import SimConfig, open_simulator
 
 async def main():
-    async with open_simulator(SimConfig(seed=7)) as sim:
+    # auto_accounts funds the two throwaway keys at their first action (a testing shortcut)
+    async with open_simulator(SimConfig(seed=7, auto_accounts=True)) as sim:
         print(json.dumps({"url": sim.url, "ws_url": sim.ws_url}), flush=True)
         await trio.to_thread.run_sync(sys.stdin.read)  # until the parent closes our stdin
 

@@ -209,8 +209,8 @@ class Config:
     log: LogConfig = LogConfig()
     shutdown: ShutdownConfig = ShutdownConfig()
     metrics: MetricsConfig = MetricsConfig()
-    # as a [sim] table read from a file: unknown signers refused, as on the venue
-    sim: SimConfig = attrs.field(factory=lambda: SimConfig(auto_accounts=False))
+    # unknown signers refused, as on the venue (SimConfig's default)
+    sim: SimConfig = attrs.field(factory=SimConfig)
     source: str = "<dict>"
 
     def market_key(self, index: int) -> str:

@@ -3,8 +3,11 @@
 One loopback port serves ``POST /info``, ``POST /exchange`` and a websocket at ``/ws`` with
 the venue's wire shapes::
 
-    async with hip3.sim.open_simulator(SimConfig(seed=7)) as sim:
+    async with hip3.sim.open_simulator(SimConfig(seed=7, accounts=(address,))) as sim:
         ...  # point any client at sim.url / sim.ws_url; sim.truth() is what really happened
+
+As on the venue, only a funded address trades: list it in ``accounts`` (or credit it through
+``POST /admin``); ``auto_accounts=True`` funds any signer instead (a testing shortcut).
 
 :class:`SimExchange` owns the truth (books, accounts, fills); :class:`SimServer` only
 delivers it, through a :class:`FaultInjector` that may drop, duplicate, delay or reorder

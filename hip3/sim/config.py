@@ -182,10 +182,10 @@ class SimConfig:
     (:meth:`~hip3.sim.engine.SimExchange.credit`, ``POST /admin`` ``credit``) or by listing it in
     ``accounts`` (each gets ``starting_balance`` on every dex at start). ``auto_accounts`` is the
     testing shortcut instead: any signer becomes an account funded with ``starting_balance`` at
-    first use -- including the phantom address a wrong-network signature recovers. It is off for
-    every ``[sim]`` table (:meth:`from_mapping`: ``hip3 sim``, the embedded simulator of
-    ``hip3 trade`` and ``connect()``) unless the table turns it on; a ``SimConfig`` built in
-    Python keeps it on, for the in-process test harnesses. ``schedule_cancel_min_volume`` is the
+    first use -- including the phantom address a wrong-network signature recovers, which is why
+    it is off by default, in Python as in every ``[sim]`` table (:meth:`from_mapping`: ``hip3
+    sim``, the embedded simulator of ``hip3 trade`` and ``connect()``): a test that passes on
+    the simulator then also signs as the venue expects. ``schedule_cancel_min_volume`` is the
     traded volume (USD, from the account's fills) the venue requires before it accepts a
     ``scheduleCancel`` time (0: no gate). ``max_batch`` bounds orders/cancels per action.
     Funding is settled every ``funding_interval_ms`` of exchange time (on the hour, as the
@@ -204,7 +204,7 @@ class SimConfig:
     max_open_orders: int = 1000
     userfills_snapshot_size: int = 2000
     max_batch: int = 1000
-    auto_accounts: bool = True
+    auto_accounts: bool = False
     accounts: tuple[str, ...] = ()
     schedule_cancel_min_volume: Decimal = Decimal(1_000_000)
     #: the address request budget's initial buffer (actions, not info): the cap is this plus
@@ -370,9 +370,6 @@ class _Reader:
             "dexes": lambda v, k: self.dexes(v, k),
             "spot": lambda v, k: self.spot_pairs(v, k),
         }
-        # A [sim] table describes a venue someone connects to: its accounts are the venue's
-        # (funded or refused) unless it opts into auto_accounts.
-        kwargs["auto_accounts"] = False
         for name, value in data.items():
             kwargs[name] = readers[name](value, f"sim.{name}")
         result = attrs.evolve(defaults, **kwargs)

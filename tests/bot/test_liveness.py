@@ -21,7 +21,7 @@ def test_before_any_connection_the_newest_market_data_is_the_last_sign() -> None
 
 
 async def test_a_connected_socket_is_alive_however_quiet_the_books() -> None:
-    async with open_simulator(SimConfig(seed=3)) as sim:
+    async with open_simulator(SimConfig(auto_accounts=True, seed=3)) as sim:
         async with trio.open_nursery() as nursery:
             ws: WsClient = await nursery.start(WsClient(sim.ws_url).run)
             assert ws.connected

@@ -66,7 +66,7 @@ async def chaos_run(
     """One seeded run, checked; every enabled fault must have fired (or ``min_kinds_fired``
     of them, for short runs with many kinds enabled at low rates)."""
     run = await run_bot_on_sim(
-        SimConfig(seed=seed, faults=config),
+        SimConfig(auto_accounts=True, seed=seed, faults=config),
         secs=secs,
         until=lambda bot: fills_seen(bot) >= min_fills,
         until_timeout_secs=120,
@@ -128,7 +128,7 @@ async def test_without_the_backfill_lost_userfills_surface_as_drift(
     """
     config = FaultConfig(ws_drop=0.3, channels=("userFills",))
     run = await run_bot_on_sim(
-        SimConfig(seed=5, faults=config),
+        SimConfig(auto_accounts=True, seed=5, faults=config),
         secs=3,
         until=lambda bot: fills_seen(bot) >= 4,
         ws_post_timeout_secs=2.0,

@@ -23,12 +23,15 @@ KEY = PrivateKey.coerce("0x" + "5a" * 32)
 
 
 async def test_a_usdh_dex_names_its_token_in_markets_snapshots_and_fills() -> None:
-    config = SimConfig(seed=5)
+    config = SimConfig(auto_accounts=True, seed=5)
     dexes = tuple(
         SimDex(d.name, d.full_name, d.deployer, d.markets, "USDH" if d.name == "xyz" else "USDC")
         for d in config.dexes
     )
-    async with open_simulator(SimConfig(seed=5, dexes=dexes)) as sim, InfoClient(sim.url) as info:
+    async with (
+        open_simulator(SimConfig(auto_accounts=True, seed=5, dexes=dexes)) as sim,
+        InfoClient(sim.url) as info,
+    ):
         spot = await info.spot_meta()
         usdh = next(token.index for token in spot.tokens if token.name == "USDH")
         assert (await info.meta("xyz")).collateral_token == usdh

@@ -168,7 +168,7 @@ async def test_trade_on_an_account_a_person_also_trades_ends_on_the_venues_truth
     from hip3.sim import SimConfig, open_simulator
 
     key = PrivateKey.coerce(KEY)
-    async with open_simulator(SimConfig(seed=9)) as sim:
+    async with open_simulator(SimConfig(auto_accounts=True, seed=9)) as sim:
 
         async def person(coin: str, is_buy: bool, px: str, sz: str, tif: str) -> object:
             async with InfoClient(sim.url) as info:

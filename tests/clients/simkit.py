@@ -104,7 +104,9 @@ def trio_wall_clock_ms() -> Callable[[], int]:
 
 
 def sim_config(faults: FaultConfig | None = None, **kwargs: Any) -> SimConfig:
-    return SimConfig(seed=kwargs.pop("seed", 11), faults=faults or FaultConfig(), **kwargs)
+    return SimConfig(
+        auto_accounts=True, seed=kwargs.pop("seed", 11), faults=faults or FaultConfig(), **kwargs
+    )
 
 
 @asynccontextmanager

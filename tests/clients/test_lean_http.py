@@ -347,7 +347,10 @@ async def test_order_round_trip_on_the_simulator(nursery: trio.Nursery) -> None:
     from hip3.wire.to_domain import Resting
 
     key = PrivateKey.from_hex("0x" + "5e" * 32)
-    async with open_simulator(SimConfig(seed=3)) as sim, InfoClient(sim.url) as info:
+    async with (
+        open_simulator(SimConfig(auto_accounts=True, seed=3)) as sim,
+        InfoClient(sim.url) as info,
+    ):
         universe = await info.universe([""])
         exchange = ExchangeClient(
             sim.url, key, key.address, universe=universe, info=info, mainnet=False

@@ -330,7 +330,10 @@ async def test_two_clients_of_one_signer_never_send_the_same_nonce() -> None:
     from hip3.sim import SimConfig, open_simulator
 
     key = PrivateKey.from_hex("0x" + "5e" * 32)
-    async with open_simulator(SimConfig(seed=3)) as sim, InfoClient(sim.url) as info:
+    async with (
+        open_simulator(SimConfig(auto_accounts=True, seed=3)) as sim,
+        InfoClient(sim.url) as info,
+    ):
         sim.credit(key.address, Decimal(10_000))
         universe = await info.universe([""])
         first, second = (

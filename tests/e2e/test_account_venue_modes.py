@@ -21,7 +21,9 @@ async def test_the_bot_reads_unified_mode_at_start_and_warns_of_the_daily_action
         sim.exchange.set_abstraction(BOT_KEY.address, "unifiedAccount")
 
     with caplog.at_level(logging.WARNING, logger="hip3.bot.bot"):
-        run = await run_bot_on_sim(SimConfig(seed=29), secs=2, noise=False, before=before)
+        run = await run_bot_on_sim(
+            SimConfig(auto_accounts=True, seed=29), secs=2, noise=False, before=before
+        )
     assert run.summary.account_mode is AccountMode.UNIFIED
     assert any(
         "unifiedAccount mode" in record.getMessage()
@@ -35,6 +37,6 @@ async def test_a_default_account_starts_without_the_warning(
     autojump_clock: trio.testing.MockClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="hip3.bot.bot"):
-        run = await run_bot_on_sim(SimConfig(seed=29), secs=2, noise=False)
+        run = await run_bot_on_sim(SimConfig(auto_accounts=True, seed=29), secs=2, noise=False)
     assert run.summary.account_mode is AccountMode.DEFAULT
     assert not any("actions a day" in record.getMessage() for record in caplog.records)

@@ -25,7 +25,7 @@ async def test_orders_are_counted_per_order_and_fills_per_distinct_trade(
 ) -> None:
     faults = FaultConfig(ws_duplicate=0.5, channels=("userFills",))
     run = await run_bot_on_sim(
-        SimConfig(seed=21, faults=faults),
+        SimConfig(auto_accounts=True, seed=21, faults=faults),
         secs=3,
         noise_every_secs=0.1,
         until=lambda bot: _quotes_filled_while_resting(bot) and fills_seen(bot) >= 12,

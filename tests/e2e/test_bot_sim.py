@@ -54,7 +54,7 @@ async def test_trading_bot_market_makes_btc_and_hip3_tsla_and_ends_equal_to_trut
         )
 
     run = await run_bot_on_sim(
-        SimConfig(seed=11),
+        SimConfig(auto_accounts=True, seed=11),
         secs=5,
         before=open_positions_first,
         until=lambda bot: _resting_orders_filled(bot) and fills_seen(bot) >= 8,
@@ -113,7 +113,7 @@ async def test_observe_bot_follows_an_account_trading_elsewhere(
         )
 
     run = await run_bot_on_sim(
-        SimConfig(seed=12),
+        SimConfig(auto_accounts=True, seed=12),
         secs=4,
         mode=Mode.OBSERVE,
         during=trade_elsewhere,
@@ -134,7 +134,7 @@ async def test_paper_bot_trades_on_the_simulators_books_and_sends_nothing(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
     run = await run_bot_on_sim(
-        SimConfig(seed=13),
+        SimConfig(auto_accounts=True, seed=13),
         secs=3,
         mode=Mode.PAPER,
         until=lambda bot: bot.paper is not None and len(bot.paper.positions) == 2,
@@ -172,7 +172,9 @@ async def test_kill_switch_cancels_every_order_on_the_venue_and_stops_quoting(
             ]
         after_kill["outcomes"] = len(bot.outcomes)
 
-    run = await run_bot_on_sim(SimConfig(seed=14), secs=4, during=kill_midway, noise=False)
+    run = await run_bot_on_sim(
+        SimConfig(auto_accounts=True, seed=14), secs=4, during=kill_midway, noise=False
+    )
     check_accounting(run)
     assert after_kill["open"] == []
     later = list(run.bot.outcomes)[after_kill["outcomes"] :]
@@ -189,7 +191,7 @@ async def test_replay_of_the_bots_own_capture_ends_where_the_bot_did(
     capture = tmp_path / "run.jsonl"
     with CaptureWriter(capture) as journal:
         run = await run_bot_on_sim(
-            SimConfig(seed=15),
+            SimConfig(auto_accounts=True, seed=15),
             secs=4,
             journal=journal,
             until=lambda bot: _resting_orders_filled(bot) and fills_seen(bot) >= 6,
@@ -210,7 +212,7 @@ async def test_orders_left_resting_without_cancel_on_shutdown_match_the_venue(
             return []  # leave the quotes resting
 
     run = await run_bot_on_sim(
-        SimConfig(seed=16),
+        SimConfig(auto_accounts=True, seed=16),
         secs=2,
         noise=False,
         # Quoted 2% away, so nothing fills while the orders rest on after the run.
@@ -234,7 +236,9 @@ async def test_a_cancelled_bot_leaves_the_dead_mans_switch_to_cancel_its_quotes(
 ) -> None:
     """No clean stop (a crash, a cancelled task): nothing more is sent, the switch fires."""
     # An account past the venue's $1M volume gate (here: the gate off).
-    async with open_simulator(SimConfig(seed=17, schedule_cancel_min_volume=D(0))) as sim:
+    async with open_simulator(
+        SimConfig(auto_accounts=True, seed=17, schedule_cancel_min_volume=D(0))
+    ) as sim:
         bot = Bot.create(
             base_url=sim.url,
             ws_url=sim.ws_url,

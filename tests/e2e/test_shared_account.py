@@ -90,7 +90,7 @@ async def test_a_person_trading_by_hand_on_the_account_is_tracked_and_left_alone
         )
 
     run = await run_bot_on_sim(
-        SimConfig(seed=21),
+        SimConfig(auto_accounts=True, seed=21),
         secs=4,
         before=before,
         during=during,
@@ -125,7 +125,7 @@ async def test_cancel_scope_account_cancels_the_persons_orders_too(
         )
 
     run = await run_bot_on_sim(
-        SimConfig(seed=22),
+        SimConfig(auto_accounts=True, seed=22),
         secs=2,
         noise=False,
         before=before,
@@ -143,7 +143,9 @@ async def test_the_accounts_spot_balances_are_reported_apart_from_perp_positions
     async def before(sim: SimServer, clock_ms: Callable[[], int]) -> None:
         sim.credit_spot(BOT_KEY.address, "PURR", D("125"))
 
-    run = await run_bot_on_sim(SimConfig(seed=23), secs=2, noise=False, before=before)
+    run = await run_bot_on_sim(
+        SimConfig(auto_accounts=True, seed=23), secs=2, noise=False, before=before
+    )
     balances = run.summary.spot_balances
     assert balances == {"PURR": D("125")}  # perp margin is not a spot balance here
     assert "PURR" not in run.summary.positions  # a balance, never a perp position

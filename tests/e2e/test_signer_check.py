@@ -38,7 +38,7 @@ def bot_signing_with(key: PrivateKey, url: str, ws_url: str) -> Bot:
 async def test_a_key_that_is_not_an_agent_of_the_account_is_refused_at_start(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
-    async with open_simulator(SimConfig(seed=41)) as sim:
+    async with open_simulator(SimConfig(auto_accounts=True, seed=41)) as sim:
         async with InfoClient(sim.url) as info:
             await info.clearinghouse_state(BOT_KEY.address)  # the account exists
         bot = bot_signing_with(STRANGER, sim.url, sim.ws_url)
@@ -52,7 +52,7 @@ async def test_a_key_that_is_not_an_agent_of_the_account_is_refused_at_start(
 async def test_an_approved_agent_of_the_account_may_trade_for_it(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
-    async with open_simulator(SimConfig(seed=42)) as sim:
+    async with open_simulator(SimConfig(auto_accounts=True, seed=42)) as sim:
         clock_ms = trio_clock_ms()
         async with InfoClient(sim.url) as info:
             owner = ExchangeClient(

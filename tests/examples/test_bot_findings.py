@@ -84,7 +84,7 @@ class Recorder:
 async def test_cancel_of_an_order_the_gates_refused_is_not_sent() -> None:
     strategy = CancelOfARefusedOrder()
     recorder = Recorder()
-    async with open_simulator(SimConfig(seed=5)) as sim:
+    async with open_simulator(SimConfig(auto_accounts=True, seed=5)) as sim:
         key = PrivateKey(secrets.token_bytes(32))
         bot = Bot.create(
             base_url=sim.url,

@@ -62,7 +62,7 @@ def test_a_key_that_is_not_an_agent_of_the_account_fails_with_exit_1(tmp_path: P
     key_text = "0x" + "7e" * 32
     key = PrivateKey.coerce(key_text)
     account = "0x" + "12" * 20
-    with ThreadedSimulator(SimConfig(seed=3)) as sim:
+    with ThreadedSimulator(SimConfig(auto_accounts=True, seed=3)) as sim:
         toml = (
             'mode = "trading"\nmarkets = ["BTC"]\n'
             f'network = {{ http_url = "{sim.url}", ws_url = "{sim.server.ws_url}", mainnet = false }}\n'
@@ -121,7 +121,7 @@ def test_an_approved_agent_key_passes(tmp_path: Path) -> None:
     master = PrivateKey.coerce("0x" + "5a" * 32)
     agent_text = "0x" + "6b" * 32
     agent = PrivateKey.coerce(agent_text)
-    with ThreadedSimulator(SimConfig(seed=3)) as sim:
+    with ThreadedSimulator(SimConfig(auto_accounts=True, seed=3)) as sim:
 
         async def approve() -> None:
             client = ExchangeClient(sim.url, master, master.address, universe=None, mainnet=False)  # type: ignore[arg-type]

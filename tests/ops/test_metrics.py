@@ -55,7 +55,7 @@ async def test_a_trading_bot_serves_metrics_that_move_and_healthz(
             assert (await http.post("/metrics")).status_code == 405
 
     run = await run_bot_on_sim(
-        SimConfig(seed=11),
+        SimConfig(auto_accounts=True, seed=11),
         secs=3,
         during=scrape,
         until=lambda bot: len(scrapes) == 2,
@@ -221,7 +221,7 @@ async def test_request_budget_gates_pnl_and_fees_per_token_are_scraped(
                 seen["budget"] = await info.user_rate_limit(bot.user)
 
     await run_bot_on_sim(
-        SimConfig(seed=5, schedule_cancel_min_volume=Decimal(0)),
+        SimConfig(auto_accounts=True, seed=5, schedule_cancel_min_volume=Decimal(0)),
         secs=3,
         during=scrape,
         until=lambda bot: "samples" in seen,
@@ -285,7 +285,7 @@ async def test_the_rate_limit_gate_refusals_are_counted(
             seen["samples"] = samples
 
     await run_bot_on_sim(
-        SimConfig(seed=6),
+        SimConfig(auto_accounts=True, seed=6),
         secs=1,
         during=scrape,
         until=lambda bot: "samples" in seen,

@@ -89,7 +89,7 @@ async def test_a_resting_quote_filled_later_tells_each_fill(
 
     run = await run_bot_on_sim(
         SimConfig(
-            seed=3, tick_ms=3_600_000, schedule_cancel_min_volume=Decimal(0)
+            auto_accounts=True, seed=3, tick_ms=3_600_000, schedule_cancel_min_volume=Decimal(0)
         ),  # quiet: only our taker trades
         secs=0.5,
         strategy=RestOnce(),

@@ -73,7 +73,7 @@ async def test_a_resting_order_is_one_trace_from_intent_to_its_fills(
         done.append(True)
 
     await run_bot_on_sim(
-        SimConfig(seed=3, tick_ms=3_600_000),
+        SimConfig(auto_accounts=True, seed=3, tick_ms=3_600_000),
         secs=0.5,
         strategy=RestOnce(),
         noise=False,

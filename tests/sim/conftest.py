@@ -89,7 +89,9 @@ async def scripted_server(
     faults: FaultConfig | None = None, **kwargs: Any
 ) -> AsyncIterator[tuple[SimServer, ScriptedEngine]]:
     engine = ScriptedEngine()
-    config = SimConfig(faults=faults or FaultConfig(), tick_ms=kwargs.pop("tick_ms", 200))
+    config = SimConfig(
+        auto_accounts=True, faults=faults or FaultConfig(), tick_ms=kwargs.pop("tick_ms", 200)
+    )
     server = SimServer(config, exchange=engine, **kwargs)
     async with trio.open_nursery() as nursery:
         await nursery.start(server.serve)

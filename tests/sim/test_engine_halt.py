@@ -59,7 +59,7 @@ def test_delisting_is_final_and_shows_in_meta() -> None:
 
 async def test_admin_halt_request() -> None:
     async with (
-        open_simulator(SimConfig(seed=2)) as sim,
+        open_simulator(SimConfig(auto_accounts=True, seed=2)) as sim,
         httpx.AsyncClient(base_url=sim.url) as http,
     ):
         ok = await http.post("/admin", json={"type": "halt", "coin": "ETH", "halted": True})

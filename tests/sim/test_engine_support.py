@@ -47,13 +47,16 @@ def quiet_config(**changes: Any) -> SimConfig:
         attrs.evolve(dex, markets=tuple(attrs.evolve(m, volatility=0.0) for m in dex.markets))
         for dex in SimConfig().dexes
     )
-    return attrs.evolve(SimConfig(dexes=dexes, lp_levels=0), **changes)
+    return attrs.evolve(SimConfig(auto_accounts=True, dexes=dexes, lp_levels=0), **changes)
 
 
 def one_market_config(**changes: Any) -> SimConfig:
     market = SimMarket("BTC", 5, 40, Decimal(60000), 0.0)
     return attrs.evolve(
-        SimConfig(dexes=(SimDex("", "main", "0x" + "0" * 40, (market,)),), lp_levels=0), **changes
+        SimConfig(
+            auto_accounts=True, dexes=(SimDex("", "main", "0x" + "0" * 40, (market,)),), lp_levels=0
+        ),
+        **changes,
     )
 
 

@@ -127,14 +127,18 @@ def _oracle_path(config: SimConfig, ticks: int = 30) -> list[str]:
 
 
 def test_tick_walks_the_oracle_deterministically_per_seed() -> None:
-    assert _oracle_path(SimConfig(seed=1)) == _oracle_path(SimConfig(seed=1))
-    assert _oracle_path(SimConfig(seed=1)) != _oracle_path(SimConfig(seed=2))
-    assert len(set(_oracle_path(SimConfig(seed=1)))) > 5
+    assert _oracle_path(SimConfig(auto_accounts=True, seed=1)) == _oracle_path(
+        SimConfig(auto_accounts=True, seed=1)
+    )
+    assert _oracle_path(SimConfig(auto_accounts=True, seed=1)) != _oracle_path(
+        SimConfig(auto_accounts=True, seed=2)
+    )
+    assert len(set(_oracle_path(SimConfig(auto_accounts=True, seed=1)))) > 5
     assert set(_oracle_path(quiet_config())) == {"60000"}  # no volatility, no movement
 
 
 def test_lp_quotes_follow_the_mark_and_fill_resting_orders_they_cross() -> None:
-    venue = Venue(attrs.evolve(SimConfig(seed=5), lp_levels=3))
+    venue = Venue(attrs.evolve(SimConfig(auto_accounts=True, seed=5), lp_levels=3))
     trader = venue.trader(0)
     book = venue.info("l2Book", coin="BTC")
     best_ask = Decimal(book["levels"][1][0]["px"])
@@ -156,7 +160,7 @@ def test_lp_quotes_follow_the_mark_and_fill_resting_orders_they_cross() -> None:
 
 
 def test_book_is_never_crossed_after_ticks() -> None:
-    venue = Venue(attrs.evolve(SimConfig(seed=9)))
+    venue = Venue(attrs.evolve(SimConfig(auto_accounts=True, seed=9)))
     trader = venue.trader(0)
     for step in range(50):
         venue.tick()
@@ -168,7 +172,7 @@ def test_book_is_never_crossed_after_ticks() -> None:
 
 
 def test_stop_market_fires_when_the_mark_crosses() -> None:
-    venue = Venue(attrs.evolve(SimConfig(seed=2), lp_levels=5))
+    venue = Venue(attrs.evolve(SimConfig(auto_accounts=True, seed=2), lp_levels=5))
     trader = venue.trader(0)
     trader.order(ETH, True, "3100", "1", tif="Ioc")
     mark = Decimal(venue.info("metaAndAssetCtxs")[1][1]["markPx"])
@@ -222,7 +226,11 @@ def test_take_profit_limit_rests_after_triggering() -> None:
 
 def test_lp_grid_on_a_tiny_price_market_respects_the_tick_rules() -> None:
     market = SimMarket("kPEPE", 0, 10, Decimal("0.0012345"), 0.002)
-    venue = Venue(SimConfig(dexes=(SimDex("", "main", "0x" + "0" * 40, (market,)),), seed=4))
+    venue = Venue(
+        SimConfig(
+            auto_accounts=True, dexes=(SimDex("", "main", "0x" + "0" * 40, (market,)),), seed=4
+        )
+    )
     for _ in range(50):
         venue.tick()
         bids, asks = venue.info("l2Book", coin="kPEPE")["levels"]

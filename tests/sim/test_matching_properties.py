@@ -29,7 +29,9 @@ _TRADERS = 4
 class ExchangeMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.venue = Venue(SimConfig(seed=11, lp_levels=3, lp_size=Decimal(150)))
+        self.venue = Venue(
+            SimConfig(auto_accounts=True, seed=11, lp_levels=3, lp_size=Decimal(150))
+        )
         self.traders = [self.venue.trader(i) for i in range(_TRADERS)]
         self.addresses = {t.address for t in self.traders}
         self.oids: list[tuple[int, int, int]] = []  # (trader, asset, oid)

@@ -28,7 +28,7 @@ DEXES = ["", "xyz"]
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[ThreadedSimulator]:
-    with ThreadedSimulator(SimConfig(seed=3)) as running:
+    with ThreadedSimulator(SimConfig(auto_accounts=True, seed=3)) as running:
         yield running
 
 

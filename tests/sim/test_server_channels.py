@@ -21,7 +21,7 @@ from tests.sim.test_server_engine import USER, Trader, btc_mid
 
 @asynccontextmanager
 async def simulator() -> AsyncIterator[SimServer]:
-    async with open_simulator(SimConfig(seed=5)) as sim:
+    async with open_simulator(SimConfig(auto_accounts=True, seed=5)) as sim:
         yield sim
 
 
@@ -117,7 +117,7 @@ async def test_bad_state_subscriptions_are_refused(autojump_clock: trio.testing.
 async def test_user_fundings_snapshot_then_each_settlement(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
-    config = SimConfig(seed=5, funding_interval_ms=1_000)
+    config = SimConfig(auto_accounts=True, seed=5, funding_interval_ms=1_000)
     async with open_simulator(config) as sim, httpx.AsyncClient(base_url=sim.url) as http:
         trader = Trader(sim)
         await http.post("/exchange", json=trader.ioc_buy(0, await btc_mid(http), "0.01"))

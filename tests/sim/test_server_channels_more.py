@@ -20,7 +20,7 @@ from tests.sim.test_server_engine import USER, Trader, btc_mid
 
 @asynccontextmanager
 async def simulator() -> AsyncIterator[SimServer]:
-    async with open_simulator(SimConfig(seed=5)) as sim:
+    async with open_simulator(SimConfig(auto_accounts=True, seed=5)) as sim:
         yield sim
 
 

@@ -23,7 +23,9 @@ USER = KEY.address.lower()
 
 @asynccontextmanager
 async def simulator(faults: FaultConfig | None = None) -> AsyncIterator[SimServer]:
-    async with open_simulator(SimConfig(seed=5, faults=faults or FaultConfig())) as sim:
+    async with open_simulator(
+        SimConfig(auto_accounts=True, seed=5, faults=faults or FaultConfig())
+    ) as sim:
         yield sim
 
 
@@ -189,7 +191,9 @@ async def test_lost_answers_and_hostile_delivery_never_change_what_happened(
 async def test_exchange_time_follows_trio_time_and_never_goes_back(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
-    sim = SimServer(SimConfig(tick_ms=60_000))  # an hour of ticks at 200 ms would be slow
+    sim = SimServer(
+        SimConfig(auto_accounts=True, tick_ms=60_000)
+    )  # an hour of ticks at 200 ms would be slow
     created = sim.truth()["time"]
     async with trio.open_nursery() as nursery:
         await nursery.start(sim.serve)

@@ -15,7 +15,7 @@ from hip3.sim import SimConfig, open_simulator
 
 
 async def main(seed: int) -> None:
-    async with open_simulator(SimConfig(seed=seed)) as sim:
+    async with open_simulator(SimConfig(auto_accounts=True, seed=seed)) as sim:
         sys.stdout.write(orjson.dumps({"url": sim.url, "ws_url": sim.ws_url}).decode() + "\n")
         sys.stdout.flush()
         # Serve until the parent closes our stdin (read in a thread: stdin is blocking).

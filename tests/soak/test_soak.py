@@ -81,7 +81,7 @@ async def test_short_soak_dedup_memory_reaches_its_bound_and_accounting_holds(
         await sample_every(bot, 0.25, samples)
 
     run = await run_bot_on_sim(
-        SimConfig(seed=31),
+        SimConfig(auto_accounts=True, seed=31),
         secs=4,
         dedup_capacity=capacity,
         outcome_history=200,
