@@ -25,7 +25,7 @@ from hip3.sim import SimConfig, open_simulator
 
 async def main(seconds: float) -> None:
     key = PrivateKey(secrets.token_bytes(32))  # a throwaway key: its account is funded at start
-    config = SimConfig(seed=7, auto_accounts=False, accounts=(key.address,))
+    config = SimConfig(seed=7, accounts=(key.address,))  # only a funded account trades
     async with open_simulator(config) as sim:
         bot = Bot.create(
             base_url=sim.url,
