@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 import logging
 import math
+import re
 import time
 from collections.abc import Awaitable, Callable
 
@@ -164,8 +165,10 @@ class DeadMansSwitch:
         except Hip3Error as exc:
             status = self.status
             status.refusals += 1
-            if status.protection is not Protection.UNPROTECTED or status.reason != str(exc):
-                # Said once per change, not every round: the view and the metrics carry it.
+            same_refusal = _gist(status.reason) == _gist(str(exc))
+            if (
+                status.protection is not Protection.UNPROTECTED or not same_refusal
+            ):  # said once per change, not every round: the view and metrics carry it
                 log.error(
                     "dead-man's switch UNPROTECTED: the venue refused scheduleCancel: %s%s",
                     exc,
@@ -218,6 +221,15 @@ class DeadMansSwitch:
             except Hip3Error as exc:
                 log.error("watchdog: cancelling own orders failed: %s", exc)
                 fired = False  # try again on the next round
+
+
+def _gist(reason: str | None) -> str | None:
+    """A refusal without its numbers: "Traded: $1848.43" grows with every fill, and the same
+    refusal with a new amount is no news worth another log line."""
+    return None if reason is None else _NUMBERS.sub("#", reason)
+
+
+_NUMBERS = re.compile(r"\d[\d,.]*")
 
 
 async def run_dead_mans_switch(

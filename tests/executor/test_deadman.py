@@ -248,3 +248,24 @@ def test_the_watchdog_cancels_once_per_stall_longer_than_the_window(
     expected = sum(1 for _flow, stall in pattern if stall >= 12.0)
     clock = trio.testing.MockClock(autojump_threshold=0)
     assert trio.run(scenario, clock=clock) == expected
+
+
+async def test_the_same_refusal_with_a_growing_traded_amount_is_said_once(
+    autojump_clock: trio.testing.MockClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The venue's text carries the account's traded volume, which grows with every fill:
+    # still the same refusal, so one log line; a different refusal is said again.
+    venue = Venue()
+    dms = switch(venue)
+    with caplog.at_level(logging.WARNING, logger="hip3.executor.deadman"):
+        async with trio.open_nursery() as nursery:
+            await nursery.start(dms.run)
+            for traded in ("1848.43", "3796.96", "10250.10"):
+                venue.refusal = GATE.replace("$0.00", f"${traded}")
+                await trio.sleep(5)
+            assert dms.status.reason is not None and "$10250.10" in dms.status.reason
+            venue.refusal = "Too many scheduled cancel triggers today."
+            await trio.sleep(5)
+            nursery.cancel_scope.cancel()
+    said = [r.getMessage() for r in caplog.records if "UNPROTECTED" in r.getMessage()]
+    assert len(said) == 2 and "Traded: $0.00" in said[0] and "triggers" in said[1]
