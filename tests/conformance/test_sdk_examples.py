@@ -465,13 +465,24 @@ def test_basic_ws(ws_info: Info, info: Info, exchange: Exchange, address: str) -
 
     for index, subscription in enumerate(subscriptions):
         ws_info.subscribe(subscription, callback(index))
+    first: dict[int, Any] = {}
+    # The subscriptions go out in order on one socket; the last one answers at once, so its
+    # first message means the venue has taken every subscription before it. Trading earlier
+    # could make a trade no subscriber was there to see (trades have no snapshot).
+    deadline = time.monotonic() + STEP
+    last = len(subscriptions) - 1
+    while last not in first and time.monotonic() < deadline:
+        try:
+            index, msg = received.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        first.setdefault(index, msg)
     # What makes the venue publish on the channels that wait for an event: trades on ETH and
     # PURR/USDC (trades, candle, fills, user events) and an order that rests (order updates).
     exchange.market_open("ETH", True, size_for(info, "ETH", mid(info, "ETH")))
     exchange.market_open("PURR/USDC", True, size_for(info, "PURR/USDC", mid(info, "PURR/USDC")))
     oid = rest_an_order(info, exchange, "ETH")
 
-    first: dict[int, Any] = {}
     deadline = time.monotonic() + STEP
     while len(first) < len(subscriptions) and time.monotonic() < deadline:
         try:
