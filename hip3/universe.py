@@ -36,7 +36,7 @@ HIP3_DEX_STRIDE = 10_000
 
 
 #: growth mode's cut: fees, rebates, volume and request-budget contributions are 10% of usual
-_GROWTH_MODE_FACTOR = Decimal("0.1")
+GROWTH_MODE_FACTOR = Decimal("0.1")
 
 
 def fee_multiplier(deployer_fee_scale: Decimal | None, growth_mode: bool = False) -> Decimal:
@@ -49,7 +49,7 @@ def fee_multiplier(deployer_fee_scale: Decimal | None, growth_mode: bool = False
         multiplier = 1 + deployer_fee_scale
     else:
         multiplier = 2 * deployer_fee_scale
-    return multiplier * _GROWTH_MODE_FACTOR if growth_mode else multiplier
+    return multiplier * GROWTH_MODE_FACTOR if growth_mode else multiplier
 
 
 @attrs.frozen(slots=True)
@@ -88,7 +88,7 @@ class Market:
     def volume_weight(self) -> Decimal:
         """How much of a trade's notional counts toward the account's volume (fee tier,
         request budget): a tenth in growth mode, all of it elsewhere."""
-        return _GROWTH_MODE_FACTOR if self.growth_mode else Decimal(1)
+        return GROWTH_MODE_FACTOR if self.growth_mode else Decimal(1)
 
     def round_price(
         self, price: Decimal | str | int | float, *, rounding: str = ROUND_HALF_EVEN

@@ -317,7 +317,7 @@ async def load_checked_universe(info: InfoClient, config: Config) -> Universe:
                 key=f"risk.max_notional_per_token.{token}",
             )
     # the venue's rules for each market's leverage and margin, before anything is sent
-    for coin, setup in config.bot_settings().orders.market_setup.items():
+    for coin, setup in config.market_setup().items():
         problem = setup.problem(universe.market(coin))
         if problem is not None:
             field, why = problem

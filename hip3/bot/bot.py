@@ -632,8 +632,9 @@ class Bot:
         refusal stops the start with the venue's text. Paper and observe modes send
         nothing and log what trading would set."""
         plans: list[tuple[str, int, bool]] = []
+        traded = {str(coin) for coin in self.markets}
         for coin, setup in self.settings.orders.market_setup.items():
-            if coin not in {str(traded) for traded in self.markets}:
+            if coin not in traded:
                 raise ValidationError(
                     f"{coin} is not one of the bot's markets", field=f"market_setup.{coin}"
                 )

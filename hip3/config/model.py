@@ -221,6 +221,14 @@ class Config:
         coin = self.markets[index]
         return f"markets.{coin}" if re.fullmatch(r"[A-Za-z0-9_-]+", coin) else f'markets."{coin}"'
 
+    def market_setup(self) -> dict[str, MarketSetup]:
+        """The leverage and margin mode to set at start, by coin (the tables that give one)."""
+        return {
+            coin: MarketSetup(market.leverage, market.margin)
+            for coin, market in self.market_settings.items()
+            if market.leverage is not None
+        }
+
     def bot_settings(self) -> BotSettings:
         """The :class:`~hip3.bot.Bot`'s settings this config describes (what it leaves to
         the bot, such as timeouts, keeps the bot's defaults)."""
@@ -237,11 +245,7 @@ class Config:
             orders=OrderSettings(
                 cancel_on_shutdown=self.shutdown.cancel_open_orders,
                 cancel_scope=self.shutdown.cancel_scope,
-                market_setup={
-                    coin: MarketSetup(market.leverage, market.margin)
-                    for coin, market in self.market_settings.items()
-                    if market.leverage is not None
-                },
+                market_setup=self.market_setup(),
             ),
             feeds=FeedSettings(strategy_interval_secs=self.strategy.interval_secs),
             metrics=MetricsSettings(port=self.metrics.port, host=self.metrics.host),

@@ -21,7 +21,7 @@ from hip3.types import (
     round_price,
     validate_price,
 )
-from hip3.universe import fee_multiplier
+from hip3.universe import GROWTH_MODE_FACTOR, fee_multiplier
 
 __all__ = ["MarketState", "price_tick", "valid_price"]
 
@@ -84,7 +84,7 @@ class MarketState:
         # the venue's multiplier on the account's fee rates (HIP-3: 1+s or 2s, growth x0.1)
         # and the share of a trade's notional that counts as the account's volume
         self.fee_multiplier = fee_multiplier(deployer_fee_scale, spec.growth_mode)
-        self.volume_weight = Decimal("0.1") if spec.growth_mode else Decimal(1)
+        self.volume_weight = GROWTH_MODE_FACTOR if spec.growth_mode else Decimal(1)
         self.spot = spot  # a spot pair (asset 10000 + index): tokens move, no position
         self.halted = False  # trading halted (admin): no orders, no quotes
         self.delisted = False  # halted for good; meta shows isDelisted
